@@ -1,0 +1,64 @@
+using LightNfv.Core.Descriptors;
+
+namespace LightNfv.Core.Backends;
+
+/// <summary>
+/// One virtualization technology. A backend reports facts and acts on the host; it never reads the store
+/// and never decides policy. What it needs to find an instance again lives in <see cref="BackendInstance.Data"/>,
+/// which the control plane persists.
+/// </summary>
+public interface IBackend
+{
+    Technology Technology { get; }
+
+    /// <summary>Whether this host can run the technology and, if not, why and how to fix it.</summary>
+    BackendProbe Probe();
+
+    /// <summary>Makes every host resource the instance needs, without starting the workload. Leaves nothing behind on failure.</summary>
+    Task<BackendInstance> CreateAsync(InstanceSpec spec, CancellationToken cancellationToken);
+
+    /// <summary>Starts the workload; returns the instance with its runtime facts (pid, start time) recorded.</summary>
+    Task<BackendInstance> StartAsync(InstanceSpec spec, BackendInstance instance, CancellationToken cancellationToken);
+
+    /// <summary>Asks the workload to stop, then forces it after <paramref name="grace"/>. Idempotent.</summary>
+    Task<BackendInstance> StopAsync(BackendInstance instance, TimeSpan grace, CancellationToken cancellationToken);
+
+    /// <summary>Removes everything <see cref="CreateAsync"/> and <see cref="StartAsync"/> made. Idempotent, tolerant of partial state.</summary>
+    Task DestroyAsync(BackendInstance instance, CancellationToken cancellationToken);
+
+    InstanceObservation Inspect(BackendInstance instance);
+
+    InstanceStats Stats(BackendInstance instance);
+}
+
+/// <summary>The backend's persisted facts about one instance (pid, start time, namespace, cgroup, ...).</summary>
+public sealed record BackendInstance(string Id, Technology Technology, IReadOnlyDictionary<string, string> Data)
+{
+    public string? Get(string key) => Data.TryGetValue(key, out var v) ? v : null;
+
+    public BackendInstance With(params (string Key, string? Value)[] changes)
+    {
+        var d = new Dictionary<string, string>(Data, StringComparer.Ordinal);
+        foreach (var (k, v) in changes)
+        {
+            if (v is null)
+            {
+                d.Remove(k);
+            }
+            else
+            {
+                d[k] = v;
+            }
+        }
+        return this with { Data = d };
+    }
+}
+
+/// <summary>Result of a capability check.</summary>
+public sealed record BackendProbe(bool Available, string Reason, IReadOnlyDictionary<string, string> Details)
+{
+    public static BackendProbe Ok(params (string Key, string Value)[] details) =>
+        new(true, "available", details.ToDictionary(d => d.Key, d => d.Value));
+
+    public static BackendProbe Missing(string reason) => new(false, reason, new Dictionary<string, string>());
+}

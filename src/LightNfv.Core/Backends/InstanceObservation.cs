@@ -1,0 +1,34 @@
+using System.Net;
+
+namespace LightNfv.Core.Backends;
+
+public enum ObservedState
+{
+    /// <summary>Resources exist, workload not started or stopped.</summary>
+    Stopped,
+    Running,
+    /// <summary>The workload ended by itself.</summary>
+    Exited,
+    /// <summary>The backend finds nothing of the instance on the host.</summary>
+    Missing,
+}
+
+/// <summary>What the host says about an instance right now.</summary>
+public sealed record InstanceObservation(
+    ObservedState State,
+    int? Pid,
+    DateTimeOffset? StartedAt,
+    IReadOnlyList<IPAddress> Addresses,
+    string? Detail);
+
+/// <summary>Resource counters as the host accounts them.</summary>
+public sealed record InstanceStats(
+    DateTimeOffset SampledAt,
+    ulong CpuNanoseconds,
+    ulong MemoryBytes,
+    ulong? MemoryLimitBytes,
+    ulong Pids,
+    ulong RxBytes,
+    ulong TxBytes,
+    ulong RxPackets,
+    ulong TxPackets);

@@ -1,0 +1,20 @@
+using LightNfv.Core.Descriptors;
+using LightNfv.Core.Networking;
+
+namespace LightNfv.Core.Backends;
+
+/// <summary>Everything a backend needs to create one instance, resolved from the descriptor by the control plane.</summary>
+public sealed record InstanceSpec(
+    string Id,
+    string Name,
+    string Tenant,
+    Technology Technology,
+    IReadOnlyList<string> Argv,
+    IReadOnlyDictionary<string, string> Env,
+    ResourceSpec Resources,
+    NetworkAttachment Network,
+    string RunDirectory)
+{
+    /// <summary>Where the workload's stdout and stderr go.</summary>
+    public string LogPath => Path.Combine(RunDirectory, "console.log");
+}

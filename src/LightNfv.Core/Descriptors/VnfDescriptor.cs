@@ -1,0 +1,39 @@
+using System.Net;
+
+namespace LightNfv.Core.Descriptors;
+
+/// <summary>A validated VNF descriptor (apiVersion lightnfv/v1, kind Vnf). Built only by <see cref="DescriptorParser"/>.</summary>
+public sealed record VnfDescriptor(VnfMetadata Metadata, VnfSpec Spec)
+{
+    public const string ApiVersion = "lightnfv/v1";
+    public const string Kind = "Vnf";
+
+    /// <summary>The YAML text it was parsed from, kept so the store holds exactly what the user gave.</summary>
+    public string Source { get; init; } = "";
+}
+
+public sealed record VnfMetadata(string Name, string Tenant);
+
+public sealed record VnfSpec(
+    Technology Technology,
+    AppSpec App,
+    ResourceSpec Resources,
+    NetworkSpec Network);
+
+/// <summary>What runs: either a named built-in VNF or an explicit command line.</summary>
+public sealed record AppSpec(string? Builtin, IReadOnlyList<string> Command, IReadOnlyDictionary<string, string> Env)
+{
+    /// <summary>The argv to execute (built-ins resolved by <see cref="BuiltinVnfs"/>).</summary>
+    public IReadOnlyList<string> Argv => Command;
+}
+
+public sealed record ResourceSpec(int Vcpus, int MemoryMiB, int Pids)
+{
+    public static ResourceSpec Default { get; } = new(1, 128, 128);
+}
+
+public sealed record NetworkSpec(IPAddress? Address, IReadOnlyList<int> Ports)
+{
+    /// <summary>The port the readiness probe targets: the first declared port.</summary>
+    public int? ReadinessPort => Ports.Count > 0 ? Ports[0] : null;
+}

@@ -1,0 +1,39 @@
+namespace LightNfv.Core.Errors;
+
+/// <summary>Kinds of failure the user can act on; the CLI maps them to exit codes and the API to HTTP status.</summary>
+public enum ErrorKind
+{
+    /// <summary>The input is malformed or out of range.</summary>
+    Invalid,
+    /// <summary>The named thing does not exist.</summary>
+    NotFound,
+    /// <summary>The name or resource is already taken.</summary>
+    Conflict,
+    /// <summary>The action is not allowed in the instance's current state.</summary>
+    State,
+    /// <summary>This host cannot do it (missing binary, no /dev/kvm, not root).</summary>
+    Unavailable,
+    /// <summary>A quota or pool is exhausted.</summary>
+    Exhausted,
+    /// <summary>The host refused an operation (a syscall or a runtime failed).</summary>
+    Host,
+}
+
+/// <summary>An error with a message written for the operator: what is wrong and how to fix it.</summary>
+public class LightNfvException(ErrorKind kind, string message, Exception? inner = null) : Exception(message, inner)
+{
+    public ErrorKind Kind { get; } = kind;
+}
+
+/// <summary>A descriptor problem, naming the field by its path (e.g. <c>spec.resources.memoryMiB</c>).</summary>
+public sealed class DescriptorException(string field, string message, int line = 0, int column = 0)
+    : LightNfvException(ErrorKind.Invalid, Format(field, message, line))
+{
+    public string Field { get; } = field;
+    public string Problem { get; } = message;
+    public int Line { get; } = line;
+    public int Column { get; } = column;
+
+    private static string Format(string field, string message, int line) =>
+        line > 0 ? $"{field} (line {line}): {message}" : $"{field}: {message}";
+}
