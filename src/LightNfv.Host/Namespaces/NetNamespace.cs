@@ -1,0 +1,137 @@
+using LightNfv.Core.Errors;
+using LightNfv.Host.Native;
+using LightNfv.Host.Netlink;
+
+namespace LightNfv.Host.Namespaces;
+
+/// <summary>
+/// Named network namespaces pinned by bind mounts under /run/netns, the same convention as `ip netns`,
+/// so operators can inspect them with the usual tools. Entered with setns on a dedicated thread, never
+/// through `ip netns exec` (which remounts /sys and hides cgroups).
+/// </summary>
+public static class NetNamespace
+{
+    public const string Directory = "/run/netns";
+
+    public static string PathOf(string name) => System.IO.Path.Combine(Directory, name);
+
+    public static bool Exists(string name) => File.Exists(PathOf(name));
+
+    /// <summary>Names in /run/netns starting with <paramref name="prefix"/>.</summary>
+    public static IReadOnlyList<string> List(string prefix)
+    {
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            return [];
+        }
+        return System.IO.Directory.EnumerateFiles(Directory)
+            .Select(System.IO.Path.GetFileName)
+            .Where(n => n is not null && n.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(n => n!)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+    }
+
+    public static FileDescriptor Open(string name) => FileDescriptor.Open(PathOf(name));
+
+    /// <summary>
+    /// Creates a namespace pinned at /run/netns/<paramref name="name"/> and runs <paramref name="configure"/> inside it,
+    /// on the creating thread, with a netlink socket of the new namespace and the namespace's fd. Any failure removes it.
+    /// </summary>
+    public static T Create<T>(string name, Func<RtNetlink, FileDescriptor, T> configure)
+    {
+        EnsureDirectory();
+        var path = PathOf(name);
+        return OsThread.Run(() =>
+        {
+            Errno.Check(Libc.unshare(Libc.CLONE_NEWNET), "unshare(CLONE_NEWNET)");
+            var fd = Libc.open(path, Libc.O_RDONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, 0);
+            if (fd < 0)
+            {
+                var e = Errno.Last;
+                if (e == Libc.EEXIST)
+                {
+                    throw new LightNfvException(ErrorKind.Conflict, $"network namespace {name} already exists; remove it with 'lightnfv down' or 'ip netns delete {name}'");
+                }
+                throw Errno.Error($"create {path}", e);
+            }
+            Libc.close(fd);
+            try
+            {
+                Errno.Check(Libc.mount($"/proc/self/task/{Libc.gettid()}/ns/net", path, "none", Libc.MS_BIND, null), $"bind-mount network namespace to {path}");
+                using var nsfd = FileDescriptor.Open(path);
+                using var rtnl = RtNetlink.Open();
+                rtnl.SetUp(1); // loopback
+                return configure(rtnl, nsfd);
+            }
+            catch
+            {
+                Delete(name);
+                throw;
+            }
+        });
+    }
+
+    /// <summary>Runs <paramref name="work"/> on a thread inside the namespace (for sockets that must live there).</summary>
+    public static T RunIn<T>(FileDescriptor ns, Func<T> work) => OsThread.Run(() =>
+    {
+        Errno.Check(Libc.setns(ns, Libc.CLONE_NEWNET), "setns(CLONE_NEWNET)");
+        return work();
+    });
+
+    /// <summary>Unpins and removes a namespace. The kernel frees it once no process or socket holds it. Idempotent.</summary>
+    public static void Delete(string name)
+    {
+        var path = PathOf(name);
+        if (Libc.umount2(path, Libc.MNT_DETACH) < 0)
+        {
+            var e = Errno.Last;
+            if (e != Libc.EINVAL && e != Libc.ENOENT)
+            {
+                throw Errno.Error($"unmount {path}", e);
+            }
+        }
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException e)
+        {
+            throw new LightNfvException(ErrorKind.Host, $"remove {path}: {e.Message}", e);
+        }
+    }
+
+    private static int s_directoryReady;
+
+    /// <summary>
+    /// Makes /run/netns a shared mount point of its own, as iproute2 does: processes in private mount
+    /// namespaces can then detach the whole directory instead of pinning every namespace in it.
+    /// </summary>
+    public static void EnsureDirectory()
+    {
+        if (Volatile.Read(ref s_directoryReady) == 1)
+        {
+            return;
+        }
+        System.IO.Directory.CreateDirectory(Directory);
+        if (!IsMountPoint(Directory))
+        {
+            Errno.Check(Libc.mount(Directory, Directory, "none", Libc.MS_BIND | Libc.MS_REC, null), $"bind-mount {Directory}");
+        }
+        Errno.Check(Libc.mount("none", Directory, null, Libc.MS_SHARED | Libc.MS_REC, null), $"make {Directory} shared");
+        Volatile.Write(ref s_directoryReady, 1);
+    }
+
+    private static bool IsMountPoint(string path)
+    {
+        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            var parts = line.Split(' ');
+            if (parts.Length > 4 && parts[4] == path)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,41 @@
+using System.Runtime.ExceptionServices;
+
+namespace LightNfv.Host.Namespaces;
+
+/// <summary>
+/// Runs work on a fresh OS thread. Namespace membership (setns/unshare) is per thread, so work that changes
+/// it must never run on a pool thread that others reuse; a dedicated thread that ends afterwards cannot leak it.
+/// </summary>
+public static class OsThread
+{
+    public static T Run<T>(Func<T> work)
+    {
+        T result = default!;
+        ExceptionDispatchInfo? error = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                result = work();
+            }
+            catch (Exception e)
+            {
+                error = ExceptionDispatchInfo.Capture(e);
+            }
+        }, maxStackSize: 256 * 1024)
+        {
+            IsBackground = true,
+            Name = "lightnfv-ns",
+        };
+        thread.Start();
+        thread.Join();
+        error?.Throw();
+        return result;
+    }
+
+    public static void Run(Action work) => Run(() =>
+    {
+        work();
+        return true;
+    });
+}

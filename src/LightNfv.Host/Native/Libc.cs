@@ -1,0 +1,120 @@
+using System.Runtime.InteropServices;
+
+namespace LightNfv.Host.Native;
+
+/// <summary>The libc calls LightNFV needs. Errno is read with Marshal.GetLastPInvokeError and raised through <see cref="Errno"/>.</summary>
+internal static unsafe partial class Libc
+{
+    private const string Lib = "libc";
+
+    public const int CLONE_NEWNS = 0x00020000;
+    public const int CLONE_NEWUTS = 0x04000000;
+    public const int CLONE_NEWIPC = 0x08000000;
+    public const int CLONE_NEWNET = 0x40000000;
+    public const int CLONE_NEWPID = 0x20000000;
+    public const int CLONE_FS = 0x00000200;
+
+    public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80, O_TRUNC = 0x200, O_CLOEXEC = 0x80000, O_NONBLOCK = 0x800;
+
+    public const ulong MS_BIND = 4096, MS_REC = 16384, MS_SHARED = 1 << 20, MS_PRIVATE = 1 << 18;
+    public const int MNT_DETACH = 2;
+
+    public const int EINTR = 4, ENOENT = 2, ESRCH = 3, EAGAIN = 11, EEXIST = 17, EINVAL = 22, EBUSY = 16, ECHILD = 10;
+    public const int EINPROGRESS = 115, ECONNREFUSED = 111, EALREADY = 114, EISCONN = 106, ENOBUFS = 105;
+
+    public const int SIGKILL = 9, SIGTERM = 15;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int setns(SafeHandle fd, int nstype);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int unshare(int flags);
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int open(string path, int flags, int mode);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int close(int fd);
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int mount(string? source, string target, string? fstype, ulong flags, string? data);
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int umount2(string target, int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int gettid();
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int kill(int pid, int sig);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial long syscall(long number, long a1, long a2, long a3, long a4);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int socket(int domain, int type, int protocol);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int bind(SafeHandle fd, void* addr, int addrlen);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int connect(SafeHandle fd, void* addr, int addrlen);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint send(SafeHandle fd, void* buf, nuint len, int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint recv(SafeHandle fd, void* buf, nuint len, int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int getsockopt(SafeHandle fd, int level, int optname, void* optval, int* optlen);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int setsockopt(SafeHandle fd, int level, int optname, void* optval, int optlen);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int ppoll(PollFd* fds, nuint nfds, TimeSpec* timeout, void* sigmask);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int pipe2(int* fds, int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint read(int fd, void* buf, nuint count);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int waitpid(int pid, int* status, int options);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_init(void* actions);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_destroy(void* actions);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_adddup2(void* actions, int fd, int newfd);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int posix_spawn_file_actions_addopen(void* actions, int fd, string path, int oflag, int mode);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int posix_spawn(int* pid, string path, void* fileActions, void* attr, byte** argv, byte** envp);
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    public const short POLLIN = 1, POLLOUT = 4, POLLERR = 8, POLLHUP = 16;
+
+    public const long SYS_pidfd_open = 434, SYS_pidfd_send_signal = 424;
+}

@@ -1,0 +1,287 @@
+using System.Buffers.Binary;
+using System.Net;
+using LightNfv.Host.Native;
+using static LightNfv.Host.Netlink.NetlinkConstants;
+
+namespace LightNfv.Host.Netlink;
+
+/// <summary>Link counters from IFLA_STATS64, as seen from the side the socket lives on.</summary>
+public readonly record struct LinkStats(ulong RxPackets, ulong TxPackets, ulong RxBytes, ulong TxBytes);
+
+/// <summary>
+/// An rtnetlink socket bound to the network namespace of the thread that opened it (sockets keep their
+/// namespace for life), so one socket per namespace lets a single thread configure several namespaces.
+/// Requests are synchronous with an ACK: a few microseconds each, far cheaper than spawning `ip`.
+/// </summary>
+public sealed unsafe class RtNetlink : IDisposable
+{
+    private readonly FileDescriptor _fd;
+    private uint _seq;
+    private readonly byte[] _rx = new byte[32 * 1024];
+
+    private RtNetlink(FileDescriptor fd) => _fd = fd;
+
+    /// <summary>Opens a socket in the calling thread's current network namespace.</summary>
+    public static RtNetlink Open()
+    {
+        var fd = Libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+        if (fd < 0)
+        {
+            throw Errno.Error("socket(AF_NETLINK)", Errno.Last);
+        }
+        var handle = new FileDescriptor(fd);
+        // Unbound netlink sockets are auto-bound on first send; explicit bind keeps errors early and clear.
+        Span<byte> sa = stackalloc byte[12];
+        sa.Clear();
+        BinaryPrimitives.WriteUInt16LittleEndian(sa, AF_NETLINK);
+        fixed (byte* p = sa)
+        {
+            if (Libc.bind(handle, p, 12) < 0)
+            {
+                var e = Errno.Last;
+                handle.Dispose();
+                throw Errno.Error("bind(AF_NETLINK)", e);
+            }
+        }
+        return new RtNetlink(handle);
+    }
+
+    public void Dispose() => _fd.Dispose();
+
+    /// <summary>Creates a bridge with a fixed MAC (so it never changes as ports come and go) and brings it up.</summary>
+    public void CreateBridge(string name, ReadOnlySpan<byte> mac)
+    {
+        var m = new NetlinkMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL)
+            .IfInfo(flags: IFF_UP, change: IFF_UP)
+            .Attr(IFLA_IFNAME, name)
+            .Attr(IFLA_ADDRESS, mac)
+            .BeginNested(IFLA_LINKINFO).Attr(IFLA_INFO_KIND, "bridge").EndNested();
+        Execute(m, $"create bridge {name}");
+    }
+
+    /// <summary>
+    /// Creates a veth pair in one request: <paramref name="name"/> here, enslaved to <paramref name="masterIndex"/> and up;
+    /// the peer created directly inside the namespace <paramref name="peerNamespace"/> (moving a link costs ~20 ms, creating
+    /// it in place ~2 ms), with a fixed MAC and ifindex so the other side needs no lookup.
+    /// </summary>
+    public void CreateVethPair(string name, int masterIndex, string peerName, ReadOnlySpan<byte> peerMac, FileDescriptor peerNamespace, int peerIndex)
+    {
+        var m = new NetlinkMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL)
+            .IfInfo(flags: IFF_UP, change: IFF_UP)
+            .Attr(IFLA_IFNAME, name);
+        if (masterIndex > 0)
+        {
+            m.Attr(IFLA_MASTER, (uint)masterIndex);
+        }
+        m.BeginNested(IFLA_LINKINFO)
+                .Attr(IFLA_INFO_KIND, "veth")
+                .BeginNested(IFLA_INFO_DATA)
+                    .BeginNested(VETH_INFO_PEER)
+                        .IfInfo(index: peerIndex, flags: IFF_UP, change: IFF_UP)
+                        .Attr(IFLA_IFNAME, peerName)
+                        .Attr(IFLA_ADDRESS, peerMac)
+                        .Attr(IFLA_NET_NS_FD, (uint)peerNamespace.Value)
+                    .EndNested()
+                .EndNested()
+            .EndNested();
+        Execute(m, $"create veth {name} <-> {peerName}");
+    }
+
+    public void SetUp(int index)
+    {
+        var m = new NetlinkMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK).IfInfo(index: index, flags: IFF_UP, change: IFF_UP);
+        Execute(m, $"set link {index} up");
+    }
+
+    /// <summary>Deletes a link by name. Returns false if it did not exist.</summary>
+    public bool DeleteLink(string name)
+    {
+        var m = new NetlinkMessage(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK).IfInfo().Attr(IFLA_IFNAME, name);
+        var err = TryExecute(m);
+        if (err == -19 /* ENODEV */)
+        {
+            return false;
+        }
+        ThrowIf(err, $"delete link {name}");
+        return true;
+    }
+
+    public void AddAddress(int index, IPAddress address, int prefixLength)
+    {
+        var bytes = address.GetAddressBytes();
+        var m = new NetlinkMessage(RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL)
+            .IfAddr(AF_INET, (byte)prefixLength, index)
+            .Attr(IFA_LOCAL, bytes)
+            .Attr(IFA_ADDRESS, bytes);
+        Execute(m, $"add address {address}/{prefixLength} to link {index}");
+    }
+
+    /// <summary>A permanent neighbour entry: readiness probes must not wait on an ARP miss (1 s retry).</summary>
+    public void AddPermanentNeighbour(int index, IPAddress address, ReadOnlySpan<byte> mac)
+    {
+        var m = new NetlinkMessage(RTM_NEWNEIGH, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE)
+            .Nd(AF_INET, index, NUD_PERMANENT)
+            .Attr(NDA_DST, address.GetAddressBytes())
+            .Attr(NDA_LLADDR, mac);
+        Execute(m, $"add neighbour {address} on link {index}");
+    }
+
+    /// <summary>Removes a neighbour entry; false if there was none.</summary>
+    public bool DeleteNeighbour(int index, IPAddress address)
+    {
+        var m = new NetlinkMessage(RTM_DELNEIGH, NLM_F_REQUEST | NLM_F_ACK)
+            .Nd(AF_INET, index, 0)
+            .Attr(NDA_DST, address.GetAddressBytes());
+        var err = TryExecute(m);
+        if (err is -2 /* ENOENT */ or -19 /* ENODEV */)
+        {
+            return false;
+        }
+        ThrowIf(err, $"delete neighbour {address}");
+        return true;
+    }
+
+    /// <summary>The ifindex of a link, or -1 if there is none of that name.</summary>
+    public int IndexOf(string name) => GetLink(name, out _);
+
+    public LinkStats? Stats(string name) => GetLink(name, out var s) > 0 ? s : null;
+
+    private int GetLink(string name, out LinkStats stats)
+    {
+        stats = default;
+        var m = new NetlinkMessage(RTM_GETLINK, NLM_F_REQUEST).IfInfo().Attr(IFLA_IFNAME, name);
+        var seq = Send(m);
+        while (true)
+        {
+            var n = Receive();
+            var buf = _rx.AsSpan(0, n);
+            while (buf.Length >= 16)
+            {
+                var len = (int)BinaryPrimitives.ReadUInt32LittleEndian(buf);
+                var type = BinaryPrimitives.ReadUInt16LittleEndian(buf[4..]);
+                var mseq = BinaryPrimitives.ReadUInt32LittleEndian(buf[8..]);
+                if (len < 16 || len > buf.Length)
+                {
+                    break;
+                }
+                var msg = buf[..len];
+                buf = buf[Math.Min(NetlinkMessage.Align(len), buf.Length)..];
+                if (mseq != seq)
+                {
+                    continue;
+                }
+                if (type == NLMSG_ERROR)
+                {
+                    var err = BinaryPrimitives.ReadInt32LittleEndian(msg[16..]);
+                    if (err == -19)
+                    {
+                        return -1;
+                    }
+                    ThrowIf(err, $"get link {name}");
+                    return -1;
+                }
+                if (type == RTM_NEWLINK)
+                {
+                    var index = BinaryPrimitives.ReadInt32LittleEndian(msg[20..]);
+                    var attrs = msg[32..];
+                    while (attrs.Length >= 4)
+                    {
+                        var alen = BinaryPrimitives.ReadUInt16LittleEndian(attrs);
+                        var atype = BinaryPrimitives.ReadUInt16LittleEndian(attrs[2..]) & 0x3fff;
+                        if (alen < 4 || alen > attrs.Length)
+                        {
+                            break;
+                        }
+                        if (atype == IFLA_STATS64 && alen >= 4 + 32)
+                        {
+                            var v = attrs[4..];
+                            stats = new LinkStats(
+                                BinaryPrimitives.ReadUInt64LittleEndian(v),
+                                BinaryPrimitives.ReadUInt64LittleEndian(v[8..]),
+                                BinaryPrimitives.ReadUInt64LittleEndian(v[16..]),
+                                BinaryPrimitives.ReadUInt64LittleEndian(v[24..]));
+                        }
+                        attrs = attrs[Math.Min(NetlinkMessage.Align(alen), attrs.Length)..];
+                    }
+                    return index;
+                }
+            }
+        }
+    }
+
+    private void Execute(NetlinkMessage m, string what) => ThrowIf(TryExecute(m), what);
+
+    private static void ThrowIf(int err, string what)
+    {
+        if (err != 0)
+        {
+            throw Errno.Error($"netlink {what}", -err);
+        }
+    }
+
+    /// <summary>Sends a request and waits for its ACK; returns 0 or a negative errno.</summary>
+    private int TryExecute(NetlinkMessage m)
+    {
+        var seq = Send(m);
+        while (true)
+        {
+            var n = Receive();
+            var buf = _rx.AsSpan(0, n);
+            while (buf.Length >= 16)
+            {
+                var len = (int)BinaryPrimitives.ReadUInt32LittleEndian(buf);
+                var type = BinaryPrimitives.ReadUInt16LittleEndian(buf[4..]);
+                var mseq = BinaryPrimitives.ReadUInt32LittleEndian(buf[8..]);
+                if (len < 16 || len > buf.Length)
+                {
+                    break;
+                }
+                if (type == NLMSG_ERROR && mseq == seq)
+                {
+                    return BinaryPrimitives.ReadInt32LittleEndian(buf[16..]);
+                }
+                buf = buf[Math.Min(NetlinkMessage.Align(len), buf.Length)..];
+            }
+        }
+    }
+
+    private uint Send(NetlinkMessage m)
+    {
+        var seq = ++_seq;
+        var bytes = m.Finish(seq);
+        fixed (byte* p = bytes)
+        {
+            while (true)
+            {
+                var r = Libc.send(_fd, p, (nuint)bytes.Length, 0);
+                if (r >= 0)
+                {
+                    return seq;
+                }
+                if (Errno.Last != Libc.EINTR)
+                {
+                    throw Errno.Error("netlink send", Errno.Last);
+                }
+            }
+        }
+    }
+
+    private int Receive()
+    {
+        fixed (byte* p = _rx)
+        {
+            while (true)
+            {
+                var r = Libc.recv(_fd, p, (nuint)_rx.Length, 0);
+                if (r >= 0)
+                {
+                    return (int)r;
+                }
+                if (Errno.Last != Libc.EINTR)
+                {
+                    throw Errno.Error("netlink recv", Errno.Last);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,189 @@
+using System.Net;
+using LightNfv.Core.Errors;
+using LightNfv.Core.Networking;
+using LightNfv.Host.Namespaces;
+using LightNfv.Host.Native;
+using LightNfv.Host.Netlink;
+
+namespace LightNfv.Host.Network;
+
+/// <summary>
+/// The platform's own network: one namespace holding a bridge with the lab-side address (the probe and iperf3 host side),
+/// and per-instance namespaces plugged into it by veth. It is never linked, routed or NATed to the host's uplink:
+/// the lab namespace has no other interface and forwarding stays off (the kernel default in a new namespace).
+/// </summary>
+public sealed class LabNetwork : IDisposable
+{
+    public const string BridgeName = "br0";
+    /// <summary>The instance side of its veth; ifindex 2 (1 is loopback) is requested so no lookup is needed.</summary>
+    public const string InstanceLinkName = "eth0";
+    private const int InstanceLinkIndex = 2;
+
+    private readonly FileDescriptor _namespace;
+    private readonly RtNetlink _netlink;
+    private readonly object _gate = new();
+
+    private LabNetwork(string name, AddressPool pool, FileDescriptor ns, RtNetlink netlink, int bridgeIndex)
+    {
+        Name = name;
+        Pool = pool;
+        _namespace = ns;
+        _netlink = netlink;
+        BridgeIndex = bridgeIndex;
+    }
+
+    public string Name { get; }
+    public AddressPool Pool { get; }
+    public int BridgeIndex { get; }
+    public byte[] BridgeMac => NetworkAttachment.MacFor(Pool.Gateway);
+    public FileDescriptor Namespace => _namespace;
+
+    /// <summary>Prefix of every instance namespace of this lab, so `down` can find orphans too.</summary>
+    public static string InstancePrefix(string labName) => labName + "-";
+
+    public static bool Exists(string name) => NetNamespace.Exists(name);
+
+    /// <summary>Opens the lab, creating its namespace, bridge and address on first use.</summary>
+    public static LabNetwork Ensure(string name, AddressPool pool)
+    {
+        if (!NetNamespace.Exists(name))
+        {
+            try
+            {
+                NetNamespace.Create(name, (rtnl, _) =>
+                {
+                    rtnl.CreateBridge(BridgeName, NetworkAttachment.MacFor(pool.Gateway));
+                    var br = rtnl.IndexOf(BridgeName);
+                    rtnl.AddAddress(br, pool.Gateway, pool.PrefixLength);
+                    return true;
+                });
+            }
+            catch (LightNfvException e) when (e.Kind == ErrorKind.Conflict)
+            {
+                // Another invocation created it at the same moment: use theirs.
+            }
+        }
+        return Open(name, pool);
+    }
+
+    public static LabNetwork Open(string name, AddressPool pool)
+    {
+        var ns = NetNamespace.Open(name);
+        try
+        {
+            var (rtnl, br) = NetNamespace.RunIn(ns, () =>
+            {
+                var s = RtNetlink.Open();
+                return (s, s.IndexOf(BridgeName));
+            });
+            if (br <= 0)
+            {
+                rtnl.Dispose();
+                throw new LightNfvException(ErrorKind.Host, $"lab namespace {name} has no {BridgeName}; run 'lightnfv down' to reset it");
+            }
+            return new LabNetwork(name, pool, ns, rtnl, br);
+        }
+        catch
+        {
+            ns.Dispose();
+            throw;
+        }
+    }
+
+    public NetworkAttachment AttachmentFor(IPAddress address) =>
+        new(Name, BridgeName, address, Pool.PrefixLength, Pool.Gateway);
+
+    /// <summary>Runs work on a thread inside the lab namespace (probe and load sockets are opened there).</summary>
+    public T RunInLab<T>(Func<T> work) => NetNamespace.RunIn(_namespace, work);
+
+    /// <summary>
+    /// Makes an instance's network namespace, wired to the bridge: veth created with its peer directly inside the new
+    /// namespace, addresses set, and permanent neighbour entries on both sides so the first packet never waits on ARP.
+    /// Nothing is left behind if any step fails.
+    /// </summary>
+    public void CreateInstanceNamespace(string namespaceName, string hostLinkName, NetworkAttachment attachment)
+    {
+        var mac = attachment.InstanceMac;
+        NetNamespace.Create(namespaceName, (rtnl, nsfd) =>
+        {
+            lock (_gate)
+            {
+                _netlink.CreateVethPair(hostLinkName, BridgeIndex, InstanceLinkName, mac, nsfd, InstanceLinkIndex);
+            }
+            try
+            {
+                rtnl.AddAddress(InstanceLinkIndex, attachment.Address, attachment.PrefixLength);
+                rtnl.AddPermanentNeighbour(InstanceLinkIndex, attachment.Gateway, BridgeMac);
+                lock (_gate)
+                {
+                    _netlink.AddPermanentNeighbour(BridgeIndex, attachment.Address, mac);
+                }
+            }
+            catch
+            {
+                lock (_gate)
+                {
+                    _netlink.DeleteLink(hostLinkName);
+                }
+                throw;
+            }
+            return true;
+        });
+    }
+
+    /// <summary>Removes an instance's veth (synchronously: the kernel frees a namespace's links lazily) and its namespace. Idempotent.</summary>
+    public void DeleteInstanceNamespace(string namespaceName, string hostLinkName, IPAddress? address)
+    {
+        lock (_gate)
+        {
+            _netlink.DeleteLink(hostLinkName);
+            if (address is not null)
+            {
+                _netlink.DeleteNeighbour(BridgeIndex, address);
+            }
+        }
+        NetNamespace.Delete(namespaceName);
+    }
+
+    /// <summary>Counters of an instance's lab-side veth (its rx is the instance's tx).</summary>
+    public LinkStats? HostLinkStats(string hostLinkName)
+    {
+        lock (_gate)
+        {
+            return _netlink.Stats(hostLinkName);
+        }
+    }
+
+    /// <summary>Removes every instance namespace of the lab (also ones no record knows), then the lab itself.</summary>
+    public static IReadOnlyList<string> Destroy(string name)
+    {
+        var removed = new List<string>();
+        foreach (var ns in NetNamespace.List(InstancePrefix(name)))
+        {
+            NetNamespace.Delete(ns);
+            removed.Add(ns);
+        }
+        if (NetNamespace.Exists(name))
+        {
+            // Deleting the bridge first frees the lab's veth ends now rather than when the kernel reaps the namespace.
+            using (var ns = NetNamespace.Open(name))
+            {
+                NetNamespace.RunIn(ns, () =>
+                {
+                    using var rtnl = RtNetlink.Open();
+                    rtnl.DeleteLink(BridgeName);
+                    return true;
+                });
+            }
+            NetNamespace.Delete(name);
+            removed.Add(name);
+        }
+        return removed;
+    }
+
+    public void Dispose()
+    {
+        _netlink.Dispose();
+        _namespace.Dispose();
+    }
+}

@@ -1,0 +1,220 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using LightNfv.Core.Errors;
+using LightNfv.Host.Native;
+
+namespace LightNfv.Host.Processes;
+
+/// <summary>What to start and where: the VNF's argv, its network namespace, the cgroup it joins before exec.</summary>
+public sealed record SpawnRequest(
+    IReadOnlyList<string> Argv,
+    IReadOnlyDictionary<string, string> Environment,
+    string? NetworkNamespacePath,
+    IReadOnlyList<string> CgroupProcsFiles,
+    string Hostname,
+    string LogPath,
+    string ExitPath,
+    string WorkingDirectory = "/");
+
+/// <summary>
+/// Starts a process in new pid, mount, uts and ipc namespaces, inside a given network namespace and cgroup,
+/// through the static lnfv-spawn helper launched with posix_spawn (vfork-based: no copy of the .NET heap).
+/// Returns once the VNF has exec'd, with its identity.
+/// </summary>
+public static unsafe class NamespacedSpawner
+{
+    public const string HelperName = "lnfv-spawn";
+
+    /// <summary>The helper binary beside the assemblies (built from Processes/native by the Host project).</summary>
+    public static string HelperPath { get; } = Path.Combine(AppContext.BaseDirectory, HelperName);
+
+    public static string? HelperProblem() =>
+        File.Exists(HelperPath) ? null : $"{HelperPath} is missing; rebuild LightNfv (the build compiles it with gcc: apt-get install gcc libc6-dev)";
+
+    public static readonly IReadOnlyDictionary<string, string> DefaultEnvironment = new Dictionary<string, string>
+    {
+        ["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        ["HOME"] = "/",
+    };
+
+    /// <summary>Resolves argv[0] against PATH the way execvp will, so a typo fails before anything is created.</summary>
+    public static string? Resolve(string command, IReadOnlyDictionary<string, string> environment)
+    {
+        if (command.Contains('/'))
+        {
+            return File.Exists(command) ? command : null;
+        }
+        var path = environment.TryGetValue("PATH", out var p) ? p : DefaultEnvironment["PATH"];
+        foreach (var dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, command);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    public static ProcessIdentity Spawn(SpawnRequest request)
+    {
+        if (HelperProblem() is { } problem)
+        {
+            throw new LightNfvException(ErrorKind.Unavailable, problem);
+        }
+        var args = new List<string> { HelperName };
+        if (request.NetworkNamespacePath is { } ns)
+        {
+            args.Add("-n");
+            args.Add(ns);
+        }
+        foreach (var cg in request.CgroupProcsFiles)
+        {
+            args.Add("-c");
+            args.Add(cg);
+        }
+        args.AddRange(["-h", request.Hostname, "-l", request.LogPath, "-x", request.ExitPath, "-w", request.WorkingDirectory, "--"]);
+        args.AddRange(request.Argv);
+
+        var env = new Dictionary<string, string>(DefaultEnvironment, StringComparer.Ordinal);
+        foreach (var (k, v) in request.Environment)
+        {
+            env[k] = v;
+        }
+
+        int* pipe = stackalloc int[2];
+        Errno.Check(Libc.pipe2(pipe, Libc.O_CLOEXEC), "pipe2");
+        using var readEnd = new FileDescriptor(pipe[0]);
+        int helperPid;
+        try
+        {
+            helperPid = PosixSpawn(HelperPath, args, env.Select(kv => $"{kv.Key}={kv.Value}").ToList(), stdoutFd: pipe[1]);
+        }
+        finally
+        {
+            Libc.close(pipe[1]);
+        }
+        var line = ReadLine(readEnd, TimeSpan.FromSeconds(10));
+        Reap(helperPid);
+        if (line.StartsWith("error: ", StringComparison.Ordinal))
+        {
+            throw new LightNfvException(ErrorKind.Host, $"starting {request.Argv[0]}: {line[7..]}");
+        }
+        if (!int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+        {
+            throw new LightNfvException(ErrorKind.Host, $"starting {request.Argv[0]}: helper said '{line}'");
+        }
+        // The VNF may already have died (bad arguments); report it as started and let inspect see the exit.
+        return ProcessIdentity.Of(pid) ?? new ProcessIdentity(pid, 0);
+    }
+
+    private static int PosixSpawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int stdoutFd)
+    {
+        var strings = new List<nint>();
+        try
+        {
+            var argvPtr = stackalloc byte*[argv.Count + 1];
+            for (var i = 0; i < argv.Count; i++)
+            {
+                argvPtr[i] = Utf8(argv[i], strings);
+            }
+            argvPtr[argv.Count] = null;
+            var envPtr = stackalloc byte*[envp.Count + 1];
+            for (var i = 0; i < envp.Count; i++)
+            {
+                envPtr[i] = Utf8(envp[i], strings);
+            }
+            envPtr[envp.Count] = null;
+
+            // posix_spawn_file_actions_t is 80 bytes on glibc x86-64/arm64; give it room.
+            var actions = stackalloc byte[256];
+            Libc.posix_spawn_file_actions_init(actions);
+            try
+            {
+                Libc.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", Libc.O_RDONLY, 0);
+                Libc.posix_spawn_file_actions_adddup2(actions, stdoutFd, 1);
+                Libc.posix_spawn_file_actions_addopen(actions, 2, "/dev/null", Libc.O_WRONLY, 0);
+                int pid;
+                var rc = Libc.posix_spawn(&pid, path, actions, null, argvPtr, envPtr);
+                if (rc != 0)
+                {
+                    throw Errno.Error($"posix_spawn {path}", rc);
+                }
+                return pid;
+            }
+            finally
+            {
+                Libc.posix_spawn_file_actions_destroy(actions);
+            }
+        }
+        finally
+        {
+            foreach (var p in strings)
+            {
+                Marshal.FreeHGlobal(p);
+            }
+        }
+    }
+
+    private static byte* Utf8(string s, List<nint> owned)
+    {
+        var n = Encoding.UTF8.GetByteCount(s);
+        var p = (byte*)Marshal.AllocHGlobal(n + 1);
+        owned.Add((nint)p);
+        Encoding.UTF8.GetBytes(s, new Span<byte>(p, n));
+        p[n] = 0;
+        return p;
+    }
+
+    private static string ReadLine(FileDescriptor fd, TimeSpan timeout)
+    {
+        var buf = new byte[600];
+        var len = 0;
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        fixed (byte* b = buf)
+        {
+            while (len < buf.Length)
+            {
+                var left = deadline - Environment.TickCount64;
+                if (left <= 0)
+                {
+                    throw new LightNfvException(ErrorKind.Host, $"{HelperName} did not report within {timeout.TotalSeconds:0} s");
+                }
+                var pfd = new Libc.PollFd { Fd = fd.Value, Events = Libc.POLLIN };
+                var ts = new Libc.TimeSpec { Seconds = left / 1000, Nanoseconds = left % 1000 * 1_000_000 };
+                var r = Libc.ppoll(&pfd, 1, &ts, null);
+                if (r < 0 && Errno.Last == Libc.EINTR)
+                {
+                    continue;
+                }
+                var n = Libc.read(fd.Value, b + len, (nuint)(buf.Length - len));
+                if (n < 0 && Errno.Last == Libc.EINTR)
+                {
+                    continue;
+                }
+                if (n <= 0)
+                {
+                    break;
+                }
+                len += (int)n;
+                if (Array.IndexOf(buf, (byte)'\n', 0, len) >= 0)
+                {
+                    break;
+                }
+            }
+        }
+        var text = Encoding.UTF8.GetString(buf, 0, len);
+        var nl = text.IndexOf('\n');
+        return nl >= 0 ? text[..nl] : (text.Length > 0 ? text : "error: helper exited without a report");
+    }
+
+    private static void Reap(int pid)
+    {
+        int status;
+        // The helper's first process exits right after forking the supervisor; ECHILD means someone reaped it already.
+        while (Libc.waitpid(pid, &status, 0) < 0 && Errno.Last == Libc.EINTR)
+        {
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using System.Globalization;
+using LightNfv.Host.Native;
+
+namespace LightNfv.Host.Processes;
+
+/// <summary>
+/// A process named by pid plus its start time in clock ticks since boot (/proc/PID/stat field 22):
+/// a recycled pid has a different start time, so a stale record can never signal a stranger.
+/// </summary>
+public readonly record struct ProcessIdentity(int Pid, ulong StartTicks)
+{
+    public override string ToString() => $"{Pid}@{StartTicks}";
+
+    public static ProcessIdentity? Parse(string? s)
+    {
+        if (s is null)
+        {
+            return null;
+        }
+        var at = s.IndexOf('@');
+        return at > 0 && int.TryParse(s.AsSpan(0, at), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) &&
+               ulong.TryParse(s.AsSpan(at + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var t)
+            ? new ProcessIdentity(pid, t)
+            : null;
+    }
+
+    /// <summary>Reads the identity of a live pid; null if it is gone or a zombie.</summary>
+    public static ProcessIdentity? Of(int pid)
+    {
+        var stat = ReadStat(pid);
+        return stat is { } s && s.State != 'Z' ? new ProcessIdentity(pid, s.StartTicks) : null;
+    }
+
+    /// <summary>True while this exact process runs (not a zombie, not a recycled pid).</summary>
+    public bool IsAlive => ReadStat(Pid) is { } s && s.StartTicks == StartTicks && s.State != 'Z';
+
+    /// <summary>When the process started, from boot time plus its start ticks.</summary>
+    public DateTimeOffset StartedAt => BootTime.AddSeconds(StartTicks / (double)ClockTicksPerSecond);
+
+    private const long ClockTicksPerSecond = 100; // USER_HZ is 100 on every Linux ABI .NET runs on
+
+    private static readonly Lazy<DateTimeOffset> s_bootTime = new(() =>
+    {
+        foreach (var line in File.ReadLines("/proc/stat"))
+        {
+            if (line.StartsWith("btime ", StringComparison.Ordinal))
+            {
+                return DateTimeOffset.FromUnixTimeSeconds(long.Parse(line.AsSpan(6), CultureInfo.InvariantCulture));
+            }
+        }
+        return DateTimeOffset.UnixEpoch;
+    });
+
+    private static DateTimeOffset BootTime => s_bootTime.Value;
+
+    private static (char State, ulong StartTicks)? ReadStat(int pid)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        // comm may contain spaces and ')' : fields restart after the last ')'.
+        var close = text.LastIndexOf(')');
+        if (close < 0)
+        {
+            return null;
+        }
+        var fields = text[(close + 2)..].Split(' ');
+        // fields[0] is field 3 (state); start time is field 22 -> fields[19].
+        return fields.Length > 19 && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var start)
+            ? (fields[0][0], start)
+            : null;
+    }
+}

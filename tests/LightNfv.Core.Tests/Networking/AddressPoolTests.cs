@@ -1,0 +1,163 @@
+using System.Net;
+using LightNfv.Core.Errors;
+using LightNfv.Core.Networking;
+
+namespace LightNfv.Core.Tests.Networking;
+
+public class AddressPoolTests
+{
+    private static IPAddress Ip(string s) => IPAddress.Parse(s);
+
+    [Fact]
+    public void Parse_reads_network_gateway_and_capacity()
+    {
+        var pool = AddressPool.Parse("10.77.0.0/16");
+        pool.Network.ShouldBe(Ip("10.77.0.0"));
+        pool.PrefixLength.ShouldBe(16);
+        pool.Gateway.ShouldBe(Ip("10.77.0.1"));
+        pool.Capacity.ShouldBe(65534 - 1);
+    }
+
+    [Fact]
+    public void Host_bits_in_the_network_are_masked()
+    {
+        var pool = AddressPool.Parse("10.77.3.9/24");
+        pool.Network.ShouldBe(Ip("10.77.3.0"));
+        pool.Gateway.ShouldBe(Ip("10.77.3.1"));
+    }
+
+    [Fact]
+    public void Allocates_the_lowest_free_address_skipping_the_gateway()
+    {
+        var pool = AddressPool.Parse("10.77.0.0/24");
+        pool.Allocate([]).ShouldBe(Ip("10.77.0.2"));
+    }
+
+    [Fact]
+    public void Allocates_the_lowest_free_address_filling_holes()
+    {
+        var pool = AddressPool.Parse("10.77.0.0/24");
+        pool.Allocate([Ip("10.77.0.2"), Ip("10.77.0.4")]).ShouldBe(Ip("10.77.0.3"));
+        pool.Allocate([Ip("10.77.0.2"), Ip("10.77.0.3")]).ShouldBe(Ip("10.77.0.4"));
+    }
+
+    [Fact]
+    public void Ignores_ipv6_and_foreign_addresses_in_use()
+    {
+        var pool = AddressPool.Parse("10.77.0.0/24");
+        pool.Allocate([Ip("::1"), Ip("192.168.0.2")]).ShouldBe(Ip("10.77.0.2"));
+    }
+
+    [Fact]
+    public void Requested_free_address_is_honoured()
+    {
+        var pool = AddressPool.Parse("10.77.0.0/24");
+        pool.Allocate([Ip("10.77.0.2")], Ip("10.77.0.10")).ShouldBe(Ip("10.77.0.10"));
+    }
+
+    [Theory]
+    [InlineData("10.78.0.5")]   // another subnet
+    [InlineData("10.77.0.0")]   // network address
+    [InlineData("10.77.0.1")]   // gateway
+    [InlineData("10.77.0.255")] // broadcast
+    public void Requested_address_outside_the_usable_range_is_invalid(string requested)
+    {
+        var pool = AddressPool.Parse("10.77.0.0/24");
+        var e = Should.Throw<LightNfvException>(() => pool.Allocate([], Ip(requested)));
+        e.Kind.ShouldBe(ErrorKind.Invalid);
+        e.Message.ShouldContain("spec.network.address");
+        e.Message.ShouldContain(requested);
+        e.Message.ShouldContain("10.77.0.0/24");
+    }
+
+    [Fact]
+    public void Requested_address_in_use_is_a_conflict()
+    {
+        var pool = AddressPool.Parse("10.77.0.0/24");
+        var e = Should.Throw<LightNfvException>(() => pool.Allocate([Ip("10.77.0.10")], Ip("10.77.0.10")));
+        e.Kind.ShouldBe(ErrorKind.Conflict);
+        e.Message.ShouldContain("10.77.0.10");
+        e.Message.ShouldContain("already used");
+    }
+
+    [Fact]
+    public void Slash_29_holds_five_instances_then_is_exhausted()
+    {
+        var pool = AddressPool.Parse("192.168.50.0/29");
+        pool.Capacity.ShouldBe(5);
+        var used = new List<IPAddress>();
+        for (var i = 0; i < 5; i++)
+        {
+            used.Add(pool.Allocate(used));
+        }
+        used.ShouldBe([Ip("192.168.50.2"), Ip("192.168.50.3"), Ip("192.168.50.4"), Ip("192.168.50.5"), Ip("192.168.50.6")]);
+
+        var e = Should.Throw<LightNfvException>(() => pool.Allocate(used));
+        e.Kind.ShouldBe(ErrorKind.Exhausted);
+        e.Message.ShouldContain("192.168.50.0/29");
+        e.Message.ShouldContain("larger subnet");
+    }
+
+    [Fact]
+    public void Contains_excludes_network_gateway_and_broadcast()
+    {
+        var pool = AddressPool.Parse("192.168.50.0/29");
+        pool.Contains(Ip("192.168.50.0")).ShouldBeFalse();
+        pool.Contains(Ip("192.168.50.1")).ShouldBeFalse();
+        pool.Contains(Ip("192.168.50.2")).ShouldBeTrue();
+        pool.Contains(Ip("192.168.50.6")).ShouldBeTrue();
+        pool.Contains(Ip("192.168.50.7")).ShouldBeFalse();
+        pool.Contains(Ip("192.168.50.8")).ShouldBeFalse();
+        pool.Contains(Ip("::ffff:192.168.50.2")).ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData("10.77.0.0")]
+    [InlineData("10.77.0.0/")]
+    [InlineData("ten/16")]
+    [InlineData("10.77.0.0/x")]
+    [InlineData("")]
+    public void Parse_rejects_malformed_cidr(string cidr)
+    {
+        var e = Should.Throw<LightNfvException>(() => AddressPool.Parse(cidr));
+        e.Kind.ShouldBe(ErrorKind.Invalid);
+        e.Message.ShouldContain($"'{cidr}'");
+        e.Message.ShouldContain("10.77.0.0/16");
+    }
+
+    [Theory]
+    [InlineData("10.0.0.0/7")]
+    [InlineData("10.0.0.0/30")]
+    [InlineData("10.0.0.0/32")]
+    public void Parse_rejects_prefixes_outside_8_to_29(string cidr)
+    {
+        var e = Should.Throw<LightNfvException>(() => AddressPool.Parse(cidr));
+        e.Kind.ShouldBe(ErrorKind.Invalid);
+        e.Message.ShouldContain("between /8 and /29");
+    }
+
+    [Fact]
+    public void Parse_rejects_ipv6()
+    {
+        var e = Should.Throw<LightNfvException>(() => AddressPool.Parse("fd00::/64"));
+        e.Kind.ShouldBe(ErrorKind.Invalid);
+        e.Message.ShouldContain("IPv4");
+    }
+
+    [Fact]
+    public void MacFor_is_locally_administered_and_embeds_the_address()
+    {
+        var mac = NetworkAttachment.MacFor(Ip("10.77.1.2"));
+        mac.ShouldBe(new byte[] { 0x02, 0x4e, 10, 77, 1, 2 });
+        (mac[0] & 0x02).ShouldBe(0x02); // locally administered
+        (mac[0] & 0x01).ShouldBe(0);    // unicast
+    }
+
+    [Fact]
+    public void MacFor_differs_per_address_and_matches_the_attachment()
+    {
+        NetworkAttachment.MacFor(Ip("10.77.0.2")).ShouldNotBe(NetworkAttachment.MacFor(Ip("10.77.0.3")));
+        var attachment = new NetworkAttachment("lightnfv-lab", "lnfv0", Ip("10.77.0.9"), 16, Ip("10.77.0.1"));
+        attachment.InstanceMac.ShouldBe(NetworkAttachment.MacFor(Ip("10.77.0.9")));
+    }
+}
