@@ -1,0 +1,39 @@
+using LightNfv.Backends.Hosting;
+using LightNfv.Backends.Process;
+using LightNfv.Core.Backends;
+using LightNfv.Core.Descriptors;
+using LightNfv.Core.Errors;
+
+namespace LightNfv.Backends;
+
+/// <summary>Backends by technology. A technology without an implementation yet answers its probe with the reason.</summary>
+public sealed class BackendRegistry
+{
+    private readonly Dictionary<Technology, IBackend> _backends = new();
+
+    public BackendRegistry(BackendHost host)
+    {
+        Host = host;
+        Register(new ProcessBackend(host));
+    }
+
+    public BackendHost Host { get; }
+
+    public void Register(IBackend backend) => _backends[backend.Technology] = backend;
+
+    public IBackend? Find(Technology technology) => _backends.GetValueOrDefault(technology);
+
+    public BackendProbe Probe(Technology technology) =>
+        Find(technology)?.Probe() ?? BackendProbe.Missing($"the {technology.ToName()} backend is not implemented in this version of LightNFV");
+
+    /// <summary>The backend for a technology, or an error naming the field, the reason and the fix.</summary>
+    public IBackend Require(Technology technology)
+    {
+        var probe = Probe(technology);
+        if (!probe.Available)
+        {
+            throw new LightNfvException(ErrorKind.Unavailable, $"spec.technology: '{technology.ToName()}' is not available on this host: {probe.Reason}");
+        }
+        return _backends[technology];
+    }
+}

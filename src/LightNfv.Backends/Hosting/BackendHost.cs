@@ -1,0 +1,60 @@
+using LightNfv.Core.Networking;
+using LightNfv.Host.Cgroups;
+using LightNfv.Host.Network;
+
+namespace LightNfv.Backends.Hosting;
+
+/// <summary>Where the platform keeps its host resources; every name is configurable so tests can run side by side.</summary>
+public sealed record HostOptions
+{
+    /// <summary>Store, logs and per-instance files.</summary>
+    public string StateDirectory { get; init; } = Environment.GetEnvironmentVariable("LIGHTNFV_STATE_DIR") ?? "/var/lib/lightnfv";
+
+    /// <summary>The lab network namespace; instance namespaces are named "&lt;lab&gt;-&lt;id&gt;".</summary>
+    public string LabNamespace { get; init; } = Environment.GetEnvironmentVariable("LIGHTNFV_LAB") ?? "lightnfv-lab";
+
+    public string Subnet { get; init; } = Environment.GetEnvironmentVariable("LIGHTNFV_SUBNET") ?? "10.77.0.0/16";
+
+    /// <summary>Parent cgroup of every instance, in each hierarchy.</summary>
+    public string CgroupParent { get; init; } = Environment.GetEnvironmentVariable("LIGHTNFV_CGROUP") ?? "lightnfv";
+
+    public string InstancesDirectory => Path.Combine(StateDirectory, "instances");
+}
+
+/// <summary>
+/// Host services shared by the backends: the lab network (made on first use, since `ps` must not create it)
+/// and the cgroup driver. Owned by the control plane, handed to every backend.
+/// </summary>
+public sealed class BackendHost : IDisposable
+{
+    private readonly Lazy<LabNetwork> _lab;
+    private readonly Lazy<ICgroupDriver> _cgroups;
+
+    public BackendHost(HostOptions options, ICgroupDriver? cgroups = null)
+    {
+        Options = options;
+        Pool = AddressPool.Parse(options.Subnet);
+        _lab = new Lazy<LabNetwork>(() => LabNetwork.Ensure(options.LabNamespace, Pool), LazyThreadSafetyMode.ExecutionAndPublication);
+        _cgroups = new Lazy<ICgroupDriver>(() => cgroups ?? CgroupDriver.Detect(), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    public HostOptions Options { get; }
+    public AddressPool Pool { get; }
+    public LabNetwork Lab => _lab.Value;
+    public bool LabOpened => _lab.IsValueCreated;
+    public ICgroupDriver Cgroups => _cgroups.Value;
+
+    public string InstanceNamespace(string id) => LabNetwork.InstancePrefix(Options.LabNamespace) + id;
+
+    public string CgroupPath(string id) => $"{Options.CgroupParent}/{id}";
+
+    public string RunDirectory(string id) => Path.Combine(Options.InstancesDirectory, id);
+
+    public void Dispose()
+    {
+        if (_lab.IsValueCreated)
+        {
+            _lab.Value.Dispose();
+        }
+    }
+}

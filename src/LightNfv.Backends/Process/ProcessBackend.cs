@@ -1,0 +1,189 @@
+using System.Net;
+using LightNfv.Backends.Hosting;
+using LightNfv.Core.Backends;
+using LightNfv.Core.Descriptors;
+using LightNfv.Core.Errors;
+using LightNfv.Host.Cgroups;
+using LightNfv.Host.Processes;
+
+namespace LightNfv.Backends.Process;
+
+/// <summary>
+/// The draft's container without image layers: the VNF binary from the host's filesystem, run in its own
+/// network, pid, mount, uts and ipc namespaces and in a cgroup with memory, cpu and pids limits.
+/// The cheapest isolation Linux offers, and the floor every other backend is compared with.
+/// </summary>
+public sealed class ProcessBackend(BackendHost host) : IBackend
+{
+    internal const string KeyNamespace = "netns", KeyHostLink = "hostLink", KeyCgroup = "cgroup", KeyAddress = "address",
+        KeyProcess = "process", KeyRunDir = "runDir";
+
+    public Technology Technology => Technology.Process;
+
+    public BackendProbe Probe()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return BackendProbe.Missing("needs Linux");
+        }
+        if (Environment.UserName != "root" && !IsRoot())
+        {
+            return BackendProbe.Missing("needs root (namespaces, veth and cgroups); run as root or with sudo");
+        }
+        if (NamespacedSpawner.HelperProblem() is { } helper)
+        {
+            return BackendProbe.Missing(helper);
+        }
+        try
+        {
+            var cg = host.Cgroups;
+            return BackendProbe.Ok(("cgroups", cg.Version), ("isolation", "netns+pidns+mntns+utsns+ipcns"));
+        }
+        catch (LightNfvException e)
+        {
+            return BackendProbe.Missing(e.Message);
+        }
+    }
+
+    private static bool IsRoot() => File.ReadLines("/proc/self/status").Any(l => l.StartsWith("Uid:\t0\t", StringComparison.Ordinal));
+
+    public Task<BackendInstance> CreateAsync(InstanceSpec spec, CancellationToken cancellationToken)
+    {
+        if (NamespacedSpawner.Resolve(spec.Argv[0], spec.Env) is null)
+        {
+            throw new LightNfvException(ErrorKind.Invalid,
+                $"spec.app.command: '{spec.Argv[0]}' was not found on this host's PATH; install it or give its absolute path");
+        }
+        var ns = host.InstanceNamespace(spec.Id);
+        var hostLink = HostLinkName(spec.Id);
+        var instance = new BackendInstance(spec.Id, Technology, new Dictionary<string, string>
+        {
+            [KeyNamespace] = ns,
+            [KeyHostLink] = hostLink,
+            [KeyCgroup] = host.CgroupPath(spec.Id),
+            [KeyAddress] = spec.Network.Address.ToString(),
+            [KeyRunDir] = spec.RunDirectory,
+        });
+        try
+        {
+            Directory.CreateDirectory(spec.RunDirectory);
+            host.Cgroups.Create(host.CgroupPath(spec.Id), new CgroupLimits(
+                (long)spec.Resources.MemoryMiB * 1024 * 1024, spec.Resources.Vcpus, spec.Resources.Pids));
+            cancellationToken.ThrowIfCancellationRequested();
+            host.Lab.CreateInstanceNamespace(ns, hostLink, spec.Network);
+            cancellationToken.ThrowIfCancellationRequested();
+            return Task.FromResult(instance);
+        }
+        catch
+        {
+            Teardown(instance);
+            throw;
+        }
+    }
+
+    /// <summary>The lab-side veth: "lnfv" + 10 id digits fits IFNAMSIZ (15).</summary>
+    public static string HostLinkName(string id) => "lnfv" + id[..10];
+
+    public Task<BackendInstance> StartAsync(InstanceSpec spec, BackendInstance instance, CancellationToken cancellationToken)
+    {
+        var cgroup = host.Cgroups.Open(instance.Get(KeyCgroup)!)
+            ?? throw new LightNfvException(ErrorKind.Host, $"cgroup {instance.Get(KeyCgroup)} of instance {instance.Id} is gone; remove and recreate the instance");
+        var exitPath = ExitPath(instance);
+        File.Delete(exitPath);
+        var process = NamespacedSpawner.Spawn(new SpawnRequest(
+            spec.Argv, spec.Env, Host.Namespaces.NetNamespace.PathOf(instance.Get(KeyNamespace)!), cgroup.ProcsFiles,
+            spec.Name, spec.LogPath, exitPath));
+        return Task.FromResult(instance.With((KeyProcess, process.ToString())));
+    }
+
+    public Task<BackendInstance> StopAsync(BackendInstance instance, TimeSpan grace, CancellationToken cancellationToken)
+    {
+        if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p)
+        {
+            ProcessSignals.Terminate(p, grace);
+        }
+        // Anything the VNF forked dies with it.
+        host.Cgroups.Open(instance.Get(KeyCgroup) ?? "")?.KillAll(TimeSpan.FromSeconds(2));
+        return Task.FromResult(instance.With((KeyProcess, null)));
+    }
+
+    public Task DestroyAsync(BackendInstance instance, CancellationToken cancellationToken)
+    {
+        Teardown(instance);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Removes whatever part of the instance exists, in reverse order of creation.</summary>
+    private void Teardown(BackendInstance instance)
+    {
+        var errors = new List<string>();
+        if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p)
+        {
+            ProcessSignals.Send(p, 9);
+            ProcessSignals.WaitForExit(p, TimeSpan.FromSeconds(2));
+        }
+        if (instance.Get(KeyCgroup) is { } cgPath && host.Cgroups.Open(cgPath) is { } cg)
+        {
+            cg.KillAll(TimeSpan.FromSeconds(2));
+            if (!cg.Remove())
+            {
+                errors.Add($"cgroup {cgPath} is still busy");
+            }
+        }
+        if (instance.Get(KeyNamespace) is { } ns)
+        {
+            var address = IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? a : null;
+            if (LabExists())
+            {
+                host.Lab.DeleteInstanceNamespace(ns, instance.Get(KeyHostLink)!, address);
+            }
+            else
+            {
+                Host.Namespaces.NetNamespace.Delete(ns);
+            }
+        }
+        if (instance.Get(KeyRunDir) is { } dir && Directory.Exists(dir))
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        if (errors.Count > 0)
+        {
+            throw new LightNfvException(ErrorKind.Host, $"instance {instance.Id} partly removed: {string.Join("; ", errors)}; run 'lightnfv down' to retry");
+        }
+    }
+
+    public InstanceObservation Inspect(BackendInstance instance)
+    {
+        var addresses = IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? new[] { a } : [];
+        if (instance.Get(KeyNamespace) is not { } ns || !Host.Namespaces.NetNamespace.Exists(ns))
+        {
+            return new InstanceObservation(ObservedState.Missing, null, null, addresses, "network namespace is gone");
+        }
+        if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p)
+        {
+            if (p.IsAlive)
+            {
+                return new InstanceObservation(ObservedState.Running, p.Pid, p.StartedAt, addresses, null);
+            }
+            var exit = File.Exists(ExitPath(instance)) ? File.ReadAllText(ExitPath(instance)).Trim() : "ended";
+            return new InstanceObservation(ObservedState.Exited, null, p.StartedAt, addresses, exit);
+        }
+        return new InstanceObservation(ObservedState.Stopped, null, null, addresses, null);
+    }
+
+    public InstanceStats Stats(BackendInstance instance)
+    {
+        var cg = host.Cgroups.Open(instance.Get(KeyCgroup) ?? "")?.ReadStats();
+        var hostLink = instance.Get(KeyHostLink);
+        var link = hostLink is not null && LabExists() ? host.Lab.HostLinkStats(hostLink) : null;
+        // The lab-side veth counts in the opposite direction: what it receives, the instance sent.
+        return new InstanceStats(DateTimeOffset.UtcNow,
+            cg?.CpuNanoseconds ?? 0, cg?.MemoryBytes ?? 0, cg?.MemoryLimitBytes, cg?.PidsCurrent ?? 0,
+            RxBytes: link?.TxBytes ?? 0, TxBytes: link?.RxBytes ?? 0, RxPackets: link?.TxPackets ?? 0, TxPackets: link?.RxPackets ?? 0);
+    }
+
+    /// <summary>Whether the lab is there to talk to, without creating it as a side effect.</summary>
+    private bool LabExists() => host.LabOpened || Host.Namespaces.NetNamespace.Exists(host.Options.LabNamespace);
+
+    private static string ExitPath(BackendInstance instance) => Path.Combine(instance.Get(KeyRunDir)!, "exit");
+}

@@ -1,0 +1,21 @@
+using LightNfv.Core.Descriptors;
+using LightNfv.Core.Instances;
+
+namespace LightNfv.Platform.Store;
+
+/// <summary>One instance as the control plane records it: desired state, the descriptor it came from, the backend's facts.</summary>
+public sealed record InstanceRecord(
+    string Id,
+    string Name,
+    string Tenant,
+    Technology Technology,
+    InstanceState State,
+    string? Address,
+    string Descriptor,
+    IReadOnlyDictionary<string, string> BackendData,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    string? Error);
+
+/// <summary>An audit-trail entry: who did what to which instance, and how it ended.</summary>
+public sealed record AuditEvent(long Id, DateTimeOffset At, string? InstanceId, string Kind, string Message);

@@ -1,0 +1,198 @@
+using LightNfv.Core.Errors;
+using LightNfv.Host.Cgroups;
+
+namespace LightNfv.Host.Tests.Cgroups;
+
+public sealed class CgroupV1DriverTests : IDisposable
+{
+    private readonly FakeCgroupTree _fs = new();
+
+    public void Dispose() => _fs.Dispose();
+
+    /// <summary>This machine kind's layout: one hierarchy per controller.</summary>
+    private CgroupV1Driver Separate(params string[] controllers)
+    {
+        if (controllers.Length == 0)
+        {
+            controllers = ["memory", "cpu", "cpuacct", "pids"];
+        }
+        return new CgroupV1Driver(controllers.ToDictionary(c => c, c => _fs.MakeV1Root(c)));
+    }
+
+    [Fact]
+    public void Create_makes_the_cgroup_in_every_hierarchy_and_writes_limits()
+    {
+        var driver = Separate();
+        var cg = driver.Create("lightnfv/abc", new CgroupLimits(64L << 20, 1.5, 100));
+
+        driver.Version.ShouldBe("v1");
+        foreach (var c in new[] { "memory", "cpu", "cpuacct", "pids" })
+        {
+            _fs.Exists($"{c}/lightnfv/abc").ShouldBeTrue();
+        }
+        _fs.Read("memory/lightnfv/abc/memory.limit_in_bytes").ShouldBe("67108864");
+        _fs.Exists("memory/lightnfv/abc/memory.memsw.limit_in_bytes").ShouldBeFalse(); // no swap accounting in this fake
+        _fs.Read("cpu/lightnfv/abc/cpu.cfs_period_us").ShouldBe("100000");
+        _fs.Read("cpu/lightnfv/abc/cpu.cfs_quota_us").ShouldBe("150000");
+        _fs.Read("pids/lightnfv/abc/pids.max").ShouldBe("100");
+        cg.ProcsFiles.ShouldBe(new[] { "memory", "cpu", "cpuacct", "pids" }.Select(c => _fs.Dir(c, "lightnfv", "abc", "cgroup.procs")));
+    }
+
+    [Fact]
+    public void Memsw_is_set_equal_to_the_memory_limit_where_it_exists()
+    {
+        var driver = Separate();
+        const string unlimited = "9223372036854771712";
+        _fs.MakeDir("memory/lightnfv/abc", ("memory.limit_in_bytes", unlimited), ("memory.memsw.limit_in_bytes", unlimited));
+
+        driver.Create("lightnfv/abc", new CgroupLimits(32L << 20, null, null));
+        _fs.Read("memory/lightnfv/abc/memory.limit_in_bytes").ShouldBe("33554432");
+        _fs.Read("memory/lightnfv/abc/memory.memsw.limit_in_bytes").ShouldBe("33554432");
+
+        // Raising (the order matters to the kernel; the real-host test checks it there).
+        driver.Create("lightnfv/abc", new CgroupLimits(64L << 20, null, null));
+        _fs.Read("memory/lightnfv/abc/memory.limit_in_bytes").ShouldBe("67108864");
+        _fs.Read("memory/lightnfv/abc/memory.memsw.limit_in_bytes").ShouldBe("67108864");
+
+        // Reused with no limit: back to unlimited, and cpu/pids reset too.
+        driver.Create("lightnfv/abc", new CgroupLimits(null, null, null));
+        _fs.Read("memory/lightnfv/abc/memory.limit_in_bytes").ShouldBe("-1");
+        _fs.Read("memory/lightnfv/abc/memory.memsw.limit_in_bytes").ShouldBe("-1");
+        _fs.Read("cpu/lightnfv/abc/cpu.cfs_quota_us").ShouldBe("-1");
+        _fs.Read("pids/lightnfv/abc/pids.max").ShouldBe("max");
+    }
+
+    [Fact]
+    public void Combined_cpu_cpuacct_hierarchy_is_one_directory()
+    {
+        var cpu = _fs.MakeV1Root("cpu,cpuacct");
+        var driver = new CgroupV1Driver(new Dictionary<string, string>
+        {
+            ["memory"] = _fs.MakeV1Root("memory"),
+            ["cpu"] = cpu,
+            ["cpuacct"] = cpu,
+            ["pids"] = _fs.MakeV1Root("pids"),
+        });
+        var cg = driver.Create("x", new CgroupLimits(null, 0.5, null));
+
+        cg.ProcsFiles.ShouldBe([_fs.Dir("memory", "x", "cgroup.procs"), _fs.Dir("cpu,cpuacct", "x", "cgroup.procs"), _fs.Dir("pids", "x", "cgroup.procs")]);
+        _fs.Read("cpu,cpuacct/x/cpu.cfs_quota_us").ShouldBe("50000");
+        _fs.Write("cpu,cpuacct/x/cpuacct.usage", "777\n");
+        cg.ReadStats().CpuNanoseconds.ShouldBe(777UL);
+        cg.Remove().ShouldBeTrue();
+        _fs.Exists("cpu,cpuacct/x").ShouldBeFalse();
+    }
+
+    [Fact]
+    public void Discovers_hierarchies_from_a_mountinfo_file()
+    {
+        _fs.MakeV1Root("cpu,cpuacct");
+        _fs.MakeV1Root("memory");
+        var mountinfo = _fs.Dir("mountinfo");
+        File.WriteAllText(mountinfo, $"""
+            28 24 0:24 / {_fs.Dir("cpu,cpuacct")} rw,nosuid shared:12 - cgroup cgroup rw,cpu,cpuacct
+            29 24 0:25 / {_fs.Dir("memory")} rw,nosuid shared:13 - cgroup cgroup rw,memory
+            25 24 0:21 / {_fs.Dir("systemd")} rw,nosuid shared:9 - cgroup cgroup rw,xattr,name=systemd
+            """);
+        var driver = new CgroupV1Driver(mountinfo);
+        driver.Roots.Keys.Order().ShouldBe(["cpu", "cpuacct", "memory"]);
+        driver.Create("y", new CgroupLimits(1 << 20, 1, null)).ProcsFiles.Count.ShouldBe(2);
+        // pids is not mounted here, so a pids limit cannot be honoured.
+        Should.Throw<LightNfvException>(() => driver.Create("z", new CgroupLimits(null, null, 4))).Kind.ShouldBe(ErrorKind.Unavailable);
+    }
+
+    [Fact]
+    public void ReadStats_parses_the_interface_files()
+    {
+        var driver = Separate();
+        var cg = driver.Create("s", new CgroupLimits(null, null, null));
+        _fs.Write("cpuacct/s/cpuacct.usage", "5000000\n");
+        _fs.Write("memory/s/memory.usage_in_bytes", "2097152\n");
+        _fs.Write("memory/s/memory.limit_in_bytes", "9223372036854771712\n");
+        _fs.Write("memory/s/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
+        _fs.Write("pids/s/pids.current", "2\n");
+        _fs.Write("pids/s/pids.max", "max\n");
+
+        cg.ReadStats().ShouldBe(new CgroupStats(5_000_000, 2_097_152, null, 2, null, 3));
+
+        _fs.Write("memory/s/memory.limit_in_bytes", "33554432\n");
+        _fs.Write("pids/s/pids.max", "16\n");
+        var st = cg.ReadStats();
+        st.MemoryLimitBytes.ShouldBe(33554432UL);
+        st.PidsLimit.ShouldBe(16UL);
+    }
+
+    [Fact]
+    public void Pids_is_the_union_over_hierarchies()
+    {
+        var driver = Separate();
+        var cg = driver.Create("p", new CgroupLimits(null, null, null));
+        _fs.Write("memory/p/cgroup.procs", "1\n2\n");
+        _fs.Write("pids/p/cgroup.procs", "3\n2\n");
+        cg.Pids().ShouldBe([1, 2, 3]);
+    }
+
+    [Fact]
+    public void Open_and_ListChildren_span_hierarchies()
+    {
+        var driver = Separate();
+        driver.Open("lightnfv/m1").ShouldBeNull();
+        _fs.MakeDir("memory/lightnfv/m1");
+        _fs.MakeDir("cpu/lightnfv/c1");
+        _fs.MakeDir("pids/lightnfv/c1");
+
+        driver.Open("lightnfv/m1").ShouldNotBeNull();
+        driver.Open("lightnfv/c1")!.ProcsFiles.Count.ShouldBe(4);
+        driver.ListChildren("lightnfv").ShouldBe(["c1", "m1"]);
+        driver.ListChildren("").ShouldBe(["lightnfv"]);
+        driver.ListChildren("missing").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Remove_deletes_every_hierarchys_directory()
+    {
+        var driver = Separate();
+        var cg = driver.Create("lightnfv/abc", new CgroupLimits(64L << 20, 1.5, 100));
+        cg.Remove().ShouldBeTrue();
+        foreach (var c in new[] { "memory", "cpu", "cpuacct", "pids" })
+        {
+            _fs.Exists($"{c}/lightnfv/abc").ShouldBeFalse();
+            _fs.Exists($"{c}/lightnfv").ShouldBeTrue();
+        }
+        driver.Open("lightnfv/abc").ShouldBeNull();
+        cg.Remove().ShouldBeTrue();
+    }
+
+    [Fact]
+    public void Remove_leaves_a_cgroup_with_children_and_reports_it()
+    {
+        var driver = Separate();
+        var parent = driver.Create("p", new CgroupLimits(null, null, null));
+        driver.Create("p/c", new CgroupLimits(null, null, null));
+        parent.Remove().ShouldBeFalse();
+        _fs.Exists("memory/p/c").ShouldBeTrue();
+    }
+
+    [Fact]
+    public void KillAll_on_an_empty_cgroup_returns_at_once()
+    {
+        var cg = Separate().Create("k", new CgroupLimits(null, null, null));
+        cg.KillAll(TimeSpan.FromSeconds(5)).ShouldBeTrue();
+    }
+
+    [Fact]
+    public void KillAll_never_signals_this_process()
+    {
+        var cg = Separate().Create("self", new CgroupLimits(null, null, null));
+        _fs.Write("memory/self/cgroup.procs", $"{Environment.ProcessId}\n");
+        cg.KillAll(TimeSpan.FromMilliseconds(30)).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void Constructor_rejects_unknown_controllers_and_relative_roots()
+    {
+        Should.Throw<LightNfvException>(() => new CgroupV1Driver(new Dictionary<string, string> { ["blkio"] = "/x" })).Kind.ShouldBe(ErrorKind.Invalid);
+        Should.Throw<LightNfvException>(() => new CgroupV1Driver(new Dictionary<string, string> { ["memory"] = "rel" })).Kind.ShouldBe(ErrorKind.Invalid);
+        Should.Throw<LightNfvException>(() => new CgroupV1Driver(new Dictionary<string, string>())).Kind.ShouldBe(ErrorKind.Unavailable);
+    }
+}
