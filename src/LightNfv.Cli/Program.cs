@@ -1,1 +1,3 @@
-Console.WriteLine("stub");
+using LightNfv.Cli.Commands;
+
+return await Cli.RunAsync(args).ConfigureAwait(false);

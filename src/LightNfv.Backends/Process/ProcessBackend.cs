@@ -16,7 +16,7 @@ namespace LightNfv.Backends.Process;
 public sealed class ProcessBackend(BackendHost host) : IBackend
 {
     internal const string KeyNamespace = "netns", KeyHostLink = "hostLink", KeyCgroup = "cgroup", KeyAddress = "address",
-        KeyProcess = "process", KeyRunDir = "runDir";
+        KeyProcess = "process", KeySupervisor = "supervisor", KeyRunDir = "runDir";
 
     public Technology Technology => Technology.Process;
 
@@ -90,10 +90,10 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
             ?? throw new LightNfvException(ErrorKind.Host, $"cgroup {instance.Get(KeyCgroup)} of instance {instance.Id} is gone; remove and recreate the instance");
         var exitPath = ExitPath(instance);
         File.Delete(exitPath);
-        var process = NamespacedSpawner.Spawn(new SpawnRequest(
+        var spawned = NamespacedSpawner.Spawn(new SpawnRequest(
             spec.Argv, spec.Env, Host.Namespaces.NetNamespace.PathOf(instance.Get(KeyNamespace)!), cgroup.ProcsFiles,
             spec.Name, spec.LogPath, exitPath));
-        return Task.FromResult(instance.With((KeyProcess, process.ToString())));
+        return Task.FromResult(instance.With((KeyProcess, spawned.Vnf.ToString()), (KeySupervisor, spawned.Supervisor.ToString())));
     }
 
     public Task<BackendInstance> StopAsync(BackendInstance instance, TimeSpan grace, CancellationToken cancellationToken)
@@ -104,7 +104,8 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
         }
         // Anything the VNF forked dies with it.
         host.Cgroups.Open(instance.Get(KeyCgroup) ?? "")?.KillAll(TimeSpan.FromSeconds(2));
-        return Task.FromResult(instance.With((KeyProcess, null)));
+        ReapSupervisor(instance);
+        return Task.FromResult(instance.With((KeyProcess, null), (KeySupervisor, null)));
     }
 
     public Task DestroyAsync(BackendInstance instance, CancellationToken cancellationToken)
@@ -122,6 +123,7 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
             ProcessSignals.Send(p, 9);
             ProcessSignals.WaitForExit(p, TimeSpan.FromSeconds(2));
         }
+        ReapSupervisor(instance);
         if (instance.Get(KeyCgroup) is { } cgPath && host.Cgroups.Open(cgPath) is { } cg)
         {
             cg.KillAll(TimeSpan.FromSeconds(2));
@@ -180,6 +182,15 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
         return new InstanceStats(DateTimeOffset.UtcNow,
             cg?.CpuNanoseconds ?? 0, cg?.MemoryBytes ?? 0, cg?.MemoryLimitBytes, cg?.PidsCurrent ?? 0,
             RxBytes: link?.TxBytes ?? 0, TxBytes: link?.RxBytes ?? 0, RxPackets: link?.TxPackets ?? 0, TxPackets: link?.RxPackets ?? 0);
+    }
+
+    /// <summary>The supervisor ends right after the VNF; reap it if it is ours to reap (see <see cref="ChildReaper"/>).</summary>
+    private static void ReapSupervisor(BackendInstance instance)
+    {
+        if (ProcessIdentity.Parse(instance.Get(KeySupervisor)) is { } s)
+        {
+            ChildReaper.Reap(s, TimeSpan.FromSeconds(2));
+        }
     }
 
     /// <summary>Whether the lab is there to talk to, without creating it as a side effect.</summary>

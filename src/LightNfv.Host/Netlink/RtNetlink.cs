@@ -62,7 +62,7 @@ public sealed unsafe class RtNetlink : IDisposable
     /// <summary>
     /// Creates a veth pair in one request: <paramref name="name"/> here, enslaved to <paramref name="masterIndex"/> and up;
     /// the peer created directly inside the namespace <paramref name="peerNamespace"/> (moving a link costs ~20 ms, creating
-    /// it in place ~2 ms), with a fixed MAC and ifindex so the other side needs no lookup.
+    /// it in place ~2 ms), with a fixed MAC and ifindex so the other side needs no lookup. The peer is left down: bring it up from its namespace.
     /// </summary>
     public void CreateVethPair(string name, int masterIndex, string peerName, ReadOnlySpan<byte> peerMac, FileDescriptor peerNamespace, int peerIndex)
     {
@@ -77,7 +77,8 @@ public sealed unsafe class RtNetlink : IDisposable
                 .Attr(IFLA_INFO_KIND, "veth")
                 .BeginNested(IFLA_INFO_DATA)
                     .BeginNested(VETH_INFO_PEER)
-                        .IfInfo(index: peerIndex, flags: IFF_UP, change: IFF_UP)
+                        // Not up here: the kernel configures the peer before pairing it, and opening an unpaired veth fails (ENOTCONN).
+                        .IfInfo(index: peerIndex)
                         .Attr(IFLA_IFNAME, peerName)
                         .Attr(IFLA_ADDRESS, peerMac)
                         .Attr(IFLA_NET_NS_FD, (uint)peerNamespace.Value)

@@ -112,6 +112,7 @@ public sealed class LabNetwork : IDisposable
             }
             try
             {
+                rtnl.SetUp(InstanceLinkIndex);
                 rtnl.AddAddress(InstanceLinkIndex, attachment.Address, attachment.PrefixLength);
                 rtnl.AddPermanentNeighbour(InstanceLinkIndex, attachment.Gateway, BridgeMac);
                 lock (_gate)

@@ -17,6 +17,9 @@ public sealed record SpawnRequest(
     string ExitPath,
     string WorkingDirectory = "/");
 
+/// <summary>The started VNF and the helper process that supervises it (waits for it and records its exit).</summary>
+public readonly record struct SpawnedProcess(ProcessIdentity Vnf, ProcessIdentity Supervisor);
+
 /// <summary>
 /// Starts a process in new pid, mount, uts and ipc namespaces, inside a given network namespace and cgroup,
 /// through the static lnfv-spawn helper launched with posix_spawn (vfork-based: no copy of the .NET heap).
@@ -57,7 +60,7 @@ public static unsafe class NamespacedSpawner
         return null;
     }
 
-    public static ProcessIdentity Spawn(SpawnRequest request)
+    public static SpawnedProcess Spawn(SpawnRequest request)
     {
         if (HelperProblem() is { } problem)
         {
@@ -101,12 +104,17 @@ public static unsafe class NamespacedSpawner
         {
             throw new LightNfvException(ErrorKind.Host, $"starting {request.Argv[0]}: {line[7..]}");
         }
-        if (!int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+        var parts = line.Split(' ');
+        if (parts.Length != 2 ||
+            !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ||
+            !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var supervisor))
         {
             throw new LightNfvException(ErrorKind.Host, $"starting {request.Argv[0]}: helper said '{line}'");
         }
         // The VNF may already have died (bad arguments); report it as started and let inspect see the exit.
-        return ProcessIdentity.Of(pid) ?? new ProcessIdentity(pid, 0);
+        return new SpawnedProcess(
+            ProcessIdentity.Of(pid) ?? new ProcessIdentity(pid, 0),
+            ProcessIdentity.Of(supervisor) ?? new ProcessIdentity(supervisor, 0));
     }
 
     private static int PosixSpawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int stdoutFd)

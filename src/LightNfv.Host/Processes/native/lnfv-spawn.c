@@ -10,7 +10,7 @@
  * caller's pipe, then waits for V and records how it ended in the exit file (like conmon).
  *
  * usage: lnfv-spawn [-n netns] [-c cgroup.procs]... [-h hostname] [-l logfile] [-x exitfile] [-w dir] -- argv...
- * fd 1 receives one line: "<pid>" on success or "error: <message>" on failure.
+ * fd 1 receives one line: "<vnf pid> <supervisor pid>" on success or "error: <message>" on failure.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -142,7 +142,7 @@ int main(int argc, char **argv)
         waitpid(v, NULL, 0);
         _exit(1);
     }
-    report("%d", (int)v);
+    report("%d %d", (int)v, (int)getpid());
 
     /* Detach from the caller's pipe: it waits for EOF only until the line above. */
     int devnull = open("/dev/null", O_RDWR);

@@ -1,0 +1,25 @@
+using LightNfv.Core.Descriptors;
+
+namespace LightNfv.Bench.Experiments;
+
+/// <summary>The benchmark's VNF: the draft's workload (an iperf3 server), the same descriptor for every technology.</summary>
+public static class BenchDescriptors
+{
+    public const string Tenant = "bench";
+
+    public static VnfDescriptor Iperf3(Technology technology, string name) => DescriptorParser.Parse($"""
+        apiVersion: lightnfv/v1
+        kind: Vnf
+        metadata:
+          name: {name}
+          tenant: {Tenant}
+        spec:
+          technology: {technology.ToName()}
+          app:
+            builtin: iperf3-server
+          resources:
+            vcpus: 1
+            memoryMiB: 64
+            pids: 64
+        """);
+}

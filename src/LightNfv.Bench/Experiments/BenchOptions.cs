@@ -1,0 +1,15 @@
+using LightNfv.Core.Descriptors;
+
+namespace LightNfv.Bench.Experiments;
+
+public sealed record BenchOptions
+{
+    public required IReadOnlyList<Technology> Technologies { get; init; }
+    public int Runs { get; init; } = 20;
+    /// <summary>Unrecorded runs first: JIT, page cache and kernel slab warm-up would otherwise dominate run 1.</summary>
+    public int WarmupRuns { get; init; } = 3;
+    /// <summary>How long an instance idles after answering before its memory is read.</summary>
+    public TimeSpan MemorySettle { get; init; } = TimeSpan.FromMilliseconds(150);
+    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public string Command { get; init; } = "lightnfv bench";
+}

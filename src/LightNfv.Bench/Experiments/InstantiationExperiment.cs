@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using System.Net;
+using LightNfv.Core.Descriptors;
+using LightNfv.Host.Probes;
+using LightNfv.Platform.Lifecycle;
+
+namespace LightNfv.Bench.Experiments;
+
+/// <summary>One instantiation: the create call to the first SYN-ACK from the VNF, then its idle memory.</summary>
+public sealed record InstantiationSample(double InstantiationMs, double? MemoryMb, int ProbeAttempts);
+
+/// <summary>
+/// The draft's instantiation measurement: from issuing the create operation (the control plane's run: store,
+/// namespace, veth, cgroup, spawn) until the VNF answers a SYN, probed from the lab side.
+/// Must run on a thread inside the lab namespace (see <see cref="BenchRunner"/>), so probing costs no thread switch.
+/// </summary>
+public sealed class InstantiationExperiment(InstanceService service, BenchOptions options)
+{
+    public InstantiationSample Run(Technology technology, string name, bool measureMemory)
+    {
+        var descriptor = BenchDescriptors.Iperf3(technology, name);
+        var port = descriptor.Spec.Network.ReadinessPort ?? 5201;
+        var start = Stopwatch.GetTimestamp();
+        var record = service.RunAsync(descriptor).GetAwaiter().GetResult();
+        try
+        {
+            var probe = TcpReadinessProbe.Probe(IPAddress.Parse(record.Address!), port, start, options.ReadyTimeout, acceptRst: false);
+            if (!probe.Ready)
+            {
+                throw new TimeoutException($"{technology.ToName()} instance {record.Id} did not answer on port {port} within {options.ReadyTimeout.TotalSeconds:0} s");
+            }
+            double? memory = null;
+            if (measureMemory)
+            {
+                Thread.Sleep(options.MemorySettle);
+                memory = service.Inspect(record.Id).Stats?.MemoryBytes / 1024.0 / 1024.0;
+            }
+            return new InstantiationSample(probe.ElapsedMs, memory, probe.Attempts);
+        }
+        finally
+        {
+            service.RemoveAsync(record).GetAwaiter().GetResult();
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace LightNfv.Bench.Reports;
+
+/// <summary>Writes results.json (every sample) and results.md (the draft's table layout, this host beside the draft).</summary>
+public static class ReportWriter
+{
+    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
+
+    public static string Json(BenchReport report) => JsonSerializer.Serialize(report, s_json);
+
+    public static BenchReport ReadJson(string json) =>
+        JsonSerializer.Deserialize<BenchReport>(json) ?? throw new InvalidDataException("empty results.json");
+
+    public static void WriteAll(BenchReport report, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "results.json"), Json(report));
+        File.WriteAllText(Path.Combine(directory, "results.md"), Markdown(report));
+    }
+
+    public static string Markdown(BenchReport report)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var h = report.Host;
+        var sb = new StringBuilder();
+        sb.AppendLine("# LightNFV benchmark");
+        sb.AppendLine();
+        sb.AppendLine(inv, $"Host: {h.Cpu}, {h.Cores} cores, {h.MemoryGiB} GiB, {h.Os}, kernel {h.Kernel}, cgroups {h.Cgroups}, accelerators: {(h.Accelerators.Count == 0 ? "none" : string.Join(", ", h.Accelerators))}, {h.Runtime}.  ");
+        sb.AppendLine(inv, $"Date: {h.Date:yyyy-MM-dd HH:mm} UTC. Command: `{h.Command}`");
+        sb.AppendLine();
+
+        var metrics = Metrics.All.Where(m => report.Results.Any(r => r.Metric == m.Name)).ToList();
+        var rows = report.Results.Select(r => (r.Technology, r.Variant)).Distinct().ToList();
+        sb.AppendLine("Each cell: this host's median (the draft's figure for the closest row; ratio, >1 means LightNFV does better).");
+        sb.AppendLine();
+        sb.Append("| technology | variant | draft row |");
+        foreach (var m in metrics)
+        {
+            sb.Append(inv, $" {m.Title} |");
+        }
+        sb.AppendLine();
+        sb.Append("|---|---|---|");
+        foreach (var _ in metrics)
+        {
+            sb.Append("---:|");
+        }
+        sb.AppendLine();
+        foreach (var (tech, variant) in rows)
+        {
+            var draft = DraftFigures.For(tech);
+            sb.Append(inv, $"| {tech} | {variant} | {draft.Name} |");
+            foreach (var m in metrics)
+            {
+                var r = report.Results.FirstOrDefault(x => x.Technology == tech && x.Variant == variant && x.Metric == m.Name);
+                if (r is null)
+                {
+                    sb.Append(" – |");
+                    continue;
+                }
+                var d = draft.Get(m.Name);
+                var ratio = d is null || r.Median == 0 ? null : (double?)(m.LowerIsBetter ? d.Value / r.Median : r.Median / d.Value);
+                sb.Append(inv, $" **{Fmt(r.Median)}** ({Fmt(d)}; {(ratio is null ? "–" : FmtRatio(ratio.Value))}) |");
+            }
+            sb.AppendLine();
+        }
+        foreach (var u in report.Unavailable)
+        {
+            sb.AppendLine(inv, $"| {u.Technology} | – | {DraftFigures.For(u.Technology).Name} | not available on this host: {u.Reason} |");
+        }
+        sb.AppendLine();
+        sb.AppendLine("## Detail");
+        sb.AppendLine();
+        sb.AppendLine("| technology | variant | metric | median | min | max | p99 | runs | notes |");
+        sb.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---|");
+        foreach (var r in report.Results)
+        {
+            sb.AppendLine(inv, $"| {r.Technology} | {r.Variant} | {r.Metric} | {Fmt(r.Median)} | {Fmt(r.Min)} | {Fmt(r.Max)} | {Fmt(r.P99)} | {r.Runs} | {r.Notes} |");
+        }
+        sb.AppendLine();
+        sb.AppendLine("## The draft's figures");
+        sb.AppendLine();
+        sb.AppendLine("| technology | instantiation ms | Tx Gb/s | Rx Gb/s | RTT ms | image MB | memory MB |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var d in DraftFigures.Rows)
+        {
+            sb.AppendLine(inv, $"| {d.Name} | {Fmt(d.InstantiationMs)} | {Fmt(d.TxGbps)} | {Fmt(d.RxGbps)} | {Fmt(d.RttMs)} | {Fmt(d.ImageMb)} | {Fmt(d.MemoryMb)} |");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Three significant digits, never scientific notation.</summary>
+    public static string Fmt(double? v)
+    {
+        if (v is null)
+        {
+            return "–";
+        }
+        var x = v.Value;
+        var abs = Math.Abs(x);
+        var format = abs >= 100 ? "0" : abs >= 10 ? "0.0" : abs >= 1 ? "0.00" : "0.000";
+        return x.ToString(format, CultureInfo.InvariantCulture);
+    }
+
+    private static string FmtRatio(double r) => r >= 10
+        ? r.ToString("0", CultureInfo.InvariantCulture) + "x"
+        : r.ToString("0.0#", CultureInfo.InvariantCulture) + "x";
+}

@@ -1,0 +1,232 @@
+using System.CommandLine;
+using System.Text.Json;
+using LightNfv.Core.Descriptors;
+using LightNfv.Core.Instances;
+using LightNfv.Platform.Lifecycle;
+
+namespace LightNfv.Cli.Commands;
+
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var file = new Option<FileInfo>("--file", "-f") { Description = "VNF descriptor (YAML)", Required = true };
+        var cmd = new Command("run", "Create and start a VNF instance from a descriptor; prints its id and address") { file };
+        cmd.SetAction((pr, ct) => Cli.Guard(async (ctx, token) =>
+        {
+            var descriptor = DescriptorParser.ParseFile(pr.GetValue(file)!.FullName);
+            var record = await ctx.Instances.RunAsync(descriptor, token).ConfigureAwait(false);
+            Console.WriteLine($"{record.Id}  {record.Address}");
+            return 0;
+        }, ct));
+        return cmd;
+    }
+}
+
+public static class PsCommand
+{
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
+        var cmd = new Command("ps", "List instances") { json };
+        cmd.SetAction((pr, ct) => Cli.Guard((ctx, _) =>
+        {
+            var views = ctx.Instances.List();
+            if (pr.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(views.Select(Json.Of), Json.Options));
+                return Task.FromResult(0);
+            }
+            Table.Write(Console.Out, ["ID", "NAME", "TENANT", "TECHNOLOGY", "STATE", "ADDRESS", "PID", "CREATED"],
+                views.Select(v => (IReadOnlyList<string>)
+                [
+                    v.Record.Id, v.Record.Name, v.Record.Tenant, v.Record.Technology.ToName(), Json.State(v),
+                    v.Record.Address ?? "-", v.Observation?.Pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
+                    Ago(v.Record.CreatedAt),
+                ]));
+            return Task.FromResult(0);
+        }, ct));
+        return cmd;
+    }
+
+    private static string Ago(DateTimeOffset t)
+    {
+        var d = DateTimeOffset.UtcNow - t;
+        return d.TotalSeconds < 60 ? $"{d.TotalSeconds:0}s ago" : d.TotalMinutes < 60 ? $"{d.TotalMinutes:0}m ago" : d.TotalHours < 48 ? $"{d.TotalHours:0}h ago" : $"{d.TotalDays:0}d ago";
+    }
+}
+
+public static class InspectCommand
+{
+    public static Command Create()
+    {
+        var id = new Argument<string>("instance") { Description = "Instance id, id prefix or name" };
+        var cmd = new Command("inspect", "Show an instance: record, host state, resource counters (JSON)") { id };
+        cmd.SetAction((pr, ct) => Cli.Guard((ctx, _) =>
+        {
+            Console.WriteLine(JsonSerializer.Serialize(Json.Of(ctx.Instances.Inspect(pr.GetValue(id)!)), Json.Options));
+            return Task.FromResult(0);
+        }, ct));
+        return cmd;
+    }
+}
+
+public static class LogsCommand
+{
+    public static Command Create()
+    {
+        var id = new Argument<string>("instance") { Description = "Instance id, id prefix or name" };
+        var tail = new Option<int?>("--tail", "-n") { Description = "Only the last N lines" };
+        var cmd = new Command("logs", "Print what the instance wrote to stdout and stderr") { id, tail };
+        cmd.SetAction((pr, ct) => Cli.Guard((ctx, _) =>
+        {
+            var record = ctx.Instances.Resolve(pr.GetValue(id)!);
+            var path = Path.Combine(ctx.Host.RunDirectory(record.Id), "console.log");
+            if (!File.Exists(path))
+            {
+                return Task.FromResult(0);
+            }
+            var lines = File.ReadAllLines(path);
+            var n = pr.GetValue(tail);
+            foreach (var line in n is { } k ? lines.TakeLast(k) : lines)
+            {
+                Console.WriteLine(line);
+            }
+            return Task.FromResult(0);
+        }, ct));
+        return cmd;
+    }
+}
+
+public static class StopCommand
+{
+    public static Command Create()
+    {
+        var id = new Argument<string>("instance") { Description = "Instance id, id prefix or name" };
+        var grace = new Option<double>("--time", "-t") { Description = "Seconds to wait after SIGTERM before SIGKILL", DefaultValueFactory = _ => 5 };
+        var cmd = new Command("stop", "Stop an instance (its namespace, cgroup and address are kept)") { id, grace };
+        cmd.SetAction((pr, ct) => Cli.Guard(async (ctx, token) =>
+        {
+            var r = await ctx.Instances.StopAsync(pr.GetValue(id)!, TimeSpan.FromSeconds(pr.GetValue(grace)), token).ConfigureAwait(false);
+            Console.WriteLine(r.Id);
+            return 0;
+        }, ct));
+        return cmd;
+    }
+}
+
+public static class StartCommand
+{
+    public static Command Create()
+    {
+        var id = new Argument<string>("instance") { Description = "Instance id, id prefix or name" };
+        var cmd = new Command("start", "Start a stopped or exited instance again") { id };
+        cmd.SetAction((pr, ct) => Cli.Guard(async (ctx, token) =>
+        {
+            var r = await ctx.Instances.StartAsync(pr.GetValue(id)!, token).ConfigureAwait(false);
+            Console.WriteLine(r.Id);
+            return 0;
+        }, ct));
+        return cmd;
+    }
+}
+
+public static class RmCommand
+{
+    public static Command Create()
+    {
+        var ids = new Argument<string[]>("instance") { Description = "Instance ids, id prefixes or names", Arity = ArgumentArity.ZeroOrMore };
+        var all = new Option<bool>("--all", "-a") { Description = "Remove every instance" };
+        var cmd = new Command("rm", "Remove instances (running ones are stopped first) and everything they own on the host") { ids, all };
+        cmd.SetAction((pr, ct) => Cli.Guard(async (ctx, token) =>
+        {
+            if (pr.GetValue(all))
+            {
+                var n = await ctx.Instances.RemoveAllAsync(token).ConfigureAwait(false);
+                Console.WriteLine($"removed {n} instance(s)");
+                return 0;
+            }
+            var refs = pr.GetValue(ids) ?? [];
+            if (refs.Length == 0)
+            {
+                Console.Error.WriteLine("error: name at least one instance, or use --all");
+                return 2;
+            }
+            foreach (var r in refs)
+            {
+                var record = ctx.Instances.Resolve(r);
+                await ctx.Instances.RemoveAsync(record, token).ConfigureAwait(false);
+                Console.WriteLine(record.Id);
+            }
+            return 0;
+        }, ct));
+        return cmd;
+    }
+}
+
+public static class DownCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("down", "Remove everything LightNFV created on this host: instances, namespaces, links, cgroups, the lab network");
+        cmd.SetAction((pr, ct) => Cli.Guard(async (ctx, token) =>
+        {
+            var removed = await ctx.Instances.DownAsync(token).ConfigureAwait(false);
+            Console.WriteLine(removed.Count == 0 ? "nothing to remove" : "removed " + string.Join(", ", removed));
+            return 0;
+        }, ct));
+        return cmd;
+    }
+}
+
+public static class ProbeCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("probe", "Say which technologies this host can run, and why not for the others");
+        cmd.SetAction((pr, ct) => Cli.Guard((ctx, _) =>
+        {
+            Table.Write(Console.Out, ["TECHNOLOGY", "AVAILABLE", "DETAIL"],
+                Enum.GetValues<Technology>().Select(t =>
+                {
+                    var p = ctx.Backends.Probe(t);
+                    return (IReadOnlyList<string>)[t.ToName(), p.Available ? "yes" : "no",
+                        p.Available ? string.Join(", ", p.Details.Select(d => $"{d.Key}={d.Value}")) : p.Reason];
+                }));
+            return Task.FromResult(0);
+        }, ct));
+        return cmd;
+    }
+}
+
+/// <summary>The JSON shape of an instance for `ps --json` and `inspect`.</summary>
+internal static class Json
+{
+    public static readonly JsonSerializerOptions Options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public static string State(InstanceView v) =>
+        v.Record.State == InstanceState.Exited && v.Record.Error is { } e ? $"exited ({e})" : v.Record.State.ToString().ToLowerInvariant();
+
+    public static object Of(InstanceView v) => new
+    {
+        v.Record.Id,
+        v.Record.Name,
+        v.Record.Tenant,
+        Technology = v.Record.Technology.ToName(),
+        State = v.Record.State.ToString().ToLowerInvariant(),
+        v.Record.Address,
+        v.Record.CreatedAt,
+        v.Record.UpdatedAt,
+        v.Record.Error,
+        Host = v.Observation is null ? null : new
+        {
+            State = v.Observation.State.ToString().ToLowerInvariant(),
+            v.Observation.Pid,
+            v.Observation.StartedAt,
+            v.Observation.Detail,
+        },
+        Stats = v.Stats,
+        Backend = v.Record.BackendData,
+        v.Record.Descriptor,
+    };
+}
