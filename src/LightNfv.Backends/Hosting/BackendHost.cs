@@ -34,11 +34,22 @@ public sealed class BackendHost : IDisposable
     {
         Options = options;
         Pool = AddressPool.Parse(options.Subnet);
-        _lab = new Lazy<LabNetwork>(() => LabNetwork.Ensure(options.LabNamespace, Pool), LazyThreadSafetyMode.ExecutionAndPublication);
+        _lab = new Lazy<LabNetwork>(() =>
+        {
+            // Set up once with the lab: the host settings instances rely on for fast start-up (see CgroupTuning).
+            Tuning = CgroupTuning.Ensure(TuningRecordPath);
+            return LabNetwork.Ensure(options.LabNamespace, Pool);
+        }, LazyThreadSafetyMode.ExecutionAndPublication);
         _cgroups = new Lazy<ICgroupDriver>(() => cgroups ?? CgroupDriver.Detect(), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public HostOptions Options { get; }
+
+    /// <summary>What <see cref="CgroupTuning"/> found or did when the lab was opened; null before.</summary>
+    public string? Tuning { get; private set; }
+
+    /// <summary>Where a host setting changed by this platform is recorded, for `down` to revert.</summary>
+    public string TuningRecordPath => Path.Combine(Options.StateDirectory, "host-tuning");
     public AddressPool Pool { get; }
     public LabNetwork Lab => _lab.Value;
     public bool LabOpened => _lab.IsValueCreated;

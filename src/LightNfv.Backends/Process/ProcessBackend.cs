@@ -69,8 +69,8 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
             Directory.CreateDirectory(spec.RunDirectory);
             host.Cgroups.Create(host.CgroupPath(spec.Id), new CgroupLimits(
                 (long)spec.Resources.MemoryMiB * 1024 * 1024, spec.Resources.Vcpus, spec.Resources.Pids));
-            cancellationToken.ThrowIfCancellationRequested();
-            host.Lab.CreateInstanceNamespace(ns, hostLink, spec.Network);
+            // Opened now so the first start pays nothing for it.
+            _ = host.Lab;
             cancellationToken.ThrowIfCancellationRequested();
             return Task.FromResult(instance);
         }
@@ -90,9 +90,16 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
             ?? throw new LightNfvException(ErrorKind.Host, $"cgroup {instance.Get(KeyCgroup)} of instance {instance.Id} is gone; remove and recreate the instance");
         var exitPath = ExitPath(instance);
         File.Delete(exitPath);
+        var ns = instance.Get(KeyNamespace)!;
+        var restart = Host.Namespaces.NetNamespace.Exists(ns);
+        // First start: the VNF's process makes the namespace and the lab wires it while the VNF execs (they overlap).
+        // A restart joins the namespace kept from before, address and links unchanged.
         var spawned = NamespacedSpawner.Spawn(new SpawnRequest(
-            spec.Argv, spec.Env, Host.Namespaces.NetNamespace.PathOf(instance.Get(KeyNamespace)!), cgroup.ProcsFiles,
-            spec.Name, spec.LogPath, exitPath));
+            spec.Argv, spec.Env, restart ? Host.Namespaces.NetNamespace.PathOf(ns) : null, cgroup.ProcsFiles,
+            spec.Name, spec.LogPath, exitPath)
+        {
+            OnNewNetworkNamespace = restart ? null : holder => host.Lab.AdoptInstanceNamespace(ns, holder, instance.Get(KeyHostLink)!, spec.Network),
+        });
         return Task.FromResult(instance.With((KeyProcess, spawned.Vnf.ToString()), (KeySupervisor, spawned.Supervisor.ToString())));
     }
 
@@ -157,9 +164,10 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
     public InstanceObservation Inspect(BackendInstance instance)
     {
         var addresses = IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? new[] { a } : [];
-        if (instance.Get(KeyNamespace) is not { } ns || !Host.Namespaces.NetNamespace.Exists(ns))
+        var nsExists = instance.Get(KeyNamespace) is { } ns && Host.Namespaces.NetNamespace.Exists(ns);
+        if (!nsExists && host.Cgroups.Open(instance.Get(KeyCgroup) ?? "") is null)
         {
-            return new InstanceObservation(ObservedState.Missing, null, null, addresses, "network namespace is gone");
+            return new InstanceObservation(ObservedState.Missing, null, null, addresses, "neither its network namespace nor its cgroup exists");
         }
         if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p)
         {

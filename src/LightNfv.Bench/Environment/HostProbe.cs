@@ -6,7 +6,7 @@ namespace LightNfv.Bench.Environment;
 /// <summary>Describes this machine for the report's host line.</summary>
 public static class HostProbe
 {
-    public static HostDescription Describe(string cgroups, string command, DateTimeOffset now)
+    public static HostDescription Describe(string cgroups, string tuning, string command, DateTimeOffset now)
     {
         var cpu = ReadFirst("/proc/cpuinfo", "model name") ?? RuntimeInformation.ProcessArchitecture.ToString();
         var memKb = ReadFirst("/proc/meminfo", "MemTotal")?.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
@@ -21,6 +21,7 @@ public static class HostProbe
             os,
             Accelerators(),
             cgroups,
+            tuning,
             $".NET {System.Environment.Version}",
             now,
             command);

@@ -21,5 +21,7 @@ public static class BenchDescriptors
             vcpus: 1
             memoryMiB: 64
             pids: 64
+          network:
+            ports: [5201]
         """);
 }

@@ -10,6 +10,11 @@ public sealed record BenchOptions
     public int WarmupRuns { get; init; } = 3;
     /// <summary>How long an instance idles after answering before its memory is read.</summary>
     public TimeSpan MemorySettle { get; init; } = TimeSpan.FromMilliseconds(150);
+    /// <summary>
+    /// Pause after removing an instance: the kernel frees a network namespace in a background worker that holds the
+    /// rtnl lock for ~20-30 ms, which would otherwise land on the next instantiation and measure the teardown instead.
+    /// </summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.FromMilliseconds(250);
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public string Command { get; init; } = "lightnfv bench";
 }

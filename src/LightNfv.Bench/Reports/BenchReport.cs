@@ -11,6 +11,7 @@ public sealed record HostDescription(
     [property: JsonPropertyName("os")] string Os,
     [property: JsonPropertyName("accelerators")] IReadOnlyList<string> Accelerators,
     [property: JsonPropertyName("cgroups")] string Cgroups,
+    [property: JsonPropertyName("tuning")] string Tuning,
     [property: JsonPropertyName("runtime")] string Runtime,
     [property: JsonPropertyName("date")] DateTimeOffset Date,
     [property: JsonPropertyName("command")] string Command);
@@ -43,6 +44,7 @@ public sealed record BenchReport(
 public static class Metrics
 {
     public const string InstantiationMs = "instantiation_ms";
+    public const string ReadyMs = "ready_ms";
     public const string TxGbps = "tx_gbps";
     public const string RxGbps = "rx_gbps";
     public const string RttMs = "rtt_ms";
@@ -52,6 +54,7 @@ public static class Metrics
     public static readonly IReadOnlyList<(string Name, string Unit, string Title, bool LowerIsBetter)> All =
     [
         (InstantiationMs, "ms", "Instantiation (ms)", true),
+        (ReadyMs, "ms", "VNF ready (ms)", true),
         (TxGbps, "Gb/s", "Tx (Gb/s)", false),
         (RxGbps, "Gb/s", "Rx (Gb/s)", false),
         (RttMs, "ms", "RTT (ms)", true),

@@ -11,6 +11,8 @@ public static class DraftFigures
         public double? Get(string metric) => metric switch
         {
             Metrics.InstantiationMs => InstantiationMs,
+            // The draft timed the first answer only; its figure is the nearest it has for "the VNF accepts".
+            Metrics.ReadyMs => InstantiationMs,
             Metrics.TxGbps => TxGbps,
             Metrics.RxGbps => RxGbps,
             Metrics.RttMs => RttMs,

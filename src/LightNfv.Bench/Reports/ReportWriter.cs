@@ -28,7 +28,7 @@ public static class ReportWriter
         var sb = new StringBuilder();
         sb.AppendLine("# LightNFV benchmark");
         sb.AppendLine();
-        sb.AppendLine(inv, $"Host: {h.Cpu}, {h.Cores} cores, {h.MemoryGiB} GiB, {h.Os}, kernel {h.Kernel}, cgroups {h.Cgroups}, accelerators: {(h.Accelerators.Count == 0 ? "none" : string.Join(", ", h.Accelerators))}, {h.Runtime}.  ");
+        sb.AppendLine(inv, $"Host: {h.Cpu}, {h.Cores} cores, {h.MemoryGiB} GiB, {h.Os}, kernel {h.Kernel}, cgroups {h.Cgroups} ({h.Tuning}), accelerators: {(h.Accelerators.Count == 0 ? "none" : string.Join(", ", h.Accelerators))}, {h.Runtime}.  ");
         sb.AppendLine(inv, $"Date: {h.Date:yyyy-MM-dd HH:mm} UTC. Command: `{h.Command}`");
         sb.AppendLine();
 

@@ -33,6 +33,29 @@ public static class OsThread
         return result;
     }
 
+    /// <summary>Starts work on a fresh OS thread and returns at once; the task completes when the thread is done.</summary>
+    public static Task<T> Start<T>(Func<T> work)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                done.SetResult(work());
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        }, maxStackSize: 256 * 1024)
+        {
+            IsBackground = true,
+            Name = "lightnfv-ns",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
     public static void Run(Action work) => Run(() =>
     {
         work();

@@ -101,35 +101,39 @@ public sealed class LabNetwork : IDisposable
     /// namespace, addresses set, and permanent neighbour entries on both sides so the first packet never waits on ARP.
     /// Nothing is left behind if any step fails.
     /// </summary>
-    public void CreateInstanceNamespace(string namespaceName, string hostLinkName, NetworkAttachment attachment)
+    public void CreateInstanceNamespace(string namespaceName, string hostLinkName, NetworkAttachment attachment) =>
+        NetNamespace.Create(namespaceName, (rtnl, nsfd) => Wire(rtnl, nsfd, hostLinkName, attachment));
+
+    /// <summary>Same as <see cref="CreateInstanceNamespace"/> for a namespace a process already holds (made with the VNF itself).</summary>
+    public void AdoptInstanceNamespace(string namespaceName, int holderPid, string hostLinkName, NetworkAttachment attachment) =>
+        NetNamespace.Adopt(namespaceName, holderPid, (rtnl, nsfd) => Wire(rtnl, nsfd, hostLinkName, attachment));
+
+    private bool Wire(RtNetlink rtnl, FileDescriptor nsfd, string hostLinkName, NetworkAttachment attachment)
     {
         var mac = attachment.InstanceMac;
-        NetNamespace.Create(namespaceName, (rtnl, nsfd) =>
+        lock (_gate)
+        {
+            _netlink.CreateVethPair(hostLinkName, BridgeIndex, InstanceLinkName, mac, nsfd, InstanceLinkIndex);
+        }
+        try
+        {
+            rtnl.SetUp(InstanceLinkIndex);
+            rtnl.AddAddress(InstanceLinkIndex, attachment.Address, attachment.PrefixLength);
+            rtnl.AddPermanentNeighbour(InstanceLinkIndex, attachment.Gateway, BridgeMac);
+            lock (_gate)
+            {
+                _netlink.AddPermanentNeighbour(BridgeIndex, attachment.Address, mac);
+            }
+        }
+        catch
         {
             lock (_gate)
             {
-                _netlink.CreateVethPair(hostLinkName, BridgeIndex, InstanceLinkName, mac, nsfd, InstanceLinkIndex);
+                _netlink.DeleteLink(hostLinkName);
             }
-            try
-            {
-                rtnl.SetUp(InstanceLinkIndex);
-                rtnl.AddAddress(InstanceLinkIndex, attachment.Address, attachment.PrefixLength);
-                rtnl.AddPermanentNeighbour(InstanceLinkIndex, attachment.Gateway, BridgeMac);
-                lock (_gate)
-                {
-                    _netlink.AddPermanentNeighbour(BridgeIndex, attachment.Address, mac);
-                }
-            }
-            catch
-            {
-                lock (_gate)
-                {
-                    _netlink.DeleteLink(hostLinkName);
-                }
-                throw;
-            }
-            return true;
-        });
+            throw;
+        }
+        return true;
     }
 
     /// <summary>Removes an instance's veth (synchronously: the kernel frees a namespace's links lazily) and its namespace. Idempotent.</summary>

@@ -28,10 +28,10 @@ public static unsafe partial class ChildReaper
         }
     }
 
-    /// <summary>Waits up to <paramref name="timeout"/> for a supervisor of ours to end and reaps it. No-op when it is not our child.</summary>
+    /// <summary>Waits up to <paramref name="timeout"/> for a supervisor to end and reaps it if it is our child (we started it, or adopted it as subreaper). No-op otherwise.</summary>
     public static void Reap(ProcessIdentity supervisor, TimeSpan timeout)
     {
-        if (!IsSubreaper || supervisor.Pid <= 0)
+        if (supervisor.Pid <= 0)
         {
             return;
         }

@@ -6,7 +6,11 @@ using LightNfv.Host.Native;
 
 namespace LightNfv.Host.Processes;
 
-/// <summary>What to start and where: the VNF's argv, its network namespace, the cgroup it joins before exec.</summary>
+/// <summary>
+/// What to start and where: the VNF's argv, its network namespace, the cgroup it joins before exec.
+/// With <see cref="NetworkNamespacePath"/> null the VNF gets a new network namespace, and
+/// <see cref="OnNewNetworkNamespace"/> runs with the pid holding it, while the VNF execs.
+/// </summary>
 public sealed record SpawnRequest(
     IReadOnlyList<string> Argv,
     IReadOnlyDictionary<string, string> Environment,
@@ -15,7 +19,11 @@ public sealed record SpawnRequest(
     string Hostname,
     string LogPath,
     string ExitPath,
-    string WorkingDirectory = "/");
+    string WorkingDirectory = "/")
+{
+    /// <summary>Runs on the caller's thread once the new namespace exists, while the VNF execs.</summary>
+    public Action<int>? OnNewNetworkNamespace { get; init; }
+}
 
 /// <summary>The started VNF and the helper process that supervises it (waits for it and records its exit).</summary>
 public readonly record struct SpawnedProcess(ProcessIdentity Vnf, ProcessIdentity Supervisor);
@@ -72,6 +80,10 @@ public static unsafe class NamespacedSpawner
             args.Add("-n");
             args.Add(ns);
         }
+        else
+        {
+            args.Add("-N");
+        }
         foreach (var cg in request.CgroupProcsFiles)
         {
             args.Add("-c");
@@ -89,17 +101,31 @@ public static unsafe class NamespacedSpawner
         int* pipe = stackalloc int[2];
         Errno.Check(Libc.pipe2(pipe, Libc.O_CLOEXEC), "pipe2");
         using var readEnd = new FileDescriptor(pipe[0]);
-        int helperPid;
         try
         {
-            helperPid = PosixSpawn(HelperPath, args, env.Select(kv => $"{kv.Key}={kv.Value}").ToList(), stdoutFd: pipe[1]);
+            PosixSpawn(HelperPath, args, env.Select(kv => $"{kv.Key}={kv.Value}").ToList(), stdoutFd: pipe[1]);
         }
         finally
         {
             Libc.close(pipe[1]);
         }
-        var line = ReadLine(readEnd, TimeSpan.FromSeconds(10));
-        Reap(helperPid);
+        var reader = new ReportReader(readEnd, TimeSpan.FromSeconds(10));
+        var line = reader.ReadLine();
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? networkError = null;
+        if (line.StartsWith("ns ", StringComparison.Ordinal))
+        {
+            var holder = int.Parse(line.AsSpan(3), NumberStyles.None, CultureInfo.InvariantCulture);
+            // Wire the network here while the helper forks and the VNF execs: the two overlap.
+            try
+            {
+                request.OnNewNetworkNamespace?.Invoke(holder);
+            }
+            catch (Exception e)
+            {
+                networkError = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+            }
+            line = reader.ReadLine();
+        }
         if (line.StartsWith("error: ", StringComparison.Ordinal))
         {
             throw new LightNfvException(ErrorKind.Host, $"starting {request.Argv[0]}: {line[7..]}");
@@ -112,9 +138,18 @@ public static unsafe class NamespacedSpawner
             throw new LightNfvException(ErrorKind.Host, $"starting {request.Argv[0]}: helper said '{line}'");
         }
         // The VNF may already have died (bad arguments); report it as started and let inspect see the exit.
-        return new SpawnedProcess(
+        var spawned = new SpawnedProcess(
             ProcessIdentity.Of(pid) ?? new ProcessIdentity(pid, 0),
             ProcessIdentity.Of(supervisor) ?? new ProcessIdentity(supervisor, 0));
+        if (networkError is not null)
+        {
+            // A VNF without its network is of no use: end it, and let the caller's rollback remove the rest.
+            ProcessSignals.Send(spawned.Vnf, Libc.SIGKILL);
+            ProcessSignals.WaitForExit(spawned.Vnf, TimeSpan.FromSeconds(2));
+            networkError.Throw();
+        }
+        // The supervisor is our child: whoever ends the VNF reaps it (ChildReaper), or init does once we exit.
+        return spawned;
     }
 
     private static int PosixSpawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int stdoutFd)
@@ -175,54 +210,67 @@ public static unsafe class NamespacedSpawner
         return p;
     }
 
-    private static string ReadLine(FileDescriptor fd, TimeSpan timeout)
+    /// <summary>Reads the helper's report lines from its pipe, with one deadline for all of them.</summary>
+    private sealed class ReportReader(FileDescriptor fd, TimeSpan timeout)
     {
-        var buf = new byte[600];
-        var len = 0;
-        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        fixed (byte* b = buf)
+        private readonly byte[] _buf = new byte[1024];
+        private int _len;
+        private readonly long _deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        private bool _eof;
+
+        public string ReadLine()
         {
-            while (len < buf.Length)
+            while (true)
             {
-                var left = deadline - Environment.TickCount64;
-                if (left <= 0)
+                var nl = Array.IndexOf(_buf, (byte)'\n', 0, _len);
+                if (nl >= 0)
                 {
-                    throw new LightNfvException(ErrorKind.Host, $"{HelperName} did not report within {timeout.TotalSeconds:0} s");
+                    var line = Encoding.UTF8.GetString(_buf, 0, nl);
+                    Buffer.BlockCopy(_buf, nl + 1, _buf, 0, _len - nl - 1);
+                    _len -= nl + 1;
+                    return line;
                 }
-                var pfd = new Libc.PollFd { Fd = fd.Value, Events = Libc.POLLIN };
-                var ts = new Libc.TimeSpec { Seconds = left / 1000, Nanoseconds = left % 1000 * 1_000_000 };
-                var r = Libc.ppoll(&pfd, 1, &ts, null);
-                if (r < 0 && Errno.Last == Libc.EINTR)
+                if (_eof || _len == _buf.Length)
                 {
-                    continue;
+                    var rest = Encoding.UTF8.GetString(_buf, 0, _len);
+                    _len = 0;
+                    return rest.Length > 0 ? rest : "error: helper exited without a report";
                 }
-                var n = Libc.read(fd.Value, b + len, (nuint)(buf.Length - len));
-                if (n < 0 && Errno.Last == Libc.EINTR)
-                {
-                    continue;
-                }
-                if (n <= 0)
-                {
-                    break;
-                }
-                len += (int)n;
-                if (Array.IndexOf(buf, (byte)'\n', 0, len) >= 0)
-                {
-                    break;
-                }
+                Fill();
             }
         }
-        var text = Encoding.UTF8.GetString(buf, 0, len);
-        var nl = text.IndexOf('\n');
-        return nl >= 0 ? text[..nl] : (text.Length > 0 ? text : "error: helper exited without a report");
-    }
 
-    private static void Reap(int pid)
-    {
-        int status;
-        // The helper's first process exits right after forking the supervisor; ECHILD means someone reaped it already.
-        while (Libc.waitpid(pid, &status, 0) < 0 && Errno.Last == Libc.EINTR)
+        private void Fill()
         {
+            var left = _deadline - Environment.TickCount64;
+            if (left <= 0)
+            {
+                throw new LightNfvException(ErrorKind.Host, $"{HelperName} did not report within {timeout.TotalSeconds:0} s");
+            }
+            var pfd = new Libc.PollFd { Fd = fd.Value, Events = Libc.POLLIN };
+            var ts = new Libc.TimeSpec { Seconds = left / 1000, Nanoseconds = left % 1000 * 1_000_000 };
+            if (Libc.ppoll(&pfd, 1, &ts, null) < 0 && Errno.Last == Libc.EINTR)
+            {
+                return;
+            }
+            fixed (byte* b = _buf)
+            {
+                var n = Libc.read(fd.Value, b + _len, (nuint)(_buf.Length - _len));
+                if (n < 0)
+                {
+                    if (Errno.Last != Libc.EINTR && Errno.Last != Libc.EAGAIN)
+                    {
+                        _eof = true;
+                    }
+                    return;
+                }
+                if (n == 0)
+                {
+                    _eof = true;
+                }
+                _len += (int)n;
+            }
         }
     }
+
 }

@@ -36,8 +36,9 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
         BackendInstance? instance = null;
         try
         {
+            // No store write between create and start: the record says Creating until the instance runs, and a
+            // reconciler treats a Creating record with no live process as unfinished (this path is timed by the bench).
             instance = await backend.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
-            store.Update(id, InstanceState.Created, instance.Data);
             cancellationToken.ThrowIfCancellationRequested();
             instance = await backend.StartAsync(spec, instance, cancellationToken).ConfigureAwait(false);
             record = store.Update(id, InstanceState.Running, instance.Data);
@@ -200,6 +201,10 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
         foreach (var ns in LabNetwork.Destroy(host.Options.LabNamespace))
         {
             removed.Add($"netns {ns}");
+        }
+        if (Host.Cgroups.CgroupTuning.Revert(host.TuningRecordPath))
+        {
+            removed.Add($"cgroup {Host.Cgroups.CgroupTuning.Option} (restored)");
         }
         store.AddEvent(null, "platform.down", removed.Count == 0 ? "nothing to remove" : string.Join(", ", removed));
         return removed;

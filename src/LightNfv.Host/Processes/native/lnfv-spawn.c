@@ -5,12 +5,15 @@
  * pid namespace) cannot run in a forked .NET process. This helper does exactly those steps and nothing
  * else; all policy stays in C#. It is static so that exec costs no dynamic loading (about 0.3 ms saved).
  *
- * Process tree:  caller --posix_spawn--> P --fork--> S (supervisor, setsid) --fork--> V (pid 1, execs the VNF)
- * P exits at once so the caller reaps it immediately; S reports V's host pid on fd 1, detaches from the
- * caller's pipe, then waits for V and records how it ended in the exit file (like conmon).
+ * Process tree:  caller --posix_spawn--> S (supervisor, setsid) --fork--> V (pid 1 of its pid namespace, execs the VNF)
+ * S reports V's host pid on fd 1, detaches from the caller's pipe, then waits for V and records how it ended in
+ * the exit file (like conmon). Whoever ends the VNF reaps S (the caller, if still alive; else init).
  *
- * usage: lnfv-spawn [-n netns] [-c cgroup.procs]... [-h hostname] [-l logfile] [-x exitfile] [-w dir] -- argv...
- * fd 1 receives one line: "<vnf pid> <supervisor pid>" on success or "error: <message>" on failure.
+ * usage: lnfv-spawn [-n netns | -N] [-c cgroup.procs]... [-h hostname] [-l logfile] [-x exitfile] [-w dir] -- argv...
+ *   -n PATH  join an existing network namespace (a restart)
+ *   -N       make a new one; its holder's pid is reported first ("ns <pid>") so the caller can pin and wire it
+ *            while the VNF execs: network setup overlaps the VNF's own start-up instead of preceding it.
+ * fd 1 receives "<vnf pid> <supervisor pid>" on success or "error: <message>" on failure.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -67,10 +70,11 @@ int main(int argc, char **argv)
 {
     const char *netns = NULL, *hostname = NULL, *logfile = "/dev/null", *exitfile = NULL, *workdir = "/";
     const char *cgroups[MAX_CGROUPS];
-    int ncg = 0, i;
+    int ncg = 0, i, newnet = 0;
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) { i++; break; }
+        if (strcmp(argv[i], "-N") == 0) { newnet = 1; continue; }
         if (i + 1 >= argc) { report("error: option %s needs a value", argv[i]); return 2; }
         if (strcmp(argv[i], "-n") == 0) netns = argv[++i];
         else if (strcmp(argv[i], "-c") == 0) { if (ncg == MAX_CGROUPS) { report("error: too many -c"); return 2; } cgroups[ncg++] = argv[++i]; }
@@ -83,10 +87,6 @@ int main(int argc, char **argv)
     if (i >= argc) { report("error: no command after --"); return 2; }
     char **cmd = &argv[i];
 
-    pid_t s = fork();
-    if (s < 0) { report("error: fork: %s", strerror(errno)); return 1; }
-    if (s > 0) return 0; /* P: S carries on alone; the caller reaps P now. */
-
     /* S: its own session, so the caller's terminal signals (Ctrl-C) never reach the VNF. */
     setsid();
     if (netns) {
@@ -95,10 +95,11 @@ int main(int argc, char **argv)
         if (setns(fd, CLONE_NEWNET) < 0) { report("error: setns %s: %s", netns, strerror(errno)); _exit(1); }
         close(fd);
     }
-    if (unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) < 0) {
+    if (unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | (newnet ? CLONE_NEWNET : 0)) < 0) {
         report("error: unshare: %s", strerror(errno));
         _exit(1);
     }
+    if (newnet) report("ns %d", (int)getpid());
     int errpipe[2];
     if (pipe2(errpipe, O_CLOEXEC) < 0) { report("error: pipe: %s", strerror(errno)); _exit(1); }
 
