@@ -39,10 +39,11 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
             }
         }
 
-        var instantiation = available.ToDictionary(t => t, _ => new List<double>());
-        var ready = available.ToDictionary(t => t, _ => new List<double>());
-        var memory = available.ToDictionary(t => t, _ => new List<double>());
-        if (available.Count > 0)
+        var subjects = available.SelectMany(SubjectsOf).ToList();
+        var instantiation = subjects.ToDictionary(t => t, _ => new List<double>());
+        var ready = subjects.ToDictionary(t => t, _ => new List<double>());
+        var memory = subjects.ToDictionary(t => t, _ => new List<double>());
+        if (subjects.Count > 0)
         {
             // The lab is one-time setup, not part of any instance's instantiation: make it before timing.
             var lab = service.Backends.Host.Lab;
@@ -51,39 +52,48 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                 var experiment = new InstantiationExperiment(service, options);
                 for (var run = -options.WarmupRuns; run < options.Runs; run++)
                 {
-                    foreach (var tech in available)
+                    foreach (var subject in subjects)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
-                        var name = $"bench-{tech.ToName()}-{(run < 0 ? "w" + (-run) : run.ToString(System.Globalization.CultureInfo.InvariantCulture))}";
-                        var sample = experiment.Run(tech, name, measureMemory: run >= 0);
+                        var name = $"bench-{subject.Technology.ToName()}-{subject.Variant}-{(run < 0 ? "w" + (-run) : run.ToString(System.Globalization.CultureInfo.InvariantCulture))}";
+                        var sample = experiment.Run(subject, name, measureMemory: run >= 0);
                         if (run < 0)
                         {
                             continue;
                         }
-                        instantiation[tech].Add(sample.InstantiationMs);
-                        ready[tech].Add(sample.ReadyMs);
+                        instantiation[subject].Add(sample.InstantiationMs);
+                        ready[subject].Add(sample.ReadyMs);
                         if (sample.MemoryMb is { } mb)
                         {
-                            memory[tech].Add(mb);
+                            memory[subject].Add(mb);
                         }
-                        Progress?.Invoke($"{tech.ToName()} run {run + 1}/{options.Runs}: {sample.InstantiationMs:0.00} ms to answer, {sample.ReadyMs:0.00} ms to accept, {sample.MemoryMb:0.00} MB");
+                        Progress?.Invoke($"{subject.Label} run {run + 1}/{options.Runs}: {sample.InstantiationMs:0.00} ms to answer, {sample.ReadyMs:0.00} ms to accept, {sample.MemoryMb:0.00} MB");
                     }
+                }
+                // Leave no shell behind: the pool is the bench's, not the operator's.
+                foreach (var t in available)
+                {
+                    service.Backends.Find(t)?.WarmPool?.Drain();
                 }
                 return true;
             });
         }
 
         var results = new List<MetricResult>();
-        foreach (var tech in available)
+        foreach (var subject in subjects)
         {
-            var variant = VariantOf(tech);
-            results.Add(Result(tech, variant, Metrics.InstantiationMs, "ms", instantiation[tech],
-                "the draft's definition: create call (store, cgroup, namespaces, veth, spawn) to the first SYN answered (RST or SYN-ACK), probed from the lab namespace by a non-blocking connect loop, 50 µs step"));
-            results.Add(Result(tech, variant, Metrics.ReadyMs, "ms", ready[tech],
-                "create call to the first SYN-ACK from the VNF itself (iperf3 listening); same probe"));
-            if (memory[tech].Count > 0)
+            var tech = subject.Technology;
+            var variant = subject.Variant;
+            var how = subject.Warm
+                ? "from a pre-created shell (namespace on the bridge, empty cgroup), like the draft's pre-created taps; "
+                : "everything made on the create call; ";
+            results.Add(Result(tech, variant, Metrics.InstantiationMs, "ms", instantiation[subject],
+                how + "create call (store, cgroup, namespaces, veth, spawn) to the first SYN answered (RST or SYN-ACK) — the draft's definition; probed from the lab namespace by a non-blocking connect loop (50 µs step) once the call returns"));
+            results.Add(Result(tech, variant, Metrics.ReadyMs, "ms", ready[subject],
+                how + "create call to the first SYN-ACK from the VNF itself (iperf3 listening); same probe"));
+            if (memory[subject].Count > 0)
             {
-                results.Add(Result(tech, variant, Metrics.MemoryMb, "MB", memory[tech],
+                results.Add(Result(tech, variant, Metrics.MemoryMb, "MB", memory[subject],
                     $"cgroup memory usage of the idle iperf3 VNF, {options.MemorySettle.TotalMilliseconds:0} ms after it answered"));
             }
         }
@@ -103,14 +113,14 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
         }
     }
 
-    private string VariantOf(Technology tech)
+    /// <summary>A technology with a warm pool is measured both ways: cold (everything on the create call) and warm.</summary>
+    private IEnumerable<BenchSubject> SubjectsOf(Technology tech)
     {
-        var probe = service.Backends.Probe(tech);
-        return tech switch
+        yield return new BenchSubject(tech, "cold", Warm: false);
+        if (service.Backends.Find(tech)?.WarmPool is not null)
         {
-            Technology.Process => $"netns+cgroup{(probe.Details.TryGetValue("cgroups", out var v) ? v : "")}",
-            _ => "default",
-        };
+            yield return new BenchSubject(tech, "warm", Warm: true);
+        }
     }
 
     private static MetricResult Result(Technology tech, string variant, string metric, string unit, List<double> samples, string notes)

@@ -18,6 +18,9 @@ public sealed record HostOptions
     /// <summary>Parent cgroup of every instance, in each hierarchy.</summary>
     public string CgroupParent { get; init; } = Environment.GetEnvironmentVariable("LIGHTNFV_CGROUP") ?? "lightnfv";
 
+    /// <summary>Pre-created shells `run` keeps ready for warm starts (0 = off).</summary>
+    public int WarmPool { get; init; } = int.TryParse(Environment.GetEnvironmentVariable("LIGHTNFV_WARM_POOL"), out var n) && n > 0 ? Math.Min(n, 64) : 0;
+
     public string InstancesDirectory => Path.Combine(StateDirectory, "instances");
 }
 
@@ -37,7 +40,7 @@ public sealed class BackendHost : IDisposable
         _lab = new Lazy<LabNetwork>(() =>
         {
             // Set up once with the lab: the host settings instances rely on for fast start-up (see CgroupTuning).
-            Tuning = CgroupTuning.Ensure(TuningRecordPath);
+            Tuning = CgroupTuning.Ensure(TuningUser);
             return LabNetwork.Ensure(options.LabNamespace, Pool);
         }, LazyThreadSafetyMode.ExecutionAndPublication);
         _cgroups = new Lazy<ICgroupDriver>(() => cgroups ?? CgroupDriver.Detect(), LazyThreadSafetyMode.ExecutionAndPublication);
@@ -48,8 +51,8 @@ public sealed class BackendHost : IDisposable
     /// <summary>What <see cref="CgroupTuning"/> found or did when the lab was opened; null before.</summary>
     public string? Tuning { get; private set; }
 
-    /// <summary>Where a host setting changed by this platform is recorded, for `down` to revert.</summary>
-    public string TuningRecordPath => Path.Combine(Options.StateDirectory, "host-tuning");
+    /// <summary>This platform's name in the host-wide tuning registry (see <see cref="CgroupTuning"/>).</summary>
+    public string TuningUser => Path.GetFullPath(Options.StateDirectory);
     public AddressPool Pool { get; }
     public LabNetwork Lab => _lab.Value;
     public bool LabOpened => _lab.IsValueCreated;

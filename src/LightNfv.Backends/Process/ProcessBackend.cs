@@ -3,6 +3,7 @@ using LightNfv.Backends.Hosting;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
+using LightNfv.Core.Networking;
 using LightNfv.Host.Cgroups;
 using LightNfv.Host.Processes;
 
@@ -15,6 +16,10 @@ namespace LightNfv.Backends.Process;
 /// </summary>
 public sealed class ProcessBackend(BackendHost host) : IBackend
 {
+    private readonly ProcessWarmPool _pool = new(host);
+
+    public IWarmPool WarmPool => _pool;
+
     internal const string KeyNamespace = "netns", KeyHostLink = "hostLink", KeyCgroup = "cgroup", KeyAddress = "address",
         KeyProcess = "process", KeySupervisor = "supervisor", KeyRunDir = "runDir";
 
@@ -67,10 +72,19 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
         try
         {
             Directory.CreateDirectory(spec.RunDirectory);
+            // Writes the limits into a claimed shell's empty cgroup, or makes the cgroup.
             host.Cgroups.Create(host.CgroupPath(spec.Id), new CgroupLimits(
                 (long)spec.Resources.MemoryMiB * 1024 * 1024, spec.Resources.Vcpus, spec.Resources.Pids));
-            // Opened now so the first start pays nothing for it.
-            _ = host.Lab;
+            // A claimed shell's namespace is already on the bridge: it only needs its address. Otherwise the
+            // namespace is made at start, by the VNF's own process.
+            if (Host.Namespaces.NetNamespace.Exists(ns))
+            {
+                host.Lab.AddressShell(ns, spec.Network, NetworkAttachment.MacForInstance(spec.Id));
+            }
+            else
+            {
+                _ = host.Lab; // opened now so that start pays nothing for it
+            }
             cancellationToken.ThrowIfCancellationRequested();
             return Task.FromResult(instance);
         }
@@ -93,12 +107,13 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
         var ns = instance.Get(KeyNamespace)!;
         var restart = Host.Namespaces.NetNamespace.Exists(ns);
         // First start: the VNF's process makes the namespace and the lab wires it while the VNF execs (they overlap).
-        // A restart joins the namespace kept from before, address and links unchanged.
+        // A restart, or a claimed shell, joins the namespace that exists, address and links unchanged.
         var spawned = NamespacedSpawner.Spawn(new SpawnRequest(
             spec.Argv, spec.Env, restart ? Host.Namespaces.NetNamespace.PathOf(ns) : null, cgroup.ProcsFiles,
             spec.Name, spec.LogPath, exitPath)
         {
-            OnNewNetworkNamespace = restart ? null : holder => host.Lab.AdoptInstanceNamespace(ns, holder, instance.Get(KeyHostLink)!, spec.Network),
+            OnNewNetworkNamespace = restart ? null : holder =>
+                host.Lab.AdoptInstanceNamespace(ns, holder, instance.Get(KeyHostLink)!, spec.Network, NetworkAttachment.MacForInstance(spec.Id)),
         });
         return Task.FromResult(instance.With((KeyProcess, spawned.Vnf.ToString()), (KeySupervisor, spawned.Supervisor.ToString())));
     }
@@ -175,8 +190,7 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
             {
                 return new InstanceObservation(ObservedState.Running, p.Pid, p.StartedAt, addresses, null);
             }
-            var exit = File.Exists(ExitPath(instance)) ? File.ReadAllText(ExitPath(instance)).Trim() : "ended";
-            return new InstanceObservation(ObservedState.Exited, null, p.StartedAt, addresses, exit);
+            return new InstanceObservation(ObservedState.Exited, null, p.StartedAt, addresses, ExitCause(instance));
         }
         return new InstanceObservation(ObservedState.Stopped, null, null, addresses, null);
     }
@@ -190,6 +204,20 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
         return new InstanceStats(DateTimeOffset.UtcNow,
             cg?.CpuNanoseconds ?? 0, cg?.MemoryBytes ?? 0, cg?.MemoryLimitBytes, cg?.PidsCurrent ?? 0,
             RxBytes: link?.TxBytes ?? 0, TxBytes: link?.RxBytes ?? 0, RxPackets: link?.TxPackets ?? 0, TxPackets: link?.RxPackets ?? 0);
+    }
+
+    /// <summary>
+    /// How the VNF ended, from the file its supervisor writes after reaping it. Between the VNF's death and that
+    /// write the file is missing; while the supervisor lives, wait for it (briefly) rather than record "ended" for good.
+    /// </summary>
+    private static string ExitCause(BackendInstance instance)
+    {
+        var path = ExitPath(instance);
+        if (!File.Exists(path) && ProcessIdentity.Parse(instance.Get(KeySupervisor)) is { } supervisor)
+        {
+            ProcessSignals.WaitForExit(supervisor, TimeSpan.FromMilliseconds(500));
+        }
+        return File.Exists(path) ? File.ReadAllText(path).Trim() : "ended (no exit status recorded)";
     }
 
     /// <summary>The supervisor ends right after the VNF; reap it if it is ours to reap (see <see cref="ChildReaper"/>).</summary>

@@ -6,6 +6,12 @@ using LightNfv.Platform.Lifecycle;
 
 namespace LightNfv.Bench.Experiments;
 
+/// <summary>What is measured: a technology, and whether it starts from a pre-created shell of its warm pool.</summary>
+public sealed record BenchSubject(Technology Technology, string Variant, bool Warm)
+{
+    public string Label => $"{Technology.ToName()}/{Variant}";
+}
+
 /// <summary>One instantiation: the create call to the first answered SYN (the draft's figure) and to the VNF's first SYN-ACK, then its idle memory.</summary>
 public sealed record InstantiationSample(double InstantiationMs, double ReadyMs, double? MemoryMb, int ProbeAttempts);
 
@@ -18,12 +24,18 @@ public sealed record InstantiationSample(double InstantiationMs, double ReadyMs,
 /// </summary>
 public sealed class InstantiationExperiment(InstanceService service, BenchOptions options)
 {
-    public InstantiationSample Run(Technology technology, string name, bool measureMemory)
+    public InstantiationSample Run(BenchSubject subject, string name, bool measureMemory)
     {
+        var technology = subject.Technology;
+        if (subject.Warm)
+        {
+            // Untimed, like the draft's pre-created taps: the shell exists before the create call is issued.
+            service.RefillWarmPools(1);
+        }
         var descriptor = BenchDescriptors.Iperf3(technology, name);
         var port = descriptor.Spec.Network.ReadinessPort ?? 5201;
         var start = Stopwatch.GetTimestamp();
-        var record = service.RunAsync(descriptor).GetAwaiter().GetResult();
+        var record = service.RunAsync(descriptor, new RunOptions(UseWarmPool: subject.Warm)).GetAwaiter().GetResult();
         try
         {
             var probe = TcpReadinessProbe.Probe(IPAddress.Parse(record.Address!), port, start, options.ReadyTimeout, acceptRst: false);

@@ -29,7 +29,7 @@ public static class ReportWriter
         sb.AppendLine("# LightNFV benchmark");
         sb.AppendLine();
         sb.AppendLine(inv, $"Host: {h.Cpu}, {h.Cores} cores, {h.MemoryGiB} GiB, {h.Os}, kernel {h.Kernel}, cgroups {h.Cgroups} ({h.Tuning}), accelerators: {(h.Accelerators.Count == 0 ? "none" : string.Join(", ", h.Accelerators))}, {h.Runtime}.  ");
-        sb.AppendLine(inv, $"Date: {h.Date:yyyy-MM-dd HH:mm} UTC. Command: `{h.Command}`");
+        sb.AppendLine(inv, $"Date: {h.Date.ToUniversalTime():yyyy-MM-dd HH:mm} UTC. Command: `{h.Command}`");
         sb.AppendLine();
 
         var metrics = Metrics.All.Where(m => report.Results.Any(r => r.Metric == m.Name)).ToList();
@@ -91,7 +91,7 @@ public static class ReportWriter
         return sb.ToString();
     }
 
-    /// <summary>Three significant digits, never scientific notation.</summary>
+    /// <summary>Three significant digits (all integer digits for 1000 and more), no exponent, no trailing zeros: 1711, 82, 3.8, 0.75, 0.00034.</summary>
     public static string Fmt(double? v)
     {
         if (v is null)
@@ -99,9 +99,13 @@ public static class ReportWriter
             return "–";
         }
         var x = v.Value;
-        var abs = Math.Abs(x);
-        var format = abs >= 100 ? "0" : abs >= 10 ? "0.0" : abs >= 1 ? "0.00" : "0.000";
-        return x.ToString(format, CultureInfo.InvariantCulture);
+        if (x == 0 || double.IsNaN(x) || double.IsInfinity(x))
+        {
+            return x.ToString(CultureInfo.InvariantCulture);
+        }
+        var decimals = Math.Clamp(2 - (int)Math.Floor(Math.Log10(Math.Abs(x))), 0, 9);
+        var text = Math.Round(x, decimals).ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        return text.Contains('.') ? text.TrimEnd('0').TrimEnd('.') : text;
     }
 
     private static string FmtRatio(double r) => r >= 10

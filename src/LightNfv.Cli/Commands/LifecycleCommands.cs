@@ -17,6 +17,11 @@ public static class RunCommand
             var descriptor = DescriptorParser.ParseFile(pr.GetValue(file)!.FullName);
             var record = await ctx.Instances.RunAsync(descriptor, token).ConfigureAwait(false);
             Console.WriteLine($"{record.Id}  {record.Address}");
+            if (ctx.Options.WarmPool > 0)
+            {
+                // After the instance is up, not before: the next run starts warm.
+                ctx.Instances.RefillWarmPools(ctx.Options.WarmPool, token);
+            }
             return 0;
         }, ct));
         return cmd;

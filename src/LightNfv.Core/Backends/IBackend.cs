@@ -29,6 +29,9 @@ public interface IBackend
     InstanceObservation Inspect(BackendInstance instance);
 
     InstanceStats Stats(BackendInstance instance);
+
+    /// <summary>Pre-created instance shells, for backends that can make them; null otherwise.</summary>
+    IWarmPool? WarmPool => null;
 }
 
 /// <summary>The backend's persisted facts about one instance (pid, start time, namespace, cgroup, ...).</summary>

@@ -10,9 +10,17 @@ public sealed record NetworkAttachment(
     int PrefixLength,
     IPAddress Gateway)
 {
-    /// <summary>A locally administered MAC derived from the address, so neighbour entries can be written before the link exists.</summary>
-    public byte[] InstanceMac => MacFor(Address);
+    /// <summary>
+    /// An instance's MAC, derived from its id so that a shell made before its address is known already has its final MAC,
+    /// and neighbour entries can be written without asking the kernel.
+    /// </summary>
+    public static byte[] MacForInstance(string id)
+    {
+        var b = Convert.FromHexString(id.AsSpan(0, 8));
+        return [0x02, 0x4e, b[0], b[1], b[2], b[3]];
+    }
 
+    /// <summary>A locally administered MAC derived from an address (the lab bridge's, from the gateway address).</summary>
     public static byte[] MacFor(IPAddress address)
     {
         var b = address.GetAddressBytes();

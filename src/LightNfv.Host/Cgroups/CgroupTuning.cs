@@ -9,7 +9,8 @@ namespace LightNfv.Host.Cgroups;
 /// documented in cgroup-v2.rst) keeps that rwsem in its slow mode so migrations need no grace period, at the cost
 /// of slightly dearer fork and exit. The lock is global, so setting it on any cgroup2 mount (the hybrid layout
 /// has one at /sys/fs/cgroup/unified) speeds up v1 hierarchies too. The previous options are recorded and put
-/// back by `lightnfv down`; LIGHTNFV_HOST_TUNING=off leaves the host untouched.
+/// back by the last platform's `lightnfv down` (a host-wide count of users in /run/lightnfv); LIGHTNFV_HOST_TUNING=off
+/// leaves the host untouched.
 /// </summary>
 public static class CgroupTuning
 {
@@ -26,11 +27,21 @@ public static class CgroupTuning
     public static bool IsActive(IReadOnlyList<MountInfoEntry>? mounts = null) =>
         Target(mounts)?.SuperOptionList.Contains(Option) == true;
 
+    /// <summary>Host-wide record: who uses the setting (one file per platform state directory) and what was there before.</summary>
+    public const string RegistryDirectory = "/run/lightnfv/favordynmods";
+
+    private static string UsersDirectory => Path.Combine(RegistryDirectory, "users");
+
+    private static string PreviousPath => Path.Combine(RegistryDirectory, "previous");
+
+    private static string UserFile(string user) =>
+        Path.Combine(UsersDirectory, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(user)))[..16]);
+
     /// <summary>
-    /// Turns the option on unless it is on already or tuning is disabled; records the previous super options in
-    /// <paramref name="recordPath"/> so <see cref="Revert"/> can restore them. Returns a description of the state.
+    /// Registers <paramref name="user"/> (a platform's state directory) and turns the option on unless it is on
+    /// already or tuning is disabled. Returns a description of the state for reports.
     /// </summary>
-    public static string Ensure(string recordPath)
+    public static string Ensure(string user)
     {
         if (Disabled)
         {
@@ -41,31 +52,45 @@ public static class CgroupTuning
         {
             return "no cgroup2 mount to set favordynmods on";
         }
+        Directory.CreateDirectory(UsersDirectory);
+        File.WriteAllText(UserFile(user), user + "\n");
         if (target.SuperOptionList.Contains(Option))
         {
-            return $"{Option} on ({target.MountPoint})";
+            return File.Exists(PreviousPath)
+                ? $"{Option} on {target.MountPoint}, set by LightNFV (reverted by the last 'lightnfv down')"
+                : $"{Option} on {target.MountPoint}, set by the host";
         }
         var previous = string.Join(',', target.SuperOptionList.Where(o => o is not ("rw" or "ro")));
         Remount(target, previous.Length == 0 ? Option : previous + "," + Option);
-        Directory.CreateDirectory(Path.GetDirectoryName(recordPath)!);
-        File.WriteAllText(recordPath, $"{target.MountPoint}\n{previous}\n");
-        return $"{Option} set on {target.MountPoint} by LightNFV (reverted by 'lightnfv down')";
+        File.WriteAllText(PreviousPath, $"{target.MountPoint}\n{previous}\n");
+        return $"{Option} set on {target.MountPoint} by LightNFV (reverted by the last 'lightnfv down')";
     }
 
-    /// <summary>Restores what <see cref="Ensure"/> changed, if this state directory changed anything.</summary>
-    public static bool Revert(string recordPath)
+    /// <summary>
+    /// Unregisters <paramref name="user"/>; the last user out restores the options LightNFV changed (never ones the
+    /// host set itself). Returns true if it restored them.
+    /// </summary>
+    public static bool Revert(string user)
     {
-        if (!File.Exists(recordPath))
+        File.Delete(UserFile(user));
+        if (Directory.Exists(UsersDirectory) && Directory.EnumerateFiles(UsersDirectory).Any())
         {
             return false;
         }
-        var lines = File.ReadAllLines(recordPath);
+        Namespaces.NetNamespace.TryRemoveEmpty(UsersDirectory);
+        if (!File.Exists(PreviousPath))
+        {
+            Namespaces.NetNamespace.TryRemoveEmpty(RegistryDirectory);
+            return false;
+        }
+        var lines = File.ReadAllLines(PreviousPath);
         var target = Target();
         if (target is not null && lines.Length >= 1 && target.MountPoint == lines[0] && target.SuperOptionList.Contains(Option))
         {
             Remount(target, lines.Length > 1 ? lines[1] : "");
         }
-        File.Delete(recordPath);
+        File.Delete(PreviousPath);
+        Namespaces.NetNamespace.TryRemoveEmpty(RegistryDirectory);
         return true;
     }
 

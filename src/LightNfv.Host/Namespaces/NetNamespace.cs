@@ -175,9 +175,46 @@ public static class NetNamespace
         if (!IsMountPoint(Directory))
         {
             Errno.Check(Libc.mount(Directory, Directory, "none", Libc.MS_BIND | Libc.MS_REC, null), $"bind-mount {Directory}");
+            // Remembered so that the last `down` can take back a mount LightNFV made (and only that).
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(OwnMountMarker)!);
+            File.WriteAllText(OwnMountMarker, "");
         }
         Errno.Check(Libc.mount("none", Directory, null, Libc.MS_SHARED | Libc.MS_REC, null), $"make {Directory} shared");
         Volatile.Write(ref s_directoryReady, 1);
+    }
+
+    private const string OwnMountMarker = "/run/lightnfv/netns-mount";
+
+    /// <summary>Undoes <see cref="EnsureDirectory"/> when LightNFV made the mount and no namespace is pinned any more.</summary>
+    public static void ReleaseDirectory()
+    {
+        if (!File.Exists(OwnMountMarker) || (System.IO.Directory.Exists(Directory) && System.IO.Directory.EnumerateFileSystemEntries(Directory).Any()))
+        {
+            return;
+        }
+        if (Libc.umount2(Directory, Libc.MNT_DETACH) == 0 || Errno.Last == Libc.EINVAL)
+        {
+            File.Delete(OwnMountMarker);
+            Volatile.Write(ref s_directoryReady, 0);
+            TryRemoveEmpty(Directory);
+        }
+        TryRemoveEmpty(Path.GetDirectoryName(OwnMountMarker)!);
+    }
+
+    /// <summary>Removes a directory of LightNFV's own bookkeeping if it is empty.</summary>
+    public static void TryRemoveEmpty(string directory)
+    {
+        try
+        {
+            if (System.IO.Directory.Exists(directory) && !System.IO.Directory.EnumerateFileSystemEntries(directory).Any())
+            {
+                System.IO.Directory.Delete(directory);
+            }
+        }
+        catch (IOException)
+        {
+            // Someone wrote into it meanwhile: it is in use.
+        }
     }
 
     private static bool IsMountPoint(string path)

@@ -101,29 +101,35 @@ public sealed class LabNetwork : IDisposable
     /// namespace, addresses set, and permanent neighbour entries on both sides so the first packet never waits on ARP.
     /// Nothing is left behind if any step fails.
     /// </summary>
-    public void CreateInstanceNamespace(string namespaceName, string hostLinkName, NetworkAttachment attachment) =>
-        NetNamespace.Create(namespaceName, (rtnl, nsfd) => Wire(rtnl, nsfd, hostLinkName, attachment));
+    public void CreateInstanceNamespace(string namespaceName, string hostLinkName, NetworkAttachment attachment, byte[] mac) =>
+        NetNamespace.Create(namespaceName, (rtnl, nsfd) => Wire(rtnl, nsfd, hostLinkName, attachment, mac));
 
     /// <summary>Same as <see cref="CreateInstanceNamespace"/> for a namespace a process already holds (made with the VNF itself).</summary>
-    public void AdoptInstanceNamespace(string namespaceName, int holderPid, string hostLinkName, NetworkAttachment attachment) =>
-        NetNamespace.Adopt(namespaceName, holderPid, (rtnl, nsfd) => Wire(rtnl, nsfd, hostLinkName, attachment));
+    public void AdoptInstanceNamespace(string namespaceName, int holderPid, string hostLinkName, NetworkAttachment attachment, byte[] mac) =>
+        NetNamespace.Adopt(namespaceName, holderPid, (rtnl, nsfd) => Wire(rtnl, nsfd, hostLinkName, attachment, mac));
 
-    private bool Wire(RtNetlink rtnl, FileDescriptor nsfd, string hostLinkName, NetworkAttachment attachment)
-    {
-        var mac = attachment.InstanceMac;
-        lock (_gate)
+    /// <summary>A shell for the warm pool: namespace and veth on the bridge, links up, no address yet.</summary>
+    public void CreateShellNamespace(string namespaceName, string hostLinkName, byte[] mac) =>
+        NetNamespace.Create(namespaceName, (rtnl, nsfd) =>
         {
-            _netlink.CreateVethPair(hostLinkName, BridgeIndex, InstanceLinkName, mac, nsfd, InstanceLinkIndex);
-        }
+            Plug(rtnl, nsfd, hostLinkName, mac);
+            return true;
+        });
+
+    /// <summary>Gives a shell made by <see cref="CreateShellNamespace"/> its address and neighbour entries.</summary>
+    public void AddressShell(string namespaceName, NetworkAttachment attachment, byte[] mac)
+    {
+        using var nsfd = NetNamespace.Open(namespaceName);
+        using var rtnl = NetNamespace.OpenNetlinkIn(nsfd);
+        Address(rtnl, attachment, mac);
+    }
+
+    private bool Wire(RtNetlink rtnl, FileDescriptor nsfd, string hostLinkName, NetworkAttachment attachment, byte[] mac)
+    {
+        Plug(rtnl, nsfd, hostLinkName, mac);
         try
         {
-            rtnl.SetUp(InstanceLinkIndex);
-            rtnl.AddAddress(InstanceLinkIndex, attachment.Address, attachment.PrefixLength);
-            rtnl.AddPermanentNeighbour(InstanceLinkIndex, attachment.Gateway, BridgeMac);
-            lock (_gate)
-            {
-                _netlink.AddPermanentNeighbour(BridgeIndex, attachment.Address, mac);
-            }
+            Address(rtnl, attachment, mac);
         }
         catch
         {
@@ -134,6 +140,25 @@ public sealed class LabNetwork : IDisposable
             throw;
         }
         return true;
+    }
+
+    private void Plug(RtNetlink rtnl, FileDescriptor nsfd, string hostLinkName, byte[] mac)
+    {
+        lock (_gate)
+        {
+            _netlink.CreateVethPair(hostLinkName, BridgeIndex, InstanceLinkName, mac, nsfd, InstanceLinkIndex);
+        }
+        rtnl.SetUp(InstanceLinkIndex);
+    }
+
+    private void Address(RtNetlink rtnl, NetworkAttachment attachment, byte[] mac)
+    {
+        rtnl.AddAddress(InstanceLinkIndex, attachment.Address, attachment.PrefixLength);
+        rtnl.AddPermanentNeighbour(InstanceLinkIndex, attachment.Gateway, BridgeMac);
+        lock (_gate)
+        {
+            _netlink.AddPermanentNeighbour(BridgeIndex, attachment.Address, mac);
+        }
     }
 
     /// <summary>Removes an instance's veth (synchronously: the kernel frees a namespace's links lazily) and its namespace. Idempotent.</summary>

@@ -101,9 +101,10 @@ public static unsafe class NamespacedSpawner
         int* pipe = stackalloc int[2];
         Errno.Check(Libc.pipe2(pipe, Libc.O_CLOEXEC), "pipe2");
         using var readEnd = new FileDescriptor(pipe[0]);
+        int helperPid;
         try
         {
-            PosixSpawn(HelperPath, args, env.Select(kv => $"{kv.Key}={kv.Value}").ToList(), stdoutFd: pipe[1]);
+            helperPid = PosixSpawn(HelperPath, args, env.Select(kv => $"{kv.Key}={kv.Value}").ToList(), stdoutFd: pipe[1]);
         }
         finally
         {
@@ -128,6 +129,8 @@ public static unsafe class NamespacedSpawner
         }
         if (line.StartsWith("error: ", StringComparison.Ordinal))
         {
+            // The helper exits right after reporting a failure: reap it, it is our child.
+            ChildReaper.Reap(new ProcessIdentity(helperPid, 0), TimeSpan.FromSeconds(2));
             throw new LightNfvException(ErrorKind.Host, $"starting {request.Argv[0]}: {line[7..]}");
         }
         var parts = line.Split(' ');
@@ -146,6 +149,7 @@ public static unsafe class NamespacedSpawner
             // A VNF without its network is of no use: end it, and let the caller's rollback remove the rest.
             ProcessSignals.Send(spawned.Vnf, Libc.SIGKILL);
             ProcessSignals.WaitForExit(spawned.Vnf, TimeSpan.FromSeconds(2));
+            ChildReaper.Reap(spawned.Supervisor, TimeSpan.FromSeconds(2));
             networkError.Throw();
         }
         // The supervisor is our child: whoever ends the VNF reaps it (ChildReaper), or init does once we exit.

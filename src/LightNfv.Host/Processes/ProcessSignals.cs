@@ -57,10 +57,18 @@ public static unsafe class ProcessSignals
         }
     }
 
-    /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>. True if the process is gone afterwards.</summary>
+    /// <summary>
+    /// SIGTERM, then SIGKILL after <paramref name="grace"/>. True if the process is gone afterwards.
+    /// A VNF is pid 1 of its pid namespace, and the kernel drops signals pid 1 has no handler for: when SIGTERM is
+    /// not caught there is nothing to wait for, so SIGKILL goes at once.
+    /// </summary>
     public static bool Terminate(ProcessIdentity process, TimeSpan grace)
     {
-        if (!Send(process, Libc.SIGTERM))
+        if (!CatchesSignal(process.Pid, Libc.SIGTERM))
+        {
+            grace = TimeSpan.Zero;
+        }
+        else if (!Send(process, Libc.SIGTERM))
         {
             return true;
         }
@@ -70,6 +78,26 @@ public static unsafe class ProcessSignals
         }
         Send(process, Libc.SIGKILL);
         return WaitForExit(process, TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>Whether the process has a handler for <paramref name="signal"/> (SigCgt in /proc/PID/status).</summary>
+    public static bool CatchesSignal(int pid, int signal)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("SigCgt:", StringComparison.Ordinal))
+                {
+                    var mask = Convert.ToUInt64(line[7..].Trim(), 16);
+                    return (mask & (1UL << (signal - 1))) != 0;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+        }
+        return false;
     }
 
     private static FileDescriptor? OpenPidFd(ProcessIdentity process)

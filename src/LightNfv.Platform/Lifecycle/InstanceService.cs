@@ -5,10 +5,17 @@ using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Instances;
 using LightNfv.Core.Networking;
+using LightNfv.Host.Namespaces;
 using LightNfv.Host.Network;
 using LightNfv.Platform.Store;
 
 namespace LightNfv.Platform.Lifecycle;
+
+/// <summary>How to run: whether a pre-created shell from the backend's warm pool may be used.</summary>
+public sealed record RunOptions(bool UseWarmPool = true)
+{
+    public static RunOptions Default { get; } = new();
+}
 
 /// <summary>An instance as the store records it, plus what the host says about it now.</summary>
 public sealed record InstanceView(InstanceRecord Record, InstanceObservation? Observation, InstanceStats? Stats);
@@ -26,11 +33,14 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
     public BackendRegistry Backends => backends;
 
     /// <summary>Create and start an instance from a descriptor (the CLI's `run`).</summary>
-    public async Task<InstanceRecord> RunAsync(VnfDescriptor descriptor, CancellationToken cancellationToken = default)
+    public async Task<InstanceRecord> RunAsync(VnfDescriptor descriptor, CancellationToken cancellationToken = default) =>
+        await RunAsync(descriptor, RunOptions.Default, cancellationToken).ConfigureAwait(false);
+
+    public async Task<InstanceRecord> RunAsync(VnfDescriptor descriptor, RunOptions options, CancellationToken cancellationToken = default)
     {
         var backend = backends.Require(descriptor.Spec.Technology);
         var pool = backends.Host.Pool;
-        var id = InstanceId.New();
+        var id = (options.UseWarmPool ? backend.WarmPool?.TryClaim() : null) ?? InstanceId.New();
         var record = store.Reserve(id, descriptor, used => pool.Allocate(used, descriptor.Spec.Network.Address));
         var spec = SpecFor(record, descriptor);
         BackendInstance? instance = null;
@@ -64,6 +74,20 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
             }
             throw;
         }
+    }
+
+    /// <summary>Tops up every backend's warm pool to <paramref name="target"/> shells (off the instantiation path).</summary>
+    public int RefillWarmPools(int target, CancellationToken cancellationToken = default)
+    {
+        var made = 0;
+        foreach (var t in Enum.GetValues<Technology>())
+        {
+            if (backends.Find(t)?.WarmPool is { } pool && backends.Probe(t).Available)
+            {
+                made += pool.Refill(target, cancellationToken);
+            }
+        }
+        return made;
     }
 
     public InstanceSpec SpecFor(InstanceRecord record, VnfDescriptor descriptor)
@@ -174,6 +198,13 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
     {
         var removed = new List<string>();
         var count = await RemoveAllAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var t in Enum.GetValues<Technology>())
+        {
+            if (backends.Find(t)?.WarmPool is { } pool && pool.Drain() is var n and > 0)
+            {
+                removed.Add($"{n} warm {t.ToName()} shell(s)");
+            }
+        }
         if (count > 0)
         {
             removed.Add($"{count} instance(s)");
@@ -202,10 +233,12 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
         {
             removed.Add($"netns {ns}");
         }
-        if (Host.Cgroups.CgroupTuning.Revert(host.TuningRecordPath))
+        if (Host.Cgroups.CgroupTuning.Revert(host.TuningUser))
         {
             removed.Add($"cgroup {Host.Cgroups.CgroupTuning.Option} (restored)");
         }
+        NetNamespace.ReleaseDirectory();
+        NetNamespace.TryRemoveEmpty("/run/lightnfv");
         store.AddEvent(null, "platform.down", removed.Count == 0 ? "nothing to remove" : string.Join(", ", removed));
         return removed;
     }

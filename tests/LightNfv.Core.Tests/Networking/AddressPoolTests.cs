@@ -154,10 +154,16 @@ public class AddressPoolTests
     }
 
     [Fact]
-    public void MacFor_differs_per_address_and_matches_the_attachment()
+    public void MacFor_differs_per_address()
     {
         NetworkAttachment.MacFor(Ip("10.77.0.2")).ShouldNotBe(NetworkAttachment.MacFor(Ip("10.77.0.3")));
-        var attachment = new NetworkAttachment("lightnfv-lab", "lnfv0", Ip("10.77.0.9"), 16, Ip("10.77.0.1"));
-        attachment.InstanceMac.ShouldBe(NetworkAttachment.MacFor(Ip("10.77.0.9")));
+    }
+
+    [Fact]
+    public void MacForInstance_is_locally_administered_unicast_from_the_id()
+    {
+        var mac = NetworkAttachment.MacForInstance("0a1b2c3d4e5f");
+        mac.ShouldBe(new byte[] { 0x02, 0x4e, 0x0a, 0x1b, 0x2c, 0x3d });
+        NetworkAttachment.MacForInstance("0a1b2c3d4e5f").ShouldNotBe(NetworkAttachment.MacForInstance("ffffffff0000"));
     }
 }

@@ -154,11 +154,18 @@ int main(int argc, char **argv)
     int status;
     while (waitpid(v, &status, 0) < 0 && errno == EINTR) {}
     if (exitfile) {
-        char line[64];
+        /* Written to a temporary name and renamed, so a reader never sees half a line. */
+        char line[64], tmp[4096];
         if (WIFEXITED(status)) snprintf(line, sizeof line, "exited %d\n", WEXITSTATUS(status));
         else snprintf(line, sizeof line, "killed %d\n", WTERMSIG(status));
-        int fd = open(exitfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd >= 0) { ssize_t w = write(fd, line, strlen(line)); (void)w; close(fd); }
+        snprintf(tmp, sizeof tmp, "%s.tmp", exitfile);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            ssize_t w = write(fd, line, strlen(line));
+            (void)w;
+            close(fd);
+            rename(tmp, exitfile);
+        }
     }
     return 0;
 }

@@ -1,0 +1,56 @@
+using System.Net;
+using System.Text;
+
+namespace LightNfv.IntegrationTests.Infrastructure;
+
+/// <summary>Descriptor YAML for the tests, in the shape of examples/*.yaml.</summary>
+public static class Descriptors
+{
+    public static string Iperf3(string name = "iperf3", IPAddress? address = null, int memoryMiB = 64, int pids = 64) => $"""
+        apiVersion: lightnfv/v1
+        kind: Vnf
+        metadata:
+          name: {name}
+        spec:
+          technology: process
+          app:
+            builtin: iperf3-server
+          resources:
+            vcpus: 1
+            memoryMiB: {memoryMiB}
+            pids: {pids}
+          network:
+        {(address is null ? "" : $"    address: {address}\n")}    ports: [5201]
+        """;
+
+    public static string Command(string name, IReadOnlyList<string> argv, int memoryMiB = 64, int pids = 64) => $"""
+        apiVersion: lightnfv/v1
+        kind: Vnf
+        metadata:
+          name: {name}
+        spec:
+          technology: process
+          app:
+            command: [{string.Join(", ", argv.Select(Quote))}]
+          resources:
+            vcpus: 1
+            memoryMiB: {memoryMiB}
+            pids: {pids}
+        """;
+
+    /// <summary>A YAML double-quoted scalar.</summary>
+    public static string Quote(string s)
+    {
+        var sb = new StringBuilder("\"");
+        foreach (var c in s)
+        {
+            sb.Append(c switch
+            {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                _ => c.ToString(),
+            });
+        }
+        return sb.Append('"').ToString();
+    }
+}
