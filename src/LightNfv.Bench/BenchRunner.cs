@@ -43,43 +43,61 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
         var instantiation = subjects.ToDictionary(t => t, _ => new List<double>());
         var ready = subjects.ToDictionary(t => t, _ => new List<double>());
         var memory = subjects.ToDictionary(t => t, _ => new List<double>());
+        var floor = new List<double>();
         if (subjects.Count > 0)
         {
             // The lab is one-time setup, not part of any instance's instantiation: make it before timing.
             var lab = service.Backends.Host.Lab;
             NetNamespace.RunIn(lab.Namespace, () =>
             {
-                var experiment = new InstantiationExperiment(service, options);
-                for (var run = -options.WarmupRuns; run < options.Runs; run++)
+                try
                 {
-                    foreach (var subject in subjects)
+                    var experiment = new InstantiationExperiment(service, options);
+                    var floorExperiment = new FloorExperiment(lab.Pool.Gateway, options);
+                    for (var run = -options.WarmupRuns; run < options.Runs; run++)
                     {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        var name = $"bench-{subject.Technology.ToName()}-{subject.Variant}-{(run < 0 ? "w" + (-run) : run.ToString(System.Globalization.CultureInfo.InvariantCulture))}";
-                        var sample = experiment.Run(subject, name, measureMemory: run >= 0);
-                        if (run < 0)
+                        var bare = floorExperiment.Run();
+                        if (run >= 0)
                         {
-                            continue;
+                            floor.Add(bare);
                         }
-                        instantiation[subject].Add(sample.InstantiationMs);
-                        ready[subject].Add(sample.ReadyMs);
-                        if (sample.MemoryMb is { } mb)
+                        foreach (var subject in subjects)
                         {
-                            memory[subject].Add(mb);
+                            cancellationToken.ThrowIfCancellationRequested();
+                            var name = $"bench-{subject.Technology.ToName()}-{subject.Variant}-{(run < 0 ? "w" + (-run) : run.ToString(System.Globalization.CultureInfo.InvariantCulture))}";
+                            var sample = experiment.Run(subject, name, measureMemory: run >= 0);
+                            if (run < 0)
+                            {
+                                continue;
+                            }
+                            instantiation[subject].Add(sample.InstantiationMs);
+                            ready[subject].Add(sample.ReadyMs);
+                            if (sample.MemoryMb is { } mb)
+                            {
+                                memory[subject].Add(mb);
+                            }
+                            Progress?.Invoke($"{subject.Label} run {run + 1}/{options.Runs}: {sample.InstantiationMs:0.00} ms to answer, {sample.ReadyMs:0.00} ms to accept, {sample.MemoryMb:0.00} MB");
                         }
-                        Progress?.Invoke($"{subject.Label} run {run + 1}/{options.Runs}: {sample.InstantiationMs:0.00} ms to answer, {sample.ReadyMs:0.00} ms to accept, {sample.MemoryMb:0.00} MB");
                     }
                 }
-                // Leave no shell behind: the pool is the bench's, not the operator's.
-                foreach (var t in available)
+                finally
                 {
-                    service.Backends.Find(t)?.WarmPool?.Drain();
+                    // Leave no shell behind, also after Ctrl-C: the pool is the bench's, not the operator's.
+                    foreach (var t in available)
+                    {
+                        service.Backends.Find(t)?.WarmPool?.Drain();
+                    }
                 }
                 return true;
             });
         }
 
         var results = new List<MetricResult>();
+        if (floor.Count > 0)
+        {
+            results.Add(Result(FloorExperiment.Technology, FloorExperiment.Variant, Metrics.ReadyMs, "ms", floor,
+                "the floor, same run: iperf3 -s started by a bare posix_spawn in the lab namespace (no isolation, no store) to its first SYN-ACK, same probe"));
+        }
         foreach (var subject in subjects)
         {
             var tech = subject.Technology;
@@ -123,10 +141,13 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
         }
     }
 
-    private static MetricResult Result(Technology tech, string variant, string metric, string unit, List<double> samples, string notes)
+    private static MetricResult Result(Technology tech, string variant, string metric, string unit, List<double> samples, string notes) =>
+        Result(tech.ToName(), variant, metric, unit, samples, notes);
+
+    private static MetricResult Result(string tech, string variant, string metric, string unit, List<double> samples, string notes)
     {
         var s = Summary.Of(samples);
-        return new MetricResult(tech.ToName(), variant, metric, unit, Math.Round(s.Median, 4), Math.Round(s.Min, 4), Math.Round(s.Max, 4),
+        return new MetricResult(tech, variant, metric, unit, Math.Round(s.Median, 4), Math.Round(s.Min, 4), Math.Round(s.Max, 4),
             Math.Round(s.P99, 4), s.Count, samples.Select(x => Math.Round(x, 4)).ToArray(), notes);
     }
 }

@@ -33,12 +33,16 @@ public static class DraftFigures
         new("unikernels.minios.xen", 31, 49.5, 32.6, 5, 2, 8),
     ];
 
-    /// <summary>The draft row closest to a LightNFV technology (the draft had no bare namespaced process: Docker is nearest).</summary>
-    public static Row For(string technology) => technology switch
+    /// <summary>
+    /// The draft row closest to a LightNFV technology (the draft had no bare namespaced process: Docker is nearest);
+    /// null for rows that are not technologies (the floor).
+    /// </summary>
+    public static Row? For(string technology) => technology switch
     {
         "standardvm" => Rows[1],
         "tinyx" => Rows[3],
         "unikernel" => Rows[5],
-        _ => Rows[2], // process, container, docker
+        "process" or "container" or "docker" => Rows[2],
+        _ => null,
     };
 }

@@ -51,7 +51,7 @@ public static class ReportWriter
         foreach (var (tech, variant) in rows)
         {
             var draft = DraftFigures.For(tech);
-            sb.Append(inv, $"| {tech} | {variant} | {draft.Name} |");
+            sb.Append(inv, $"| {tech} | {variant} | {draft?.Name ?? "–"} |");
             foreach (var m in metrics)
             {
                 var r = report.Results.FirstOrDefault(x => x.Technology == tech && x.Variant == variant && x.Metric == m.Name);
@@ -60,15 +60,18 @@ public static class ReportWriter
                     sb.Append(" – |");
                     continue;
                 }
-                var d = draft.Get(m.Name);
+                var d = draft?.Get(m.Name);
                 var ratio = d is null || r.Median == 0 ? null : (double?)(m.LowerIsBetter ? d.Value / r.Median : r.Median / d.Value);
-                sb.Append(inv, $" **{Fmt(r.Median)}** ({Fmt(d)}; {(ratio is null ? "–" : FmtRatio(ratio.Value))}) |");
+                var cell = d is null
+                    ? $" **{Fmt(r.Median)}** |"
+                    : $" **{Fmt(r.Median)}** ({Fmt(d)}; {(ratio is null ? "–" : FmtRatio(ratio.Value))}) |";
+                sb.Append(cell);
             }
             sb.AppendLine();
         }
         foreach (var u in report.Unavailable)
         {
-            sb.AppendLine(inv, $"| {u.Technology} | – | {DraftFigures.For(u.Technology).Name} | not available on this host: {u.Reason} |");
+            sb.AppendLine(inv, $"| {u.Technology} | – | {DraftFigures.For(u.Technology)?.Name ?? "–"} | not available on this host: {u.Reason} |");
         }
         sb.AppendLine();
         sb.AppendLine("## Detail");

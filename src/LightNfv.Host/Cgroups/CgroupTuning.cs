@@ -52,6 +52,7 @@ public static class CgroupTuning
         {
             return "no cgroup2 mount to set favordynmods on";
         }
+        using var gate = RunLock.Acquire();
         Directory.CreateDirectory(UsersDirectory);
         File.WriteAllText(UserFile(user), user + "\n");
         if (target.SuperOptionList.Contains(Option))
@@ -72,7 +73,11 @@ public static class CgroupTuning
     /// </summary>
     public static bool Revert(string user)
     {
-        File.Delete(UserFile(user));
+        using var gate = RunLock.Acquire();
+        if (File.Exists(UserFile(user)))
+        {
+            File.Delete(UserFile(user));
+        }
         if (Directory.Exists(UsersDirectory) && Directory.EnumerateFiles(UsersDirectory).Any())
         {
             return false;

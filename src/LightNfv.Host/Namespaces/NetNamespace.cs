@@ -171,6 +171,7 @@ public static class NetNamespace
         {
             return;
         }
+        using var gate = RunLock.Acquire();
         System.IO.Directory.CreateDirectory(Directory);
         if (!IsMountPoint(Directory))
         {
@@ -188,6 +189,7 @@ public static class NetNamespace
     /// <summary>Undoes <see cref="EnsureDirectory"/> when LightNFV made the mount and no namespace is pinned any more.</summary>
     public static void ReleaseDirectory()
     {
+        using var gate = RunLock.Acquire();
         if (!File.Exists(OwnMountMarker) || (System.IO.Directory.Exists(Directory) && System.IO.Directory.EnumerateFileSystemEntries(Directory).Any()))
         {
             return;
@@ -199,6 +201,13 @@ public static class NetNamespace
             TryRemoveEmpty(Directory);
         }
         TryRemoveEmpty(Path.GetDirectoryName(OwnMountMarker)!);
+    }
+
+    /// <summary>Removes LightNFV's bookkeeping directory under /run when nothing is left in it.</summary>
+    public static void ReleaseRunDirectory()
+    {
+        using var gate = RunLock.Acquire();
+        TryRemoveEmpty("/run/lightnfv");
     }
 
     /// <summary>Removes a directory of LightNFV's own bookkeeping if it is empty.</summary>

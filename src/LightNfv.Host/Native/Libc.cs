@@ -45,6 +45,11 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int gettid();
 
+    public const int LOCK_EX = 2;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int flock(SafeHandle fd, int operation);
+
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int kill(int pid, int sig);
 

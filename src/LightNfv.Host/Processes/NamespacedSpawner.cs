@@ -156,6 +156,18 @@ public static unsafe class NamespacedSpawner
         return spawned;
     }
 
+    /// <summary>
+    /// Starts a program with no isolation at all, in the calling thread's namespaces: the benchmark's floor
+    /// (what fork/exec alone costs), never a way to run a VNF. The caller reaps it (<see cref="ChildReaper"/>).
+    /// </summary>
+    public static ProcessIdentity SpawnBare(IReadOnlyList<string> argv)
+    {
+        var path = Resolve(argv[0], DefaultEnvironment)
+            ?? throw new LightNfvException(ErrorKind.Unavailable, $"'{argv[0]}' was not found on PATH");
+        var pid = PosixSpawn(path, argv, DefaultEnvironment.Select(kv => $"{kv.Key}={kv.Value}").ToList(), stdoutFd: -1);
+        return ProcessIdentity.Of(pid) ?? new ProcessIdentity(pid, 0);
+    }
+
     private static int PosixSpawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int stdoutFd)
     {
         var strings = new List<nint>();
@@ -180,7 +192,14 @@ public static unsafe class NamespacedSpawner
             try
             {
                 Libc.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", Libc.O_RDONLY, 0);
-                Libc.posix_spawn_file_actions_adddup2(actions, stdoutFd, 1);
+                if (stdoutFd >= 0)
+                {
+                    Libc.posix_spawn_file_actions_adddup2(actions, stdoutFd, 1);
+                }
+                else
+                {
+                    Libc.posix_spawn_file_actions_addopen(actions, 1, "/dev/null", Libc.O_WRONLY, 0);
+                }
                 Libc.posix_spawn_file_actions_addopen(actions, 2, "/dev/null", Libc.O_WRONLY, 0);
                 int pid;
                 var rc = Libc.posix_spawn(&pid, path, actions, null, argvPtr, envPtr);

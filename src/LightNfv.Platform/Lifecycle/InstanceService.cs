@@ -238,7 +238,7 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
             removed.Add($"cgroup {Host.Cgroups.CgroupTuning.Option} (restored)");
         }
         NetNamespace.ReleaseDirectory();
-        NetNamespace.TryRemoveEmpty("/run/lightnfv");
+        NetNamespace.ReleaseRunDirectory();
         store.AddEvent(null, "platform.down", removed.Count == 0 ? "nothing to remove" : string.Join(", ", removed));
         return removed;
     }
