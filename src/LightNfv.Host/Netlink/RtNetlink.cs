@@ -149,65 +149,50 @@ public sealed unsafe class RtNetlink : IDisposable
 
     private int GetLink(string name, out LinkStats stats)
     {
-        stats = default;
+        var found = default(LinkStats);
+        var index = -1;
+        var error = 0;
         var m = new NetlinkMessage(RTM_GETLINK, NLM_F_REQUEST).IfInfo().Attr(IFLA_IFNAME, name);
-        var seq = Send(m);
-        while (true)
+        ReadReplies(Send(m), (type, msg) =>
         {
-            var n = Receive();
-            var buf = _rx.AsSpan(0, n);
-            while (buf.Length >= 16)
+            if (type == NLMSG_ERROR)
             {
-                var len = (int)BinaryPrimitives.ReadUInt32LittleEndian(buf);
-                var type = BinaryPrimitives.ReadUInt16LittleEndian(buf[4..]);
-                var mseq = BinaryPrimitives.ReadUInt32LittleEndian(buf[8..]);
-                if (len < 16 || len > buf.Length)
+                error = BinaryPrimitives.ReadInt32LittleEndian(msg[16..]);
+                return true;
+            }
+            if (type != RTM_NEWLINK)
+            {
+                return false;
+            }
+            index = BinaryPrimitives.ReadInt32LittleEndian(msg[20..]);
+            var attrs = msg[32..];
+            while (attrs.Length >= 4)
+            {
+                var alen = BinaryPrimitives.ReadUInt16LittleEndian(attrs);
+                var atype = BinaryPrimitives.ReadUInt16LittleEndian(attrs[2..]) & 0x3fff;
+                if (alen < 4 || alen > attrs.Length)
                 {
                     break;
                 }
-                var msg = buf[..len];
-                buf = buf[Math.Min(NetlinkMessage.Align(len), buf.Length)..];
-                if (mseq != seq)
+                if (atype == IFLA_STATS64 && alen >= 4 + 32)
                 {
-                    continue;
+                    var v = attrs[4..];
+                    found = new LinkStats(
+                        BinaryPrimitives.ReadUInt64LittleEndian(v),
+                        BinaryPrimitives.ReadUInt64LittleEndian(v[8..]),
+                        BinaryPrimitives.ReadUInt64LittleEndian(v[16..]),
+                        BinaryPrimitives.ReadUInt64LittleEndian(v[24..]));
                 }
-                if (type == NLMSG_ERROR)
-                {
-                    var err = BinaryPrimitives.ReadInt32LittleEndian(msg[16..]);
-                    if (err == -19)
-                    {
-                        return -1;
-                    }
-                    ThrowIf(err, $"get link {name}");
-                    return -1;
-                }
-                if (type == RTM_NEWLINK)
-                {
-                    var index = BinaryPrimitives.ReadInt32LittleEndian(msg[20..]);
-                    var attrs = msg[32..];
-                    while (attrs.Length >= 4)
-                    {
-                        var alen = BinaryPrimitives.ReadUInt16LittleEndian(attrs);
-                        var atype = BinaryPrimitives.ReadUInt16LittleEndian(attrs[2..]) & 0x3fff;
-                        if (alen < 4 || alen > attrs.Length)
-                        {
-                            break;
-                        }
-                        if (atype == IFLA_STATS64 && alen >= 4 + 32)
-                        {
-                            var v = attrs[4..];
-                            stats = new LinkStats(
-                                BinaryPrimitives.ReadUInt64LittleEndian(v),
-                                BinaryPrimitives.ReadUInt64LittleEndian(v[8..]),
-                                BinaryPrimitives.ReadUInt64LittleEndian(v[16..]),
-                                BinaryPrimitives.ReadUInt64LittleEndian(v[24..]));
-                        }
-                        attrs = attrs[Math.Min(NetlinkMessage.Align(alen), attrs.Length)..];
-                    }
-                    return index;
-                }
+                attrs = attrs[Math.Min(NetlinkMessage.Align(alen), attrs.Length)..];
             }
+            return true;
+        });
+        stats = found;
+        if (error is not 0 and not -19 /* ENODEV: no such link */)
+        {
+            ThrowIf(error, $"get link {name}");
         }
+        return index;
     }
 
     private void Execute(NetlinkMessage m, string what) => ThrowIf(TryExecute(m), what);
@@ -223,25 +208,43 @@ public sealed unsafe class RtNetlink : IDisposable
     /// <summary>Sends a request and waits for its ACK; returns 0 or a negative errno.</summary>
     private int TryExecute(NetlinkMessage m)
     {
-        var seq = Send(m);
+        var error = 0;
+        ReadReplies(Send(m), (type, msg) =>
+        {
+            if (type != NLMSG_ERROR)
+            {
+                return false;
+            }
+            error = BinaryPrimitives.ReadInt32LittleEndian(msg[16..]);
+            return true;
+        });
+        return error;
+    }
+
+    /// <summary>Handles one reply message (header included); returns true when the request is answered.</summary>
+    private delegate bool ReplyHandler(ushort type, ReadOnlySpan<byte> message);
+
+    /// <summary>Reads replies to request <paramref name="seq"/> until the handler says it is answered; others are skipped.</summary>
+    private void ReadReplies(uint seq, ReplyHandler handler)
+    {
         while (true)
         {
-            var n = Receive();
-            var buf = _rx.AsSpan(0, n);
+            var buf = _rx.AsSpan(0, Receive());
             while (buf.Length >= 16)
             {
                 var len = (int)BinaryPrimitives.ReadUInt32LittleEndian(buf);
-                var type = BinaryPrimitives.ReadUInt16LittleEndian(buf[4..]);
-                var mseq = BinaryPrimitives.ReadUInt32LittleEndian(buf[8..]);
                 if (len < 16 || len > buf.Length)
                 {
                     break;
                 }
-                if (type == NLMSG_ERROR && mseq == seq)
-                {
-                    return BinaryPrimitives.ReadInt32LittleEndian(buf[16..]);
-                }
+                var type = BinaryPrimitives.ReadUInt16LittleEndian(buf[4..]);
+                var mseq = BinaryPrimitives.ReadUInt32LittleEndian(buf[8..]);
+                var msg = buf[..len];
                 buf = buf[Math.Min(NetlinkMessage.Align(len), buf.Length)..];
+                if (mseq == seq && handler(type, msg))
+                {
+                    return;
+                }
             }
         }
     }
