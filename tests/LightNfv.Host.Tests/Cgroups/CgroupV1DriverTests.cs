@@ -123,6 +123,19 @@ public sealed class CgroupV1DriverTests : IDisposable
     }
 
     [Fact]
+    public void Memory_is_the_exact_charge_from_memory_stat_not_the_batched_usage()
+    {
+        var driver = Separate();
+        var cg = driver.Create("m", new CgroupLimits(null, null, null));
+        // Real figures of an idle iperf3: usage_in_bytes carries the per-CPU charge batch on top.
+        _fs.Write("memory/m/memory.usage_in_bytes", "782336\n");
+        _fs.Write("memory/m/memory.stat", "cache 0\nrss 552960\ntotal_cache 4096\ntotal_rss 552960\n");
+        _fs.Write("memory/m/memory.kmem.usage_in_bytes", "90112\n");
+
+        cg.ReadStats().MemoryBytes.ShouldBe(552_960UL + 4_096UL + 90_112UL);
+    }
+
+    [Fact]
     public void Pids_is_the_union_over_hierarchies()
     {
         var driver = Separate();
