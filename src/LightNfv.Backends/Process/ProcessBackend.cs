@@ -137,16 +137,24 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
     }
 
     /// <summary>Removes whatever part of the instance exists, in reverse order of creation.</summary>
+    /// <remarks>
+    /// Every name derives from the instance id, so a record whose create was cut short (kill -9 of the CLI mid-run
+    /// leaves a Creating record with no backend data) is removed just as completely.
+    /// </remarks>
     private void Teardown(BackendInstance instance)
     {
         var errors = new List<string>();
+        var cgPath = instance.Get(KeyCgroup) ?? host.CgroupPath(instance.Id);
+        var ns = instance.Get(KeyNamespace) ?? host.InstanceNamespace(instance.Id);
+        var hostLink = instance.Get(KeyHostLink) ?? HostLinkName(instance.Id);
+        var runDir = instance.Get(KeyRunDir) ?? host.RunDirectory(instance.Id);
         if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p)
         {
             ProcessSignals.Send(p, 9);
             ProcessSignals.WaitForExit(p, TimeSpan.FromSeconds(2));
         }
         ReapSupervisor(instance);
-        if (instance.Get(KeyCgroup) is { } cgPath && host.Cgroups.Open(cgPath) is { } cg)
+        if (host.Cgroups.Open(cgPath) is { } cg)
         {
             cg.KillAll(TimeSpan.FromSeconds(2));
             if (!cg.Remove())
@@ -154,21 +162,18 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
                 errors.Add($"cgroup {cgPath} is still busy");
             }
         }
-        if (instance.Get(KeyNamespace) is { } ns)
+        var address = IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? a : null;
+        if (LabExists())
         {
-            var address = IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? a : null;
-            if (LabExists())
-            {
-                host.Lab.DeleteInstanceNamespace(ns, instance.Get(KeyHostLink)!, address);
-            }
-            else
-            {
-                Host.Namespaces.NetNamespace.Delete(ns);
-            }
+            host.Lab.DeleteInstanceNamespace(ns, hostLink, address);
         }
-        if (instance.Get(KeyRunDir) is { } dir && Directory.Exists(dir))
+        else
         {
-            Directory.Delete(dir, recursive: true);
+            Host.Namespaces.NetNamespace.Delete(ns);
+        }
+        if (Directory.Exists(runDir))
+        {
+            Directory.Delete(runDir, recursive: true);
         }
         if (errors.Count > 0)
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using LightNfv.Core.Backends;
+using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Instances;
 using LightNfv.Host.Namespaces;
@@ -35,6 +36,31 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IntegrationTest(o
         Lab.TcpConnect(IPAddress.Parse(first.Address!), 5201).ShouldBeNull();
         // The refused create made nothing on the host.
         NetNamespace.List(Lab.LabName + "-").ShouldBe([Lab.InstanceNamespace(first.Id)]);
+    }
+
+    [Fact]
+    public async Task A_create_cut_short_before_its_record_was_updated_is_still_removed_completely()
+    {
+        if (NeedsRoot())
+        {
+            return;
+        }
+        // What a kill -9 of the CLI between "create" and "start" leaves: a Creating record with no backend data,
+        // and a cgroup and run directory on the host.
+        var descriptor = DescriptorParser.Parse(Descriptors.Iperf3("cut"));
+        var id = InstanceId.New();
+        var record = Lab.Store.Reserve(id, descriptor, used => Lab.Host.Pool.Allocate(used));
+        var backend = Lab.Registry.Require(Technology.Process);
+        await backend.CreateAsync(Lab.Instances.SpecFor(record, descriptor), CancellationToken.None);
+        HostState.CgroupDirectories(Lab.CgroupPath(id)).ShouldNotBeEmpty();
+        Lab.Store.Get(id)!.BackendData.ShouldBeEmpty();
+
+        await Lab.Instances.RemoveAsync(id);
+
+        Lab.Instances.List().ShouldBeEmpty();
+        HostState.CgroupDirectories(Lab.CgroupPath(id)).ShouldBeEmpty();
+        Directory.Exists(Lab.RunDirectory(id)).ShouldBeFalse();
+        NetNamespace.Exists(Lab.InstanceNamespace(id)).ShouldBeFalse();
     }
 
     [Fact]
