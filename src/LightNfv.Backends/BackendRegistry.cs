@@ -15,6 +15,7 @@ public sealed class BackendRegistry
     {
         Host = host;
         Register(new ProcessBackend(host));
+        Register(new Oci.ContainerBackend(host));
     }
 
     public BackendHost Host { get; }

@@ -43,6 +43,7 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
         var instantiation = subjects.ToDictionary(t => t, _ => new List<double>());
         var ready = subjects.ToDictionary(t => t, _ => new List<double>());
         var memory = subjects.ToDictionary(t => t, _ => new List<double>());
+        var images = new Dictionary<BenchSubject, (double Tree, double? TarGz)>();
         var floor = new List<double>();
         if (subjects.Count > 0)
         {
@@ -76,6 +77,10 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                             {
                                 memory[subject].Add(mb);
                             }
+                            if (sample.ImageMb is { } img)
+                            {
+                                images[subject] = (img, sample.ImageTarGzMb);
+                            }
                             Progress?.Invoke($"{subject.Label} run {run + 1}/{options.Runs}: {sample.InstantiationMs:0.00} ms to answer, {sample.ReadyMs:0.00} ms to accept, {sample.MemoryMb:0.00} MB");
                         }
                     }
@@ -102,13 +107,21 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
         {
             var tech = subject.Technology;
             var variant = subject.Variant;
-            var how = subject.Warm
+            var how = (subject.Warm
                 ? "from a pre-created shell (namespace on the bridge, empty cgroup), like the draft's pre-created taps; "
-                : "everything made on the create call; ";
+                : "everything made on the create call; ") + (subject.Runtime is { } rt && service.Backends.Find(tech) is Backends.Oci.ContainerBackend cb && cb.Runtime(rt) is { } r ? r.Version + "; " : "");
+            var call = tech == Technology.Container
+                ? $"store, image (built once, then cached), namespace, veth, config.json, `{subject.Runtime} run --detach`"
+                : "store, cgroup, namespaces, veth, spawn";
             results.Add(Result(tech, variant, Metrics.InstantiationMs, "ms", instantiation[subject],
-                how + "create call (store, cgroup, namespaces, veth, spawn) to the first SYN answered (RST or SYN-ACK) — the draft's definition; probed from the lab namespace by a non-blocking connect loop (50 µs step) once the call returns"));
+                how + $"create call ({call}) to the first SYN answered (RST or SYN-ACK) — the draft's definition; probed from the lab namespace by a non-blocking connect loop (50 µs step) once the call returns"));
             results.Add(Result(tech, variant, Metrics.ReadyMs, "ms", ready[subject],
                 how + "create call to the first SYN-ACK from the VNF itself (iperf3 listening); same probe"));
+            if (images.TryGetValue(subject, out var image))
+            {
+                results.Add(Result(tech, variant, Metrics.ImageMb, "MB", [image.Tree],
+                    $"root filesystem built from the VNF (binary, library closure, minimal /etc), uncompressed; {image.TarGz:0.##} MB as tar.gz; shared read-only by every instance of the image"));
+            }
             if (memory[subject].Count > 0)
             {
                 results.Add(Result(tech, variant, Metrics.MemoryMb, "MB", memory[subject],
@@ -131,13 +144,24 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
         }
     }
 
-    /// <summary>A technology with a warm pool is measured both ways: cold (everything on the create call) and warm.</summary>
+    /// <summary>
+    /// A technology with a warm pool is measured both ways: cold (everything on the create call) and warm; a container
+    /// once per OCI runtime this host has (crun, runc).
+    /// </summary>
     private IEnumerable<BenchSubject> SubjectsOf(Technology tech)
     {
-        yield return new BenchSubject(tech, "cold", Warm: false);
-        if (service.Backends.Find(tech)?.WarmPool is not null)
+        var warm = service.Backends.Find(tech)?.WarmPool is not null;
+        IEnumerable<string?> runtimes = tech == Technology.Container && service.Backends.Find(tech) is Backends.Oci.ContainerBackend c
+            ? c.AvailableRuntimes().Select(r => (string?)r.Name)
+            : new string?[] { null };
+        foreach (var runtime in runtimes)
         {
-            yield return new BenchSubject(tech, "warm", Warm: true);
+            var prefix = runtime is null ? "" : runtime + "-";
+            yield return new BenchSubject(tech, prefix + "cold", Warm: false, runtime);
+            if (warm)
+            {
+                yield return new BenchSubject(tech, prefix + "warm", Warm: true, runtime);
+            }
         }
     }
 

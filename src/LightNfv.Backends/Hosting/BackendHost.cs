@@ -1,4 +1,7 @@
+using System.Net;
+using LightNfv.Core.Backends;
 using LightNfv.Core.Networking;
+using LightNfv.Host.Namespaces;
 using LightNfv.Host.Cgroups;
 using LightNfv.Host.Network;
 
@@ -48,6 +51,11 @@ public sealed class BackendHost : IDisposable
 
     public HostOptions Options { get; }
 
+    /// <summary>Pre-created instance shells shared by the backends that run in a namespace of the lab.</summary>
+    public ShellPool Shells => _shells ??= new ShellPool(this);
+
+    private ShellPool? _shells;
+
     /// <summary>What <see cref="CgroupTuning"/> found or did when the lab was opened; null before.</summary>
     public string? Tuning { get; private set; }
 
@@ -57,6 +65,33 @@ public sealed class BackendHost : IDisposable
     public LabNetwork Lab => _lab.Value;
     public bool LabOpened => _lab.IsValueCreated;
     public ICgroupDriver Cgroups => _cgroups.Value;
+
+    /// <summary>Whether the lab is there to talk to, without creating it as a side effect.</summary>
+    public bool LabExists => LabOpened || NetNamespace.Exists(Options.LabNamespace);
+
+    /// <summary>Counters of an instance that lives in a cgroup and a lab namespace (process and container backends).</summary>
+    public InstanceStats StatsOf(string cgroupPath, string? hostLink)
+    {
+        var cg = Cgroups.Open(cgroupPath)?.ReadStats();
+        var link = hostLink is not null && LabExists ? Lab.HostLinkStats(hostLink) : null;
+        // The lab-side veth counts in the opposite direction: what it receives, the instance sent.
+        return new InstanceStats(DateTimeOffset.UtcNow,
+            cg?.CpuNanoseconds ?? 0, cg?.MemoryBytes ?? 0, cg?.MemoryLimitBytes, cg?.PidsCurrent ?? 0,
+            RxBytes: link?.TxBytes ?? 0, TxBytes: link?.RxBytes ?? 0, RxPackets: link?.TxPackets ?? 0, TxPackets: link?.RxPackets ?? 0);
+    }
+
+    /// <summary>Removes an instance's network (veth, neighbour entry, namespace) whether or not the lab still exists. Idempotent.</summary>
+    public void DeleteNetwork(string ns, string hostLink, IPAddress? address)
+    {
+        if (LabExists)
+        {
+            Lab.DeleteInstanceNamespace(ns, hostLink, address);
+        }
+        else
+        {
+            NetNamespace.Delete(ns);
+        }
+    }
 
     public string InstanceNamespace(string id) => LabNetwork.InstancePrefix(Options.LabNamespace) + id;
 

@@ -16,9 +16,7 @@ namespace LightNfv.Backends.Process;
 /// </summary>
 public sealed class ProcessBackend(BackendHost host) : IBackend
 {
-    private readonly ProcessWarmPool _pool = new(host);
-
-    public IWarmPool WarmPool => _pool;
+    public IWarmPool WarmPool => host.Shells;
 
     internal const string KeyNamespace = "netns", KeyHostLink = "hostLink", KeyCgroup = "cgroup", KeyAddress = "address",
         KeyProcess = "process", KeySupervisor = "supervisor", KeyRunDir = "runDir";
@@ -162,15 +160,7 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
                 errors.Add($"cgroup {cgPath} is still busy");
             }
         }
-        var address = IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? a : null;
-        if (LabExists())
-        {
-            host.Lab.DeleteInstanceNamespace(ns, hostLink, address);
-        }
-        else
-        {
-            Host.Namespaces.NetNamespace.Delete(ns);
-        }
+        host.DeleteNetwork(ns, hostLink, IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? a : null);
         if (Directory.Exists(runDir))
         {
             Directory.Delete(runDir, recursive: true);
@@ -200,16 +190,8 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
         return new InstanceObservation(ObservedState.Stopped, null, null, addresses, null);
     }
 
-    public InstanceStats Stats(BackendInstance instance)
-    {
-        var cg = host.Cgroups.Open(instance.Get(KeyCgroup) ?? "")?.ReadStats();
-        var hostLink = instance.Get(KeyHostLink);
-        var link = hostLink is not null && LabExists() ? host.Lab.HostLinkStats(hostLink) : null;
-        // The lab-side veth counts in the opposite direction: what it receives, the instance sent.
-        return new InstanceStats(DateTimeOffset.UtcNow,
-            cg?.CpuNanoseconds ?? 0, cg?.MemoryBytes ?? 0, cg?.MemoryLimitBytes, cg?.PidsCurrent ?? 0,
-            RxBytes: link?.TxBytes ?? 0, TxBytes: link?.RxBytes ?? 0, RxPackets: link?.TxPackets ?? 0, TxPackets: link?.RxPackets ?? 0);
-    }
+    public InstanceStats Stats(BackendInstance instance) =>
+        host.StatsOf(instance.Get(KeyCgroup) ?? host.CgroupPath(instance.Id), instance.Get(KeyHostLink));
 
     /// <summary>
     /// How the VNF ended, from the file its supervisor writes after reaping it. Between the VNF's death and that
@@ -233,9 +215,6 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
             ChildReaper.Reap(s, TimeSpan.FromSeconds(2));
         }
     }
-
-    /// <summary>Whether the lab is there to talk to, without creating it as a side effect.</summary>
-    private bool LabExists() => host.LabOpened || Host.Namespaces.NetNamespace.Exists(host.Options.LabNamespace);
 
     private static string ExitPath(BackendInstance instance) => Path.Combine(instance.Get(KeyRunDir)!, "exit");
 }

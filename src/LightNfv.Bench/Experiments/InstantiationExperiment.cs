@@ -7,13 +7,18 @@ using LightNfv.Platform.Lifecycle;
 namespace LightNfv.Bench.Experiments;
 
 /// <summary>What is measured: a technology, and whether it starts from a pre-created shell of its warm pool.</summary>
-public sealed record BenchSubject(Technology Technology, string Variant, bool Warm)
+public sealed record BenchSubject(Technology Technology, string Variant, bool Warm, string? Runtime = null)
 {
     public string Label => $"{Technology.ToName()}/{Variant}";
 }
 
 /// <summary>One instantiation: the create call to the first answered SYN (the draft's figure) and to the VNF's first SYN-ACK, then its idle memory.</summary>
-public sealed record InstantiationSample(double InstantiationMs, double ReadyMs, double? MemoryMb, int ProbeAttempts);
+public sealed record InstantiationSample(double InstantiationMs, double ReadyMs, double? MemoryMb, int ProbeAttempts)
+{
+    /// <summary>Bytes of the image the instance runs from (uncompressed tree, and as tar.gz), when the backend built one.</summary>
+    public double? ImageMb { get; init; }
+    public double? ImageTarGzMb { get; init; }
+}
 
 /// <summary>
 /// The draft's instantiation measurement: from issuing the create operation (the control plane's run: store,
@@ -24,6 +29,9 @@ public sealed record InstantiationSample(double InstantiationMs, double ReadyMs,
 /// </summary>
 public sealed class InstantiationExperiment(InstanceService service, BenchOptions options)
 {
+    private static double? Mb(IReadOnlyDictionary<string, string> data, string key) =>
+        data.TryGetValue(key, out var v) && long.TryParse(v, System.Globalization.CultureInfo.InvariantCulture, out var bytes) ? bytes / 1e6 : null;
+
     public InstantiationSample Run(BenchSubject subject, string name, bool measureMemory)
     {
         var technology = subject.Technology;
@@ -32,7 +40,7 @@ public sealed class InstantiationExperiment(InstanceService service, BenchOption
             // Untimed, like the draft's pre-created taps: the shell exists before the create call is issued.
             service.RefillWarmPools(1);
         }
-        var descriptor = BenchDescriptors.Iperf3(technology, name);
+        var descriptor = BenchDescriptors.Iperf3(technology, name, subject.Runtime);
         var port = descriptor.Spec.Network.ReadinessPort ?? 5201;
         var start = Stopwatch.GetTimestamp();
         var record = service.RunAsync(descriptor, new RunOptions(UseWarmPool: subject.Warm)).GetAwaiter().GetResult();
@@ -49,7 +57,11 @@ public sealed class InstantiationExperiment(InstanceService service, BenchOption
                 Thread.Sleep(options.MemorySettle);
                 memory = service.Inspect(record.Id).Stats?.MemoryBytes / 1024.0 / 1024.0;
             }
-            return new InstantiationSample(probe.FirstAnswerMs, probe.ElapsedMs, memory, probe.Attempts);
+            return new InstantiationSample(probe.FirstAnswerMs, probe.ElapsedMs, memory, probe.Attempts)
+            {
+                ImageMb = Mb(record.BackendData, "imageBytes"),
+                ImageTarGzMb = Mb(record.BackendData, "imageTarGzBytes"),
+            };
         }
         finally
         {

@@ -17,4 +17,13 @@ public sealed record InstanceSpec(
 {
     /// <summary>Where the workload's stdout and stderr go.</summary>
     public string LogPath => Path.Combine(RunDirectory, "console.log");
+
+    /// <summary>Capabilities the VNF keeps (CAP_ form); all others are dropped by isolating backends.</summary>
+    public IReadOnlyList<string> Capabilities { get; init; } = [];
+
+    /// <summary>Extra host files an image must carry.</summary>
+    public IReadOnlyList<string> Files { get; init; } = [];
+
+    /// <summary>The OCI runtime asked for (container backend), or null to choose by probe.</summary>
+    public string? Runtime { get; init; }
 }

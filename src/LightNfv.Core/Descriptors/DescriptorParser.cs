@@ -18,8 +18,9 @@ public static partial class DescriptorParser
 
     private static readonly string[] s_topFields = ["apiVersion", "kind", "metadata", "spec"];
     private static readonly string[] s_metadataFields = ["name", "tenant"];
-    private static readonly string[] s_specFields = ["technology", "app", "resources", "network"];
-    private static readonly string[] s_appFields = ["builtin", "command", "env"];
+    private static readonly string[] s_specFields = ["technology", "runtime", "app", "resources", "network"];
+    private static readonly string[] s_appFields = ["builtin", "command", "env", "capabilities", "files"];
+    private static readonly string[] s_runtimes = ["crun", "runc"];
     private static readonly string[] s_resourceFields = ["vcpus", "memoryMiB", "pids"];
     private static readonly string[] s_networkFields = ["address", "ports"];
 
@@ -175,7 +176,21 @@ public static partial class DescriptorParser
             ports = [p];
         }
 
-        return new VnfSpec(technology, app, resources, new NetworkSpec(address, ports));
+        string? runtime = null;
+        if (fields.TryGetValue("runtime", out var runtimeNode) && !IsNull(runtimeNode))
+        {
+            runtime = Scalar(runtimeNode, "spec.runtime", "a runtime name");
+            if (!s_runtimes.Contains(runtime))
+            {
+                throw Error(runtimeNode, "spec.runtime", $"'{runtime}' is not a supported OCI runtime; accepted values are {string.Join(", ", s_runtimes)} (or omit it to let LightNFV choose)");
+            }
+            if (technology != Technology.Container)
+            {
+                throw Error(runtimeNode, "spec.runtime", $"'{runtime}' only applies to technology 'container', not '{techName}'; remove the field");
+            }
+        }
+
+        return new VnfSpec(technology, app, resources, new NetworkSpec(address, ports)) { Runtime = runtime };
     }
 
     private static (AppSpec App, int? DefaultPort) ParseApp(YamlMappingNode node, IReadOnlyList<int> ports)
@@ -198,6 +213,9 @@ public static partial class DescriptorParser
             ? ParseEnv(envNode)
             : new Dictionary<string, string>(StringComparer.Ordinal);
 
+        var capabilities = fields.TryGetValue("capabilities", out var capsNode) && !IsNull(capsNode) ? ParseCapabilities(capsNode) : [];
+        var files = fields.TryGetValue("files", out var filesNode) && !IsNull(filesNode) ? ParseFiles(filesNode) : [];
+
         if (hasBuiltin)
         {
             var name = Scalar(builtinNode!, "spec.app.builtin", "a built-in VNF name");
@@ -205,10 +223,52 @@ public static partial class DescriptorParser
                 ?? throw Error(builtinNode!, "spec.app.builtin",
                     $"'{name}' is not a built-in VNF; accepted names are {builtinNames} (or use 'command' for your own program)");
             var port = ports.Count > 0 ? ports[0] : builtin.DefaultPort;
-            return (new AppSpec(builtin.Name, builtin.Argv(port).ToArray(), env), ports.Count > 0 ? null : builtin.DefaultPort);
+            return (new AppSpec(builtin.Name, builtin.Argv(port).ToArray(), env) { Capabilities = capabilities, Files = files },
+                ports.Count > 0 ? null : builtin.DefaultPort);
         }
 
-        return (new AppSpec(null, ParseCommand(commandNode!), env), null);
+        return (new AppSpec(null, ParseCommand(commandNode!), env) { Capabilities = capabilities, Files = files }, null);
+    }
+
+    private static string[] ParseCapabilities(YamlNode node)
+    {
+        const string path = "spec.app.capabilities";
+        if (node is not YamlSequenceNode seq)
+        {
+            throw Error(node, path, $"expected a sequence of capability names such as [NET_ADMIN, NET_RAW], got {Describe(node)}");
+        }
+        var caps = new List<string>();
+        for (var i = 0; i < seq.Children.Count; i++)
+        {
+            var raw = Scalar(seq.Children[i], $"{path}[{i}]", "a capability name");
+            var cap = LinuxCapabilities.Normalize(raw)
+                ?? throw Error(seq.Children[i], $"{path}[{i}]", $"'{raw}' is not a Linux capability; use names from capabilities(7) such as NET_ADMIN, NET_RAW, NET_BIND_SERVICE");
+            if (!caps.Contains(cap))
+            {
+                caps.Add(cap);
+            }
+        }
+        return caps.ToArray();
+    }
+
+    private static string[] ParseFiles(YamlNode node)
+    {
+        const string path = "spec.app.files";
+        if (node is not YamlSequenceNode seq)
+        {
+            throw Error(node, path, $"expected a sequence of absolute host paths such as [/etc/myvnf.conf], got {Describe(node)}");
+        }
+        var files = new string[seq.Children.Count];
+        for (var i = 0; i < files.Length; i++)
+        {
+            var f = Scalar(seq.Children[i], $"{path}[{i}]", "an absolute path");
+            if (!f.StartsWith('/') || f.Contains("/../", StringComparison.Ordinal) || f.EndsWith("/..", StringComparison.Ordinal))
+            {
+                throw Error(seq.Children[i], $"{path}[{i}]", $"'{f}' is not an absolute path without '..'; give the file's full host path, e.g. /etc/myvnf.conf");
+            }
+            files[i] = f;
+        }
+        return files;
     }
 
     private static string[] ParseCommand(YamlNode node)

@@ -18,13 +18,23 @@ public sealed record VnfSpec(
     Technology Technology,
     AppSpec App,
     ResourceSpec Resources,
-    NetworkSpec Network);
+    NetworkSpec Network)
+{
+    /// <summary>The OCI runtime for technology container: "crun" or "runc"; null lets the backend choose by probe.</summary>
+    public string? Runtime { get; init; }
+}
 
 /// <summary>What runs: either a named built-in VNF or an explicit command line.</summary>
 public sealed record AppSpec(string? Builtin, IReadOnlyList<string> Command, IReadOnlyDictionary<string, string> Env)
 {
     /// <summary>The argv to execute (built-ins resolved by <see cref="BuiltinVnfs"/>).</summary>
     public IReadOnlyList<string> Argv => Command;
+
+    /// <summary>Linux capabilities the VNF needs (CAP_ form); isolating backends drop every other one.</summary>
+    public IReadOnlyList<string> Capabilities { get; init; } = [];
+
+    /// <summary>Extra host files (absolute paths) an image must carry besides the program and its libraries.</summary>
+    public IReadOnlyList<string> Files { get; init; } = [];
 }
 
 public sealed record ResourceSpec(int Vcpus, int MemoryMiB, int Pids)

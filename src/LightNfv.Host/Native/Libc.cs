@@ -14,7 +14,7 @@ internal static unsafe partial class Libc
     public const int CLONE_NEWPID = 0x20000000;
     public const int CLONE_FS = 0x00000200;
 
-    public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80, O_TRUNC = 0x200, O_CLOEXEC = 0x80000, O_NONBLOCK = 0x800;
+    public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80, O_TRUNC = 0x200, O_APPEND = 0x400, O_CLOEXEC = 0x80000, O_NONBLOCK = 0x800;
 
     public const ulong MS_BIND = 4096, MS_REC = 16384, MS_SHARED = 1 << 20, MS_PRIVATE = 1 << 18;
     public const int MNT_DETACH = 2;

@@ -28,6 +28,46 @@ public static unsafe partial class ChildReaper
         }
     }
 
+    /// <summary>
+    /// Waits for a child of ours to exit and returns its exit code (128 + signal if killed). After
+    /// <paramref name="timeout"/> the child is killed and an error names it.
+    /// </summary>
+    public static int WaitForExitCode(int pid, TimeSpan timeout)
+    {
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        var sleepMs = 0;
+        while (true)
+        {
+            int status;
+            var r = Libc.waitpid(pid, &status, WNOHANG);
+            if (r == pid)
+            {
+                var signal = status & 0x7f;
+                return signal == 0 ? (status >> 8) & 0xff : 128 + signal;
+            }
+            if (r < 0 && Errno.Last != Libc.EINTR)
+            {
+                throw Errno.Error($"waitpid {pid}", Errno.Last);
+            }
+            if (Environment.TickCount64 > deadline)
+            {
+                Libc.kill(pid, Libc.SIGKILL);
+                Libc.waitpid(pid, &status, 0);
+                throw new Core.Errors.LightNfvException(Core.Errors.ErrorKind.Host, $"pid {pid} did not finish within {timeout.TotalSeconds:0} s and was killed");
+            }
+            // Short commands end in a millisecond or two: poll tightly first, then back off.
+            if (sleepMs == 0)
+            {
+                Thread.Yield();
+            }
+            else
+            {
+                Thread.Sleep(sleepMs);
+            }
+            sleepMs = Math.Min(sleepMs + 1, 10);
+        }
+    }
+
     /// <summary>Waits up to <paramref name="timeout"/> for a supervisor to end and reaps it if it is our child (we started it, or adopted it as subreaper). No-op otherwise.</summary>
     public static void Reap(ProcessIdentity supervisor, TimeSpan timeout)
     {

@@ -168,7 +168,11 @@ public static unsafe class NamespacedSpawner
         return ProcessIdentity.Of(pid) ?? new ProcessIdentity(pid, 0);
     }
 
-    private static int PosixSpawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int stdoutFd)
+    /// <summary>Starts a host tool with stdout and stderr appended to <paramref name="outputPath"/>; the caller waits for it.</summary>
+    public static int SpawnTo(string path, IReadOnlyList<string> argv, string outputPath) =>
+        PosixSpawn(path, argv, DefaultEnvironment.Select(kv => $"{kv.Key}={kv.Value}").ToList(), stdoutFd: -1, outputPath);
+
+    private static int PosixSpawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int stdoutFd, string? outputPath = null)
     {
         var strings = new List<nint>();
         try
@@ -198,9 +202,16 @@ public static unsafe class NamespacedSpawner
                 }
                 else
                 {
-                    Libc.posix_spawn_file_actions_addopen(actions, 1, "/dev/null", Libc.O_WRONLY, 0);
+                    Libc.posix_spawn_file_actions_addopen(actions, 1, outputPath ?? "/dev/null", Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0x1a0 /* 0640 */);
                 }
-                Libc.posix_spawn_file_actions_addopen(actions, 2, "/dev/null", Libc.O_WRONLY, 0);
+                if (outputPath is not null)
+                {
+                    Libc.posix_spawn_file_actions_adddup2(actions, 1, 2);
+                }
+                else
+                {
+                    Libc.posix_spawn_file_actions_addopen(actions, 2, "/dev/null", Libc.O_WRONLY, 0);
+                }
                 int pid;
                 var rc = Libc.posix_spawn(&pid, path, actions, null, argvPtr, envPtr);
                 if (rc != 0)

@@ -96,7 +96,12 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
         var address = IPAddress.Parse(record.Address!);
         var attachment = new NetworkAttachment(host.Options.LabNamespace, LabNetwork.BridgeName, address, host.Pool.PrefixLength, host.Pool.Gateway);
         return new InstanceSpec(record.Id, record.Name, record.Tenant, record.Technology, descriptor.Spec.App.Command,
-            descriptor.Spec.App.Env, descriptor.Spec.Resources, attachment, host.RunDirectory(record.Id));
+            descriptor.Spec.App.Env, descriptor.Spec.Resources, attachment, host.RunDirectory(record.Id))
+        {
+            Capabilities = descriptor.Spec.App.Capabilities,
+            Files = descriptor.Spec.App.Files,
+            Runtime = descriptor.Spec.Runtime,
+        };
     }
 
     /// <summary>Finds one instance by id, id prefix or name; errors if none or several match.</summary>
@@ -224,6 +229,11 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
         if (cgroups.Open(host.Options.CgroupParent) is { } parent && parent.Remove())
         {
             removed.Add($"cgroup {host.Options.CgroupParent}");
+        }
+        // OCI runtimes make the parent in every hierarchy, not only the ones LightNFV manages.
+        foreach (var dir in Host.Cgroups.CgroupSweeper.RemoveEverywhere(host.Options.CgroupParent))
+        {
+            throw new LightNfvException(ErrorKind.Host, $"cgroup {dir} is still busy; stop what runs in it and run 'lightnfv down' again");
         }
         if (host.LabOpened)
         {

@@ -134,7 +134,7 @@ public class DescriptorParserTests
     public void Builtin_without_ports_gets_its_default_port_declared()
     {
         var d = DescriptorParser.Parse(WithSpec("  technology: process\n  app:\n    builtin: tcp-echo\n  network:\n    address: 10.77.0.20"));
-        d.Spec.App.Command.ShouldBe(["busybox", "nc", "-lk", "-p", "7", "-e", "cat"]);
+        d.Spec.App.Command.ShouldBe(["busybox", "nc", "-ll", "-p", "7", "-e", "cat"]);
         d.Spec.Network.Ports.ShouldBe([7]);
         d.Spec.Network.Address.ShouldBe(IPAddress.Parse("10.77.0.20"));
     }
@@ -364,7 +364,7 @@ public class DescriptorParserTests
     public void Unknown_spec_field()
     {
         var e = Fails(WithBuiltinAnd("  replicas: 3"), "spec.replicas", "'replicas'");
-        e.Message.ShouldContain("accepted fields are technology, app, resources, network");
+        e.Message.ShouldContain("accepted fields are technology, runtime, app, resources, network");
     }
 
     [Fact]

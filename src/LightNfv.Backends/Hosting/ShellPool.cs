@@ -1,20 +1,21 @@
-using LightNfv.Backends.Hosting;
+using LightNfv.Backends.Process;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Instances;
 using LightNfv.Core.Networking;
 using LightNfv.Host.Cgroups;
 using LightNfv.Host.Namespaces;
 
-namespace LightNfv.Backends.Process;
+namespace LightNfv.Backends.Hosting;
 
 /// <summary>
-/// Shells for the process backend: a network namespace already plugged into the lab bridge and an empty cgroup,
-/// named after the id the instance will have. Each ready shell has a marker file; claiming renames it away, which
-/// only one process can do, so several CLI invocations and the daemon can share one pool.
+/// Instance shells: a network namespace already plugged into the lab bridge and an empty cgroup, named after the id
+/// the instance will have. The process backend starts its VNF inside; an OCI runtime takes the cgroup over and joins
+/// the namespace. Each ready shell has a marker file; claiming renames it away, which only one process can do, so
+/// several CLI invocations and the daemon share one pool.
 /// </summary>
-public sealed class ProcessWarmPool(BackendHost host) : IWarmPool
+public sealed class ShellPool(BackendHost host) : IWarmPool
 {
-    private string Directory_ => Path.Combine(host.Options.StateDirectory, "warm", "process");
+    private string Directory_ => Path.Combine(host.Options.StateDirectory, "warm", "shells");
 
     public int Available => Markers().Count();
 

@@ -1,0 +1,2 @@
+// The image builder targets Linux hosts; its tests chroot and read Unix modes.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]

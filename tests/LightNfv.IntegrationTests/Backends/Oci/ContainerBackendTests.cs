@@ -1,0 +1,146 @@
+using System.Net;
+using LightNfv.Backends.Oci;
+using LightNfv.Core.Backends;
+using LightNfv.Core.Descriptors;
+using LightNfv.Host.Namespaces;
+using LightNfv.IntegrationTests.Infrastructure;
+
+namespace LightNfv.IntegrationTests.Backends.Oci;
+
+/// <summary>The container backend with the real crun and runc: image built from the VNF, bundle written by LightNFV.</summary>
+public sealed class ContainerBackendTests(ITestOutputHelper output) : IntegrationTest(output)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+
+    private static string Yaml(string name, string runtime, string app, int memoryMiB = 64, string caps = "") => $"""
+        apiVersion: lightnfv/v1
+        kind: Vnf
+        metadata:
+          name: {name}
+        spec:
+          technology: container
+          runtime: {runtime}
+          app:
+        {app}{(caps.Length > 0 ? $"\n    capabilities: [{caps}]" : "")}
+          resources:
+            vcpus: 1
+            memoryMiB: {memoryMiB}
+            pids: 64
+          network:
+            ports: [5201]
+        """;
+
+    private const string Iperf3App = "    builtin: iperf3-server";
+
+    private static string Shell(string script) => $"    command: [busybox, sh, -c, {Descriptors.Quote(script)}]";
+
+    /// <summary>The runtime if this host has it; otherwise the test says why it does nothing.</summary>
+    private bool Has(string runtime)
+    {
+        if (NeedsRoot())
+        {
+            return false;
+        }
+        if (Lab.Registry.Find(Technology.Container) is ContainerBackend c && c.Runtime(runtime) is not null)
+        {
+            return true;
+        }
+        Output.WriteLine($"skipped: {runtime} is not installed");
+        return false;
+    }
+
+    [Theory]
+    [InlineData("crun")]
+    [InlineData("runc")]
+    public async Task Iperf3_container_answers_over_tcp_and_iperf3_from_the_lab(string runtime)
+    {
+        if (!Has(runtime))
+        {
+            return;
+        }
+        var record = await Lab.RunAsync(Yaml("ctr-" + runtime, runtime, Iperf3App));
+        var address = IPAddress.Parse(record.Address!);
+        Lab.TcpConnect(address, 5201).ShouldBeNull();
+
+        var run = HostState.Run("nsenter", [$"--net={NetNamespace.PathOf(Lab.LabName)}", "iperf3", "-c", address.ToString(), "-t", "1", "-J"], timeout: TimeSpan.FromSeconds(20));
+        run.ExitCode.ShouldBe(0, run.Stderr);
+        run.Stdout.ShouldContain("bits_per_second");
+
+        var view = Lab.Instances.Inspect(record.Id);
+        view.Observation!.State.ShouldBe(ObservedState.Running);
+        view.Record.BackendData["runtime"].ShouldBe(runtime);
+        // The runtime applied the descriptor's limits to the cgroup LightNFV named.
+        File.ReadAllText($"/sys/fs/cgroup/memory/{Lab.CgroupPath(record.Id)}/memory.limit_in_bytes").Trim().ShouldBe((64L << 20).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        HostState.NamespaceOf(view.Observation.Pid!.Value, "pid").ShouldNotBe(HostState.NamespaceOf(Environment.ProcessId, "pid"));
+        long.Parse(view.Record.BackendData["imageTarGzBytes"], System.Globalization.CultureInfo.InvariantCulture).ShouldBeLessThan(5_000_000);
+    }
+
+    [Fact]
+    public async Task Seccomp_blocks_unshare_even_with_CAP_SYS_ADMIN()
+    {
+        if (!Has("crun"))
+        {
+            return;
+        }
+        // With CAP_SYS_ADMIN granted, only the seccomp profile can refuse unshare(CLONE_NEWNET).
+        var record = await Lab.RunAsync(Yaml("seccomp", "crun", Shell("busybox unshare -n true; echo unshare-rc=$?; sleep 30"), caps: "SYS_ADMIN"));
+        var log = Lab.ConsoleLog(record.Id);
+        Poll.Until(() => File.Exists(log) && File.ReadAllText(log).Contains("unshare-rc=", StringComparison.Ordinal), Deadline).ShouldBeTrue();
+        var text = File.ReadAllText(log);
+        Output.WriteLine(text);
+        text.ShouldContain("Operation not permitted");
+        text.ShouldNotContain("unshare-rc=0");
+    }
+
+    [Fact]
+    public async Task Capabilities_are_dropped_and_the_root_filesystem_is_read_only()
+    {
+        if (!Has("crun"))
+        {
+            return;
+        }
+        var record = await Lab.RunAsync(Yaml("locked", "crun", Shell("grep CapEff /proc/self/status; touch /probe 2>&1; echo touch-rc=$?; sleep 30")));
+        var log = Lab.ConsoleLog(record.Id);
+        Poll.Until(() => File.Exists(log) && File.ReadAllText(log).Contains("touch-rc=", StringComparison.Ordinal), Deadline).ShouldBeTrue();
+        var text = File.ReadAllText(log);
+        Output.WriteLine(text);
+        text.ShouldContain("CapEff:\t0000000000000000");
+        text.ShouldContain("Read-only file system");
+    }
+
+    [Fact]
+    public async Task Remove_leaves_no_container_namespace_cgroup_or_process()
+    {
+        if (!Has("crun"))
+        {
+            return;
+        }
+        var record = await Lab.RunAsync(Yaml("gone", "crun", Iperf3App));
+        var pid = Lab.Instances.Inspect(record.Id).Observation!.Pid!.Value;
+        var runtimeState = Path.Combine(Lab.StateDirectory, "runtime", "crun", record.Id);
+        Directory.Exists(runtimeState).ShouldBeTrue();
+
+        await Lab.Instances.RemoveAsync(record.Id);
+
+        Directory.Exists(runtimeState).ShouldBeFalse();
+        NetNamespace.Exists(Lab.InstanceNamespace(record.Id)).ShouldBeFalse();
+        HostState.CgroupDirectories(Lab.CgroupPath(record.Id)).ShouldBeEmpty();
+        Poll.Until(() => HostState.Stat(pid) is null or { State: 'Z' }, Deadline).ShouldBeTrue();
+        Directory.Exists(Lab.RunDirectory(record.Id)).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Stop_and_start_run_the_container_again_at_the_same_address()
+    {
+        if (!Has("crun"))
+        {
+            return;
+        }
+        var record = await Lab.RunAsync(Yaml("again", "crun", Iperf3App));
+        var address = IPAddress.Parse(record.Address!);
+        await Lab.Instances.StopAsync(record.Id, TimeSpan.FromSeconds(2));
+        Lab.Instances.Inspect(record.Id).Observation!.State.ShouldBe(ObservedState.Stopped);
+        await Lab.Instances.StartAsync(record.Id);
+        Lab.TcpConnect(address, 5201).ShouldBeNull();
+    }
+}
