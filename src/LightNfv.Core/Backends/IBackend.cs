@@ -32,6 +32,12 @@ public interface IBackend
 
     /// <summary>Pre-created instance shells, for backends that can make them; null otherwise.</summary>
     IWarmPool? WarmPool => null;
+
+    /// <summary>
+    /// Called by `down` after every instance is gone: stops host-wide services the backend started (a private dockerd)
+    /// and removes what they leave. Returns what it removed, for the operator. Default: nothing to do.
+    /// </summary>
+    IReadOnlyList<string> ShutdownHostServices() => [];
 }
 
 /// <summary>The backend's persisted facts about one instance (pid, start time, namespace, cgroup, ...).</summary>

@@ -214,6 +214,13 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
         {
             removed.Add($"{count} instance(s)");
         }
+        foreach (var t in Enum.GetValues<Technology>())
+        {
+            if (backends.Find(t) is { } b)
+            {
+                removed.AddRange(b.ShutdownHostServices());
+            }
+        }
         var host = backends.Host;
         var cgroups = host.Cgroups;
         foreach (var child in cgroups.ListChildren(host.Options.CgroupParent))
