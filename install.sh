@@ -8,6 +8,8 @@ packages=(
   iperf3                         # the benchmark's VNF and load generator
   gcc libc6-dev                  # builds the lnfv-spawn helper (static)
   busybox-static                 # tcp-echo built-in VNF
+  crun runc                      # OCI runtimes for the container backend
+  docker.io                      # dockerd, for the docker backend (LightNFV starts a private one when none runs)
 )
 missing=()
 for p in "${packages[@]}"; do
