@@ -34,8 +34,10 @@ public static unsafe partial class ChildReaper
     /// </summary>
     public static int WaitForExitCode(int pid, TimeSpan timeout)
     {
+        // A pidfd turns readable the moment the child exits: no polling interval added to a 20-40 ms runtime call.
+        var fd = Libc.syscall(Libc.SYS_pidfd_open, pid, 0, 0, 0);
+        using var pidfd = fd >= 0 ? new FileDescriptor((int)fd) : null;
         var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        var sleepMs = 0;
         while (true)
         {
             int status;
@@ -49,22 +51,21 @@ public static unsafe partial class ChildReaper
             {
                 throw Errno.Error($"waitpid {pid}", Errno.Last);
             }
-            if (Environment.TickCount64 > deadline)
+            var left = deadline - Environment.TickCount64;
+            if (left <= 0)
             {
                 Libc.kill(pid, Libc.SIGKILL);
                 Libc.waitpid(pid, &status, 0);
                 throw new Core.Errors.LightNfvException(Core.Errors.ErrorKind.Host, $"pid {pid} did not finish within {timeout.TotalSeconds:0} s and was killed");
             }
-            // Short commands end in a millisecond or two: poll tightly first, then back off.
-            if (sleepMs == 0)
+            if (pidfd is null)
             {
-                Thread.Yield();
+                Thread.Sleep(1);
+                continue;
             }
-            else
-            {
-                Thread.Sleep(sleepMs);
-            }
-            sleepMs = Math.Min(sleepMs + 1, 10);
+            var pfd = new Libc.PollFd { Fd = pidfd.Value, Events = Libc.POLLIN };
+            var ts = new Libc.TimeSpec { Seconds = left / 1000, Nanoseconds = left % 1000 * 1_000_000 };
+            Libc.ppoll(&pfd, 1, &ts, null);
         }
     }
 
