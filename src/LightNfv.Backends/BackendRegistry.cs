@@ -16,6 +16,7 @@ public sealed class BackendRegistry
         Host = host;
         Register(new ProcessBackend(host));
         Register(new Oci.ContainerBackend(host));
+        Register(new Docker.DockerBackend(host));
     }
 
     public BackendHost Host { get; }

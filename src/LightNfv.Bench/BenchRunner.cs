@@ -110,9 +110,12 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
             var how = (subject.Warm
                 ? "from a pre-created shell (namespace on the bridge, empty cgroup), like the draft's pre-created taps; "
                 : "everything made on the create call; ") + (subject.Runtime is { } rt && service.Backends.Find(tech) is Backends.Oci.ContainerBackend cb && cb.Runtime(rt) is { } r ? r.Version + "; " : "");
-            var call = tech == Technology.Container
-                ? $"store, image (built once, then cached), namespace, veth, config.json, `{subject.Runtime} run --detach`"
-                : "store, cgroup, namespaces, veth, spawn";
+            var call = tech switch
+            {
+                Technology.Container => $"store, image (built once, then cached), namespace, veth, config.json, `{subject.Runtime} run --detach`",
+                Technology.Docker => "store, image (built and imported once, then cached), Engine API create and start, veth into the container's namespace",
+                _ => "store, cgroup, namespaces, veth, spawn",
+            };
             results.Add(Result(tech, variant, Metrics.InstantiationMs, "ms", instantiation[subject],
                 how + $"create call ({call}) to the first SYN answered (RST or SYN-ACK) — the draft's definition; probed from the lab namespace by a non-blocking connect loop (50 µs step) once the call returns"));
             results.Add(Result(tech, variant, Metrics.ReadyMs, "ms", ready[subject],
