@@ -21,22 +21,21 @@ namespace LightNfv.Backends.Docker;
 /// </summary>
 public sealed class DockerBackend(BackendHost host) : IBackend
 {
-    internal const string KeyNamespace = "netns", KeyHostLink = "hostLink", KeyAddress = "address", KeyRunDir = "runDir",
-        KeyContainer = "container", KeyContainerName = "containerName", KeySocket = "dockerSocket", KeyImage = "image",
-        KeyImageBytes = "imageBytes", KeyImageTarGzBytes = "imageTarGzBytes", KeyProcess = "process", KeyShim = "shim", KeyCgroup = "cgroup";
+    internal const string KeyNamespace = InstanceData.Namespace, KeyHostLink = InstanceData.HostLink, KeyAddress = InstanceData.Address, KeyRunDir = InstanceData.RunDir,
+        KeyContainer = "container", KeyContainerName = "containerName", KeySocket = "dockerSocket", KeyImage = InstanceData.Image,
+        KeyImageBytes = InstanceData.ImageBytes, KeyImageTarGzBytes = InstanceData.ImageTarGzBytes, KeyProcess = InstanceData.Process, KeyShim = "shim", KeyCgroup = InstanceData.Cgroup;
 
     public const string ImageRepository = "lightnfv/vnf";
     public const string LabelPlatform = "org.lightnfv.platform", LabelInstance = "org.lightnfv.instance", LabelTenant = "org.lightnfv.tenant";
 
     private readonly Dictionary<string, string?> _cgroupParents = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _versions = new(StringComparer.Ordinal);
-    private RootfsBuilder? _images;
 
     public Technology Technology => Technology.Docker;
 
     public DockerDaemon Daemon { get; } = new(host);
 
-    private RootfsBuilder Images => _images ??= new RootfsBuilder(Path.Combine(host.Options.StateDirectory, "images"));
+    private RootfsBuilder Images => host.Images;
 
     public static string ContainerName(string id) => "lightnfv-" + id;
 
@@ -96,7 +95,7 @@ public sealed class DockerBackend(BackendHost host) : IBackend
         var instance = new BackendInstance(spec.Id, Technology, new Dictionary<string, string>
         {
             [KeyNamespace] = host.InstanceNamespace(spec.Id),
-            [KeyHostLink] = Process.ProcessBackend.HostLinkName(spec.Id),
+            [KeyHostLink] = BackendHost.HostLinkName(spec.Id),
             [KeyAddress] = spec.Network.Address.ToString(),
             [KeyRunDir] = spec.RunDirectory,
             [KeyContainerName] = name,
@@ -197,7 +196,7 @@ public sealed class DockerBackend(BackendHost host) : IBackend
         var container = instance.Get(KeyContainer) ?? ContainerName(instance.Id);
         var client = Daemon.Connect(socket, cancellationToken);
         var ns = instance.Get(KeyNamespace) ?? host.InstanceNamespace(instance.Id);
-        var hostLink = instance.Get(KeyHostLink) ?? Process.ProcessBackend.HostLinkName(instance.Id);
+        var hostLink = instance.Get(KeyHostLink) ?? BackendHost.HostLinkName(instance.Id);
         if (NetNamespace.Exists(ns))
         {
             // A previous run's namespace (docker makes a new one at every start): unpin it and free its veth.
@@ -306,7 +305,7 @@ public sealed class DockerBackend(BackendHost host) : IBackend
     private void DeleteNetwork(BackendInstance instance) =>
         host.DeleteNetwork(
             instance.Get(KeyNamespace) ?? host.InstanceNamespace(instance.Id),
-            instance.Get(KeyHostLink) ?? Process.ProcessBackend.HostLinkName(instance.Id),
+            instance.Get(KeyHostLink) ?? BackendHost.HostLinkName(instance.Id),
             IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? a : null);
 
     public InstanceObservation Inspect(BackendInstance instance)

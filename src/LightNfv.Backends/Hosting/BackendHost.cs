@@ -51,6 +51,14 @@ public sealed class BackendHost : IDisposable
 
     public HostOptions Options { get; }
 
+    /// <summary>The content-addressed image cache every image-based backend shares (one build per VNF).</summary>
+    public Images.Rootfs.RootfsBuilder Images => _images ??= new Images.Rootfs.RootfsBuilder(Path.Combine(Options.StateDirectory, "images"));
+
+    private Images.Rootfs.RootfsBuilder? _images;
+
+    /// <summary>An instance's lab-side veth: "lnfv" + 10 id digits fits IFNAMSIZ (15).</summary>
+    public static string HostLinkName(string id) => "lnfv" + id[..10];
+
     /// <summary>Pre-created instance shells shared by the backends that run in a namespace of the lab.</summary>
     public ShellPool Shells => _shells ??= new ShellPool(this);
 

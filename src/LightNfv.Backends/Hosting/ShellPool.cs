@@ -53,7 +53,7 @@ public sealed class ShellPool(BackendHost host) : IWarmPool
             try
             {
                 host.Cgroups.Create(host.CgroupPath(id), new CgroupLimits(null, null, null));
-                host.Lab.CreateShellNamespace(host.InstanceNamespace(id), ProcessBackend.HostLinkName(id), NetworkAttachment.MacForInstance(id));
+                host.Lab.CreateShellNamespace(host.InstanceNamespace(id), BackendHost.HostLinkName(id), NetworkAttachment.MacForInstance(id));
             }
             catch
             {
@@ -87,7 +87,7 @@ public sealed class ShellPool(BackendHost host) : IWarmPool
     {
         if (NetNamespace.Exists(host.InstanceNamespace(id)))
         {
-            host.Lab.DeleteInstanceNamespace(host.InstanceNamespace(id), ProcessBackend.HostLinkName(id), null);
+            host.Lab.DeleteInstanceNamespace(host.InstanceNamespace(id), BackendHost.HostLinkName(id), null);
         }
         if (host.Cgroups.Open(host.CgroupPath(id)) is { } cg)
         {

@@ -20,18 +20,17 @@ namespace LightNfv.Backends.Oci;
 /// </summary>
 public sealed class ContainerBackend(BackendHost host) : IBackend
 {
-    internal const string KeyNamespace = "netns", KeyHostLink = "hostLink", KeyAddress = "address", KeyRunDir = "runDir",
-        KeyRuntime = "runtime", KeyBundle = "bundle", KeyImage = "image", KeyImageBytes = "imageBytes", KeyImageTarGzBytes = "imageTarGzBytes",
-        KeyProcess = "process";
+    internal const string KeyNamespace = InstanceData.Namespace, KeyHostLink = InstanceData.HostLink, KeyAddress = InstanceData.Address,
+        KeyRunDir = InstanceData.RunDir, KeyRuntime = "runtime", KeyBundle = "bundle", KeyImage = InstanceData.Image,
+        KeyImageBytes = InstanceData.ImageBytes, KeyImageTarGzBytes = InstanceData.ImageTarGzBytes, KeyProcess = InstanceData.Process;
 
     private readonly Dictionary<string, OciRuntime?> _runtimes = new(StringComparer.Ordinal);
-    private RootfsBuilder? _images;
 
     public Technology Technology => Technology.Container;
 
     public IWarmPool WarmPool => host.Shells;
 
-    private RootfsBuilder Images => _images ??= new RootfsBuilder(Path.Combine(host.Options.StateDirectory, "images"));
+    private RootfsBuilder Images => host.Images;
 
     public OciRuntime? Runtime(string name)
     {
@@ -89,7 +88,7 @@ public sealed class ContainerBackend(BackendHost host) : IBackend
         var program = NamespacedSpawner.Resolve(spec.Argv[0], spec.Env)
             ?? throw new LightNfvException(ErrorKind.Invalid, $"spec.app.command: '{spec.Argv[0]}' was not found on this host's PATH; install it or give its absolute path");
         var ns = host.InstanceNamespace(spec.Id);
-        var hostLink = Process.ProcessBackend.HostLinkName(spec.Id);
+        var hostLink = BackendHost.HostLinkName(spec.Id);
         var bundle = Path.Combine(spec.RunDirectory, "bundle");
         var instance = new BackendInstance(spec.Id, Technology, new Dictionary<string, string>
         {
@@ -191,7 +190,7 @@ public sealed class ContainerBackend(BackendHost host) : IBackend
         // The runtime may have made the instance's cgroup in hierarchies the driver does not manage.
         Host.Cgroups.CgroupSweeper.RemoveEverywhere(host.CgroupPath(instance.Id));
         var ns = instance.Get(KeyNamespace) ?? host.InstanceNamespace(instance.Id);
-        var hostLink = instance.Get(KeyHostLink) ?? Process.ProcessBackend.HostLinkName(instance.Id);
+        var hostLink = instance.Get(KeyHostLink) ?? BackendHost.HostLinkName(instance.Id);
         host.DeleteNetwork(ns, hostLink, IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? a : null);
         var runDir = instance.Get(KeyRunDir) ?? host.RunDirectory(instance.Id);
         if (Directory.Exists(runDir))

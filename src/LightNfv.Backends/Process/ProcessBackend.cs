@@ -18,8 +18,8 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
 {
     public IWarmPool WarmPool => host.Shells;
 
-    internal const string KeyNamespace = "netns", KeyHostLink = "hostLink", KeyCgroup = "cgroup", KeyAddress = "address",
-        KeyProcess = "process", KeySupervisor = "supervisor", KeyRunDir = "runDir";
+    internal const string KeyNamespace = InstanceData.Namespace, KeyHostLink = InstanceData.HostLink, KeyCgroup = InstanceData.Cgroup, KeyAddress = InstanceData.Address,
+        KeyProcess = InstanceData.Process, KeySupervisor = "supervisor", KeyRunDir = InstanceData.RunDir;
 
     public Technology Technology => Technology.Process;
 
@@ -58,7 +58,7 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
                 $"spec.app.command: '{spec.Argv[0]}' was not found on this host's PATH; install it or give its absolute path");
         }
         var ns = host.InstanceNamespace(spec.Id);
-        var hostLink = HostLinkName(spec.Id);
+        var hostLink = BackendHost.HostLinkName(spec.Id);
         var instance = new BackendInstance(spec.Id, Technology, new Dictionary<string, string>
         {
             [KeyNamespace] = ns,
@@ -92,9 +92,6 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
             throw;
         }
     }
-
-    /// <summary>The lab-side veth: "lnfv" + 10 id digits fits IFNAMSIZ (15).</summary>
-    public static string HostLinkName(string id) => "lnfv" + id[..10];
 
     public Task<BackendInstance> StartAsync(InstanceSpec spec, BackendInstance instance, CancellationToken cancellationToken)
     {
@@ -144,7 +141,7 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
         var errors = new List<string>();
         var cgPath = instance.Get(KeyCgroup) ?? host.CgroupPath(instance.Id);
         var ns = instance.Get(KeyNamespace) ?? host.InstanceNamespace(instance.Id);
-        var hostLink = instance.Get(KeyHostLink) ?? HostLinkName(instance.Id);
+        var hostLink = instance.Get(KeyHostLink) ?? BackendHost.HostLinkName(instance.Id);
         var runDir = instance.Get(KeyRunDir) ?? host.RunDirectory(instance.Id);
         if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p)
         {

@@ -59,8 +59,8 @@ public sealed class InstantiationExperiment(InstanceService service, BenchOption
             }
             return new InstantiationSample(probe.FirstAnswerMs, probe.ElapsedMs, memory, probe.Attempts)
             {
-                ImageMb = Mb(record.BackendData, "imageBytes"),
-                ImageTarGzMb = Mb(record.BackendData, "imageTarGzBytes"),
+                ImageMb = Mb(record.BackendData, Backends.Hosting.InstanceData.ImageBytes),
+                ImageTarGzMb = Mb(record.BackendData, Backends.Hosting.InstanceData.ImageTarGzBytes),
             };
         }
         finally
