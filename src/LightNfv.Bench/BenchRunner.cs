@@ -16,6 +16,9 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
+    // Data-path samples by row label ("floor", "process/cold", ...), filled by Run.
+    private readonly Dictionary<string, List<double>> _tx = new(), _rx = new(), _rtt = new();
+
     /// <summary>Progress lines ("process run 3/50: 2.9 ms").</summary>
     public event Action<string>? Progress;
 
@@ -45,6 +48,12 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
         var memory = subjects.ToDictionary(t => t, _ => new List<double>());
         var images = new Dictionary<BenchSubject, (double Tree, double? TarGz)>();
         var floor = new List<double>();
+        void AddNetwork(string key, NetworkSample n)
+        {
+            (_tx.TryGetValue(key, out var t) ? t : _tx[key] = []).Add(n.TxGbps);
+            (_rx.TryGetValue(key, out var r) ? r : _rx[key] = []).Add(n.RxGbps);
+            (_rtt.TryGetValue(key, out var p) ? p : _rtt[key] = []).AddRange(n.RttMs);
+        }
         if (subjects.Count > 0)
         {
             // The lab is one-time setup, not part of any instance's instantiation: make it before timing.
@@ -84,6 +93,21 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                             Progress?.Invoke($"{subject.Label} run {run + 1}/{options.Runs}: {sample.InstantiationMs:0.00} ms to answer, {sample.ReadyMs:0.00} ms to accept, {sample.MemoryMb:0.00} MB");
                         }
                     }
+
+                    // The data path does not depend on how the instance was started: measured on cold instances.
+                    var network = new NetworkExperiment(service, options);
+                    for (var rep = 0; rep < options.NetworkRuns; rep++)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        AddNetwork(FloorExperiment.Technology, network.RunFloor(service.Backends.Host));
+                        foreach (var subject in subjects.Where(s => !s.Warm))
+                        {
+                            cancellationToken.ThrowIfCancellationRequested();
+                            var n = network.Run(subject, $"bench-net-{subject.Technology.ToName()}-{subject.Variant}-{rep}");
+                            AddNetwork(subject.Label, n);
+                            Progress?.Invoke($"{subject.Label} network {rep + 1}/{options.NetworkRuns}: tx {n.TxGbps:0.0} Gb/s, rx {n.RxGbps:0.0} Gb/s, rtt median {Statistics.Summary.Of(n.RttMs.Count > 0 ? n.RttMs.ToArray() : [double.NaN]).Median * 1000:0} µs");
+                        }
+                    }
                 }
                 finally
                 {
@@ -103,6 +127,8 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
             results.Add(Result(FloorExperiment.Technology, FloorExperiment.Variant, Metrics.ReadyMs, "ms", floor,
                 "the floor, same run: iperf3 -s started by a bare posix_spawn in the lab namespace (no isolation, no store) to its first SYN-ACK, same probe"));
         }
+        AddNetworkResults(results, FloorExperiment.Technology, FloorExperiment.Variant, FloorExperiment.Technology,
+            "the floor, same run: iperf3 in a bare namespace on the same bridge by the same kind of veth, no cgroup; ");
         foreach (var subject in subjects)
         {
             var tech = subject.Technology;
@@ -120,6 +146,7 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                 how + $"create call ({call}) to the first SYN answered (RST or SYN-ACK) — the draft's definition; probed from the lab namespace by a non-blocking connect loop (50 µs step) once the call returns"));
             results.Add(Result(tech, variant, Metrics.ReadyMs, "ms", ready[subject],
                 how + "create call to the first SYN-ACK from the VNF itself (iperf3 listening); same probe"));
+            AddNetworkResults(results, tech.ToName(), variant, subject.Label, "");
             if (images.TryGetValue(subject, out var image))
             {
                 results.Add(Result(tech, variant, Metrics.ImageMb, "MB", [image.Tree],
@@ -133,6 +160,23 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
         }
         var host = HostProbe.Describe(CgroupVersion(), service.Backends.Host.Tuning ?? "lab not opened", options.Command, _time.GetUtcNow());
         return new BenchReport(host, results, unavailable);
+    }
+
+    private void AddNetworkResults(List<MetricResult> results, string tech, string variant, string key, string prefix)
+    {
+        var seconds = options.ThroughputDuration.TotalSeconds;
+        if (_tx.TryGetValue(key, out var t) && t.Count > 0)
+        {
+            results.Add(Result(tech, variant, Metrics.TxGbps, "Gb/s", t, prefix + $"iperf3 -R from the lab side, the VNF sends, one TCP stream, {seconds:0.#} s per run"));
+        }
+        if (_rx.TryGetValue(key, out var r) && r.Count > 0)
+        {
+            results.Add(Result(tech, variant, Metrics.RxGbps, "Gb/s", r, prefix + $"iperf3 from the lab side, the VNF receives, one TCP stream, {seconds:0.#} s per run"));
+        }
+        if (_rtt.TryGetValue(key, out var p) && p.Count > 0)
+        {
+            results.Add(Result(tech, variant, Metrics.RttMs, "ms", p, prefix + $"ICMP echo flood from the lab side (56-byte payload, one in flight), {p.Count} replies; mean {p.Average():0.####} ms"));
+        }
     }
 
     private string CgroupVersion()

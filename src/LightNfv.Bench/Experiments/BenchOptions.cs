@@ -15,6 +15,15 @@ public sealed record BenchOptions
     /// rtnl lock for ~20-30 ms, which would otherwise land on the next instantiation and measure the teardown instead.
     /// </summary>
     public TimeSpan Settle { get; init; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>Repetitions of the data-path measurements (throughput both ways, RTT) per technology.</summary>
+    public int NetworkRuns { get; init; } = 3;
+
+    /// <summary>Duration of each iperf3 run.</summary>
+    public TimeSpan ThroughputDuration { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>ICMP echoes per RTT measurement.</summary>
+    public int PingCount { get; init; } = 1000;
+
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public string Command { get; init; } = "lightnfv bench";
 }

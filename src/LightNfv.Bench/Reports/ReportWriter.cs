@@ -19,6 +19,7 @@ public static class ReportWriter
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, "results.json"), Json(report));
         File.WriteAllText(Path.Combine(directory, "results.md"), Markdown(report));
+        File.WriteAllText(Path.Combine(directory, "results.svg"), SvgChart.Render(report));
     }
 
     public static string Markdown(BenchReport report)

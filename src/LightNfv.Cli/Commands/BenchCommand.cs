@@ -38,6 +38,9 @@ public static class BenchCommand
                 Technologies = technologies,
                 Runs = n,
                 WarmupRuns = isQuick ? 2 : 3,
+                NetworkRuns = isQuick ? 1 : 3,
+                ThroughputDuration = TimeSpan.FromSeconds(isQuick ? 1 : 3),
+                PingCount = isQuick ? 200 : 1000,
                 Command = "lightnfv " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             };
             var runner = new BenchRunner(ctx.Instances, options);

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Net;
+using LightNfv.Backends.Hosting;
+using LightNfv.Core.Instances;
+using LightNfv.Core.Networking;
+using LightNfv.Host.Namespaces;
+using LightNfv.Host.Probes;
+using LightNfv.Host.Processes;
+using LightNfv.Platform.Lifecycle;
+
+namespace LightNfv.Bench.Experiments;
+
+/// <summary>Throughput both ways and round-trip times of one running instance.</summary>
+public sealed record NetworkSample(double TxGbps, double RxGbps, IReadOnlyList<double> RttMs);
+
+/// <summary>
+/// The draft's data-path measurements: iperf3 between the lab side (the "host") and the VNF, fixed duration, both
+/// directions (Tx = the VNF sends, iperf3 -R), and an ICMP echo flood for RTT. The floor is the same path with nothing
+/// of the platform on it: iperf3 in a bare namespace plugged into the same bridge by the same kind of veth, no cgroup.
+/// Must run on a thread inside the lab namespace.
+/// </summary>
+public sealed class NetworkExperiment(InstanceService service, BenchOptions options)
+{
+    public NetworkSample Run(BenchSubject subject, string name)
+    {
+        var descriptor = BenchDescriptors.Iperf3(subject.Technology, name, subject.Runtime);
+        var record = service.RunAsync(descriptor, new RunOptions(UseWarmPool: false)).GetAwaiter().GetResult();
+        try
+        {
+            return Measure(IPAddress.Parse(record.Address!));
+        }
+        finally
+        {
+            service.RemoveAsync(record).GetAwaiter().GetResult();
+            Thread.Sleep(options.Settle);
+        }
+    }
+
+    /// <summary>The floor: bare iperf3 in a bare namespace on the lab bridge.</summary>
+    public NetworkSample RunFloor(BackendHost host)
+    {
+        var id = InstanceId.New();
+        var ns = host.InstanceNamespace(id);
+        var link = BackendHost.HostLinkName(id);
+        var address = host.Pool.Allocate(service.Store.List().Where(r => r.Address is not null).Select(r => IPAddress.Parse(r.Address!)));
+        host.Lab.CreateInstanceNamespace(ns, link, host.Lab.AttachmentFor(address), NetworkAttachment.MacForInstance(id));
+        ProcessIdentity? server = null;
+        try
+        {
+            using (var nsfd = NetNamespace.Open(ns))
+            {
+                server = NetNamespace.RunIn(nsfd, () => NamespacedSpawner.SpawnBare(["iperf3", "-s", "-p", "5201"]));
+            }
+            return Measure(address);
+        }
+        finally
+        {
+            if (server is { } s)
+            {
+                ProcessSignals.Send(s, 9);
+                ProcessSignals.WaitForExit(s, TimeSpan.FromSeconds(2));
+                ChildReaper.Reap(s, TimeSpan.FromSeconds(2));
+            }
+            host.DeleteNetwork(ns, link, address);
+            Thread.Sleep(options.Settle);
+        }
+    }
+
+    private NetworkSample Measure(IPAddress address)
+    {
+        if (!TcpReadinessProbe.Probe(address, 5201, Stopwatch.GetTimestamp(), options.ReadyTimeout, acceptRst: false).Ready)
+        {
+            throw new TimeoutException($"{address}:5201 did not answer within {options.ReadyTimeout.TotalSeconds:0} s");
+        }
+        var rtt = IcmpEcho.Flood(address, options.PingCount, TimeSpan.FromSeconds(20));
+        var rx = Iperf3Client.Gbps(address, 5201, options.ThroughputDuration, vnfSends: false);
+        var tx = Iperf3Client.Gbps(address, 5201, options.ThroughputDuration, vnfSends: true);
+        return new NetworkSample(tx, rx, rtt);
+    }
+}

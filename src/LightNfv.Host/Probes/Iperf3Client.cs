@@ -1,0 +1,43 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using LightNfv.Core.Errors;
+using LightNfv.Host.Processes;
+
+namespace LightNfv.Host.Probes;
+
+/// <summary>
+/// Throughput with the real iperf3 client, run from the calling thread's network namespace (the lab side, the
+/// "host" of the draft's guest-to-host measurement). Normal mode: the client sends, the VNF receives (its Rx);
+/// reverse mode: the VNF sends (its Tx). Fixed duration, one TCP stream, JSON output parsed.
+/// </summary>
+public static class Iperf3Client
+{
+    public static double Gbps(IPAddress server, int port, TimeSpan duration, bool vnfSends)
+    {
+        var args = new List<string>
+        {
+            "iperf3", "-c", server.ToString(), "-p", port.ToString(CultureInfo.InvariantCulture),
+            "-t", duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture), "-i", "0", "-J",
+        };
+        if (vnfSends)
+        {
+            args.Add("-R");
+        }
+        var result = HostCommand.Run(args, timeout: duration + TimeSpan.FromSeconds(15));
+        try
+        {
+            using var doc = JsonDocument.Parse(result.Output);
+            if (doc.RootElement.TryGetProperty("error", out var error))
+            {
+                throw new LightNfvException(ErrorKind.Host, $"iperf3 -c {server}: {error.GetString()}");
+            }
+            var bps = doc.RootElement.GetProperty("end").GetProperty("sum_received").GetProperty("bits_per_second").GetDouble();
+            return bps / 1e9;
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new LightNfvException(ErrorKind.Host, $"iperf3 -c {server} gave no result (exit {result.ExitCode}): {result.Output[..Math.Min(300, result.Output.Length)]}", e);
+        }
+    }
+}
