@@ -38,7 +38,13 @@ public sealed record Unavailable(
 public sealed record BenchReport(
     [property: JsonPropertyName("host")] HostDescription Host,
     [property: JsonPropertyName("results")] IReadOnlyList<MetricResult> Results,
-    [property: JsonPropertyName("unavailable")] IReadOnlyList<Unavailable> Unavailable);
+    [property: JsonPropertyName("unavailable")] IReadOnlyList<Unavailable> Unavailable)
+{
+    /// <summary>Density curves from `bench scale`; absent from a plain bench run.</summary>
+    [JsonPropertyName("scaling")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Experiments.ScalingResult>? Scaling { get; init; }
+}
 
 /// <summary>Metric names and units, as the draft reports them.</summary>
 public static class Metrics

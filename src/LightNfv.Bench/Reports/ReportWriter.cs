@@ -75,6 +75,23 @@ public static class ReportWriter
             sb.AppendLine(inv, $"| {u.Technology} | – | {DraftFigures.For(u.Technology)?.Name ?? "–"} | not available on this host: {u.Reason} |");
         }
         sb.AppendLine();
+        if (report.Scaling is { Count: > 0 } scaling)
+        {
+            sb.AppendLine("## Scaling");
+            sb.AppendLine();
+            foreach (var curve in scaling)
+            {
+                sb.AppendLine(inv, $"{curve.Technology} ({curve.Variant}): {curve.InstancesStarted} instances started{(curve.StoppedEarly is null ? "" : "; " + curve.StoppedEarly)}.");
+                sb.AppendLine();
+                sb.AppendLine("| instances | k-th instantiation (ms) | median of last 10 (ms) | memory per instance, cgroups (MB) | host memory per instance (MB) |");
+                sb.AppendLine("|---:|---:|---:|---:|---:|");
+                foreach (var p in curve.Points)
+                {
+                    sb.AppendLine(inv, $"| {p.Count} | {Fmt(p.InstantiationMs)} | {Fmt(p.InstantiationMsMedianLast10)} | {Fmt(p.MemoryMbPerInstance)} | {Fmt(p.HostMemoryMbPerInstance)} |");
+                }
+                sb.AppendLine();
+            }
+        }
         sb.AppendLine("## Detail");
         sb.AppendLine();
         sb.AppendLine("| technology | variant | metric | median | min | max | p99 | runs | notes |");

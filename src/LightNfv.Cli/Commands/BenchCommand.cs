@@ -9,13 +9,55 @@ namespace LightNfv.Cli.Commands;
 
 public static class BenchCommand
 {
+    /// <summary>`bench scale`: the density curve of one technology.</summary>
+    private static Command ScaleCommand()
+    {
+        var tech = new Option<string>("--tech") { Description = "The technology to scale", DefaultValueFactory = _ => "process" };
+        var runtime = new Option<string?>("--runtime") { Description = "OCI runtime for --tech container (crun or runc)" };
+        var counts = new Option<string>("--counts") { Description = "Checkpoints, comma-separated", DefaultValueFactory = _ => "1,10,100,500" };
+        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Where results.json and results.md go", DefaultValueFactory = _ => new DirectoryInfo("bench-out") };
+        var cmd = new Command("scale", "Start instances cumulatively and record the k-th instance's instantiation time and memory per instance; removes them all afterwards") { tech, runtime, counts, output };
+        cmd.SetAction((pr, ct) => Cli.Guard((ctx, token) =>
+        {
+            if (!TechnologyNames.TryParse(pr.GetValue(tech), out var t))
+            {
+                throw new LightNfvException(ErrorKind.Invalid, $"--tech: '{pr.GetValue(tech)}' is not a technology; accepted: {string.Join(", ", TechnologyNames.All)}");
+            }
+            var points = new List<int>();
+            foreach (var c in pr.GetValue(counts)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!int.TryParse(c, out var n) || n < 1 || n > 5000)
+                {
+                    throw new LightNfvException(ErrorKind.Invalid, $"--counts: '{c}' is not a count from 1 to 5000");
+                }
+                points.Add(n);
+            }
+            ctx.Backends.Require(t);
+            LightNfv.Host.Processes.ChildReaper.EnableSubreaper();
+            var experiment = new ScalingExperiment(ctx.Instances, new ScalingOptions { Technology = t, Runtime = pr.GetValue(runtime), Counts = points.Distinct().Order().ToArray() });
+            experiment.Progress += line => Console.Error.WriteLine(line);
+            var lab = ctx.Host.Lab;
+            var result = LightNfv.Host.Namespaces.NetNamespace.RunIn(lab.Namespace, () => experiment.Run(token));
+            var report = new BenchReport(
+                LightNfv.Bench.Environment.HostProbe.Describe(ctx.Host.Cgroups.Version, ctx.Host.Tuning ?? "", "lightnfv " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)), DateTimeOffset.UtcNow),
+                [], [])
+            { Scaling = [result] };
+            var dir = pr.GetValue(output)!.FullName;
+            ReportWriter.WriteAll(report, dir);
+            Console.WriteLine(ReportWriter.Markdown(report));
+            return Task.FromResult(result.StoppedEarly is null ? 0 : 8);
+        }, ct));
+        return cmd;
+    }
+
     public static Command Create()
     {
         var tech = new Option<string>("--tech") { Description = "Comma-separated technologies (default: all)", DefaultValueFactory = _ => string.Join(',', TechnologyNames.All) };
         var runs = new Option<int?>("--runs") { Description = "Measured runs per technology (default 20, 5 with --quick)" };
         var quick = new Option<bool>("--quick") { Description = "A short run of a few minutes" };
         var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Where results.json and results.md go", DefaultValueFactory = _ => new DirectoryInfo("bench-out") };
-        var cmd = new Command("bench", "Measure every available technology like the draft (instantiation, memory, ...) and write results.json and results.md") { tech, runs, quick, output };
+        var cmd = new Command("bench", "Measure every available technology like the draft (instantiation, throughput, RTT, image, memory) and write results.json, results.md and results.svg") { tech, runs, quick, output };
+        cmd.Subcommands.Add(ScaleCommand());
         cmd.SetAction((pr, ct) => Cli.Guard((ctx, token) =>
         {
             var technologies = new List<Technology>();

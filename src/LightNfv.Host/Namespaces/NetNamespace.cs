@@ -104,6 +104,24 @@ public static class NetNamespace
         }
     }
 
+    /// <summary>Runs <paramref name="work"/> with the calling thread inside <paramref name="ns"/>, then returns it home.</summary>
+    public static void WithNamespace(FileDescriptor ns, Action work)
+    {
+        using var home = FileDescriptor.Open($"/proc/self/task/{Libc.gettid()}/ns/net");
+        Errno.Check(Libc.setns(ns, Libc.CLONE_NEWNET), "setns(CLONE_NEWNET)");
+        try
+        {
+            work();
+        }
+        finally
+        {
+            if (Libc.setns(home, Libc.CLONE_NEWNET) < 0)
+            {
+                Environment.FailFast($"setns back to the original network namespace failed: {Errno.Describe(Errno.Last)}");
+            }
+        }
+    }
+
     /// <summary>Moves the calling thread into the namespace for good: only for a dedicated thread that ends afterwards.</summary>
     public static void EnterCurrentThread(FileDescriptor ns) =>
         Errno.Check(Libc.setns(ns, Libc.CLONE_NEWNET), "setns(CLONE_NEWNET)");
@@ -114,20 +132,9 @@ public static class NetNamespace
     /// </summary>
     public static RtNetlink OpenNetlinkIn(FileDescriptor ns)
     {
-        using var home = FileDescriptor.Open($"/proc/self/task/{Libc.gettid()}/ns/net");
-        Errno.Check(Libc.setns(ns, Libc.CLONE_NEWNET), "setns(CLONE_NEWNET)");
-        try
-        {
-            return RtNetlink.Open();
-        }
-        finally
-        {
-            // Failing to return would leave this thread in the instance's namespace: nothing else may run here.
-            if (Libc.setns(home, Libc.CLONE_NEWNET) < 0)
-            {
-                Environment.FailFast($"setns back to the original network namespace failed: {Errno.Describe(Errno.Last)}");
-            }
-        }
+        RtNetlink? socket = null;
+        WithNamespace(ns, () => socket = RtNetlink.Open());
+        return socket!;
     }
 
     /// <summary>Runs <paramref name="work"/> on a thread inside the namespace (for sockets that must live there).</summary>

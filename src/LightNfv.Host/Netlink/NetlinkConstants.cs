@@ -17,6 +17,7 @@ internal static class NetlinkConstants
     public const ushort IFA_ADDRESS = 1, IFA_LOCAL = 2, IFA_BROADCAST = 4;
     public const ushort NDA_DST = 1, NDA_LLADDR = 2;
     public const ushort NUD_PERMANENT = 0x80;
+    public const byte NTF_MASTER = 0x04;
     public const uint IFF_UP = 1;
 
     public const ushort NLA_F_NESTED = 0x8000;

@@ -61,12 +61,13 @@ internal sealed class NetlinkMessage
     }
 
     /// <summary>struct ndmsg.</summary>
-    public NetlinkMessage Nd(byte family, int index, ushort state)
+    public NetlinkMessage Nd(byte family, int index, ushort state, byte flags = 0)
     {
         var s = Reserve(12);
         s[0] = family;
         BinaryPrimitives.WriteInt32LittleEndian(s[4..], index);
         BinaryPrimitives.WriteUInt16LittleEndian(s[8..], state);
+        s[10] = flags;
         return this;
     }
 

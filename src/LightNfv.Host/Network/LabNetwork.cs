@@ -52,6 +52,7 @@ public sealed class LabNetwork : IDisposable
             {
                 NetNamespace.Create(name, (rtnl, _) =>
                 {
+                    DisableIpv6();
                     rtnl.CreateBridge(BridgeName, NetworkAttachment.MacFor(pool.Gateway));
                     var br = rtnl.IndexOf(BridgeName);
                     rtnl.AddAddress(br, pool.Gateway, pool.PrefixLength);
@@ -144,11 +145,29 @@ public sealed class LabNetwork : IDisposable
 
     private void Plug(RtNetlink rtnl, FileDescriptor nsfd, string hostLinkName, byte[] mac)
     {
+        // The instance's eth0 takes its IPv6 settings from its namespace's defaults when it is made: off, so it sends
+        // no router solicitations, DAD or MLD reports for the bridge to flood to every other instance.
+        NetNamespace.WithNamespace(nsfd, DisableIpv6);
         lock (_gate)
         {
             _netlink.CreateVethPair(hostLinkName, BridgeIndex, InstanceLinkName, mac, nsfd, InstanceLinkIndex);
+            _netlink.AddBridgeFdb(_netlink.IndexOf(hostLinkName), mac);
         }
         rtnl.SetUp(InstanceLinkIndex);
+    }
+
+    /// <summary>The lab is IPv4 only: IPv6 off for links made from now on in the calling thread's namespace.</summary>
+    private static void DisableIpv6()
+    {
+        try
+        {
+            // /proc/sys/net resolves against the opening thread's network namespace.
+            File.WriteAllText("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A kernel without IPv6: nothing to disable.
+        }
     }
 
     private void Address(RtNetlink rtnl, NetworkAttachment attachment, byte[] mac)

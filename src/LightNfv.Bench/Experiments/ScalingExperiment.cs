@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Serialization;
+using LightNfv.Core.Descriptors;
+using LightNfv.Host.Probes;
+using LightNfv.Platform.Lifecycle;
+using LightNfv.Platform.Store;
+
+namespace LightNfv.Bench.Experiments;
+
+/// <summary>One checkpoint of a density run: after the <see cref="Count"/>-th instance started.</summary>
+public sealed record ScalingPoint(
+    [property: JsonPropertyName("count")] int Count,
+    [property: JsonPropertyName("instantiation_ms")] double InstantiationMs,
+    [property: JsonPropertyName("instantiation_ms_median_last10")] double InstantiationMsMedianLast10,
+    [property: JsonPropertyName("memory_mb_per_instance")] double MemoryMbPerInstance,
+    [property: JsonPropertyName("host_memory_mb_per_instance")] double HostMemoryMbPerInstance);
+
+/// <summary>The density curve of one technology (LightVM's question: how many, and does the k-th start as fast as the first?).</summary>
+public sealed record ScalingResult(
+    [property: JsonPropertyName("technology")] string Technology,
+    [property: JsonPropertyName("variant")] string Variant,
+    [property: JsonPropertyName("points")] IReadOnlyList<ScalingPoint> Points,
+    [property: JsonPropertyName("instances_started")] int InstancesStarted,
+    [property: JsonPropertyName("stopped_early")] string? StoppedEarly,
+    [property: JsonPropertyName("notes")] string Notes);
+
+public sealed record ScalingOptions
+{
+    public required Technology Technology { get; init; }
+    public string? Runtime { get; init; }
+    public required IReadOnlyList<int> Counts { get; init; }
+    /// <summary>Stop when the host's available memory falls below this fraction of its total.</summary>
+    public double MinAvailableFraction { get; init; } = 0.2;
+    /// <summary>Stop when one instance takes longer than this to answer.</summary>
+    public TimeSpan MaxInstantiation { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Stop when the whole run takes longer than this.</summary>
+    public TimeSpan MaxDuration { get; init; } = TimeSpan.FromMinutes(10);
+}
+
+/// <summary>
+/// Starts instances cumulatively (cold: everything on each create call) and records, at each requested count, the
+/// count-th instance's instantiation time (the draft's definition, same probe as the main bench), the instances' own
+/// memory (cgroup) per instance, and the host's drop in MemAvailable per instance (which also counts the kernel's
+/// namespace, veth and cgroup structures). Stops early with the reason when memory or time bounds are reached, and
+/// always removes every instance it started. Must run on a thread inside the lab namespace.
+/// </summary>
+public sealed class ScalingExperiment(InstanceService service, ScalingOptions options)
+{
+    public event Action<string>? Progress;
+
+    public ScalingResult Run(CancellationToken cancellationToken = default)
+    {
+        var target = options.Counts.Max();
+        var started = new List<InstanceRecord>();
+        var times = new List<double>();
+        var points = new List<ScalingPoint>();
+        string? stopped = null;
+        // Unrecorded warm-up, as in the main bench: JIT and first-use caches would otherwise make instance 1 look slow.
+        for (var w = 0; w < 2; w++)
+        {
+            var warm = service.RunAsync(BenchDescriptors.Iperf3(options.Technology, $"scale-warmup-{w}", options.Runtime), new RunOptions(UseWarmPool: false), cancellationToken).GetAwaiter().GetResult();
+            TcpReadinessProbe.Probe(IPAddress.Parse(warm.Address!), 5201, Stopwatch.GetTimestamp(), options.MaxInstantiation, acceptRst: false);
+            service.RemoveAsync(warm, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        Thread.Sleep(250);
+        var (total, availableBefore) = MemInfo();
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            for (var k = 1; k <= target; k++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var (_, available) = MemInfo();
+                if (available < total * options.MinAvailableFraction)
+                {
+                    stopped = $"stopped at {k - 1} instances: host memory available fell to {available / 1024 / 1024} MiB (bound: {options.MinAvailableFraction:P0} of {total / 1024 / 1024} MiB)";
+                    break;
+                }
+                if (clock.Elapsed > options.MaxDuration)
+                {
+                    stopped = $"stopped at {k - 1} instances: the run exceeded {options.MaxDuration.TotalMinutes:0} minutes";
+                    break;
+                }
+                var descriptor = BenchDescriptors.Iperf3(options.Technology, $"scale-{k.ToString(CultureInfo.InvariantCulture)}", options.Runtime);
+                var start = Stopwatch.GetTimestamp();
+                var record = service.RunAsync(descriptor, new RunOptions(UseWarmPool: false), cancellationToken).GetAwaiter().GetResult();
+                started.Add(record);
+                var probe = TcpReadinessProbe.Probe(IPAddress.Parse(record.Address!), 5201, start, options.MaxInstantiation, acceptRst: false);
+                if (!probe.Ready)
+                {
+                    stopped = $"stopped at {k} instances: instance {k} did not answer within {options.MaxInstantiation.TotalSeconds:0} s";
+                    break;
+                }
+                times.Add(probe.FirstAnswerMs);
+                if (options.Counts.Contains(k))
+                {
+                    // Let the newest instances settle before reading memory, as the main bench does.
+                    Thread.Sleep(150);
+                    var cgroupBytes = started.Sum(r => (double)(service.Inspect(r.Id).Stats?.MemoryBytes ?? 0));
+                    var (_, availableNow) = MemInfo();
+                    var last = times.TakeLast(10).ToArray();
+                    var point = new ScalingPoint(k, Math.Round(probe.FirstAnswerMs, 4), Math.Round(Statistics.Summary.Of(last).Median, 4),
+                        Math.Round(cgroupBytes / k / 1024 / 1024, 4), Math.Round((availableBefore - availableNow) / (double)k / 1024 / 1024, 4));
+                    points.Add(point);
+                    Progress?.Invoke($"{options.Technology.ToName()} x{k}: instance {k} answered in {point.InstantiationMs:0.00} ms (median of the last 10: {point.InstantiationMsMedianLast10:0.00}), {point.MemoryMbPerInstance:0.000} MB/instance in cgroups, {point.HostMemoryMbPerInstance:0.000} MB/instance of host memory");
+                }
+            }
+        }
+        finally
+        {
+            Progress?.Invoke($"removing {started.Count} instances");
+            foreach (var r in started)
+            {
+                service.RemoveAsync(r, CancellationToken.None).GetAwaiter().GetResult();
+            }
+        }
+        if (stopped is not null)
+        {
+            Progress?.Invoke(stopped);
+        }
+        return new ScalingResult(options.Technology.ToName(), options.Runtime is null ? "cold" : options.Runtime + "-cold", points, started.Count, stopped,
+            "instances started one after another and kept running; instantiation as in the main bench (create call to first answered SYN); memory per instance from the instances' cgroups, and from the host's MemAvailable drop (which includes the kernel's namespace, veth and cgroup structures)");
+    }
+
+    private static (long Total, long Available) MemInfo()
+    {
+        long total = 0, available = 0;
+        foreach (var line in File.ReadLines("/proc/meminfo"))
+        {
+            if (line.StartsWith("MemTotal:", StringComparison.Ordinal))
+            {
+                total = Kb(line) * 1024;
+            }
+            else if (line.StartsWith("MemAvailable:", StringComparison.Ordinal))
+            {
+                available = Kb(line) * 1024;
+            }
+        }
+        return (total, available);
+    }
+
+    private static long Kb(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+}
