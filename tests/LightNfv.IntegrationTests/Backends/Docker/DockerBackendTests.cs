@@ -19,26 +19,12 @@ public sealed partial class DockerBackendTests(ITestOutputHelper output) : Integ
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
-    private static string Yaml(string name, string app, int memoryMiB = 64, string caps = "") => $"""
-        apiVersion: lightnfv/v1
-        kind: Vnf
-        metadata:
-          name: {name}
-        spec:
-          technology: docker
-          app:
-        {app}{(caps.Length > 0 ? $"\n    capabilities: [{caps}]" : "")}
-          resources:
-            vcpus: 1
-            memoryMiB: {memoryMiB}
-            pids: 64
-          network:
-            ports: [5201]
-        """;
+    private static string Yaml(string name, string app, int memoryMiB = 64, string caps = "") =>
+        Descriptors.Image("docker", name, app, null, memoryMiB, caps);
 
-    private const string Iperf3App = "    builtin: iperf3-server";
+    private const string Iperf3App = Descriptors.Iperf3App;
 
-    private static string Shell(string script) => $"    command: [busybox, sh, -c, {Descriptors.Quote(script)}]";
+    private static string Shell(string script) => Descriptors.Shell(script);
 
     private DockerBackend Backend => (DockerBackend)Lab.Registry.Find(Technology.Docker)!;
 

@@ -12,27 +12,12 @@ public sealed class ContainerBackendTests(ITestOutputHelper output) : Integratio
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
-    private static string Yaml(string name, string runtime, string app, int memoryMiB = 64, string caps = "") => $"""
-        apiVersion: lightnfv/v1
-        kind: Vnf
-        metadata:
-          name: {name}
-        spec:
-          technology: container
-          runtime: {runtime}
-          app:
-        {app}{(caps.Length > 0 ? $"\n    capabilities: [{caps}]" : "")}
-          resources:
-            vcpus: 1
-            memoryMiB: {memoryMiB}
-            pids: 64
-          network:
-            ports: [5201]
-        """;
+    private static string Yaml(string name, string runtime, string app, int memoryMiB = 64, string caps = "") =>
+        Descriptors.Image("container", name, app, runtime, memoryMiB, caps);
 
-    private const string Iperf3App = "    builtin: iperf3-server";
+    private const string Iperf3App = Descriptors.Iperf3App;
 
-    private static string Shell(string script) => $"    command: [busybox, sh, -c, {Descriptors.Quote(script)}]";
+    private static string Shell(string script) => Descriptors.Shell(script);
 
     /// <summary>The runtime if this host has it; otherwise the test says why it does nothing.</summary>
     private bool Has(string runtime)
