@@ -83,33 +83,33 @@ public static class ReportWriter
             {
                 sb.AppendLine(inv, $"{curve.Technology} ({curve.Variant}): {curve.InstancesStarted} instances started{(curve.StoppedEarly is null ? "" : "; " + curve.StoppedEarly)}.");
                 sb.AppendLine();
-                sb.AppendLine("| instances | k-th instantiation (ms) | median of last 10 (ms) | memory per instance, cgroups (MB) | host memory per instance (MB) |");
-                sb.AppendLine("|---:|---:|---:|---:|---:|");
-                foreach (var p in curve.Points)
-                {
-                    sb.AppendLine(inv, $"| {p.Count} | {Fmt(p.InstantiationMs)} | {Fmt(p.InstantiationMsMedianLast10)} | {Fmt(p.MemoryMbPerInstance)} | {Fmt(p.HostMemoryMbPerInstance)} |");
-                }
+                Table(sb, "| instances | k-th instantiation (ms) | median of last 10 (ms) | memory per instance, cgroups (MB) | host memory per instance (MB) |",
+                    "|---:|---:|---:|---:|---:|",
+                    curve.Points.Select(p => $"| {p.Count} | {Fmt(p.InstantiationMs)} | {Fmt(p.InstantiationMsMedianLast10)} | {Fmt(p.MemoryMbPerInstance)} | {Fmt(p.HostMemoryMbPerInstance)} |"));
                 sb.AppendLine();
             }
         }
         sb.AppendLine("## Detail");
         sb.AppendLine();
-        sb.AppendLine("| technology | variant | metric | median | min | max | p99 | runs | notes |");
-        sb.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---|");
-        foreach (var r in report.Results)
-        {
-            sb.AppendLine(inv, $"| {r.Technology} | {r.Variant} | {r.Metric} | {Fmt(r.Median)} | {Fmt(r.Min)} | {Fmt(r.Max)} | {Fmt(r.P99)} | {r.Runs} | {r.Notes} |");
-        }
+        Table(sb, "| technology | variant | metric | median | min | max | p99 | runs | notes |", "|---|---|---|---:|---:|---:|---:|---:|---|",
+            report.Results.Select(r => $"| {r.Technology} | {r.Variant} | {r.Metric} | {Fmt(r.Median)} | {Fmt(r.Min)} | {Fmt(r.Max)} | {Fmt(r.P99)} | {r.Runs.ToString(inv)} | {r.Notes} |"));
         sb.AppendLine();
         sb.AppendLine("## The draft's figures");
         sb.AppendLine();
-        sb.AppendLine("| technology | instantiation ms | Tx Gb/s | Rx Gb/s | RTT ms | image MB | memory MB |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var d in DraftFigures.Rows)
-        {
-            sb.AppendLine(inv, $"| {d.Name} | {Fmt(d.InstantiationMs)} | {Fmt(d.TxGbps)} | {Fmt(d.RxGbps)} | {Fmt(d.RttMs)} | {Fmt(d.ImageMb)} | {Fmt(d.MemoryMb)} |");
-        }
+        Table(sb, "| technology | instantiation ms | Tx Gb/s | Rx Gb/s | RTT ms | image MB | memory MB |", "|---|---:|---:|---:|---:|---:|---:|",
+            DraftFigures.Rows.Select(d => $"| {d.Name} | {Fmt(d.InstantiationMs)} | {Fmt(d.TxGbps)} | {Fmt(d.RxGbps)} | {Fmt(d.RttMs)} | {Fmt(d.ImageMb)} | {Fmt(d.MemoryMb)} |"));
         return sb.ToString();
+    }
+
+    /// <summary>A Markdown table: header, alignment row, one line per row (rows already formatted with invariant numbers).</summary>
+    private static void Table(StringBuilder sb, string header, string alignment, IEnumerable<string> rows)
+    {
+        sb.AppendLine(header);
+        sb.AppendLine(alignment);
+        foreach (var row in rows)
+        {
+            sb.AppendLine(row);
+        }
     }
 
     /// <summary>Three significant digits (all integer digits for 1000 and more), no exponent, no trailing zeros: 1711, 82, 3.8, 0.75, 0.00034.</summary>

@@ -9,18 +9,7 @@ public sealed class ReportWriterTests
 
     /// <summary>A report as a quick run on this machine kind would produce it, with a fixed date.</summary>
     public static BenchReport FixedReport() => new(
-        new HostDescription(
-            Cpu: "Intel(R) Xeon(R) CPU @ 2.20GHz",
-            Cores: 2,
-            MemoryGiB: 23.5,
-            Kernel: "6.18.0",
-            Os: "Debian GNU/Linux 12 (bookworm)",
-            Accelerators: ["kvm (pvm)", "tcg"],
-            Cgroups: "v1",
-            Tuning: "favordynmods on (/sys/fs/cgroup/unified)",
-            Runtime: ".NET 10.0.0",
-            Date: new DateTimeOffset(2026, 11, 20, 14, 30, 5, TimeSpan.Zero),
-            Command: "lightnfv bench --quick"),
+        Fixtures.Host,
         [
             new MetricResult("process", "netns+cgroupv1", Metrics.InstantiationMs, "ms", 6.85, 6.1, 9.42, 9.3952, 5,
                 [6.85, 6.1, 7.2, 9.42, 6.5], "create call to first SYN-ACK"),

@@ -9,18 +9,7 @@ public sealed class SvgChartTests
     private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
     private static readonly string GoldenPath = Path.Combine(AppContext.BaseDirectory, "Reports", "golden", "results.svg");
 
-    private static readonly HostDescription Host = new(
-        Cpu: "Intel(R) Xeon(R) CPU @ 2.20GHz",
-        Cores: 2,
-        MemoryGiB: 23.5,
-        Kernel: "6.18.0",
-        Os: "Debian GNU/Linux 12 (bookworm)",
-        Accelerators: ["kvm (pvm)", "tcg"],
-        Cgroups: "v1",
-        Tuning: "favordynmods on (/sys/fs/cgroup/unified)",
-        Runtime: ".NET 10.0.0",
-        Date: new DateTimeOffset(2026, 11, 20, 14, 30, 5, TimeSpan.Zero),
-        Command: "lightnfv bench --quick");
+    private static readonly HostDescription Host = Fixtures.Host;
 
     /// <summary>
     /// Its own fixed report (not ReportWriterTests'), so the markdown fixture can change without moving this golden file:
