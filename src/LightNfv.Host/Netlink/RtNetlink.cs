@@ -88,6 +88,15 @@ public sealed unsafe class RtNetlink : IDisposable
         Execute(m, $"create veth {name} <-> {peerName}");
     }
 
+    /// <summary>Enslaves a link to a bridge and brings it up in one request (a tap made by /dev/net/tun starts down and unattached).</summary>
+    public void SetMasterAndUp(int index, int masterIndex)
+    {
+        var m = new NetlinkMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK)
+            .IfInfo(index: index, flags: IFF_UP, change: IFF_UP)
+            .Attr(IFLA_MASTER, (uint)masterIndex);
+        Execute(m, $"attach link {index} to bridge {masterIndex}");
+    }
+
     public void SetUp(int index)
     {
         var m = new NetlinkMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK).IfInfo(index: index, flags: IFF_UP, change: IFF_UP);

@@ -180,6 +180,45 @@ public sealed class LabNetwork : IDisposable
         }
     }
 
+    /// <summary>
+    /// A tap on the bridge for a guest whose NIC a VMM emulates (QEMU, the unikernel monitor): created in the lab
+    /// namespace, enslaved and up, with a static FDB entry and a permanent neighbour entry for the guest's MAC and address
+    /// (no flooding, no ARP wait before the first probe). The caller owns the descriptor; closing it removes the tap.
+    /// </summary>
+    public TapDevice CreateTap(string tapName, IPAddress guestAddress, byte[] guestMac, bool vnetHeader = false, bool nonBlocking = false)
+    {
+        var tap = RunInLab(() => TapDevice.Create(tapName, vnetHeader, nonBlocking));
+        try
+        {
+            lock (_gate)
+            {
+                var index = _netlink.IndexOf(tapName);
+                _netlink.SetMasterAndUp(index, BridgeIndex);
+                _netlink.AddBridgeFdb(index, guestMac);
+                _netlink.AddPermanentNeighbour(BridgeIndex, guestAddress, guestMac);
+            }
+            return tap;
+        }
+        catch
+        {
+            tap.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Forgets a guest's neighbour entry and deletes its tap if a VMM still holds it open. Idempotent.</summary>
+    public void DeleteTap(string tapName, IPAddress? guestAddress)
+    {
+        lock (_gate)
+        {
+            _netlink.DeleteLink(tapName);
+            if (guestAddress is not null)
+            {
+                _netlink.DeleteNeighbour(BridgeIndex, guestAddress);
+            }
+        }
+    }
+
     /// <summary>Removes an instance's veth (synchronously: the kernel frees a namespace's links lazily) and its namespace. Idempotent.</summary>
     public void DeleteInstanceNamespace(string namespaceName, string hostLinkName, IPAddress? address)
     {
