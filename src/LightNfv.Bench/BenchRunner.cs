@@ -22,6 +22,9 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
     /// <summary>Progress lines ("process run 3/50: 2.9 ms").</summary>
     public event Action<string>? Progress;
 
+    /// <summary>Counted progress per phase, warm-up runs included, for a live display.</summary>
+    public event Action<BenchStep>? Step;
+
     public BenchReport Run(CancellationToken cancellationToken = default)
     {
         // Hundreds of instances come and go: reap their supervisors here rather than leave zombies to init.
@@ -64,6 +67,8 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                 {
                     var experiment = new InstantiationExperiment(service, options);
                     var floorExperiment = new FloorExperiment(lab.Pool.Gateway, options);
+                    var steps = (options.WarmupRuns + options.Runs) * subjects.Count;
+                    var step = 0;
                     for (var run = -options.WarmupRuns; run < options.Runs; run++)
                     {
                         var bare = floorExperiment.Run();
@@ -78,6 +83,7 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                             var sample = experiment.Run(subject, name, measureMemory: run >= 0);
                             if (run < 0)
                             {
+                                Step?.Invoke(new BenchStep("instantiation", ++step, steps, $"{subject.Label} warm-up {options.WarmupRuns + run + 1}/{options.WarmupRuns}: {sample.InstantiationMs:0.00} ms"));
                                 continue;
                             }
                             instantiation[subject].Add(sample.InstantiationMs);
@@ -90,22 +96,30 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                             {
                                 images[subject] = (img, sample.ImageTarGzMb);
                             }
-                            Progress?.Invoke($"{subject.Label} run {run + 1}/{options.Runs}: {sample.InstantiationMs:0.00} ms to answer, {sample.ReadyMs:0.00} ms to accept, {sample.MemoryMb:0.00} MB");
+                            var line = $"{subject.Label} run {run + 1}/{options.Runs}: {sample.InstantiationMs:0.00} ms to answer, {sample.ReadyMs:0.00} ms to accept, {sample.MemoryMb:0.00} MB";
+                            Step?.Invoke(new BenchStep("instantiation", ++step, steps, line));
+                            Progress?.Invoke(line);
                         }
                     }
 
                     // The data path does not depend on how the instance was started: measured on cold instances.
                     var network = new NetworkExperiment(service, options);
+                    var networkSteps = options.NetworkRuns * (1 + subjects.Count(s => !s.Warm));
+                    var networkStep = 0;
                     for (var rep = 0; rep < options.NetworkRuns; rep++)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
-                        AddNetwork(FloorExperiment.Technology, network.RunFloor(service.Backends.Host));
+                        var bareNetwork = network.RunFloor(service.Backends.Host);
+                        AddNetwork(FloorExperiment.Technology, bareNetwork);
+                        Step?.Invoke(new BenchStep("network", ++networkStep, networkSteps, $"floor network {rep + 1}/{options.NetworkRuns}: tx {bareNetwork.TxGbps:0.0} Gb/s, rx {bareNetwork.RxGbps:0.0} Gb/s"));
                         foreach (var subject in subjects.Where(s => !s.Warm))
                         {
                             cancellationToken.ThrowIfCancellationRequested();
                             var n = network.Run(subject, $"bench-net-{subject.Technology.ToName()}-{subject.Variant}-{rep}");
                             AddNetwork(subject.Label, n);
-                            Progress?.Invoke($"{subject.Label} network {rep + 1}/{options.NetworkRuns}: tx {n.TxGbps:0.0} Gb/s, rx {n.RxGbps:0.0} Gb/s, rtt median {Statistics.Summary.Of(n.RttMs.Count > 0 ? n.RttMs.ToArray() : [double.NaN]).Median * 1000:0} µs");
+                            var line = $"{subject.Label} network {rep + 1}/{options.NetworkRuns}: tx {n.TxGbps:0.0} Gb/s, rx {n.RxGbps:0.0} Gb/s, rtt median {Statistics.Summary.Of(n.RttMs.Count > 0 ? n.RttMs.ToArray() : [double.NaN]).Median * 1000:0} µs";
+                            Step?.Invoke(new BenchStep("network", ++networkStep, networkSteps, line));
+                            Progress?.Invoke(line);
                         }
                     }
                 }

@@ -50,6 +50,9 @@ public sealed class ScalingExperiment(InstanceService service, ScalingOptions op
 {
     public event Action<string>? Progress;
 
+    /// <summary>Counted progress (instances started of the largest count), for a live display.</summary>
+    public event Action<BenchStep>? Step;
+
     public ScalingResult Run(CancellationToken cancellationToken = default)
     {
         var target = options.Counts.Max();
@@ -94,6 +97,7 @@ public sealed class ScalingExperiment(InstanceService service, ScalingOptions op
                     break;
                 }
                 times.Add(probe.FirstAnswerMs);
+                Step?.Invoke(new BenchStep("scale", k, target, $"instance {k}: {probe.FirstAnswerMs:0.00} ms"));
                 if (options.Counts.Contains(k))
                 {
                     // Let the newest instances settle before reading memory, as the main bench does.

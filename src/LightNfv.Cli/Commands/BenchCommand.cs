@@ -35,9 +35,14 @@ public static class BenchCommand
             ctx.Backends.Require(t);
             LightNfv.Host.Processes.ChildReaper.EnableSubreaper();
             var experiment = new ScalingExperiment(ctx.Instances, new ScalingOptions { Technology = t, Runtime = pr.GetValue(runtime), Counts = points.Distinct().Order().ToArray() });
-            experiment.Progress += line => Console.Error.WriteLine(line);
             var lab = ctx.Host.Lab;
-            var result = LightNfv.Host.Namespaces.NetNamespace.RunIn(lab.Namespace, () => experiment.Run(token));
+            var result = ProgressDisplay.Run(
+                (lines, steps) =>
+                {
+                    experiment.Progress += lines;
+                    experiment.Step += steps;
+                },
+                () => LightNfv.Host.Namespaces.NetNamespace.RunIn(lab.Namespace, () => experiment.Run(token)));
             var report = new BenchReport(
                 LightNfv.Bench.Environment.HostProbe.Describe(ctx.Host.Cgroups.Version, ctx.Host.Tuning ?? "", "lightnfv " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)), DateTimeOffset.UtcNow),
                 [], [])
@@ -86,8 +91,13 @@ public static class BenchCommand
                 Command = "lightnfv " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             };
             var runner = new BenchRunner(ctx.Instances, options);
-            runner.Progress += line => Console.Error.WriteLine(line);
-            var report = runner.Run(token);
+            var report = ProgressDisplay.Run(
+                (lines, steps) =>
+                {
+                    runner.Progress += lines;
+                    runner.Step += steps;
+                },
+                () => runner.Run(token));
             var dir = pr.GetValue(output)!.FullName;
             ReportWriter.WriteAll(report, dir);
             Console.WriteLine(ReportWriter.Markdown(report));

@@ -28,7 +28,10 @@ public sealed class BenchRunnerTests(ITestOutputHelper output) : IntegrationTest
             Settle = TimeSpan.FromMilliseconds(50),
             MemorySettle = TimeSpan.FromMilliseconds(50),
         };
-        var report = new BenchRunner(Lab.Instances, options).Run();
+        var runner = new BenchRunner(Lab.Instances, options);
+        var steps = new List<BenchStep>();
+        runner.Step += steps.Add;
+        var report = runner.Run();
         foreach (var r in report.Results)
         {
             Output.WriteLine($"{r.Technology}/{r.Variant} {r.Metric} {r.Median} ({r.Runs} runs)");
@@ -46,6 +49,15 @@ public sealed class BenchRunnerTests(ITestOutputHelper output) : IntegrationTest
         // The floor rows of the same run: start-up and the bare data path.
         report.Results.ShouldContain(x => x.Technology == FloorExperiment.Technology && x.Metric == Metrics.ReadyMs);
         report.Results.ShouldContain(x => x.Technology == FloorExperiment.Technology && x.Metric == Metrics.TxGbps);
+        // The live display's counters: every warm-up and measured run of both subjects (cold, warm), then the network
+        // runs of the floor and the cold subject, each phase ending at its total.
+        var instantiation = steps.Where(s => s.Phase == "instantiation").ToList();
+        instantiation.Select(s => s.Done).ShouldBe(Enumerable.Range(1, (1 + 2) * 2));
+        instantiation.ShouldAllBe(s => s.Total == 6);
+        var network = steps.Where(s => s.Phase == "network").ToList();
+        network.Select(s => s.Done).ShouldBe([1, 2]);
+        network.ShouldAllBe(s => s.Total == 2 && s.Line.Length > 0);
+
         // A technology this build cannot run is reported with its reason, not dropped.
         report.Unavailable.ShouldContain(u => u.Technology == "tinyx");
 
