@@ -13,7 +13,35 @@ namespace LightNfv.Host.Probes;
 /// </summary>
 public static class Iperf3Client
 {
+    /// <summary>How many times a test the server turned away before it began is tried again.</summary>
+    private const int Attempts = 4;
+
+    /// <remarks>
+    /// Between two tests an iperf3 server closes its listening socket and opens a new one; a client that connects in
+    /// that gap is reset before the test begins ("unable to receive control message", "server is busy"). Such a test
+    /// never started, so it is tried again after a short pause; any other failure is reported at once.
+    /// </remarks>
     public static double Gbps(IPAddress server, int port, TimeSpan duration, bool vnfSends)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return GbpsOnce(server, port, duration, vnfSends);
+            }
+            catch (LightNfvException e) when (attempt < Attempts && IsTurnedAway(e.Message))
+            {
+                Thread.Sleep(100 * attempt);
+            }
+        }
+    }
+
+    private static bool IsTurnedAway(string message) =>
+        message.Contains("unable to receive control message", StringComparison.Ordinal)
+        || message.Contains("unable to connect", StringComparison.Ordinal)
+        || message.Contains("server is busy", StringComparison.Ordinal);
+
+    private static double GbpsOnce(IPAddress server, int port, TimeSpan duration, bool vnfSends)
     {
         var args = new List<string>
         {

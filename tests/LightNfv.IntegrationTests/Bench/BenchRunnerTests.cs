@@ -1,6 +1,7 @@
 using LightNfv.Bench;
 using LightNfv.Bench.Experiments;
 using LightNfv.Bench.Reports;
+using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Host.Namespaces;
 using LightNfv.IntegrationTests.Infrastructure;
@@ -19,7 +20,7 @@ public sealed class BenchRunnerTests(ITestOutputHelper output) : IntegrationTest
         }
         var options = new BenchOptions
         {
-            Technologies = [Technology.Process, Technology.Tinyx],
+            Technologies = [Technology.Process, Technology.StandardVm],
             Runs = 2,
             WarmupRuns = 1,
             NetworkRuns = 1,
@@ -28,6 +29,8 @@ public sealed class BenchRunnerTests(ITestOutputHelper output) : IntegrationTest
             Settle = TimeSpan.FromMilliseconds(50),
             MemorySettle = TimeSpan.FromMilliseconds(50),
         };
+        // A technology this host cannot run must be reported, not dropped: one whose probe fails, whatever this host has.
+        Lab.Registry.Register(new UnavailableBackend(Technology.StandardVm, "not on this host (a test's stand-in)"));
         var runner = new BenchRunner(Lab.Instances, options);
         var steps = new List<BenchStep>();
         runner.Step += steps.Add;
@@ -59,7 +62,7 @@ public sealed class BenchRunnerTests(ITestOutputHelper output) : IntegrationTest
         network.ShouldAllBe(s => s.Total == 2 && s.Line.Length > 0);
 
         // A technology this build cannot run is reported with its reason, not dropped.
-        report.Unavailable.ShouldContain(u => u.Technology == "tinyx");
+        report.Unavailable.ShouldContain(u => u.Technology == "standardvm" && u.Reason.Contains("stand-in"));
 
         var dir = Path.Combine(Lab.StateDirectory, "bench-out");
         ReportWriter.WriteAll(report, dir);
@@ -69,5 +72,18 @@ public sealed class BenchRunnerTests(ITestOutputHelper output) : IntegrationTest
         // Every instance and shell of the run is gone; only the lab itself remains until down.
         Lab.Instances.List().ShouldBeEmpty();
         NetNamespace.List(Lab.LabName + "-").ShouldBeEmpty();
+    }
+
+    /// <summary>A backend whose probe always fails; the bench must never call anything else on it.</summary>
+    private sealed class UnavailableBackend(Technology technology, string reason) : IBackend
+    {
+        public Technology Technology => technology;
+        public BackendProbe Probe() => BackendProbe.Missing(reason);
+        public Task<BackendInstance> CreateAsync(InstanceSpec spec, CancellationToken cancellationToken) => throw new InvalidOperationException("probe failed");
+        public Task<BackendInstance> StartAsync(InstanceSpec spec, BackendInstance instance, CancellationToken cancellationToken) => throw new InvalidOperationException("probe failed");
+        public Task<BackendInstance> StopAsync(BackendInstance instance, TimeSpan grace, CancellationToken cancellationToken) => throw new InvalidOperationException("probe failed");
+        public Task DestroyAsync(BackendInstance instance, CancellationToken cancellationToken) => throw new InvalidOperationException("probe failed");
+        public InstanceObservation Inspect(BackendInstance instance) => throw new InvalidOperationException("probe failed");
+        public InstanceStats Stats(BackendInstance instance) => throw new InvalidOperationException("probe failed");
     }
 }
