@@ -197,8 +197,14 @@ public static class NetNamespace
     public static void ReleaseDirectory()
     {
         using var gate = RunLock.Acquire();
-        if (!File.Exists(OwnMountMarker) || (System.IO.Directory.Exists(Directory) && System.IO.Directory.EnumerateFileSystemEntries(Directory).Any()))
+        if (System.IO.Directory.Exists(Directory) && System.IO.Directory.EnumerateFileSystemEntries(Directory).Any())
         {
+            return;
+        }
+        MountTemplate.ReleaseLocked();
+        if (!File.Exists(OwnMountMarker))
+        {
+            TryRemoveEmpty(Path.GetDirectoryName(OwnMountMarker)!);
             return;
         }
         if (Libc.umount2(Directory, Libc.MNT_DETACH) == 0 || Errno.Last == Libc.EINVAL)

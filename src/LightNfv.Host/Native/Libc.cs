@@ -16,7 +16,7 @@ internal static unsafe partial class Libc
 
     public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80, O_TRUNC = 0x200, O_APPEND = 0x400, O_CLOEXEC = 0x80000, O_NONBLOCK = 0x800;
 
-    public const ulong MS_BIND = 4096, MS_REC = 16384, MS_SHARED = 1 << 20, MS_PRIVATE = 1 << 18;
+    public const ulong MS_BIND = 4096, MS_REC = 16384, MS_SHARED = 1 << 20, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19;
     public const int MNT_DETACH = 2;
 
     public const int EINTR = 4, ENOENT = 2, ESRCH = 3, EAGAIN = 11, EEXIST = 17, EINVAL = 22, EBUSY = 16, ECHILD = 10;

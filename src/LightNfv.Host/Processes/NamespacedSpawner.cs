@@ -4,6 +4,8 @@ using System.Text;
 using LightNfv.Core.Errors;
 using LightNfv.Host.Native;
 
+using LightNfv.Host.Namespaces;
+
 namespace LightNfv.Host.Processes;
 
 /// <summary>
@@ -83,6 +85,11 @@ public static unsafe class NamespacedSpawner
         else
         {
             args.Add("-N");
+        }
+        if (MountTemplate.Ensure() is { } template)
+        {
+            args.Add("-m");
+            args.Add(template);
         }
         foreach (var cg in request.CgroupProcsFiles)
         {

@@ -68,7 +68,7 @@ static void child_fail(int errfd, const char *what, const char *arg)
 
 int main(int argc, char **argv)
 {
-    const char *netns = NULL, *hostname = NULL, *logfile = "/dev/null", *exitfile = NULL, *workdir = "/";
+    const char *netns = NULL, *mntns = NULL, *hostname = NULL, *logfile = "/dev/null", *exitfile = NULL, *workdir = "/";
     const char *cgroups[MAX_CGROUPS];
     int ncg = 0, i, newnet = 0;
 
@@ -77,6 +77,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "-N") == 0) { newnet = 1; continue; }
         if (i + 1 >= argc) { report("error: option %s needs a value", argv[i]); return 2; }
         if (strcmp(argv[i], "-n") == 0) netns = argv[++i];
+        else if (strcmp(argv[i], "-m") == 0) mntns = argv[++i];
         else if (strcmp(argv[i], "-c") == 0) { if (ncg == MAX_CGROUPS) { report("error: too many -c"); return 2; } cgroups[ncg++] = argv[++i]; }
         else if (strcmp(argv[i], "-h") == 0) hostname = argv[++i];
         else if (strcmp(argv[i], "-l") == 0) logfile = argv[++i];
@@ -94,6 +95,15 @@ int main(int argc, char **argv)
         if (fd < 0) { report("error: open %s: %s", netns, strerror(errno)); _exit(1); }
         if (setns(fd, CLONE_NEWNET) < 0) { report("error: setns %s: %s", netns, strerror(errno)); _exit(1); }
         close(fd);
+    }
+    /* Start from a lean mount namespace: unshare copies every mount of the one it leaves, and the host's holds one
+       netns pin per instance. Only an optimisation: if the template is gone (a concurrent `down`), copy the host's. */
+    if (mntns) {
+        int fd = open(mntns, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            (void)setns(fd, CLONE_NEWNS); /* on failure the namespace is unchanged */
+            close(fd);
+        }
     }
     if (unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | (newnet ? CLONE_NEWNET : 0)) < 0) {
         report("error: unshare: %s", strerror(errno));

@@ -77,6 +77,29 @@ public sealed class ProcessBackendTests(ITestOutputHelper output) : IntegrationT
     }
 
     [Fact]
+    public async Task Vnf_mount_table_holds_no_netns_pins_so_new_instances_do_not_copy_every_running_one()
+    {
+        if (NeedsRoot())
+        {
+            return;
+        }
+        var first = await Lab.RunAsync(Descriptors.Iperf3("first"));
+        var second = await Lab.RunAsync(Descriptors.Iperf3("second"));
+        var pid = Lab.Instances.Inspect(second.Id).Observation!.Pid!.Value;
+
+        // The host's mount table pins both instances' namespaces; the VNF's own (started from the lean template) none.
+        File.ReadLines("/proc/self/mountinfo").Count(l => l.Contains(" /run/netns/", StringComparison.Ordinal)).ShouldBeGreaterThanOrEqualTo(2);
+        var mounts = File.ReadAllLines($"/proc/{pid}/mountinfo");
+        mounts.ShouldNotContain(l => l.Contains("/run/netns", StringComparison.Ordinal));
+        mounts.Length.ShouldBeLessThan(File.ReadLines("/proc/self/mountinfo").Count() + 2);
+        HostState.NamespaceOf(pid, "mnt").ShouldNotBe(HostState.NamespaceOf(Environment.ProcessId, "mnt"));
+        // The VNF still sees the host's filesystem: its binary ran, and it answers.
+        Lab.TcpConnect(IPAddress.Parse(second.Address!), 5201).ShouldBeNull();
+        File.Exists(MountTemplate.PathName).ShouldBeTrue();
+        _ = first;
+    }
+
+    [Fact]
     public async Task Memory_limit_is_enforced_by_the_oom_killer()
     {
         if (NeedsRoot())
