@@ -87,6 +87,9 @@ internal static unsafe partial class Libc
     public static partial nint read(int fd, void* buf, nuint count);
 
     [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint write(int fd, void* buf, nuint count);
+
+    [LibraryImport(Lib, SetLastError = true)]
     public static partial int waitpid(int pid, int* status, int options);
 
     [LibraryImport(Lib)]
