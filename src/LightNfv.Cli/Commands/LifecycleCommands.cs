@@ -34,10 +34,22 @@ public static class PsCommand
     {
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
         var cmd = new Command("ps", "List instances") { json };
-        cmd.SetAction((pr, ct) => Cli.Guard((ctx, _) =>
+        cmd.SetAction(async (pr, ct) =>
+        {
+            if (await TopCommand.ThroughDaemonAsync(pr.GetValue(json), ct).ConfigureAwait(false) is { } code)
+            {
+                return code;
+            }
+            return await Cli.Guard((ctx, _) => Embedded(ctx, pr.GetValue(json)), ct).ConfigureAwait(false);
+        });
+        return cmd;
+    }
+
+    private static Task<int> Embedded(PlatformContext ctx, bool asJson)
+    {
         {
             var views = ctx.Instances.List();
-            if (pr.GetValue(json))
+            if (asJson)
             {
                 Console.WriteLine(JsonSerializer.Serialize(views.Select(Json.Of), Json.Options));
                 return Task.FromResult(0);
@@ -50,11 +62,10 @@ public static class PsCommand
                     Ago(v.Record.CreatedAt),
                 ]));
             return Task.FromResult(0);
-        }, ct));
-        return cmd;
+        }
     }
 
-    private static string Ago(DateTimeOffset t)
+    internal static string Ago(DateTimeOffset t)
     {
         var d = DateTimeOffset.UtcNow - t;
         return d.TotalSeconds < 60 ? $"{d.TotalSeconds:0}s ago" : d.TotalMinutes < 60 ? $"{d.TotalMinutes:0}m ago" : d.TotalHours < 48 ? $"{d.TotalHours:0}h ago" : $"{d.TotalDays:0}d ago";

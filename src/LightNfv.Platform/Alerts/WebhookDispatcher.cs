@@ -89,8 +89,14 @@ public sealed partial class WebhookDispatcher(PlatformStore store, HttpClient ht
         LogGaveUp(logger, s.Callback, alert.Id, MaxAttempts);
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)
         {

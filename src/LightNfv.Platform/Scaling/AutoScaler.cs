@@ -53,7 +53,8 @@ public sealed partial class AutoScaler(PlatformStore store, InstanceMonitor moni
             var now = time.GetUtcNow();
             lock (_lastAction)
             {
-                if (_lastAction.TryGetValue((d.Tenant, d.Name), out var last) && now - last < policy.Cooldown)
+                // Cooldown also after any other change of the VNF (instantiate, a manual scale, an update).
+                if ((_lastAction.TryGetValue((d.Tenant, d.Name), out var last) && now - last < policy.Cooldown) || now - d.UpdatedAt < policy.Cooldown)
                 {
                     continue;
                 }

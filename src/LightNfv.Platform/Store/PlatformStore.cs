@@ -105,8 +105,8 @@ public sealed partial class PlatformStore : IDisposable
                 InstanceState.Creating, address.ToString(), descriptor.Source, new Dictionary<string, string>(), now, now, null)
             { Deployment = replicaOf?.Deployment, Version = replicaOf?.Version };
             using (var cmd = Command("""
-                INSERT INTO instances(id, name, tenant, technology, state, address, descriptor, backend_data, created_at, updated_at)
-                VALUES ($id, $name, $tenant, $tech, $state, $address, $descriptor, '{}', $now, $now)
+                INSERT INTO instances(id, name, tenant, technology, state, address, descriptor, backend_data, created_at, updated_at, deployment, version)
+                VALUES ($id, $name, $tenant, $tech, $state, $address, $descriptor, '{}', $now, $now, $deployment, $version)
                 """, tx))
             {
                 cmd.Parameters.AddWithValue("$id", id);
@@ -117,6 +117,8 @@ public sealed partial class PlatformStore : IDisposable
                 cmd.Parameters.AddWithValue("$address", record.Address);
                 cmd.Parameters.AddWithValue("$descriptor", record.Descriptor);
                 cmd.Parameters.AddWithValue("$now", Stamp(now));
+                cmd.Parameters.AddWithValue("$deployment", (object?)replicaOf?.Deployment ?? DBNull.Value);
+                cmd.Parameters.AddWithValue("$version", (object?)replicaOf?.Version ?? DBNull.Value);
                 cmd.ExecuteNonQuery();
             }
             tx.Commit();
