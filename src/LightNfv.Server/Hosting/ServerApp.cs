@@ -27,6 +27,8 @@ public static class ServerApp
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss.fff ";
         });
+        // Per-request logs cost more than the request itself at hundreds per second; the platform's own events stay.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         AddPlatform(builder.Services, options);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi("v1");
