@@ -22,11 +22,14 @@ public sealed class DaemonProcess : IDisposable
     private readonly string _log;
     private Process? _process;
 
-    public DaemonProcess(string[] command, string socket, string log)
+    private readonly IReadOnlyDictionary<string, string>? _environment;
+
+    public DaemonProcess(string[] command, string socket, string log, IReadOnlyDictionary<string, string>? environment = null)
     {
         _command = command;
         Socket = socket;
         _log = log;
+        _environment = environment;
     }
 
     public string Socket { get; }
@@ -39,6 +42,10 @@ public sealed class DaemonProcess : IDisposable
         foreach (var a in _command.Skip(1))
         {
             psi.ArgumentList.Add(a);
+        }
+        foreach (var (k, v) in _environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[k] = v;
         }
         // Output to a file through the shell-free path: a wrapper is not needed, the daemon logs to stdout.
         psi.RedirectStandardOutput = true;
