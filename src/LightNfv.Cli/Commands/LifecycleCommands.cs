@@ -187,6 +187,15 @@ public static class DownCommand
         var cmd = new Command("down", "Remove everything LightNFV created on this host: instances, namespaces, links, cgroups, the lab network");
         cmd.SetAction((pr, ct) => Cli.Guard(async (ctx, token) =>
         {
+            using (var daemon = DaemonClient.TryConnect())
+            {
+                if (daemon is not null)
+                {
+                    // The daemon would recreate what `down` removes: stop it first.
+                    throw new Core.Errors.LightNfvException(Core.Errors.ErrorKind.Conflict,
+                        $"a LightNFV daemon serves this platform ({daemon.Socket}); stop it first (its VNFs keep running until 'down')");
+                }
+            }
             var removed = await ctx.Instances.DownAsync(token).ConfigureAwait(false);
             Console.WriteLine(removed.Count == 0 ? "nothing to remove" : "removed " + string.Join(", ", removed));
             return 0;

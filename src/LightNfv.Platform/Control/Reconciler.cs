@@ -543,10 +543,11 @@ public sealed partial class Reconciler : IAsyncDisposable
             _probes.TryRemove(r.Id, out _);
             if (health.Action == HealAction.Restart && r.State != InstanceState.Failed)
             {
-                if (r.State == InstanceState.Running && Observe(r) == ObservedState.Running)
-                {
-                    await _instances.StopAsync(r.Id, TimeSpan.Zero, ct).ConfigureAwait(false);
-                }
+                // Stop first, also when the process is already dead: it kills stragglers in the cgroup and reaps the
+                // dead VNF's supervisor (our child as subreaper), so heals leave no zombies behind.
+                var backend = _instances.Backends.Require(r.Technology);
+                var stopped = await backend.StopAsync(new BackendInstance(r.Id, r.Technology, r.BackendData), TimeSpan.Zero, ct).ConfigureAwait(false);
+                _store.Update(r.Id, InstanceState.Exited, stopped.Data, request.Reason);
                 var restarted = await _instances.StartAsync(r.Id, ct).ConfigureAwait(false);
                 Watch(restarted);
             }
