@@ -225,7 +225,7 @@ public sealed class DaemonBench(DaemonProcess daemon, LabNetwork lab, string com
                 var killedAt = Stopwatch.GetTimestamp();
                 Process.GetProcessById(pid).Kill();
                 // Wait for the old process to be gone, so the probe does not hit it still closing.
-                while (File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z", StringComparison.Ordinal) && Stopwatch.GetElapsedTime(killedAt) < TimeSpan.FromSeconds(5))
+                while (!GoneOrZombie(pid) && Stopwatch.GetElapsedTime(killedAt) < TimeSpan.FromSeconds(5))
                 {
                     Thread.SpinWait(100);
                 }
@@ -244,6 +244,18 @@ public sealed class DaemonBench(DaemonProcess daemon, LabNetwork lab, string com
         }
         var ok = samples.Where(s => !double.IsNaN(s)).ToList();
         return new HealResult(runs, Summary.Of(ok.Count > 0 ? ok : [double.NaN]), samples, technology, command, DateTimeOffset.UtcNow);
+    }
+
+    private static bool GoneOrZombie(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/stat").Contains(") Z", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return true;
+        }
     }
 
     /// <summary>Runs <paramref name="count"/> replicas, then kill -9 the daemon and restart it <paramref name="runs"/> times.</summary>
