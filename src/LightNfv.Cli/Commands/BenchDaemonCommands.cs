@@ -63,11 +63,15 @@ public static class BenchDaemonCommands
             {
                 var experiment = new ApiLatencyExperiment(daemon.Socket, pr.GetValue(path)!.TrimStart('/'), pr.GetValue(rate), TimeSpan.FromSeconds(pr.GetValue(duration)));
                 var started = DateTime.UtcNow;
-                var (latencies, errors) = await experiment.RunAsync(token).ConfigureAwait(false);
+                var (latencies, errors, service) = await experiment.RunAsync(token).ConfigureAwait(false);
                 var elapsed = (DateTime.UtcNow - started).TotalSeconds;
                 var sorted = latencies.Order().ToArray();
                 var result = new ApiLatencyResult(pr.GetValue(path)!, daemon.Socket, pr.GetValue(rate), pr.GetValue(duration), latencies.Count, errors, n,
-                    Summary.Of(latencies), Summary.Percentile(sorted, 90), latencies.Count / elapsed, CommandLine, DateTimeOffset.UtcNow);
+                    Summary.Of(latencies), Summary.Percentile(sorted, 90), latencies.Count / elapsed, CommandLine, DateTimeOffset.UtcNow)
+                {
+                    ServiceMs = Summary.Of(service),
+                    ServiceP90Ms = Summary.Percentile(service.Order().ToArray(), 90),
+                };
                 ApiLatencyExperiment.Write(result, dir);
                 Console.WriteLine(File.ReadAllText(Path.Combine(dir, "api-latency.md")));
             }
