@@ -59,6 +59,9 @@ public sealed partial class InstanceMonitor(PlatformStore store, BackendRegistry
         }
     }
 
+    /// <summary>Adds a sample as if sampled (tests drive the auto-scaler with it).</summary>
+    internal void Record(string instanceId, MetricSample sample) => _history.GetOrAdd(instanceId, _ => new History(HistoryLength)).Add(sample);
+
     public MetricSample? Latest(string instanceId) => _history.TryGetValue(instanceId, out var h) ? h.Latest : null;
 
     public IReadOnlyList<MetricSample> HistoryOf(string instanceId) => _history.TryGetValue(instanceId, out var h) ? h.All() : [];
