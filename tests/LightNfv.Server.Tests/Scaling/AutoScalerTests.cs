@@ -15,7 +15,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace LightNfv.Server.Tests.Scaling;
 
 /// <summary>The scaling policy on a virtual clock: thresholds, bounds, cooldown after any change, no action while an operation runs.</summary>
-public sealed class AutoScalerTests : IAsyncDisposable
+public sealed class AutoScalerTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"lnfvs-scaler-{Guid.NewGuid():N}");
     private readonly ManualClock _time = new(DateTimeOffset.Parse("2026-11-22T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
@@ -110,9 +110,9 @@ public sealed class AutoScalerTests : IAsyncDisposable
         _store.Deployment("default", "web")!.Replicas.ShouldBe(1);
     }
 
-    public async ValueTask DisposeAsync()
+    public void Dispose()
     {
-        await _reconciler.DisposeAsync();
+        _reconciler.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _store.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
