@@ -20,6 +20,9 @@ public static class Cli
             DownCommand.Create(),
             BenchCommand.Create(),
             ProbeCommand.Create(),
+            ServeCommand.Create(),
+            VnfCommand.Create(),
+            TopCommand.Create(),
         };
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }

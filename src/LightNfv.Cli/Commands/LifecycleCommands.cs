@@ -34,10 +34,22 @@ public static class PsCommand
     {
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
         var cmd = new Command("ps", "List instances") { json };
-        cmd.SetAction((pr, ct) => Cli.Guard((ctx, _) =>
+        cmd.SetAction(async (pr, ct) =>
+        {
+            if (await TopCommand.ThroughDaemonAsync(pr.GetValue(json), ct).ConfigureAwait(false) is { } code)
+            {
+                return code;
+            }
+            return await Cli.Guard((ctx, _) => Embedded(ctx, pr.GetValue(json)), ct).ConfigureAwait(false);
+        });
+        return cmd;
+    }
+
+    private static Task<int> Embedded(PlatformContext ctx, bool asJson)
+    {
         {
             var views = ctx.Instances.List();
-            if (pr.GetValue(json))
+            if (asJson)
             {
                 Console.WriteLine(JsonSerializer.Serialize(views.Select(Json.Of), Json.Options));
                 return Task.FromResult(0);
@@ -50,11 +62,10 @@ public static class PsCommand
                     Ago(v.Record.CreatedAt),
                 ]));
             return Task.FromResult(0);
-        }, ct));
-        return cmd;
+        }
     }
 
-    private static string Ago(DateTimeOffset t)
+    internal static string Ago(DateTimeOffset t)
     {
         var d = DateTimeOffset.UtcNow - t;
         return d.TotalSeconds < 60 ? $"{d.TotalSeconds:0}s ago" : d.TotalMinutes < 60 ? $"{d.TotalMinutes:0}m ago" : d.TotalHours < 48 ? $"{d.TotalHours:0}h ago" : $"{d.TotalDays:0}d ago";
@@ -176,6 +187,15 @@ public static class DownCommand
         var cmd = new Command("down", "Remove everything LightNFV created on this host: instances, namespaces, links, cgroups, the lab network");
         cmd.SetAction((pr, ct) => Cli.Guard(async (ctx, token) =>
         {
+            using (var daemon = DaemonClient.TryConnect())
+            {
+                if (daemon is not null)
+                {
+                    // The daemon would recreate what `down` removes: stop it first.
+                    throw new Core.Errors.LightNfvException(Core.Errors.ErrorKind.Conflict,
+                        $"a LightNFV daemon serves this platform ({daemon.Socket}); stop it first (its VNFs keep running until 'down')");
+                }
+            }
             var removed = await ctx.Instances.DownAsync(token).ConfigureAwait(false);
             Console.WriteLine(removed.Count == 0 ? "nothing to remove" : "removed " + string.Join(", ", removed));
             return 0;

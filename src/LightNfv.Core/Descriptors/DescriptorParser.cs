@@ -18,7 +18,7 @@ public static partial class DescriptorParser
 
     private static readonly string[] s_topFields = ["apiVersion", "kind", "metadata", "spec"];
     private static readonly string[] s_metadataFields = ["name", "tenant"];
-    private static readonly string[] s_specFields = ["technology", "runtime", "app", "resources", "network"];
+    private static readonly string[] s_specFields = ["technology", "runtime", "app", "resources", "network", "health", "scaling"];
     private static readonly string[] s_appFields = ["builtin", "command", "env", "capabilities", "files"];
     private static readonly string[] s_runtimes = ["crun", "runc"];
     private static readonly string[] s_resourceFields = ["vcpus", "memoryMiB", "pids"];
@@ -190,7 +190,9 @@ public static partial class DescriptorParser
             }
         }
 
-        return new VnfSpec(technology, app, resources, new NetworkSpec(address, ports)) { Runtime = runtime };
+        var health = OptionalMapping(fields, path, "health") is { } h ? ParseHealth(h, ports) : null;
+        var scaling = OptionalMapping(fields, path, "scaling") is { } sc ? ParseScaling(sc) : null;
+        return new VnfSpec(technology, app, resources, new NetworkSpec(address, ports)) { Runtime = runtime, Health = health, Scaling = scaling };
     }
 
     private static (AppSpec App, int? DefaultPort) ParseApp(YamlMappingNode node, IReadOnlyList<int> ports)

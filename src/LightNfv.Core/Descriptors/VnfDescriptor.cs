@@ -22,6 +22,12 @@ public sealed record VnfSpec(
 {
     /// <summary>The OCI runtime for technology container: "crun" or "runc"; null lets the backend choose by probe.</summary>
     public string? Runtime { get; init; }
+
+    /// <summary>Liveness probe and recovery (spec.health); null: a dead process is still restarted under the daemon.</summary>
+    public HealthSpec? Health { get; init; }
+
+    /// <summary>Auto-scaling policy (spec.scaling); null: the replica count changes only on request.</summary>
+    public ScalingSpec? Scaling { get; init; }
 }
 
 /// <summary>What runs: either a named built-in VNF or an explicit command line.</summary>

@@ -14,6 +14,9 @@ namespace LightNfv.Platform.Lifecycle;
 /// <summary>How to run: whether a pre-created shell from the backend's warm pool may be used.</summary>
 public sealed record RunOptions(bool UseWarmPool = true)
 {
+    /// <summary>Set when the instance is a replica of a deployment (the daemon's reconciler).</summary>
+    public ReplicaOf? ReplicaOf { get; init; }
+
     public static RunOptions Default { get; } = new();
 }
 
@@ -41,7 +44,7 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
         var backend = backends.Require(descriptor.Spec.Technology);
         var pool = backends.Host.Pool;
         var id = (options.UseWarmPool ? backend.WarmPool?.TryClaim() : null) ?? InstanceId.New();
-        var record = store.Reserve(id, descriptor, used => pool.Allocate(used, descriptor.Spec.Network.Address));
+        var record = store.Reserve(id, descriptor, used => pool.Allocate(used, descriptor.Spec.Network.Address), options.ReplicaOf);
         var spec = SpecFor(record, descriptor);
         BackendInstance? instance = null;
         try

@@ -15,7 +15,17 @@ public sealed record InstanceRecord(
     IReadOnlyDictionary<string, string> BackendData,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    string? Error);
+    string? Error)
+{
+    /// <summary>The VNF (deployment) this instance is a replica of; null for an instance made by `lightnfv run`.</summary>
+    public string? Deployment { get; init; }
+
+    /// <summary>The descriptor version the replica was made from.</summary>
+    public int? Version { get; init; }
+}
+
+/// <summary>Which deployment and descriptor version a new instance belongs to.</summary>
+public sealed record ReplicaOf(string Deployment, int Version);
 
 /// <summary>An audit-trail entry: who did what to which instance, and how it ended.</summary>
 public sealed record AuditEvent(long Id, DateTimeOffset At, string? InstanceId, string Kind, string Message);

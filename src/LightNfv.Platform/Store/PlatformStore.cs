@@ -12,9 +12,11 @@ namespace LightNfv.Platform.Store;
 /// The platform's embedded store: one SQLite file in WAL mode, so readers never block the writer and a crash
 /// loses no committed record. Several CLI invocations may use it at once; writers serialize on SQLite's lock.
 /// </summary>
-public sealed class PlatformStore : IDisposable
+public sealed partial class PlatformStore : IDisposable
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
+    // One connection, used from the daemon's API threads and loops alike: every public member holds this gate.
+    private readonly Lock _gate = new();
     private readonly SqliteConnection _db;
     private readonly TimeProvider _time;
 
@@ -60,134 +62,172 @@ public sealed class PlatformStore : IDisposable
                 PRAGMA user_version = 1;
                 """);
         }
+        if (version < 2)
+        {
+            MigrateToPlatform();
+        }
     }
 
     /// <summary>
     /// Records a new instance in state Creating, with an address chosen under the write lock so two concurrent
     /// runs can never get the same one. Fails with Conflict if the tenant already has an instance of that name.
     /// </summary>
-    public InstanceRecord Reserve(string id, VnfDescriptor descriptor, Func<IReadOnlyList<IPAddress>, IPAddress> allocateAddress)
+    public InstanceRecord Reserve(string id, VnfDescriptor descriptor, Func<IReadOnlyList<IPAddress>, IPAddress> allocateAddress) =>
+        Reserve(id, descriptor, allocateAddress, null);
+
+    /// <summary>As <see cref="Reserve(string, VnfDescriptor, Func{IReadOnlyList{IPAddress}, IPAddress})"/>, as a replica of a deployment (VNF) at a descriptor version.</summary>
+    public InstanceRecord Reserve(string id, VnfDescriptor descriptor, Func<IReadOnlyList<IPAddress>, IPAddress> allocateAddress, ReplicaOf? replicaOf)
     {
-        using var tx = _db.BeginTransaction(deferred: false);
-        var existing = FindByName(descriptor.Metadata.Tenant, descriptor.Metadata.Name, tx);
-        if (existing is not null)
+        lock (_gate)
         {
-            throw new LightNfvException(ErrorKind.Conflict,
-                $"metadata.name: an instance named '{descriptor.Metadata.Name}' already exists in tenant '{descriptor.Metadata.Tenant}' (id {existing.Id}, {existing.State.ToString().ToLowerInvariant()}); remove it with 'lightnfv rm {descriptor.Metadata.Name}' or choose another name");
-        }
-        var used = new List<IPAddress>();
-        using (var cmd = Command("SELECT address FROM instances WHERE address IS NOT NULL", tx))
-        using (var r = cmd.ExecuteReader())
-        {
-            while (r.Read())
+            using var tx = _db.BeginTransaction(deferred: false);
+            var existing = FindByName(descriptor.Metadata.Tenant, descriptor.Metadata.Name, tx);
+            if (existing is not null)
             {
-                if (IPAddress.TryParse(r.GetString(0), out var a))
+                throw new LightNfvException(ErrorKind.Conflict,
+                    $"metadata.name: an instance named '{descriptor.Metadata.Name}' already exists in tenant '{descriptor.Metadata.Tenant}' (id {existing.Id}, {existing.State.ToString().ToLowerInvariant()}); remove it with 'lightnfv rm {descriptor.Metadata.Name}' or choose another name");
+            }
+            var used = new List<IPAddress>();
+            using (var cmd = Command("SELECT address FROM instances WHERE address IS NOT NULL", tx))
+            using (var r = cmd.ExecuteReader())
+            {
+                while (r.Read())
                 {
-                    used.Add(a);
+                    if (IPAddress.TryParse(r.GetString(0), out var a))
+                    {
+                        used.Add(a);
+                    }
                 }
             }
+            var address = allocateAddress(used);
+            var now = _time.GetUtcNow();
+            var record = new InstanceRecord(id, descriptor.Metadata.Name, descriptor.Metadata.Tenant, descriptor.Spec.Technology,
+                InstanceState.Creating, address.ToString(), descriptor.Source, new Dictionary<string, string>(), now, now, null)
+            { Deployment = replicaOf?.Deployment, Version = replicaOf?.Version };
+            using (var cmd = Command("""
+                INSERT INTO instances(id, name, tenant, technology, state, address, descriptor, backend_data, created_at, updated_at, deployment, version)
+                VALUES ($id, $name, $tenant, $tech, $state, $address, $descriptor, '{}', $now, $now, $deployment, $version)
+                """, tx))
+            {
+                cmd.Parameters.AddWithValue("$id", id);
+                cmd.Parameters.AddWithValue("$name", record.Name);
+                cmd.Parameters.AddWithValue("$tenant", record.Tenant);
+                cmd.Parameters.AddWithValue("$tech", record.Technology.ToName());
+                cmd.Parameters.AddWithValue("$state", record.State.ToString());
+                cmd.Parameters.AddWithValue("$address", record.Address);
+                cmd.Parameters.AddWithValue("$descriptor", record.Descriptor);
+                cmd.Parameters.AddWithValue("$now", Stamp(now));
+                cmd.Parameters.AddWithValue("$deployment", (object?)replicaOf?.Deployment ?? DBNull.Value);
+                cmd.Parameters.AddWithValue("$version", (object?)replicaOf?.Version ?? DBNull.Value);
+                cmd.ExecuteNonQuery();
+            }
+            tx.Commit();
+            return record;
         }
-        var address = allocateAddress(used);
-        var now = _time.GetUtcNow();
-        var record = new InstanceRecord(id, descriptor.Metadata.Name, descriptor.Metadata.Tenant, descriptor.Spec.Technology,
-            InstanceState.Creating, address.ToString(), descriptor.Source, new Dictionary<string, string>(), now, now, null);
-        using (var cmd = Command("""
-            INSERT INTO instances(id, name, tenant, technology, state, address, descriptor, backend_data, created_at, updated_at)
-            VALUES ($id, $name, $tenant, $tech, $state, $address, $descriptor, '{}', $now, $now)
-            """, tx))
-        {
-            cmd.Parameters.AddWithValue("$id", id);
-            cmd.Parameters.AddWithValue("$name", record.Name);
-            cmd.Parameters.AddWithValue("$tenant", record.Tenant);
-            cmd.Parameters.AddWithValue("$tech", record.Technology.ToName());
-            cmd.Parameters.AddWithValue("$state", record.State.ToString());
-            cmd.Parameters.AddWithValue("$address", record.Address);
-            cmd.Parameters.AddWithValue("$descriptor", record.Descriptor);
-            cmd.Parameters.AddWithValue("$now", Stamp(now));
-            cmd.ExecuteNonQuery();
-        }
-        tx.Commit();
-        return record;
     }
 
     public InstanceRecord Update(string id, InstanceState state, IReadOnlyDictionary<string, string>? backendData = null, string? error = null)
     {
-        using var cmd = Command(backendData is null
-            ? "UPDATE instances SET state=$state, error=$error, updated_at=$now WHERE id=$id"
-            : "UPDATE instances SET state=$state, error=$error, backend_data=$data, updated_at=$now WHERE id=$id");
-        cmd.Parameters.AddWithValue("$id", id);
-        cmd.Parameters.AddWithValue("$state", state.ToString());
-        cmd.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$now", Stamp(_time.GetUtcNow()));
-        if (backendData is not null)
+        lock (_gate)
         {
-            cmd.Parameters.AddWithValue("$data", JsonSerializer.Serialize(backendData));
+            using var cmd = Command(backendData is null
+                ? "UPDATE instances SET state=$state, error=$error, updated_at=$now WHERE id=$id"
+                : "UPDATE instances SET state=$state, error=$error, backend_data=$data, updated_at=$now WHERE id=$id");
+            cmd.Parameters.AddWithValue("$id", id);
+            cmd.Parameters.AddWithValue("$state", state.ToString());
+            cmd.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$now", Stamp(_time.GetUtcNow()));
+            if (backendData is not null)
+            {
+                cmd.Parameters.AddWithValue("$data", JsonSerializer.Serialize(backendData));
+            }
+            if (cmd.ExecuteNonQuery() == 0)
+            {
+                throw new LightNfvException(ErrorKind.NotFound, $"instance {id} is not in the store");
+            }
+            return Get(id)!;
         }
-        if (cmd.ExecuteNonQuery() == 0)
-        {
-            throw new LightNfvException(ErrorKind.NotFound, $"instance {id} is not in the store");
-        }
-        return Get(id)!;
     }
 
     public bool Delete(string id)
     {
-        using var cmd = Command("DELETE FROM instances WHERE id=$id");
-        cmd.Parameters.AddWithValue("$id", id);
-        return cmd.ExecuteNonQuery() > 0;
+        lock (_gate)
+        {
+            using var cmd = Command("DELETE FROM instances WHERE id=$id");
+            cmd.Parameters.AddWithValue("$id", id);
+            return cmd.ExecuteNonQuery() > 0;
+        }
     }
 
     public InstanceRecord? Get(string id)
     {
-        using var cmd = Command("SELECT * FROM instances WHERE id=$id");
-        cmd.Parameters.AddWithValue("$id", id);
-        return ReadAll(cmd).FirstOrDefault();
+        lock (_gate)
+        {
+            using var cmd = Command("SELECT * FROM instances WHERE id=$id");
+            cmd.Parameters.AddWithValue("$id", id);
+            return ReadAll(cmd).FirstOrDefault();
+        }
     }
 
     public InstanceRecord? FindByName(string tenant, string name, SqliteTransaction? tx = null)
     {
-        using var cmd = Command("SELECT * FROM instances WHERE tenant=$tenant AND name=$name", tx);
-        cmd.Parameters.AddWithValue("$tenant", tenant);
-        cmd.Parameters.AddWithValue("$name", name);
-        return ReadAll(cmd).FirstOrDefault();
+        lock (_gate)
+        {
+            using var cmd = Command("SELECT * FROM instances WHERE tenant=$tenant AND name=$name", tx);
+            cmd.Parameters.AddWithValue("$tenant", tenant);
+            cmd.Parameters.AddWithValue("$name", name);
+            return ReadAll(cmd).FirstOrDefault();
+        }
     }
 
     /// <summary>Instances whose id starts with <paramref name="prefix"/> or whose name equals it (any tenant).</summary>
     public IReadOnlyList<InstanceRecord> Match(string prefix)
     {
-        using var cmd = Command("SELECT * FROM instances WHERE name=$p OR substr(id, 1, length($p))=$p ORDER BY created_at");
-        cmd.Parameters.AddWithValue("$p", prefix);
-        return ReadAll(cmd);
+        lock (_gate)
+        {
+            using var cmd = Command("SELECT * FROM instances WHERE name=$p OR substr(id, 1, length($p))=$p ORDER BY created_at");
+            cmd.Parameters.AddWithValue("$p", prefix);
+            return ReadAll(cmd);
+        }
     }
 
     public IReadOnlyList<InstanceRecord> List()
     {
-        using var cmd = Command("SELECT * FROM instances ORDER BY created_at, id");
-        return ReadAll(cmd);
+        lock (_gate)
+        {
+            using var cmd = Command("SELECT * FROM instances ORDER BY created_at, id");
+            return ReadAll(cmd);
+        }
     }
 
     public void AddEvent(string? instanceId, string kind, string message)
     {
-        using var cmd = Command("INSERT INTO events(at, instance_id, kind, message) VALUES ($at, $id, $kind, $message)");
-        cmd.Parameters.AddWithValue("$at", Stamp(_time.GetUtcNow()));
-        cmd.Parameters.AddWithValue("$id", (object?)instanceId ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$kind", kind);
-        cmd.Parameters.AddWithValue("$message", message);
-        cmd.ExecuteNonQuery();
+        lock (_gate)
+        {
+            using var cmd = Command("INSERT INTO events(at, instance_id, kind, message) VALUES ($at, $id, $kind, $message)");
+            cmd.Parameters.AddWithValue("$at", Stamp(_time.GetUtcNow()));
+            cmd.Parameters.AddWithValue("$id", (object?)instanceId ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$kind", kind);
+            cmd.Parameters.AddWithValue("$message", message);
+            cmd.ExecuteNonQuery();
+        }
     }
 
     public IReadOnlyList<AuditEvent> Events(int limit = 100)
     {
-        using var cmd = Command("SELECT id, at, instance_id, kind, message FROM events ORDER BY id DESC LIMIT $limit");
-        cmd.Parameters.AddWithValue("$limit", limit);
-        using var r = cmd.ExecuteReader();
-        var list = new List<AuditEvent>();
-        while (r.Read())
+        lock (_gate)
         {
-            list.Add(new AuditEvent(r.GetInt64(0), Parse(r.GetString(1)), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3), r.GetString(4)));
+            using var cmd = Command("SELECT id, at, instance_id, kind, message FROM events ORDER BY id DESC LIMIT $limit");
+            cmd.Parameters.AddWithValue("$limit", limit);
+            using var r = cmd.ExecuteReader();
+            var list = new List<AuditEvent>();
+            while (r.Read())
+            {
+                list.Add(new AuditEvent(r.GetInt64(0), Parse(r.GetString(1)), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3), r.GetString(4)));
+            }
+            list.Reverse();
+            return list;
         }
-        list.Reverse();
-        return list;
     }
 
     private static List<InstanceRecord> ReadAll(SqliteCommand cmd)
@@ -210,7 +250,11 @@ public sealed class PlatformStore : IDisposable
                 JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(r.GetOrdinal("backend_data"))) ?? new(),
                 Parse(r.GetString(r.GetOrdinal("created_at"))),
                 Parse(r.GetString(r.GetOrdinal("updated_at"))),
-                r.IsDBNull(errorOrdinal) ? null : r.GetString(errorOrdinal)));
+                r.IsDBNull(errorOrdinal) ? null : r.GetString(errorOrdinal))
+            {
+                Deployment = r.IsDBNull(r.GetOrdinal("deployment")) ? null : r.GetString(r.GetOrdinal("deployment")),
+                Version = r.IsDBNull(r.GetOrdinal("version")) ? null : r.GetInt32(r.GetOrdinal("version")),
+            });
         }
         return list;
     }

@@ -1,0 +1,36 @@
+using System.CommandLine;
+using LightNfv.Core.Errors;
+using LightNfv.Server.Hosting;
+
+namespace LightNfv.Cli.Commands;
+
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var socket = new Option<string?>("--socket") { Description = "Unix socket to listen on (default $LIGHTNFV_STATE_DIR/lightnfv.sock)" };
+        var listen = new Option<string?>("--listen") { Description = "Also listen on TCP, loopback only: PORT or 127.0.0.1:PORT" };
+        var cmd = new Command("serve", "Run the platform daemon: REST API (/api/v1, /metrics, /openapi/v1.json), reconcile, monitoring, healing, scaling, alerts") { socket, listen };
+        cmd.SetAction(async (pr, ct) =>
+        {
+            try
+            {
+                var options = new DaemonOptions
+                {
+                    UnixSocket = pr.GetValue(socket),
+                    Listen = pr.GetValue(listen) is { } l ? DaemonOptions.ParseListen(l) : null,
+                };
+                var app = ServerApp.Build([], options);
+                Console.Error.WriteLine($"lightnfv: serving on unix:{options.SocketPath}{(options.Listen is { } ep ? $" and http://{ep}" : "")}");
+                await app.RunAsync().ConfigureAwait(false);
+                return 0;
+            }
+            catch (LightNfvException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return Cli.ExitCode(e.Kind);
+            }
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,80 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace LightNfv.Cli.Commands;
+
+/// <summary>`lightnfv vnf ...`: descriptors and lifecycle operations through the daemon (they need its loops).</summary>
+public static class VnfCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("vnf", "Manage VNFs through the daemon: create (descriptor), instantiate, scale, heal, update, terminate, ls, ops");
+        var file = new Option<FileInfo>("--file", "-f") { Description = "VNF descriptor (YAML)", Required = true };
+        var create = new Command("create", "Store a descriptor (a new version if its name exists)") { file };
+        create.SetAction((pr, ct) => Call(c => c.SendAsync(HttpMethod.Post, "api/v1/descriptors", yaml: File.ReadAllText(pr.GetValue(file)!.FullName), ct: ct)));
+        cmd.Subcommands.Add(create);
+
+        var name = new Argument<string>("name") { Description = "VNF (descriptor) name" };
+        var replicas = new Option<int?>("--replicas", "-r") { Description = "Number of replicas" };
+        var version = new Option<int?>("--version") { Description = "Descriptor version (default latest)" };
+        var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the operation ends" };
+
+        var inst = new Command("instantiate", "Instantiate a VNF") { name, replicas, version, wait };
+        inst.SetAction((pr, ct) => Op(pr.GetValue(name)!, "instantiate", new { replicas = pr.GetValue(replicas), version = pr.GetValue(version) }, pr.GetValue(wait), ct));
+        cmd.Subcommands.Add(inst);
+
+        var count = new Argument<int>("replicas") { Description = "Desired replicas" };
+        var scale = new Command("scale", "Scale a VNF to N replicas") { name, count, wait };
+        scale.SetAction((pr, ct) => Op(pr.GetValue(name)!, "scale", new { replicas = pr.GetValue(count) }, pr.GetValue(wait), ct));
+        cmd.Subcommands.Add(scale);
+
+        var instance = new Option<string?>("--instance") { Description = "Only this replica (id)" };
+        var heal = new Command("heal", "Heal a VNF's replicas now") { name, instance, wait };
+        heal.SetAction((pr, ct) => Op(pr.GetValue(name)!, "heal", new { instanceId = pr.GetValue(instance) }, pr.GetValue(wait), ct));
+        cmd.Subcommands.Add(heal);
+
+        var update = new Command("update", "Rolling update to a descriptor version (default latest)") { name, version, wait };
+        update.SetAction((pr, ct) => Op(pr.GetValue(name)!, "update", new { version = pr.GetValue(version) }, pr.GetValue(wait), ct));
+        cmd.Subcommands.Add(update);
+
+        var term = new Command("terminate", "Remove every replica of a VNF") { name, wait };
+        term.SetAction((pr, ct) => Op(pr.GetValue(name)!, "terminate", new { }, pr.GetValue(wait), ct));
+        cmd.Subcommands.Add(term);
+
+        var ls = new Command("ls", "List VNFs");
+        ls.SetAction((pr, ct) => Call(c => c.SendAsync(HttpMethod.Get, "api/v1/vnfs", ct: ct)));
+        cmd.Subcommands.Add(ls);
+
+        var ops = new Command("ops", "List operations");
+        ops.SetAction((pr, ct) => Call(c => c.SendAsync(HttpMethod.Get, "api/v1/operations", ct: ct)));
+        cmd.Subcommands.Add(ops);
+        return cmd;
+    }
+
+    private static Task<int> Op(string name, string action, object body, bool wait, CancellationToken ct) => Call(async c =>
+    {
+        var op = await c.SendAsync(HttpMethod.Post, $"api/v1/vnfs/{name}/{action}", body, ct: ct).ConfigureAwait(false);
+        while (wait && op.GetProperty("state").GetString() == "processing")
+        {
+            await Task.Delay(100, ct).ConfigureAwait(false);
+            op = await c.SendAsync(HttpMethod.Get, $"api/v1/operations/{op.GetProperty("id").GetString()}", ct: ct).ConfigureAwait(false);
+        }
+        return op;
+    }, r => r.TryGetProperty("state", out var s) && s.GetString() is "failed" or "rolled_back" ? 1 : 0);
+
+    private static async Task<int> Call(Func<DaemonClient, Task<JsonElement>> call, Func<JsonElement, int>? exit = null)
+    {
+        try
+        {
+            using var client = DaemonClient.Require();
+            var result = await call(client).ConfigureAwait(false);
+            Console.WriteLine(JsonSerializer.Serialize(result, Json.Options));
+            return exit?.Invoke(result) ?? 0;
+        }
+        catch (Core.Errors.LightNfvException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return Cli.ExitCode(e.Kind);
+        }
+    }
+}

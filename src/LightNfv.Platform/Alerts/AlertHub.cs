@@ -1,0 +1,71 @@
+using System.Threading.Channels;
+using LightNfv.Platform.Store;
+using Microsoft.Extensions.Logging;
+
+namespace LightNfv.Platform.Alerts;
+
+/// <summary>Alert kinds, one spelling each (webhook subscriptions filter on them).</summary>
+public static class AlertKinds
+{
+    public const string InstanceFailed = "instance.failed";
+    public const string InstanceHealed = "instance.healed";
+    public const string VnfScaled = "vnf.scaled";
+    public const string QuotaReached = "quota.reached";
+    public const string OperationFailed = "operation.failed";
+    public const string OperationCompleted = "operation.completed";
+
+    public static readonly string[] All = [InstanceFailed, InstanceHealed, VnfScaled, QuotaReached, OperationFailed, OperationCompleted];
+}
+
+/// <summary>
+/// Where alerts go: first the store (so none is lost), then every live Server-Sent-Events listener and the webhook
+/// dispatcher. Listeners get bounded channels that drop their oldest entry when a reader falls behind; the store is the
+/// record, a reader catches up from it with its last id.
+/// </summary>
+public sealed partial class AlertHub(PlatformStore store, WebhookDispatcher webhooks, ILogger<AlertHub> logger)
+{
+    private readonly Lock _gate = new();
+    private readonly List<Channel<AlertRecord>> _listeners = [];
+
+    public AlertRecord Raise(string kind, string? tenant, string? deployment, string? instanceId, string message)
+    {
+        var alert = store.AddAlert(kind, tenant, deployment, instanceId, message);
+        LogAlert(logger, kind, deployment ?? "-", instanceId ?? "-", message);
+        lock (_gate)
+        {
+            foreach (var l in _listeners)
+            {
+                l.Writer.TryWrite(alert);
+            }
+        }
+        webhooks.Enqueue(alert);
+        return alert;
+    }
+
+    /// <summary>A live feed of alerts raised from now on; dispose the subscription to stop.</summary>
+    public AlertFeed Listen()
+    {
+        var channel = Channel.CreateBounded<AlertRecord>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        lock (_gate)
+        {
+            _listeners.Add(channel);
+        }
+        return new AlertFeed(channel.Reader, () =>
+        {
+            lock (_gate)
+            {
+                _listeners.Remove(channel);
+            }
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "alert {Kind} vnf={Deployment} instance={Instance}: {Message}")]
+    private static partial void LogAlert(ILogger logger, string kind, string deployment, string instance, string message);
+}
+
+public sealed class AlertFeed(ChannelReader<AlertRecord> reader, Action onDispose) : IDisposable
+{
+    public ChannelReader<AlertRecord> Reader => reader;
+
+    public void Dispose() => onDispose();
+}

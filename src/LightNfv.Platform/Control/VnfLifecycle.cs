@@ -1,0 +1,128 @@
+using System.Globalization;
+using LightNfv.Core.Descriptors;
+using LightNfv.Core.Errors;
+using LightNfv.Platform.Store;
+
+namespace LightNfv.Platform.Control;
+
+public static class OperationKinds
+{
+    public const string Instantiate = "instantiate", Scale = "scale", Heal = "heal", Terminate = "terminate", Update = "update", Rollback = "rollback";
+}
+
+/// <summary>
+/// The typed lifecycle actions of a VNF (SOL003: instantiate, scale, heal, terminate, change = update). Each one checks
+/// the request against the stored state, then writes desired state and the operation record in one transaction and
+/// kicks the reconciler, which does the work; the caller polls the operation.
+/// </summary>
+public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler)
+{
+    public const string DefaultTenant = "default";
+
+    /// <summary>Stores a descriptor (a new version if the name exists); validated first, errors name the field.</summary>
+    public DescriptorVersion AddDescriptor(string yaml)
+    {
+        var d = DescriptorParser.Parse(yaml);
+        if (store.Descriptor(d.Metadata.Tenant, d.Metadata.Name) is { } last && last.Source == yaml)
+        {
+            return last; // same text again: no new version (idempotent PUT-like behaviour)
+        }
+        return store.AddDescriptor(d.Metadata.Tenant, d.Metadata.Name, yaml);
+    }
+
+    public OperationRecord Instantiate(string tenant, string name, int? replicas, int? version)
+    {
+        var descriptor = RequireDescriptor(tenant, name, version);
+        if (store.Deployment(tenant, name) is not null)
+        {
+            throw new LightNfvException(ErrorKind.Conflict, $"name: VNF '{name}' is already instantiated; scale or update it, or terminate it first");
+        }
+        var parsed = DescriptorParser.Parse(descriptor.Source);
+        var n = replicas ?? parsed.Spec.Scaling?.MinReplicas ?? 1;
+        CheckReplicas(n, "replicas");
+        return Begin(OperationKinds.Instantiate, tenant, name, new Deployment(tenant, name, descriptor.Version, n, default, default),
+            new() { ["replicas"] = Str(n), ["version"] = Str(descriptor.Version) });
+    }
+
+    public OperationRecord Scale(string tenant, string name, int replicas, string? policy = null)
+    {
+        var d = RequireDeployment(tenant, name);
+        CheckReplicas(replicas, "replicas");
+        var p = new Dictionary<string, string> { ["replicas"] = Str(replicas), ["previousReplicas"] = Str(d.Replicas) };
+        if (policy is not null)
+        {
+            p["policy"] = policy;
+        }
+        return Begin(OperationKinds.Scale, tenant, name, d with { Replicas = replicas }, p);
+    }
+
+    public OperationRecord Update(string tenant, string name, int? version)
+    {
+        var d = RequireDeployment(tenant, name);
+        var target = RequireDescriptor(tenant, name, version);
+        if (target.Version == d.Version)
+        {
+            throw new LightNfvException(ErrorKind.Conflict, $"version: VNF '{name}' already runs version {d.Version}; POST a changed descriptor to make a new version");
+        }
+        return Begin(OperationKinds.Update, tenant, name, d with { Version = target.Version },
+            new() { ["version"] = Str(target.Version), ["previousVersion"] = Str(d.Version) });
+    }
+
+    public OperationRecord Terminate(string tenant, string name)
+    {
+        RequireDeployment(tenant, name);
+        return Begin(OperationKinds.Terminate, tenant, name, null, new());
+    }
+
+    /// <summary>Heals one replica (or every replica) now, whatever its probe says; resets its heal budget.</summary>
+    public OperationRecord Heal(string tenant, string name, string? instanceId)
+    {
+        var d = RequireDeployment(tenant, name);
+        var replicas = store.List().Where(r => r.Tenant == tenant && r.Deployment == name).ToList();
+        if (instanceId is not null && replicas.All(r => r.Id != instanceId && r.Name != instanceId))
+        {
+            throw new LightNfvException(ErrorKind.NotFound, $"instanceId: '{instanceId}' is not a replica of VNF '{name}'; GET /api/v1/vnfs/{name} lists them");
+        }
+        var targets = instanceId is null ? replicas : replicas.Where(r => r.Id == instanceId || r.Name == instanceId).ToList();
+        var op = store.BeginOperation(OperationKinds.Heal, tenant, name, d, new Dictionary<string, string> { ["instanceId"] = string.Join(",", targets.Select(t => t.Id)), ["reason"] = "requested" });
+        if (targets.Count == 0)
+        {
+            return store.FinishOperation(op.Id, OperationState.Completed);
+        }
+        foreach (var t in targets)
+        {
+            // One operation record for the request; the first replica's heal closes it, the others are recorded as alerts.
+            reconciler.RequestHeal(t.Id, "heal requested", targets.Count == 1 ? op.Id : null);
+        }
+        return targets.Count == 1 ? op : store.FinishOperation(op.Id, OperationState.Completed);
+    }
+
+    private OperationRecord Begin(string kind, string tenant, string name, Deployment? desired, Dictionary<string, string> parameters)
+    {
+        if (store.Operations(OperationState.Processing).FirstOrDefault(o => o.Tenant == tenant && o.Deployment == name && o.Kind != OperationKinds.Heal) is { } busy)
+        {
+            throw new LightNfvException(ErrorKind.Conflict, $"name: VNF '{name}' has operation {busy.Id} ({busy.Kind}) in progress; poll GET /api/v1/operations/{busy.Id} and retry when it ends");
+        }
+        var op = store.BeginOperation(kind, tenant, name, desired, parameters);
+        reconciler.Kick();
+        return op;
+    }
+
+    private DescriptorVersion RequireDescriptor(string tenant, string name, int? version) =>
+        store.Descriptor(tenant, name, version) ?? throw new LightNfvException(ErrorKind.NotFound, version is null
+            ? $"name: no descriptor named '{name}' in tenant '{tenant}'; POST it to /api/v1/descriptors first"
+            : $"version: descriptor '{name}' has no version {version}; GET /api/v1/descriptors/{name}/versions lists them");
+
+    private Deployment RequireDeployment(string tenant, string name) =>
+        store.Deployment(tenant, name) ?? throw new LightNfvException(ErrorKind.NotFound, $"name: VNF '{name}' is not instantiated in tenant '{tenant}'; POST /api/v1/vnfs/{name}/instantiate first");
+
+    private static void CheckReplicas(int n, string field)
+    {
+        if (n < 0 || n > DescriptorParser.MaxReplicas)
+        {
+            throw new LightNfvException(ErrorKind.Invalid, $"{field}: {n} is out of range; expected 0 to {DescriptorParser.MaxReplicas}");
+        }
+    }
+
+    private static string Str(int n) => n.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,119 @@
+using System.Globalization;
+using LightNfv.Core.Descriptors;
+using LightNfv.Core.Errors;
+using LightNfv.Core.Instances;
+using LightNfv.Platform.Control;
+using LightNfv.Platform.Monitoring;
+using LightNfv.Platform.Store;
+using Microsoft.Extensions.Logging;
+
+namespace LightNfv.Platform.Scaling;
+
+/// <summary>
+/// Evaluates each VNF's spec.scaling policy after every monitoring round, like an OSM scaling group: the replicas'
+/// average metric above scaleOutThreshold adds one replica (up to maxReplicas), below scaleInThreshold removes one
+/// (down to minReplicas), and no two scaling actions of a VNF come closer than its cooldown. Time comes from the
+/// injected <see cref="TimeProvider"/>, so tests drive cooldowns with a virtual clock.
+/// </summary>
+public sealed partial class AutoScaler(PlatformStore store, InstanceMonitor monitor, VnfLifecycle lifecycle, TimeProvider time, ILogger<AutoScaler> logger)
+{
+    private readonly Dictionary<(string, string), DateTimeOffset> _lastAction = new();
+
+    /// <summary>What the policy decided for one VNF this round (for tests and logs).</summary>
+    public sealed record Decision(string Vnf, double Value, int From, int To);
+
+    public void Attach() => monitor.Sampled += () =>
+    {
+        try
+        {
+            Evaluate();
+        }
+        catch (Exception e) when (e is LightNfvException or IOException)
+        {
+            LogFailed(logger, e.Message);
+        }
+    };
+
+    public IReadOnlyList<Decision> Evaluate()
+    {
+        var decisions = new List<Decision>();
+        var busy = store.Operations(OperationState.Processing).Where(o => o.Kind != OperationKinds.Heal).Select(o => (o.Tenant, o.Deployment)).ToHashSet();
+        var records = store.List();
+        foreach (var d in store.Deployments())
+        {
+            if (busy.Contains((d.Tenant, d.Name)) || store.Descriptor(d.Tenant, d.Name, d.Version) is not { } source)
+            {
+                continue;
+            }
+            var policy = DescriptorParser.Parse(source.Source).Spec.Scaling;
+            if (policy is null)
+            {
+                continue;
+            }
+            var now = time.GetUtcNow();
+            lock (_lastAction)
+            {
+                // Cooldown also after any other change of the VNF (instantiate, a manual scale, an update).
+                if ((_lastAction.TryGetValue((d.Tenant, d.Name), out var last) && now - last < policy.Cooldown) || now - d.UpdatedAt < policy.Cooldown)
+                {
+                    continue;
+                }
+            }
+            var samples = records.Where(r => r.Tenant == d.Tenant && r.Deployment == d.Name && r.State == InstanceState.Running)
+                .Select(r => monitor.Latest(r.Id)).OfType<MetricSample>().ToList();
+            if (samples.Count == 0)
+            {
+                continue;
+            }
+            var value = samples.Average(s => policy.Metric switch
+            {
+                ScalingMetric.Cpu => s.CpuPercent,
+                ScalingMetric.Memory => s.MemoryPercent,
+                _ => s.PacketRate,
+            });
+            var target = d.Replicas;
+            if (d.Replicas < policy.MinReplicas)
+            {
+                target = policy.MinReplicas;
+            }
+            else if (d.Replicas > policy.MaxReplicas)
+            {
+                target = policy.MaxReplicas;
+            }
+            else if (value > policy.ScaleOutThreshold && d.Replicas < policy.MaxReplicas)
+            {
+                target = d.Replicas + 1;
+            }
+            else if (value < policy.ScaleInThreshold && d.Replicas > policy.MinReplicas)
+            {
+                target = d.Replicas - 1;
+            }
+            if (value > policy.ScaleOutThreshold && d.Replicas >= policy.MaxReplicas)
+            {
+                LogAtMax(logger, d.Name, policy.MaxReplicas);
+            }
+            if (target == d.Replicas)
+            {
+                continue;
+            }
+            var why = $"{policy.Metric.ToString().ToLowerInvariant()} {value.ToString("0.#", CultureInfo.InvariantCulture)} {(target > d.Replicas ? ">" : "<")} {(target > d.Replicas ? policy.ScaleOutThreshold : policy.ScaleInThreshold).ToString(CultureInfo.InvariantCulture)}";
+            lifecycle.Scale(d.Tenant, d.Name, target, why);
+            lock (_lastAction)
+            {
+                _lastAction[(d.Tenant, d.Name)] = now;
+            }
+            LogScaled(logger, d.Name, d.Replicas, target, why);
+            decisions.Add(new Decision(d.Name, value, d.Replicas, target));
+        }
+        return decisions;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "policy scales {Vnf} from {From} to {To} replica(s): {Why}")]
+    private static partial void LogScaled(ILogger logger, string vnf, int from, int to, string why);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Vnf} is above its scale-out threshold at maxReplicas {Max}")]
+    private static partial void LogAtMax(ILogger logger, string vnf, int max);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "scaling policy evaluation failed: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string reason);
+}

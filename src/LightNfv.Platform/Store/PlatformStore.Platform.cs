@@ -1,0 +1,359 @@
+using System.Text.Json;
+using LightNfv.Core.Errors;
+using Microsoft.Data.Sqlite;
+
+namespace LightNfv.Platform.Store;
+
+/// <summary>A stored descriptor version: the YAML exactly as given, numbered from 1 per (tenant, name).</summary>
+public sealed record DescriptorVersion(string Tenant, string Name, int Version, string Source, DateTimeOffset CreatedAt);
+
+/// <summary>A VNF's desired state: which descriptor version, how many replicas. The reconciler drives the host to it.</summary>
+public sealed record Deployment(string Tenant, string Name, int Version, int Replicas, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>States of a lifecycle operation occurrence (ETSI SOL003 LcmOpOcc, trimmed to what LightNFV does).</summary>
+public enum OperationState
+{
+    Processing,
+    Completed,
+    Failed,
+    RolledBack,
+}
+
+/// <summary>One lifecycle operation: what was asked, on which VNF, and how it ended. Written before any side effect.</summary>
+public sealed record OperationRecord(
+    string Id,
+    string Kind,
+    string Tenant,
+    string Deployment,
+    OperationState State,
+    IReadOnlyDictionary<string, string> Parameters,
+    string? Error,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>An alert: instance failed, healed, scaled, quota reached, operation failed.</summary>
+public sealed record AlertRecord(long Id, DateTimeOffset At, string Kind, string? Tenant, string? Deployment, string? InstanceId, string Message);
+
+/// <summary>A webhook subscription (SOL003 LccnSubscription, trimmed): where to POST alerts, and which kinds (empty = all).</summary>
+public sealed record Subscription(string Id, string Callback, IReadOnlyList<string> Kinds, DateTimeOffset CreatedAt);
+
+public sealed partial class PlatformStore
+{
+    /// <summary>Schema 2: the daemon's tables. Additive: schema-1 instances and events are kept as they are.</summary>
+    private void MigrateToPlatform()
+    {
+        using var tx = _db.BeginTransaction(deferred: false);
+        using (var cmd = Command("""
+            ALTER TABLE instances ADD COLUMN deployment TEXT;
+            ALTER TABLE instances ADD COLUMN version INTEGER;
+            CREATE TABLE descriptors(
+                tenant TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
+                source TEXT NOT NULL, created_at TEXT NOT NULL,
+                PRIMARY KEY(tenant, name, version));
+            CREATE TABLE deployments(
+                tenant TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, replicas INTEGER NOT NULL,
+                created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+                PRIMARY KEY(tenant, name));
+            CREATE TABLE operations(
+                id TEXT PRIMARY KEY, kind TEXT NOT NULL, tenant TEXT NOT NULL, deployment TEXT NOT NULL,
+                state TEXT NOT NULL, params TEXT NOT NULL DEFAULT '{}', error TEXT,
+                created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+            CREATE INDEX operations_state ON operations(state);
+            CREATE TABLE alerts(
+                id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, kind TEXT NOT NULL,
+                tenant TEXT, deployment TEXT, instance_id TEXT, message TEXT NOT NULL);
+            CREATE TABLE subscriptions(
+                id TEXT PRIMARY KEY, callback TEXT NOT NULL, kinds TEXT NOT NULL DEFAULT '[]', created_at TEXT NOT NULL);
+            PRAGMA user_version = 2;
+            """, tx))
+        {
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+
+    // ---- descriptors ------------------------------------------------------------------------------
+
+    /// <summary>Stores a new version of a descriptor (1 for a new name); returns it.</summary>
+    public DescriptorVersion AddDescriptor(string tenant, string name, string source)
+    {
+        lock (_gate)
+        {
+            using var tx = _db.BeginTransaction(deferred: false);
+            int next;
+            using (var cmd = Command("SELECT COALESCE(MAX(version), 0) + 1 FROM descriptors WHERE tenant=$t AND name=$n", tx))
+            {
+                cmd.Parameters.AddWithValue("$t", tenant);
+                cmd.Parameters.AddWithValue("$n", name);
+                next = Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+            var now = _time.GetUtcNow();
+            using (var cmd = Command("INSERT INTO descriptors(tenant, name, version, source, created_at) VALUES ($t, $n, $v, $s, $now)", tx))
+            {
+                cmd.Parameters.AddWithValue("$t", tenant);
+                cmd.Parameters.AddWithValue("$n", name);
+                cmd.Parameters.AddWithValue("$v", next);
+                cmd.Parameters.AddWithValue("$s", source);
+                cmd.Parameters.AddWithValue("$now", Stamp(now));
+                cmd.ExecuteNonQuery();
+            }
+            tx.Commit();
+            return new DescriptorVersion(tenant, name, next, source, now);
+        }
+    }
+
+    /// <summary>Every version of one descriptor, oldest first (empty if none).</summary>
+    public IReadOnlyList<DescriptorVersion> DescriptorVersions(string tenant, string name)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command("SELECT tenant, name, version, source, created_at FROM descriptors WHERE tenant=$t AND name=$n ORDER BY version");
+            cmd.Parameters.AddWithValue("$t", tenant);
+            cmd.Parameters.AddWithValue("$n", name);
+            return ReadDescriptors(cmd);
+        }
+    }
+
+    /// <summary>The latest version of every descriptor.</summary>
+    public IReadOnlyList<DescriptorVersion> LatestDescriptors()
+    {
+        lock (_gate)
+        {
+            using var cmd = Command("""
+                SELECT d.tenant, d.name, d.version, d.source, d.created_at FROM descriptors d
+                WHERE d.version = (SELECT MAX(version) FROM descriptors x WHERE x.tenant=d.tenant AND x.name=d.name)
+                ORDER BY d.tenant, d.name
+                """);
+            return ReadDescriptors(cmd);
+        }
+    }
+
+    public DescriptorVersion? Descriptor(string tenant, string name, int? version = null)
+    {
+        var all = DescriptorVersions(tenant, name);
+        return version is { } v ? all.FirstOrDefault(d => d.Version == v) : all.LastOrDefault();
+    }
+
+    /// <summary>Deletes every version of a descriptor; refuses while a deployment uses it.</summary>
+    public bool DeleteDescriptor(string tenant, string name)
+    {
+        lock (_gate)
+        {
+            if (Deployment(tenant, name) is not null)
+            {
+                throw new LightNfvException(ErrorKind.State,
+                    $"name: descriptor '{name}' is instantiated; terminate it first (POST /api/v1/vnfs/{name}/terminate)");
+            }
+            using var cmd = Command("DELETE FROM descriptors WHERE tenant=$t AND name=$n");
+            cmd.Parameters.AddWithValue("$t", tenant);
+            cmd.Parameters.AddWithValue("$n", name);
+            return cmd.ExecuteNonQuery() > 0;
+        }
+    }
+
+    private static List<DescriptorVersion> ReadDescriptors(SqliteCommand cmd)
+    {
+        using var r = cmd.ExecuteReader();
+        var list = new List<DescriptorVersion>();
+        while (r.Read())
+        {
+            list.Add(new DescriptorVersion(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetString(3), Parse(r.GetString(4))));
+        }
+        return list;
+    }
+
+    // ---- deployments and operations ---------------------------------------------------------------
+
+    /// <summary>
+    /// Writes desired state and the operation that asks for it in one transaction, before any side effect:
+    /// after a crash the reconciler finds both and finishes (or rolls back) the operation.
+    /// <paramref name="desired"/> null deletes the deployment (terminate).
+    /// </summary>
+    public OperationRecord BeginOperation(string kind, string tenant, string name, Deployment? desired, IReadOnlyDictionary<string, string> parameters)
+    {
+        lock (_gate)
+        {
+            using var tx = _db.BeginTransaction(deferred: false);
+            var now = _time.GetUtcNow();
+            if (desired is not null)
+            {
+                using var cmd = Command("""
+                    INSERT INTO deployments(tenant, name, version, replicas, created_at, updated_at) VALUES ($t, $n, $v, $r, $now, $now)
+                    ON CONFLICT(tenant, name) DO UPDATE SET version=$v, replicas=$r, updated_at=$now
+                    """, tx);
+                cmd.Parameters.AddWithValue("$t", tenant);
+                cmd.Parameters.AddWithValue("$n", name);
+                cmd.Parameters.AddWithValue("$v", desired.Version);
+                cmd.Parameters.AddWithValue("$r", desired.Replicas);
+                cmd.Parameters.AddWithValue("$now", Stamp(now));
+                cmd.ExecuteNonQuery();
+            }
+            else
+            {
+                using var cmd = Command("DELETE FROM deployments WHERE tenant=$t AND name=$n", tx);
+                cmd.Parameters.AddWithValue("$t", tenant);
+                cmd.Parameters.AddWithValue("$n", name);
+                cmd.ExecuteNonQuery();
+            }
+            var op = new OperationRecord(Core.Instances.InstanceId.New(), kind, tenant, name, OperationState.Processing, parameters, null, now, now);
+            using (var cmd = Command("""
+                INSERT INTO operations(id, kind, tenant, deployment, state, params, created_at, updated_at)
+                VALUES ($id, $kind, $t, $n, $state, $params, $now, $now)
+                """, tx))
+            {
+                cmd.Parameters.AddWithValue("$id", op.Id);
+                cmd.Parameters.AddWithValue("$kind", kind);
+                cmd.Parameters.AddWithValue("$t", tenant);
+                cmd.Parameters.AddWithValue("$n", name);
+                cmd.Parameters.AddWithValue("$state", op.State.ToString());
+                cmd.Parameters.AddWithValue("$params", JsonSerializer.Serialize(parameters));
+                cmd.Parameters.AddWithValue("$now", Stamp(now));
+                cmd.ExecuteNonQuery();
+            }
+            tx.Commit();
+            return op;
+        }
+    }
+
+    public OperationRecord FinishOperation(string id, OperationState state, string? error = null)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command("UPDATE operations SET state=$s, error=$e, updated_at=$now WHERE id=$id");
+            cmd.Parameters.AddWithValue("$id", id);
+            cmd.Parameters.AddWithValue("$s", state.ToString());
+            cmd.Parameters.AddWithValue("$e", (object?)error ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$now", Stamp(_time.GetUtcNow()));
+            cmd.ExecuteNonQuery();
+            return Operation(id)!;
+        }
+    }
+
+    public Deployment? Deployment(string tenant, string name) =>
+        Deployments().FirstOrDefault(d => d.Tenant == tenant && d.Name == name);
+
+    public IReadOnlyList<Deployment> Deployments()
+    {
+        lock (_gate)
+        {
+            using var cmd = Command("SELECT tenant, name, version, replicas, created_at, updated_at FROM deployments ORDER BY tenant, name");
+            using var r = cmd.ExecuteReader();
+            var list = new List<Deployment>();
+            while (r.Read())
+            {
+                list.Add(new Deployment(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), Parse(r.GetString(4)), Parse(r.GetString(5))));
+            }
+            return list;
+        }
+    }
+
+    public OperationRecord? Operation(string id) => Operations(id: id).FirstOrDefault();
+
+    /// <summary>Operations, newest first; filtered by state or id.</summary>
+    public IReadOnlyList<OperationRecord> Operations(OperationState? state = null, string? id = null, int limit = 200)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command("""
+                SELECT id, kind, tenant, deployment, state, params, error, created_at, updated_at FROM operations
+                WHERE ($s IS NULL OR state=$s) AND ($id IS NULL OR id=$id) ORDER BY created_at DESC, rowid DESC LIMIT $limit
+                """);
+            cmd.Parameters.AddWithValue("$s", (object?)state?.ToString() ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$id", (object?)id ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$limit", limit);
+            using var r = cmd.ExecuteReader();
+            var list = new List<OperationRecord>();
+            while (r.Read())
+            {
+                list.Add(new OperationRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), Enum.Parse<OperationState>(r.GetString(4)),
+                    JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(5)) ?? new(),
+                    r.IsDBNull(6) ? null : r.GetString(6), Parse(r.GetString(7)), Parse(r.GetString(8))));
+            }
+            return list;
+        }
+    }
+
+    // ---- alerts and subscriptions -----------------------------------------------------------------
+
+    public AlertRecord AddAlert(string kind, string? tenant, string? deployment, string? instanceId, string message)
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            using var cmd = Command("""
+                INSERT INTO alerts(at, kind, tenant, deployment, instance_id, message) VALUES ($at, $k, $t, $d, $i, $m);
+                SELECT last_insert_rowid();
+                """);
+            cmd.Parameters.AddWithValue("$at", Stamp(now));
+            cmd.Parameters.AddWithValue("$k", kind);
+            cmd.Parameters.AddWithValue("$t", (object?)tenant ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$d", (object?)deployment ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$i", (object?)instanceId ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$m", message);
+            var id = (long)cmd.ExecuteScalar()!;
+            return new AlertRecord(id, now, kind, tenant, deployment, instanceId, message);
+        }
+    }
+
+    /// <summary>Alerts after <paramref name="afterId"/>, oldest first.</summary>
+    public IReadOnlyList<AlertRecord> Alerts(long afterId = 0, int limit = 200)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command("""
+                SELECT id, at, kind, tenant, deployment, instance_id, message FROM
+                (SELECT * FROM alerts WHERE id > $after ORDER BY id DESC LIMIT $limit) ORDER BY id
+                """);
+            cmd.Parameters.AddWithValue("$after", afterId);
+            cmd.Parameters.AddWithValue("$limit", limit);
+            using var r = cmd.ExecuteReader();
+            var list = new List<AlertRecord>();
+            while (r.Read())
+            {
+                list.Add(new AlertRecord(r.GetInt64(0), Parse(r.GetString(1)), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
+                    r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.GetString(6)));
+            }
+            return list;
+        }
+    }
+
+    public Subscription AddSubscription(string callback, IReadOnlyList<string> kinds)
+    {
+        lock (_gate)
+        {
+            var s = new Subscription(Core.Instances.InstanceId.New(), callback, kinds, _time.GetUtcNow());
+            using var cmd = Command("INSERT INTO subscriptions(id, callback, kinds, created_at) VALUES ($id, $c, $k, $now)");
+            cmd.Parameters.AddWithValue("$id", s.Id);
+            cmd.Parameters.AddWithValue("$c", callback);
+            cmd.Parameters.AddWithValue("$k", JsonSerializer.Serialize(kinds));
+            cmd.Parameters.AddWithValue("$now", Stamp(s.CreatedAt));
+            cmd.ExecuteNonQuery();
+            return s;
+        }
+    }
+
+    public IReadOnlyList<Subscription> Subscriptions()
+    {
+        lock (_gate)
+        {
+            using var cmd = Command("SELECT id, callback, kinds, created_at FROM subscriptions ORDER BY created_at");
+            using var r = cmd.ExecuteReader();
+            var list = new List<Subscription>();
+            while (r.Read())
+            {
+                list.Add(new Subscription(r.GetString(0), r.GetString(1), JsonSerializer.Deserialize<string[]>(r.GetString(2)) ?? [], Parse(r.GetString(3))));
+            }
+            return list;
+        }
+    }
+
+    public bool DeleteSubscription(string id)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command("DELETE FROM subscriptions WHERE id=$id");
+            cmd.Parameters.AddWithValue("$id", id);
+            return cmd.ExecuteNonQuery() > 0;
+        }
+    }
+}

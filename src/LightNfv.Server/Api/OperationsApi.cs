@@ -1,0 +1,25 @@
+using LightNfv.Core.Errors;
+using LightNfv.Platform.Store;
+
+namespace LightNfv.Server.Api;
+
+/// <summary>/api/v1/operations: lifecycle operation occurrences (processing, completed, failed, rolled_back).</summary>
+public static class OperationsApi
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        var g = api.MapGroup("/operations").WithTags("operations");
+        g.MapGet("/", (string? state, PlatformStore store) =>
+        {
+            OperationState? s = null;
+            if (state is not null)
+            {
+                s = Enum.TryParse<OperationState>(state.Replace("_", "", StringComparison.Ordinal), ignoreCase: true, out var v) ? v
+                    : throw new LightNfvException(ErrorKind.Invalid, $"state: '{state}' is not an operation state; use processing, completed, failed or rolled_back");
+            }
+            return store.Operations(s).Select(OperationDto.Of);
+        });
+        g.MapGet("/{id}", (string id, PlatformStore store) =>
+            OperationDto.Of(store.Operation(id) ?? throw new LightNfvException(ErrorKind.NotFound, $"id: no operation '{id}'")));
+    }
+}

@@ -1,0 +1,153 @@
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LightNfv.Backends;
+using LightNfv.Backends.Hosting;
+using HostOptions = LightNfv.Backends.Hosting.HostOptions;
+using LightNfv.Host.Processes;
+using LightNfv.Platform.Alerts;
+using LightNfv.Platform.Control;
+using LightNfv.Platform.Lifecycle;
+using LightNfv.Platform.Monitoring;
+using LightNfv.Platform.Scaling;
+using LightNfv.Platform.Store;
+using LightNfv.Server.Api;
+using Microsoft.AspNetCore.Http.Json;
+
+namespace LightNfv.Server.Hosting;
+
+/// <summary>Builds the daemon: the platform's services, the loops as a hosted service, the API, the listeners.</summary>
+public static class ServerApp
+{
+    public static WebApplication Build(string[] args, DaemonOptions options)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ApplicationName = typeof(ServerApp).Assembly.GetName().Name });
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        // Per-request logs cost more than the request itself at hundreds per second; the platform's own events stay.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        AddPlatform(builder.Services, options);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi("v1");
+        builder.Services.Configure<JsonOptions>(o => Configure(o.SerializerOptions));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            if (options.SocketPath.Length > 0)
+            {
+                PrepareSocket(options.SocketPath);
+                k.ListenUnixSocket(options.SocketPath);
+            }
+            if (options.Listen is { } ep)
+            {
+                k.Listen(ep);
+            }
+        });
+        var app = builder.Build();
+        app.UseMiddleware<ProblemMiddleware>();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        var v1 = app.MapGroup("/api/v1");
+        DescriptorsApi.Map(v1);
+        VnfsApi.Map(v1);
+        InstancesApi.Map(v1);
+        OperationsApi.Map(v1);
+        AlertsApi.Map(v1);
+        StatusApi.Map(v1);
+        MetricsApi.Map(app);
+        return app;
+    }
+
+    public static void Configure(JsonSerializerOptions o)
+    {
+        o.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        o.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+    }
+
+    public static void AddPlatform(IServiceCollection services, DaemonOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(options.Host);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new BackendHost(sp.GetRequiredService<HostOptions>()));
+        services.AddSingleton(sp => new BackendRegistry(sp.GetRequiredService<BackendHost>()));
+        services.AddSingleton(sp => new PlatformStore(Path.Combine(sp.GetRequiredService<HostOptions>().StateDirectory, "lightnfv.db"), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new InstanceService(sp.GetRequiredService<PlatformStore>(), sp.GetRequiredService<BackendRegistry>()));
+        services.AddHttpClient(nameof(WebhookDispatcher), c => c.Timeout = TimeSpan.FromSeconds(5));
+        services.AddSingleton(sp => new WebhookDispatcher(sp.GetRequiredService<PlatformStore>(),
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(WebhookDispatcher)), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<WebhookDispatcher>>()));
+        services.AddSingleton<AlertHub>();
+        services.AddSingleton(sp => new InstanceMonitor(sp.GetRequiredService<PlatformStore>(), sp.GetRequiredService<BackendRegistry>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<InstanceMonitor>>()));
+        services.AddSingleton(sp => new Reconciler(sp.GetRequiredService<InstanceService>(), sp.GetRequiredService<AlertHub>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Reconciler>>())
+        {
+            Interval = options.ReconcileInterval,
+            WarmPool = options.Host.WarmPool,
+        });
+        services.AddSingleton<VnfLifecycle>();
+        services.AddSingleton<AutoScaler>();
+        services.AddHostedService<ControlPlaneService>();
+    }
+
+    /// <summary>Removes a stale socket file left by a killed daemon; refuses if a live daemon answers on it.</summary>
+    private static void PrepareSocket(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        if (!File.Exists(path))
+        {
+            return;
+        }
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+            throw new Core.Errors.LightNfvException(Core.Errors.ErrorKind.Conflict,
+                $"a LightNFV daemon already listens on {path}; stop it first, or give this one its own LIGHTNFV_STATE_DIR or --socket");
+        }
+        catch (SocketException)
+        {
+            File.Delete(path);
+        }
+    }
+}
+
+/// <summary>Runs the control plane's loops for the daemon's lifetime. Instances keep running when it stops.</summary>
+public sealed class ControlPlaneService(DaemonOptions options, Reconciler reconciler, InstanceMonitor monitor, AutoScaler scaler,
+    WebhookDispatcher webhooks) : IHostedService
+{
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _monitor;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Supervisors of the VNFs this daemon starts are re-parented to it; the backends reap them (see ChildReaper).
+        ChildReaper.EnableSubreaper();
+        webhooks.Start();
+        if (options.RunLoops)
+        {
+            reconciler.Start();
+            scaler.Attach();
+            _monitor = Task.Run(() => monitor.RunAsync(options.MonitorInterval, _stop.Token), CancellationToken.None);
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_monitor is not null)
+        {
+            await _monitor.ConfigureAwait(false);
+        }
+        await reconciler.DisposeAsync().ConfigureAwait(false);
+        await webhooks.DisposeAsync().ConfigureAwait(false);
+        if (options.SocketPath.Length > 0 && File.Exists(options.SocketPath))
+        {
+            File.Delete(options.SocketPath);
+        }
+    }
+}

@@ -1,0 +1,294 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using LightNfv.Bench.Experiments;
+using LightNfv.Host.Namespaces;
+using LightNfv.Host.Network;
+using LightNfv.Host.Probes;
+using LightNfv.IntegrationTests.Infrastructure;
+
+namespace LightNfv.IntegrationTests.Server;
+
+/// <summary>
+/// End to end against a real `lightnfv serve` process on the test's private lab: healing after kill -9, kill -9 of
+/// the daemon in the middle of a scale-out, a scaling policy under synthetic load, webhooks, a rolling update.
+/// Each test stops its daemon (after terminating its VNFs) before the fixture's `down` and leftover checks.
+/// </summary>
+public sealed class DaemonTests(ITestOutputHelper output) : IntegrationTest(output)
+{
+    private static string CliDll => Path.Combine(AppContext.BaseDirectory, "lightnfv.dll");
+
+    private DaemonProcess StartDaemon()
+    {
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h : "dotnet";
+        var socket = Path.Combine(Lab.StateDirectory, "lightnfv.sock");
+        Directory.CreateDirectory(Lab.StateDirectory);
+        var d = new DaemonProcess([dotnet, CliDll, "serve"], socket, Path.Combine(Lab.StateDirectory, "daemon.log"), Lab.CliEnvironment);
+        d.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+        return d;
+    }
+
+    private static string Iperf3(string name, int memoryMiB = 64, string extra = "") => $"""
+        apiVersion: lightnfv/v1
+        kind: Vnf
+        metadata:
+          name: {name}
+        spec:
+          technology: process
+          app:
+            builtin: iperf3-server
+          resources:
+            memoryMiB: {memoryMiB}
+          network:
+            ports: [5201]
+          health:
+            probe: tcp:5201
+            interval: 500ms
+            timeout: 200ms
+            failureThreshold: 2
+            budget: 20
+        {extra}
+        """;
+
+    private static async Task<JsonElement> Send(HttpClient http, HttpMethod method, string path, string? yaml = null, object? body = null)
+    {
+        using var req = new HttpRequestMessage(method, path);
+        if (yaml is not null)
+        {
+            req.Content = new StringContent(yaml, Encoding.UTF8, "application/yaml");
+        }
+        else if (body is not null)
+        {
+            req.Content = JsonContent.Create(body);
+        }
+        using var r = await http.SendAsync(req);
+        var text = await r.Content.ReadAsStringAsync();
+        r.IsSuccessStatusCode.ShouldBeTrue($"{method} {path}: {(int)r.StatusCode} {text}");
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private static async Task<List<JsonElement>> Replicas(HttpClient http, string vnf) =>
+        (await Send(http, HttpMethod.Get, "api/v1/instances")).EnumerateArray().Where(i => i.TryGetProperty("vnf", out var v) && v.GetString() == vnf).ToList();
+
+    private static async Task<string> WaitOperation(HttpClient http, string id, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        string state;
+        do
+        {
+            await Task.Delay(50);
+            state = (await Send(http, HttpMethod.Get, $"api/v1/operations/{id}")).GetProperty("state").GetString()!;
+        }
+        while (state == "processing" && DateTime.UtcNow < deadline);
+        return state;
+    }
+
+    private static async Task<List<JsonElement>> Alerts(HttpClient http) => (await Send(http, HttpMethod.Get, "api/v1/alerts")).EnumerateArray().ToList();
+
+    private async Task Teardown(HttpClient http, DaemonProcess daemon, params string[] vnfs)
+    {
+        foreach (var v in vnfs)
+        {
+            var op = await Send(http, HttpMethod.Post, $"api/v1/vnfs/{v}/terminate");
+            (await WaitOperation(http, op.GetProperty("id").GetString()!, TimeSpan.FromSeconds(60))).ShouldBe("completed");
+        }
+        daemon.Stop();
+        Lab.ReapSupervisorZombies();
+    }
+
+    [Fact]
+    public async Task Killed_vnf_is_healed_and_a_webhook_arrives()
+    {
+        if (NeedsRoot())
+        {
+            return;
+        }
+        using var listener = new HttpListener();
+        var port = Random.Shared.Next(20000, 40000);
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        using var daemon = StartDaemon();
+        using var http = UnixHttp.Create(daemon.Socket);
+        await Send(http, HttpMethod.Post, "api/v1/subscriptions", body: new { callbackUri = $"http://127.0.0.1:{port}/hook", kinds = new[] { "instance.healed" } });
+        await Send(http, HttpMethod.Post, "api/v1/descriptors", Iperf3("web"));
+        var op = await Send(http, HttpMethod.Post, "api/v1/vnfs/web/instantiate", body: new { replicas = 1 });
+        (await WaitOperation(http, op.GetProperty("id").GetString()!, TimeSpan.FromSeconds(30))).ShouldBe("completed");
+        var before = (await Replicas(http, "web")).Single();
+        var pid = before.GetProperty("pid").GetInt32();
+        var address = IPAddress.Parse(before.GetProperty("address").GetString()!);
+        Lab.WaitForTcp(address, 5201).ShouldBeTrue();
+
+        Process.GetProcessById(pid).Kill();
+        // Probe budget: failureThreshold 2 x interval 500 ms (the pidfd sees the exit sooner); allow generous slack on a shared machine.
+        var probe = TcpReadinessProbe.WaitForAnswer(Lab.Host.Lab, address, 5201, Stopwatch.GetTimestamp(), TimeSpan.FromSeconds(10));
+        probe.Ready.ShouldBeTrue("the VNF should answer again after kill -9");
+        // The new process may answer a moment before its pid is recorded.
+        var after = (await Replicas(http, "web")).Single();
+        for (var i = 0; i < 100 && after.GetProperty("pid").GetInt32() == pid; i++)
+        {
+            await Task.Delay(50);
+            after = (await Replicas(http, "web")).Single();
+        }
+        after.GetProperty("id").GetString().ShouldBe(before.GetProperty("id").GetString(), "restart heals in place");
+        after.GetProperty("pid").GetInt32().ShouldNotBe(pid);
+
+        var alerts = await Alerts(http);
+        alerts.ShouldContain(a => a.GetProperty("kind").GetString() == "instance.failed");
+        alerts.ShouldContain(a => a.GetProperty("kind").GetString() == "instance.healed");
+        var ops = (await Send(http, HttpMethod.Get, "api/v1/operations")).EnumerateArray().ToList();
+        ops.ShouldContain(o => o.GetProperty("kind").GetString() == "heal" && o.GetProperty("state").GetString() == "completed");
+
+        var ctx = await listener.GetContextAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        using (var reader = new StreamReader(ctx.Request.InputStream))
+        {
+            var body = await reader.ReadToEndAsync();
+            body.ShouldContain("instance.healed");
+        }
+        ctx.Response.StatusCode = 204;
+        ctx.Response.Close();
+        await Teardown(http, daemon, "web");
+    }
+
+    [Fact]
+    public async Task Daemon_killed_mid_scale_out_converges_without_loss_duplicate_or_leak()
+    {
+        if (NeedsRoot())
+        {
+            return;
+        }
+        var daemon = StartDaemon();
+        var http = UnixHttp.Create(daemon.Socket);
+        try
+        {
+            await Send(http, HttpMethod.Post, "api/v1/descriptors", Iperf3("fleet"));
+            var inst = await Send(http, HttpMethod.Post, "api/v1/vnfs/fleet/instantiate", body: new { replicas = 1 });
+            (await WaitOperation(http, inst.GetProperty("id").GetString()!, TimeSpan.FromSeconds(30))).ShouldBe("completed");
+            var scale = await Send(http, HttpMethod.Post, "api/v1/vnfs/fleet/scale", body: new { replicas = 8 });
+            var scaleId = scale.GetProperty("id").GetString()!;
+            // Kill once the scale-out is under way (a second replica exists), not before it started or after it ended.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+            while ((await Replicas(http, "fleet")).Count < 2 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(1);
+            }
+            daemon.Kill();
+            http.Dispose();
+            var midway = Lab.Store.List().Count(r => r.Deployment == "fleet");
+            Output.WriteLine($"daemon killed with {midway} replica record(s)");
+
+            daemon.Dispose();
+            daemon = StartDaemon();
+            http = UnixHttp.Create(daemon.Socket);
+            (await WaitOperation(http, scaleId, TimeSpan.FromSeconds(60))).ShouldBe("completed");
+            var replicas = await Replicas(http, "fleet");
+            replicas.Count.ShouldBe(8);
+            replicas.Select(r => r.GetProperty("id").GetString()).Distinct().Count().ShouldBe(8);
+            replicas.Select(r => r.GetProperty("address").GetString()).Distinct().Count().ShouldBe(8);
+            replicas.ShouldAllBe(r => r.GetProperty("state").GetString() == "running");
+            foreach (var r in replicas)
+            {
+                File.Exists($"/proc/{r.GetProperty("pid").GetInt32()}/stat").ShouldBeTrue();
+            }
+            // Nothing on the host without a record: instance namespaces and cgroups are exactly the replicas.
+            var ids = replicas.Select(r => r.GetProperty("id").GetString()!).ToHashSet();
+            var prefix = LabNetwork.InstancePrefix(Lab.LabName);
+            NetNamespace.List(prefix).Select(n => n[prefix.Length..]).ToHashSet().SetEquals(ids).ShouldBeTrue();
+            Lab.Host.Cgroups.ListChildren(Lab.CgroupParent).ToHashSet().SetEquals(ids).ShouldBeTrue();
+            (await Send(http, HttpMethod.Get, "api/v1/descriptors/fleet")).GetProperty("version").GetInt32().ShouldBe(1);
+            await Teardown(http, daemon, "fleet");
+        }
+        finally
+        {
+            http.Dispose();
+            daemon.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Scaling_policy_scales_out_under_load_and_back_in_after_cooldown()
+    {
+        if (NeedsRoot())
+        {
+            return;
+        }
+        using var daemon = StartDaemon();
+        using var http = UnixHttp.Create(daemon.Socket);
+        // Synthetic load: busy for a few seconds after start, then idle.
+        const string burn = "end=$(( $(date +%s) + 6 )); while [ $(date +%s) -lt $end ]; do :; done; exec sleep 3600";
+        var yaml = $"""
+            apiVersion: lightnfv/v1
+            kind: Vnf
+            metadata:
+              name: burner
+            spec:
+              technology: process
+              app:
+                command: [busybox, sh, -c, {Descriptors.Quote(burn)}]
+              resources:
+                memoryMiB: 32
+              scaling:
+                metric: cpu
+                scaleOutThreshold: 5
+                scaleInThreshold: 1
+                minReplicas: 1
+                maxReplicas: 2
+                cooldown: 2s
+            """;
+        await Send(http, HttpMethod.Post, "api/v1/descriptors", yaml);
+        var op = await Send(http, HttpMethod.Post, "api/v1/vnfs/burner/instantiate", body: new { });
+        (await WaitOperation(http, op.GetProperty("id").GetString()!, TimeSpan.FromSeconds(30))).ShouldBe("completed");
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        bool sawOut = false, sawIn = false;
+        while (DateTime.UtcNow < deadline && !(sawOut && sawIn))
+        {
+            await Task.Delay(250);
+            var scaled = (await Alerts(http)).Where(a => a.GetProperty("kind").GetString() == "vnf.scaled").Select(a => a.GetProperty("message").GetString()!).ToList();
+            sawOut = scaled.Any(m => m.Contains("from 1 to 2", StringComparison.Ordinal));
+            sawIn = sawOut && scaled.Any(m => m.Contains("from 2 to 1", StringComparison.Ordinal));
+        }
+        sawOut.ShouldBeTrue("the policy should add a replica while the VNF burns CPU");
+        sawIn.ShouldBeTrue("the policy should remove it once the VNF is idle and the cooldown has passed");
+        await Teardown(http, daemon, "burner");
+    }
+
+    [Fact]
+    public async Task Rolling_update_keeps_the_service_answering()
+    {
+        if (NeedsRoot())
+        {
+            return;
+        }
+        using var daemon = StartDaemon();
+        using var http = UnixHttp.Create(daemon.Socket);
+        await Send(http, HttpMethod.Post, "api/v1/descriptors", Iperf3("svc"));
+        var op = await Send(http, HttpMethod.Post, "api/v1/vnfs/svc/instantiate", body: new { replicas = 2 });
+        (await WaitOperation(http, op.GetProperty("id").GetString()!, TimeSpan.FromSeconds(30))).ShouldBe("completed");
+        var v2 = await Send(http, HttpMethod.Post, "api/v1/descriptors", Iperf3("svc", memoryMiB: 48));
+        v2.GetProperty("version").GetInt32().ShouldBe(2);
+
+        var update = await Send(http, HttpMethod.Post, "api/v1/vnfs/svc/update", body: new { });
+        var id = update.GetProperty("id").GetString()!;
+        var checks = 0;
+        string state;
+        do
+        {
+            // The service answers if any running replica answers a TCP handshake.
+            var running = (await Replicas(http, "svc")).Where(r => r.GetProperty("state").GetString() == "running").ToList();
+            var answering = running.Any(r => TcpReadinessProbe.WaitForAnswer(Lab.Host.Lab, IPAddress.Parse(r.GetProperty("address").GetString()!), 5201,
+                Stopwatch.GetTimestamp(), TimeSpan.FromMilliseconds(500)).Ready);
+            answering.ShouldBeTrue($"no replica answered during the update (check {checks})");
+            checks++;
+            state = (await Send(http, HttpMethod.Get, $"api/v1/operations/{id}")).GetProperty("state").GetString()!;
+        }
+        while (state == "processing" && checks < 2000);
+        state.ShouldBe("completed");
+        Output.WriteLine($"{checks} availability checks during the update");
+        var replicas = await Replicas(http, "svc");
+        replicas.Count.ShouldBe(2);
+        replicas.ShouldAllBe(r => r.GetProperty("version").GetInt32() == 2);
+        await Teardown(http, daemon, "svc");
+    }
+}

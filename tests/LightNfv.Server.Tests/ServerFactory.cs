@@ -1,0 +1,53 @@
+using System.Security.Cryptography;
+using LightNfv.Server.Hosting;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using HostOptions = LightNfv.Backends.Hosting.HostOptions;
+
+namespace LightNfv.Server.Tests;
+
+/// <summary>
+/// The daemon in-process (TestServer instead of Kestrel) with a private state directory and host names nobody else
+/// uses, so its start-up sweep and loops can never touch another lab. Disposing removes the state directory.
+/// </summary>
+public sealed class ServerFactory : WebApplicationFactory<Program>
+{
+    public ServerFactory()
+    {
+        var tag = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
+        StateDirectory = Path.Combine(Path.GetTempPath(), $"lnfvs-state-{tag}");
+        Options = new DaemonOptions
+        {
+            Host = new HostOptions
+            {
+                StateDirectory = StateDirectory,
+                LabNamespace = $"lnfvs-{tag}",
+                CgroupParent = $"lightnfv-stest-{tag}",
+                Subnet = "10.71.0.0/16",
+            },
+            UnixSocket = "",
+            ReconcileInterval = TimeSpan.FromMilliseconds(100),
+        };
+    }
+
+    public string StateDirectory { get; }
+    public DaemonOptions Options { get; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton(Options);
+            services.AddSingleton(Options.Host);
+        });
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && Directory.Exists(StateDirectory))
+        {
+            Directory.Delete(StateDirectory, recursive: true);
+        }
+    }
+}
