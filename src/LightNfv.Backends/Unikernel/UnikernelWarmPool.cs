@@ -1,0 +1,28 @@
+using System.Globalization;
+using LightNfv.Core.Backends;
+
+namespace LightNfv.Backends.Unikernel;
+
+/// <summary>
+/// Guests the monitor host keeps ready: VM created, memory mapped, page tables and image written, tap on the bridge,
+/// vCPU thread started and the guest booted up to its first network wait, where it is parked. A claimed guest only
+/// gets its identity (address, MAC, neighbour entry, console) and is released: the draft's pre-created taps, carried
+/// as far as a unikernel allows. Prepared with <see cref="UnikernelBackend.WarmMemoryMiB"/>; other sizes start cold.
+/// </summary>
+internal sealed class UnikernelWarmPool(UnikernelBackend backend) : IWarmPool
+{
+    private static string Memory => ((ulong)UnikernelBackend.WarmMemoryMiB << 20).ToString(CultureInfo.InvariantCulture);
+
+    public int Available =>
+        File.Exists(backend.SocketPath) && MonitorClient.TrySend(backend.SocketPath, MonitorMessage.Of("available", ("image", GuestImages.Guest), ("memory", Memory))) is { } r
+            ? (int)r.Number("count")
+            : 0;
+
+    public string? TryClaim() => Available > 0 ? backend.ClaimId() : null;
+
+    public int Refill(int target, CancellationToken cancellationToken = default) =>
+        (int)backend.Request(MonitorMessage.Of("prepare", ("image", GuestImages.Guest), ("memory", Memory), ("count", target))).Number("made");
+
+    public int Drain() =>
+        File.Exists(backend.SocketPath) && MonitorClient.TrySend(backend.SocketPath, MonitorMessage.Of("drain")) is { } r ? (int)r.Number("count") : 0;
+}
