@@ -27,6 +27,13 @@ public sealed class MonitorHost : IDisposable
     private readonly Dictionary<(string Image, ulong Memory), Queue<(UnikernelVm Vm, string Tap)>> _pool = new();
     private readonly Dictionary<string, (DateTime Stamp, ElfImage Image)> _images = new(StringComparer.Ordinal);
     private int _tapCounter;
+
+    /// <summary>
+    /// Frames a tap holds for its guest. Under a readiness probe's SYN flood (64 SYNs in flight) an emulated guest is
+    /// slower than the SYNs arrive; with at most 48 frames queued the SYN it answers is always one whose socket is still
+    /// open. 48 still holds a full 64 KB receive window of segments, so iperf3 loses nothing to it.
+    /// </summary>
+    private const int TapQueueFrames = 48;
     private bool _running = true;
 
     private MonitorHost(LabNetwork lab, Socket listener, string socketPath)
@@ -124,7 +131,7 @@ public sealed class MonitorHost : IDisposable
 
     private MonitorMessage Handle(MonitorMessage request) => request.Verb switch
     {
-        "ping" => MonitorMessage.Of("ok", ("pid", Environment.ProcessId), ("guests", _guests.Count)),
+        "ping" => Ping(request["collect"] == "1"),
         "create" => Create(request),
         "destroy" => Destroy(request.Require("id")),
         "stats" => Stats(request.Require("id")),
@@ -134,6 +141,18 @@ public sealed class MonitorHost : IDisposable
         "shutdown" => Shutdown(),
         _ => throw new FormatException($"unknown request '{request.Verb}'"),
     };
+
+    /// <summary>Liveness, and with collect=1 a full garbage collection first (leak checks compare RSS).</summary>
+    private MonitorMessage Ping(bool collect)
+    {
+        if (collect)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+        }
+        return MonitorMessage.Of("ok", ("pid", Environment.ProcessId), ("guests", _guests.Count), ("pooled", _pool.Values.Sum(q => q.Count)));
+    }
 
     private ElfImage Image(string path)
     {
@@ -168,6 +187,15 @@ public sealed class MonitorHost : IDisposable
     {
         var before = RssBytes();
         var tap = _lab.CreateTap(tapName, address, mac, nonBlocking: true, callerInLab: true);
+        try
+        {
+            tap.SetQueueLength(TapQueueFrames);
+        }
+        catch
+        {
+            tap.Dispose();
+            throw;
+        }
         var vm = UnikernelVm.Prepare(image, memory, tap, mac);
         var after = RssBytes();
         vm.HostOverheadBytes = after > before ? after - before : 0;
@@ -186,6 +214,7 @@ public sealed class MonitorHost : IDisposable
         var address = IPAddress.Parse(r.Require("ip"));
         var boot = new BootInfo(address.GetAddressBytes(), IPAddress.Parse(r.Require("gateway")).GetAddressBytes(),
             ParseMac(r.Require("mac")), (ushort)r.Number("port"), (ushort)r.Number("app"));
+        var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var warm = r["warm"] == "1" && _pool.TryGetValue((imagePath, memory), out var q) && q.Count > 0 ? q.Dequeue() : ((UnikernelVm, string)?)null;
         UnikernelVm vm;
         string tap;
@@ -218,6 +247,7 @@ public sealed class MonitorHost : IDisposable
             throw;
         }
         _guests[id] = new Guest(vm, address, tap);
+        Console.Error.WriteLine($"guest {id}: {(warm is null ? "cold" : "warm")} create {System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds:0.000} ms");
         return MonitorMessage.Of("ok", ("tap", tap), ("mac", FormatMac(vm.Mac)), ("warm", warm is null ? "0" : "1"), ("pid", Environment.ProcessId));
     }
 
@@ -225,6 +255,8 @@ public sealed class MonitorHost : IDisposable
     {
         if (_guests.Remove(id, out var g))
         {
+            var vm = g.Vm;
+            Console.Error.WriteLine($"guest {id}: {vm.State} {vm.Detail} rx {vm.RxPackets} tx {vm.TxPackets} frames, cpu {vm.CpuNanoseconds / 1e6:0.0} ms");
             g.Vm.Dispose();
             _lab.DeleteTap(g.Tap, g.Address);
         }

@@ -203,8 +203,6 @@ public sealed class UnikernelBackend(BackendHost host) : IBackend
             }
             ChildReaper.Reap(p, TimeSpan.FromSeconds(1));
         }
-        File.Delete(SocketPath);
-        File.Delete(PidPath);
         lock (_gate)
         {
             _monitorUp = false;

@@ -51,6 +51,8 @@ public sealed unsafe class UnikernelVm : IDisposable
     private readonly TapDevice _tap;
     private readonly FileDescriptor _wake;
     private FileStream? _console;
+    private readonly object _consoleGate = new();
+    private readonly MemoryStream _earlyConsole = new();
     private readonly Thread _thread;
     private long _startTimestamp;
     private readonly ManualResetEventSlim _bound = new();
@@ -126,8 +128,22 @@ public sealed unsafe class UnikernelVm : IDisposable
             throw new InvalidOperationException($"guest already serves instance {Id}");
         }
         Id = id;
-        _console = new FileStream(consolePath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.None);
-        (boot with { Mac = Mac }).ToBytes(_memorySize).CopyTo(_machine.GuestMemory[(int)GuestLayout.BootInfo..]);
+        var console = new FileStream(consolePath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.None);
+        lock (_consoleGate)
+        {
+            // What the guest wrote before it had a log (during its boot in the pool) goes first.
+            console.Write(_earlyConsole.ToArray());
+            console.Flush();
+            _console = console;
+        }
+        lock (_lifecycle)
+        {
+            // A guest that already failed (in the pool, or at once) has no memory left to write to.
+            if (_released == 0)
+            {
+                (boot with { Mac = Mac }).ToBytes(_memorySize).CopyTo(_machine.GuestMemory[(int)GuestLayout.BootInfo..]);
+            }
+        }
         StartedAt = DateTimeOffset.UtcNow;
         _bound.Set();
     }
@@ -169,7 +185,16 @@ public sealed unsafe class UnikernelVm : IDisposable
     }
 
     /// <summary>Guest pages in RAM plus the vCPU's kvm_run mapping; 0 once the guest is gone.</summary>
-    public ulong ResidentBytes => State == GuestState.Running ? _machine.Memory.ResidentBytes() + _machine.RunMappingBytes : 0;
+    public ulong ResidentBytes
+    {
+        get
+        {
+            lock (_lifecycle)
+            {
+                return _released == 0 && State == GuestState.Running ? _machine.Memory.ResidentBytes() + _machine.RunMappingBytes : 0;
+            }
+        }
+    }
 
     private void Loop()
     {
@@ -239,18 +264,14 @@ public sealed unsafe class UnikernelVm : IDisposable
         }
         var arg = mem.Slice((int)call.Argument, size);
         var memLength = (ulong)mem.Length;
-        var args = new ulong[size / 8];
-        for (var i = 0; i < args.Length; i++)
-        {
-            args[i] = BinaryPrimitives.ReadUInt64LittleEndian(arg[(i * 8)..]);
-        }
-        ulong U(int i) => args[i];
+        // Read on demand from the argument block (no allocation: this runs once per frame).
+        static ulong Field(ReadOnlySpan<byte> block, int i) => BinaryPrimitives.ReadUInt64LittleEndian(block[(i * 8)..]);
         bool InMemory(ulong address, ulong length) => length <= memLength && address <= memLength - length;
         switch (call.Kind)
         {
             case HypercallKind.Console:
             {
-                var (buf, len) = (U(0), Math.Min(U(1), 4096));
+                var (buf, len) = (Field(arg, 0), Math.Min(Field(arg, 1), 4096));
                 if (!InMemory(buf, len))
                 {
                     return "console write outside guest memory";
@@ -260,7 +281,7 @@ public sealed unsafe class UnikernelVm : IDisposable
             }
             case HypercallKind.Send:
             {
-                var (head, headLen, data, dataLen, flags) = (U(0), U(1), U(2), U(3), U(4));
+                var (head, headLen, data, dataLen, flags) = (Field(arg, 0), Field(arg, 1), Field(arg, 2), Field(arg, 3), Field(arg, 4));
                 if (headLen + dataLen > MaxFrame || !InMemory(head, headLen) || !InMemory(data, dataLen))
                 {
                     return $"send of {headLen}+{dataLen} bytes outside guest memory or over {MaxFrame}";
@@ -286,7 +307,7 @@ public sealed unsafe class UnikernelVm : IDisposable
             }
             case HypercallKind.Wait:
             {
-                var (buf, cap, deadline) = (U(0), Math.Min(U(1), 65536), U(2));
+                var (buf, cap, deadline) = (Field(arg, 0), Math.Min(Field(arg, 1), 65536), Field(arg, 2));
                 if (!InMemory(buf, cap))
                 {
                     return "receive buffer outside guest memory";
@@ -307,7 +328,7 @@ public sealed unsafe class UnikernelVm : IDisposable
                 return null;
             }
             case HypercallKind.Exit:
-                Detail = $"exited with code {U(0)}";
+                Detail = $"exited with code {Field(arg, 0)}";
                 State = GuestState.Exited;
                 return null;
             default:
@@ -369,8 +390,16 @@ public sealed unsafe class UnikernelVm : IDisposable
         _consoleBytes += bytes.Length;
         try
         {
-            _console?.Write(bytes);
-            _console?.Flush();
+            lock (_consoleGate)
+            {
+                if (_console is null)
+                {
+                    _earlyConsole.Write(bytes);
+                    return;
+                }
+                _console.Write(bytes);
+                _console.Flush();
+            }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
@@ -378,17 +407,25 @@ public sealed unsafe class UnikernelVm : IDisposable
     }
 
     private int _released;
+    // Orders Release (on the vCPU thread) against other threads touching guest memory, kvm_run or the eventfd.
+    private readonly object _lifecycle = new();
 
     private void Release()
     {
-        if (Interlocked.Exchange(ref _released, 1) == 1)
+        lock (_lifecycle)
         {
-            return;
+            if (Interlocked.Exchange(ref _released, 1) == 1)
+            {
+                return;
+            }
         }
         _machine.Dispose();
         _tap.Dispose();
         _wake.Dispose();
-        _console?.Dispose();
+        lock (_consoleGate)
+        {
+            _console?.Dispose();
+        }
     }
 
     /// <summary>Stops the vCPU (wakes it from a wait, or makes KVM_RUN return) and waits for its thread.</summary>
@@ -396,11 +433,14 @@ public sealed unsafe class UnikernelVm : IDisposable
     {
         _stopping = true;
         _bound.Set();
-        if (_released == 0)
+        lock (_lifecycle)
         {
-            ulong one = 1;
-            Libc.write(_wake.Value, &one, 8);
-            _machine.RequestExit();
+            if (_released == 0)
+            {
+                ulong one = 1;
+                Libc.write(_wake.Value, &one, 8);
+                _machine.RequestExit();
+            }
         }
         if (_thread.ThreadState == System.Threading.ThreadState.Unstarted)
         {

@@ -14,7 +14,8 @@ public readonly record struct ProbeResult(bool Ready, double ElapsedMs, int Atte
 /// <summary>
 /// Times how long an instance takes to answer TCP, probed from the lab side like the draft's SYN flood:
 /// a non-blocking connect is issued, its outcome polled for at most <see cref="Step"/> (50 µs), and a fresh
-/// SYN sent if nothing came back. Resolution is therefore 50 µs plus one lab RTT (a few µs on a veth).
+/// SYN sent if nothing came back, earlier ones staying in flight. Resolution is therefore 50 µs plus one lab RTT
+/// (a few µs on a veth) for the first 3.2 ms, then the pace slows to at most one SYN per 0.5 ms.
 /// By default only a SYN-ACK counts (the VNF itself listens); a RST only says the instance's kernel is up.
 /// Between SYNs the probe sleeps (with 1 µs timer slack) rather than spins: on a small host a spinning probe takes
 /// a whole core from the VNF it is waiting for.
@@ -84,7 +85,11 @@ public static unsafe partial class TcpReadinessProbe
                     {
                         fds[i] = new Libc.PollFd { Fd = inFlight[i].Value, Events = Libc.POLLOUT };
                     }
-                    var ts = new Libc.TimeSpec { Seconds = 0, Nanoseconds = stepNs };
+                    // After a full window without an answer, pace the SYNs down (to at most MaxStep): an instance that
+                    // answers SYNs more slowly than they come (an emulated guest on a busy host) would otherwise only
+                    // ever answer SYNs whose sockets the probe has already closed, and never be seen.
+                    var waitNs = attempts <= MaxInFlight ? stepNs : Math.Min(MaxStepNs, stepNs + (attempts - MaxInFlight) * stepNs / 8);
+                    var ts = new Libc.TimeSpec { Seconds = 0, Nanoseconds = waitNs };
                     if (Libc.ppoll(fds, (nuint)inFlight.Count, &ts, null) <= 0)
                     {
                         continue; // no answer yet: the instance's link or address is not there; send a new SYN
@@ -159,8 +164,11 @@ public static unsafe partial class TcpReadinessProbe
         }
     }
 
-    /// <summary>SYNs kept waiting for an answer at once (64 x 50 µs: a 3.2 ms window).</summary>
+    /// <summary>SYNs kept waiting for an answer at once (64 x 50 µs: a 3.2 ms window, growing with the pace).</summary>
     private const int MaxInFlight = 64;
+
+    /// <summary>The slowest pace (and so the coarsest resolution) the probe falls back to: 0.5 ms.</summary>
+    private const long MaxStepNs = 500_000;
 
     private static double Ms(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;
 
