@@ -34,14 +34,17 @@ struct boot_info {
 
 /* Ports. */
 #define HC_CONSOLE 0x500 /* struct hc_console */
-#define HC_SEND 0x501    /* struct hc_send */
-#define HC_WAIT 0x502    /* struct hc_wait: wait for a frame or a deadline, then receive at most one frame */
+#define HC_SEND 0x501    /* struct hc_send: send frames now */
+#define HC_WAIT 0x502    /* struct hc_wait: send queued frames, wait for a frame or a deadline, receive at most one */
 #define HC_EXIT 0x503    /* struct hc_exit */
 
 struct hc_console { u64 buf, len; };
 
 #define SEND_CSUM 1 /* the monitor fills the IPv4 header checksum and the TCP or ICMP checksum */
-struct hc_send { u64 head, head_len, data, data_len, flags; };
+/* One frame: head bytes then data bytes (so payload is never copied into a frame buffer by the guest). */
+struct tx_desc { u64 head, head_len, data, data_len, flags; };
+#define MAX_TX 64
+struct hc_send { u64 descs, count; };
 
 #define WAIT_FOREVER (~0UL)
 struct hc_wait {
@@ -49,6 +52,7 @@ struct hc_wait {
     u64 deadline; /* monitor clock (ns since the guest started); WAIT_FOREVER, or <= now to poll */
     u64 len;      /* out: frame length, 0 if none */
     u64 now;      /* out: monitor clock */
+    u64 descs, count; /* frames to send first: one exit per loop instead of one per frame */
 };
 
 struct hc_exit { u64 code; };

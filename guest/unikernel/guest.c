@@ -71,21 +71,49 @@ u64 stream_bytes[8]; /* iperf3 payload per stream: received, or sent and acknowl
 
 /* ---------------------------------------------------------------- link and IP */
 
-static void send_frame(const u8 *head, u64 head_len, const u8 *data, u64 data_len, u64 flags)
+/*
+ * Frames are queued and go out with the next HC_WAIT (or HC_SEND when the queue is full): each exit costs far more
+ * than a few instructions here. A queued frame points at its bytes, so they must not change until it is sent.
+ */
+#define TXQ 32
+static struct tx_desc txq[TXQ];
+static u8 txhdr[TXQ][64] __attribute__((aligned(16)));
+static u64 ntx;
+
+static void flush_tx(void)
 {
-    struct hc_send s = { (u64)head, head_len, (u64)data, data_len, flags };
+    if (!ntx) return;
+    struct hc_send s = { (u64)txq, ntx };
     hypercall(HC_SEND, &s);
+    ntx = 0;
 }
 
-static u8 txh[64] __attribute__((aligned(16)));
+static u8 *tx_header(void)
+{
+    if (ntx == TXQ) flush_tx();
+    return txhdr[ntx];
+}
+
+static void send_frame(const u8 *head, u64 head_len, const u8 *data, u64 data_len, u64 flags)
+{
+    if (ntx == TXQ) flush_tx();
+    struct tx_desc *d = &txq[ntx++];
+    d->head = (u64)head;
+    d->head_len = head_len;
+    d->data = (u64)data;
+    d->data_len = data_len;
+    d->flags = flags;
+}
 
 /* Ethernet + IPv4 + TCP header for one segment; the monitor fills both checksums. */
 static void tcp_send(struct tcb *t, u32 seq, u8 flags, const u8 *data, u32 len)
 {
-    u8 *h = txh;
+    u8 *h = tx_header();
     u32 thl = (flags & 0x02) ? 24 : 20;
-    memcpy(h, t->mac, 6);
-    memcpy(h + 6, bi->mac, 6);
+    *(u32 *)h = *(const u32 *)t->mac;
+    *(u16 *)(h + 4) = *(const u16 *)(t->mac + 4);
+    *(u32 *)(h + 6) = *(const u32 *)bi->mac;
+    *(u16 *)(h + 10) = *(const u16 *)(bi->mac + 4);
     st16(h + 12, 0x0800);
     h[14] = 0x45; h[15] = 0;
     st16(h + 16, (u16)(20 + thl + len));
@@ -286,6 +314,7 @@ static void tcp_input(const u8 *frame, const u8 *tcp, u32 seglen_total)
         u32 data_acked = acked;
         if (t->fin_sent && ack == t->snd_end + 1) data_acked--;
         if (t->slen) {
+            flush_tx(); /* queued segments may point into the bytes about to move */
             u32 k = data_acked < t->slen ? data_acked : t->slen;
             memmove(t->sbuf, t->sbuf + k, t->slen - k);
             t->slen -= k;
@@ -607,19 +636,21 @@ __attribute__((noreturn, section(".text._start"))) void _start(struct boot_info 
     PUTS("lnfv-uk: faulting on purpose\n");
     *(volatile u64 *)0x7ff000000000UL = 1; /* unmapped: #PF with no IDT, so a triple fault */
 #endif
-    struct hc_wait w = { (u64)rx, sizeof rx, WAIT_FOREVER, 0, 0 };
+    struct hc_wait w = { (u64)rx, sizeof rx, WAIT_FOREVER, 0, 0, (u64)txq, 0 };
     for (;;) {
         w.deadline = acks_owed ? 0 : next_deadline();
+        w.count = ntx;
         hypercall(HC_WAIT, &w);
+        ntx = 0;
         now = w.now;
         my_ip = *(u32 *)bi->ip; /* a warm guest learns its address when its first wait returns */
+        tcp_timers();
         if (w.len) {
             handle_frame(rx, (u32)w.len);
         } else if (acks_owed) {
-            /* Nothing more queued: acknowledge what arrived before blocking. */
+            /* Nothing more arrived: acknowledge what did before blocking. */
             for (int i = 0; i < MAXC; i++) if (tcbs[i].acks_owed) send_ack(&tcbs[i]);
             acks_owed = 0;
         }
-        tcp_timers();
     }
 }

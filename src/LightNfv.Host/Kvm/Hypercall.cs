@@ -14,12 +14,18 @@ public readonly record struct Hypercall(HypercallKind Kind, ulong Argument)
 {
     public const ushort FirstPort = 0x500, LastPort = 0x503;
 
+    /// <summary>Bytes of one transmit descriptor (struct tx_desc: head, head_len, data, data_len, flags).</summary>
+    public const int TxDescriptorSize = 40;
+
+    /// <summary>Most frames one hypercall may send (abi.h MAX_TX).</summary>
+    public const int MaxTxFrames = 64;
+
     /// <summary>Size of each argument block (u64 fields), so the monitor can check it lies in guest memory.</summary>
     public static int ArgumentSize(HypercallKind kind) => kind switch
     {
         HypercallKind.Console => 16,
-        HypercallKind.Send => 40,
-        HypercallKind.Wait => 40,
+        HypercallKind.Send => 16,
+        HypercallKind.Wait => 56,
         HypercallKind.Exit => 8,
         _ => 0,
     };

@@ -280,37 +280,17 @@ public sealed unsafe class UnikernelVm : IDisposable
                 return null;
             }
             case HypercallKind.Send:
-            {
-                var (head, headLen, data, dataLen, flags) = (Field(arg, 0), Field(arg, 1), Field(arg, 2), Field(arg, 3), Field(arg, 4));
-                if (headLen + dataLen > MaxFrame || !InMemory(head, headLen) || !InMemory(data, dataLen))
-                {
-                    return $"send of {headLen}+{dataLen} bytes outside guest memory or over {MaxFrame}";
-                }
-                var frame = _frame.AsSpan(0, (int)(headLen + dataLen));
-                mem.Slice((int)head, (int)headLen).CopyTo(frame);
-                mem.Slice((int)data, (int)dataLen).CopyTo(frame[(int)headLen..]);
-                if ((flags & 1) != 0)
-                {
-                    FrameChecksums.Fill(frame);
-                }
-                try
-                {
-                    _tap.Write(frame);
-                    TxBytes += (ulong)frame.Length;
-                    TxPackets++;
-                }
-                catch (Core.Errors.LightNfvException)
-                {
-                    // A full or downed link drops the frame, as a NIC would; TCP retransmits.
-                }
-                return null;
-            }
+                return SendFrames(mem, Field(arg, 0), Field(arg, 1));
             case HypercallKind.Wait:
             {
                 var (buf, cap, deadline) = (Field(arg, 0), Math.Min(Field(arg, 1), 65536), Field(arg, 2));
                 if (!InMemory(buf, cap))
                 {
                     return "receive buffer outside guest memory";
+                }
+                if (SendFrames(mem, Field(arg, 5), Field(arg, 6)) is { } sendFailure)
+                {
+                    return sendFailure;
                 }
                 if (!_bound.IsSet)
                 {
@@ -334,6 +314,49 @@ public sealed unsafe class UnikernelVm : IDisposable
             default:
                 return $"unknown hypercall {call.Kind}";
         }
+    }
+
+    /// <summary>Sends the guest's queued frames (struct tx_desc array), filling checksums where asked.</summary>
+    private string? SendFrames(Span<byte> mem, ulong descriptors, ulong count)
+    {
+        if (count == 0)
+        {
+            return null;
+        }
+        var memLength = (ulong)mem.Length;
+        bool InMemory(ulong address, ulong length) => length <= memLength && address <= memLength - length;
+        if (count > Hypercall.MaxTxFrames || !InMemory(descriptors, count * Hypercall.TxDescriptorSize))
+        {
+            return $"{count} transmit descriptors at 0x{descriptors:x}: over {Hypercall.MaxTxFrames} or outside guest memory";
+        }
+        for (var i = 0UL; i < count; i++)
+        {
+            var d = mem.Slice((int)(descriptors + i * Hypercall.TxDescriptorSize), Hypercall.TxDescriptorSize);
+            ulong F(ReadOnlySpan<byte> block, int k) => BinaryPrimitives.ReadUInt64LittleEndian(block[(k * 8)..]);
+            var (head, headLen, data, dataLen, flags) = (F(d, 0), F(d, 1), F(d, 2), F(d, 3), F(d, 4));
+            if (headLen + dataLen > MaxFrame || !InMemory(head, headLen) || !InMemory(data, dataLen))
+            {
+                return $"send of {headLen}+{dataLen} bytes outside guest memory or over {MaxFrame}";
+            }
+            var frame = _frame.AsSpan(0, (int)(headLen + dataLen));
+            mem.Slice((int)head, (int)headLen).CopyTo(frame);
+            mem.Slice((int)data, (int)dataLen).CopyTo(frame[(int)headLen..]);
+            if ((flags & 1) != 0)
+            {
+                FrameChecksums.Fill(frame);
+            }
+            try
+            {
+                _tap.Write(frame);
+                TxBytes += (ulong)frame.Length;
+                TxPackets++;
+            }
+            catch (Core.Errors.LightNfvException)
+            {
+                // A full or downed link drops the frame, as a NIC would; TCP retransmits.
+            }
+        }
+        return null;
     }
 
     /// <summary>One frame into the guest's buffer: at once if one is queued, else after waiting until the deadline.</summary>

@@ -15,7 +15,7 @@ public readonly record struct ProbeResult(bool Ready, double ElapsedMs, int Atte
 /// Times how long an instance takes to answer TCP, probed from the lab side like the draft's SYN flood:
 /// a non-blocking connect is issued, its outcome polled for at most <see cref="Step"/> (50 µs), and a fresh
 /// SYN sent if nothing came back, earlier ones staying in flight. Resolution is therefore 50 µs plus one lab RTT
-/// (a few µs on a veth) for the first 3.2 ms, then the pace slows to at most one SYN per 0.5 ms.
+/// (a few µs on a veth) for the first 6.4 ms, then the pace slows to at most one SYN per 0.5 ms.
 /// By default only a SYN-ACK counts (the VNF itself listens); a RST only says the instance's kernel is up.
 /// Between SYNs the probe sleeps (with 1 µs timer slack) rather than spins: on a small host a spinning probe takes
 /// a whole core from the VNF it is waiting for.
@@ -164,8 +164,8 @@ public static unsafe partial class TcpReadinessProbe
         }
     }
 
-    /// <summary>SYNs kept waiting for an answer at once (64 x 50 µs: a 3.2 ms window, growing with the pace).</summary>
-    private const int MaxInFlight = 64;
+    /// <summary>SYNs kept waiting for an answer at once (128 x 50 µs: a 6.4 ms window, growing with the pace).</summary>
+    private const int MaxInFlight = 128;
 
     /// <summary>The slowest pace (and so the coarsest resolution) the probe falls back to: 0.5 ms.</summary>
     private const long MaxStepNs = 500_000;
