@@ -53,6 +53,18 @@ public sealed unsafe class UnikernelVm : IDisposable
     private FileStream? _console;
     private readonly object _consoleGate = new();
     private readonly MemoryStream _earlyConsole = new();
+    private string? _consolePath;
+
+    /// <summary>Opens the console log, writing first what the guest wrote before it had one (its boot in the pool).</summary>
+    private FileStream OpenConsole()
+    {
+        var console = new FileStream(_consolePath!, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.None);
+        console.Write(_earlyConsole.ToArray());
+        console.Flush();
+        _earlyConsole.SetLength(0);
+        _console = console;
+        return console;
+    }
     private readonly Thread _thread;
     private long _startTimestamp;
     private readonly ManualResetEventSlim _bound = new();
@@ -128,13 +140,14 @@ public sealed unsafe class UnikernelVm : IDisposable
             throw new InvalidOperationException($"guest already serves instance {Id}");
         }
         Id = id;
-        var console = new FileStream(consolePath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.None);
         lock (_consoleGate)
         {
-            // What the guest wrote before it had a log (during its boot in the pool) goes first.
-            console.Write(_earlyConsole.ToArray());
-            console.Flush();
-            _console = console;
+            // Opened on the guest's first write (most never write): no file work on the instantiation path.
+            _consolePath = consolePath;
+            if (_earlyConsole.Length > 0)
+            {
+                OpenConsole();
+            }
         }
         lock (_lifecycle)
         {
@@ -415,11 +428,12 @@ public sealed unsafe class UnikernelVm : IDisposable
         {
             lock (_consoleGate)
             {
-                if (_console is null)
+                if (_console is null && _consolePath is null)
                 {
                     _earlyConsole.Write(bytes);
                     return;
                 }
+                _console ??= OpenConsole();
                 _console.Write(bytes);
                 _console.Flush();
             }
