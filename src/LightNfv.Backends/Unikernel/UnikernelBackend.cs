@@ -28,6 +28,7 @@ public sealed class UnikernelBackend(BackendHost host) : IBackend
     private readonly object _gate = new();
     private bool _monitorUp;
     private readonly HashSet<string> _claimed = [];
+    private readonly Lazy<string> _imageBytes = new(() => new FileInfo(GuestImages.Guest).Length.ToString(CultureInfo.InvariantCulture));
 
     public Technology Technology => Technology.Unikernel;
 
@@ -94,14 +95,14 @@ public sealed class UnikernelBackend(BackendHost host) : IBackend
             throw new LightNfvException(ErrorKind.Invalid, $"spec.resources.memoryMiB: a unikernel takes 2 to 1024 MiB, not {spec.Resources.MemoryMiB}");
         }
         EnsureMonitor();
-        Directory.CreateDirectory(spec.RunDirectory);
+        // No run directory yet: the monitor makes it with the console log, on the guest's first write (most never write).
         var image = GuestImages.Guest;
         return Task.FromResult(new BackendInstance(spec.Id, Technology, new Dictionary<string, string>
         {
             [InstanceData.Address] = spec.Network.Address.ToString(),
             [InstanceData.RunDir] = spec.RunDirectory,
             [InstanceData.Image] = image,
-            [InstanceData.ImageBytes] = new FileInfo(image).Length.ToString(CultureInfo.InvariantCulture),
+            [InstanceData.ImageBytes] = _imageBytes.Value,
             [KeyMemory] = (memory - memory % GuestLayout.TwoMiB).ToString(CultureInfo.InvariantCulture),
             ["app"] = app.App.ToString(CultureInfo.InvariantCulture),
             ["port"] = app.Port.ToString(CultureInfo.InvariantCulture),

@@ -58,6 +58,7 @@ public sealed unsafe class UnikernelVm : IDisposable
     /// <summary>Opens the console log, writing first what the guest wrote before it had one (its boot in the pool).</summary>
     private FileStream OpenConsole()
     {
+        Directory.CreateDirectory(Path.GetDirectoryName(_consolePath!)!);
         var console = new FileStream(_consolePath!, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.None);
         console.Write(_earlyConsole.ToArray());
         console.Flush();
