@@ -64,6 +64,9 @@ struct tcb {
     u8 rbuf[RBUF];
 };
 static struct tcb tcbs[MAXC];
+/* Bit i set while tcbs[i] is not CLOSED: the per-frame scans touch only live connections (none, on a fresh guest). */
+static u32 active;
+#define FOR_ACTIVE(i, m) for (u32 m = active, i; m && (i = (u32)__builtin_ctz(m), m &= m - 1, 1);)
 static u32 iss_seed = 0x4c4e4656;
 static u16 ip_id;
 static int acks_owed;
@@ -162,6 +165,7 @@ static void tcb_free(struct tcb *t)
     acks_owed -= t->acks_owed;
     t->acks_owed = 0;
     t->state = CLOSED;
+    active &= ~(1u << (t - tcbs));
     app_closed(t);
 }
 
@@ -258,15 +262,17 @@ static void tcp_input(const u8 *frame, const u8 *tcp, u32 seglen_total)
     const u8 *data = tcp + off;
     u32 len = seglen_total - off;
 
-    struct tcb *t = 0, *free_slot = 0;
-    for (int i = 0; i < MAXC; i++) {
+    struct tcb *t = 0;
+    FOR_ACTIVE(i, m) {
         struct tcb *c = &tcbs[i];
-        if (c->state == CLOSED) { if (!free_slot) free_slot = c; continue; }
         if (c->rport == sport && c->rip == src) { t = c; break; }
     }
     if (!t) {
-        if ((flags & (F_SYN | F_ACK | F_RST)) == F_SYN && dport == bi->port && free_slot) {
-            t = free_slot;
+        u32 free_bits = ~active & ((1u << MAXC) - 1);
+        if ((flags & (F_SYN | F_ACK | F_RST)) == F_SYN && dport == bi->port && free_bits) {
+            u32 slot = (u32)__builtin_ctz(free_bits);
+            t = &tcbs[slot];
+            active |= 1u << slot;
             t->state = SYN_RCVD;
             t->role = ROLE_NEW;
             t->fin_queued = t->fin_sent = t->source = t->endless = t->retries = t->acks_owed = 0;
@@ -373,7 +379,7 @@ out:
 
 static void tcp_timers(void)
 {
-    for (int i = 0; i < MAXC; i++) {
+    FOR_ACTIVE(i, m) {
         struct tcb *t = &tcbs[i];
         if (t->state == CLOSED || !t->rto_at || now < t->rto_at) continue;
         if (++t->retries > MAX_RETRIES) { tcp_abort(t); continue; }
@@ -390,7 +396,7 @@ static void tcp_timers(void)
 static u64 next_deadline(void)
 {
     u64 d = WAIT_FOREVER;
-    for (int i = 0; i < MAXC; i++) {
+    FOR_ACTIVE(i, m) {
         struct tcb *t = &tcbs[i];
         if (t->state != CLOSED && t->rto_at && t->rto_at < d) d = t->rto_at;
     }
@@ -649,7 +655,7 @@ __attribute__((noreturn, section(".text._start"))) void _start(struct boot_info 
             handle_frame(rx, (u32)w.len);
         } else if (acks_owed) {
             /* Nothing more arrived: acknowledge what did before blocking. */
-            for (int i = 0; i < MAXC; i++) if (tcbs[i].acks_owed) send_ack(&tcbs[i]);
+            FOR_ACTIVE(i, m) if (tcbs[i].acks_owed) send_ack(&tcbs[i]);
             acks_owed = 0;
         }
     }

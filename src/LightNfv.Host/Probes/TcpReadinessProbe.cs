@@ -75,9 +75,11 @@ public static unsafe partial class TcpReadinessProbe
                 }
                 if (err == Libc.EINPROGRESS)
                 {
-                    if (inFlight.Count == MaxInFlight)
+                    // Once the instance's kernel has refused a SYN it answers at once: one SYN at a time, as before
+                    // (no second connection reaches the VNF when it starts to listen).
+                    while (inFlight.Count == MaxInFlight || (!double.IsNaN(firstAnswer) && inFlight.Count > 0))
                     {
-                        inFlight[0].Dispose();
+                        Reset(inFlight[0]);
                         inFlight.RemoveAt(0);
                     }
                     inFlight.Add(fd);
@@ -159,7 +161,7 @@ public static unsafe partial class TcpReadinessProbe
         {
             foreach (var f in inFlight)
             {
-                f.Dispose();
+                Reset(f);
             }
         }
     }
@@ -169,6 +171,14 @@ public static unsafe partial class TcpReadinessProbe
 
     /// <summary>The slowest pace (and so the coarsest resolution) the probe falls back to: 0.5 ms.</summary>
     private const long MaxStepNs = 500_000;
+
+    /// <summary>Closes with RST, not FIN: a SYN answered at the same moment as the winner must not look like a client.</summary>
+    private static void Reset(FileDescriptor fd)
+    {
+        var linger = stackalloc int[2] { 1, 0 };
+        Libc.setsockopt(fd, SOL_SOCKET, SO_LINGER, linger, 8);
+        fd.Dispose();
+    }
 
     private static double Ms(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;
 
