@@ -214,7 +214,6 @@ public sealed class MonitorHost : IDisposable
         var address = IPAddress.Parse(r.Require("ip"));
         var boot = new BootInfo(address.GetAddressBytes(), IPAddress.Parse(r.Require("gateway")).GetAddressBytes(),
             ParseMac(r.Require("mac")), (ushort)r.Number("port"), (ushort)r.Number("app"));
-        var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var warm = r["warm"] == "1" && _pool.TryGetValue((imagePath, memory), out var q) && q.Count > 0 ? q.Dequeue() : ((UnikernelVm, string)?)null;
         UnikernelVm vm;
         string tap;
@@ -247,7 +246,6 @@ public sealed class MonitorHost : IDisposable
             throw;
         }
         _guests[id] = new Guest(vm, address, tap);
-        Console.Error.WriteLine($"guest {id}: {(warm is null ? "cold" : "warm")} create {System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds:0.000} ms");
         return MonitorMessage.Of("ok", ("tap", tap), ("mac", FormatMac(vm.Mac)), ("warm", warm is null ? "0" : "1"), ("pid", Environment.ProcessId));
     }
 
@@ -256,6 +254,7 @@ public sealed class MonitorHost : IDisposable
         if (_guests.Remove(id, out var g))
         {
             var vm = g.Vm;
+            // One line per guest in the monitor's log (not on any timed path): how it ended and what it did.
             Console.Error.WriteLine($"guest {id}: {vm.State} {vm.Detail} rx {vm.RxPackets} tx {vm.TxPackets} frames, cpu {vm.CpuNanoseconds / 1e6:0.0} ms");
             g.Vm.Dispose();
             _lab.DeleteTap(g.Tap, g.Address);
