@@ -29,11 +29,12 @@ public sealed class MonitorHost : IDisposable
     private int _tapCounter;
 
     /// <summary>
-    /// Frames a tap holds for its guest. Under a readiness probe's SYN flood (128 SYNs in flight) an emulated guest is
-    /// slower than the SYNs arrive; with at most 96 frames queued the SYN it answers is always one whose socket is still
-    /// open. 96 holds twice the guest's 64 KB receive window of segments, so iperf3 loses nothing to it.
+    /// Frames a tap holds for its guest. Under a readiness probe's SYN flood (128 SYNs in flight, paced down to one per
+    /// ms) an emulated guest on a busy host may take a millisecond per frame; with at most 48 frames queued the SYN it
+    /// answers is always one whose socket is still open. 48 holds the guest's whole 32 KB receive window of segments
+    /// (22), so iperf3 loses nothing to it.
     /// </summary>
-    private const int TapQueueFrames = 96;
+    private const int TapQueueFrames = 48;
     private bool _running = true;
 
     private MonitorHost(LabNetwork lab, Socket listener, string socketPath)

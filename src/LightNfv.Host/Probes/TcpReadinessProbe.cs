@@ -15,7 +15,8 @@ public readonly record struct ProbeResult(bool Ready, double ElapsedMs, int Atte
 /// Times how long an instance takes to answer TCP, probed from the lab side like the draft's SYN flood:
 /// a non-blocking connect is issued, its outcome polled for at most <see cref="Step"/> (50 µs), and a fresh
 /// SYN sent if nothing came back, earlier ones staying in flight. Resolution is therefore 50 µs plus one lab RTT
-/// (a few µs on a veth) for the first 6.4 ms, then the pace slows to at most one SYN per 0.5 ms.
+/// (a few µs on a veth) for the first 6.4 ms; if nothing at all has answered by then, the pace slows to at most one
+/// SYN per 1 ms (earlier SYNs stay in flight, so a slow answerer is still timed by its first answer).
 /// By default only a SYN-ACK counts (the VNF itself listens); a RST only says the instance's kernel is up.
 /// Between SYNs the probe sleeps (with 1 µs timer slack) rather than spins: on a small host a spinning probe takes
 /// a whole core from the VNF it is waiting for.
@@ -90,7 +91,7 @@ public static unsafe partial class TcpReadinessProbe
                     // After a full window without an answer, pace the SYNs down (to at most MaxStep): an instance that
                     // answers SYNs more slowly than they come (an emulated guest on a busy host) would otherwise only
                     // ever answer SYNs whose sockets the probe has already closed, and never be seen.
-                    var waitNs = attempts <= MaxInFlight ? stepNs : Math.Min(MaxStepNs, stepNs + (attempts - MaxInFlight) * stepNs / 8);
+                    var waitNs = attempts <= MaxInFlight || !double.IsNaN(firstAnswer) ? stepNs : Math.Min(MaxStepNs, stepNs + (attempts - MaxInFlight) * stepNs / 8);
                     var ts = new Libc.TimeSpec { Seconds = 0, Nanoseconds = waitNs };
                     if (Libc.ppoll(fds, (nuint)inFlight.Count, &ts, null) <= 0)
                     {
@@ -169,8 +170,8 @@ public static unsafe partial class TcpReadinessProbe
     /// <summary>SYNs kept waiting for an answer at once (128 x 50 µs: a 6.4 ms window, growing with the pace).</summary>
     private const int MaxInFlight = 128;
 
-    /// <summary>The slowest pace (and so the coarsest resolution) the probe falls back to: 0.5 ms.</summary>
-    private const long MaxStepNs = 500_000;
+    /// <summary>The slowest pace (and so the coarsest resolution) the probe falls back to while nothing answers: 1 ms.</summary>
+    private const long MaxStepNs = 1_000_000;
 
     /// <summary>Closes with RST, not FIN: a SYN answered at the same moment as the winner must not look like a client.</summary>
     private static void Reset(FileDescriptor fd)
