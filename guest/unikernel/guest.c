@@ -639,11 +639,18 @@ static void handle_frame(u8 *f, u32 n)
 __attribute__((noreturn, section(".text._start"))) void _start(struct boot_info *boot)
 {
     bi = boot;
+    struct hc_wait w = { (u64)rx, sizeof rx, WAIT_FOREVER, 0, 0, (u64)txq, 0 };
 #ifdef LNFV_FAULT_TEST
+    /* Test variant: once bound (the first wait returns), misbehave as the boot info says. */
+    w.deadline = 0;
+    hypercall(HC_WAIT, &w);
+    if (bi->app == APP_SPIN_TEST) {
+        PUTS("lnfv-uk: spinning on purpose\n");
+        for (;;) __asm__ volatile("" ::: "memory"); /* never another hypercall: only a signal stops it */
+    }
     PUTS("lnfv-uk: faulting on purpose\n");
     *(volatile u64 *)0x7ff000000000UL = 1; /* unmapped: #PF with no IDT, so a triple fault */
 #endif
-    struct hc_wait w = { (u64)rx, sizeof rx, WAIT_FOREVER, 0, 0, (u64)txq, 0 };
     for (;;) {
         w.deadline = acks_owed ? 0 : next_deadline();
         w.count = ntx;

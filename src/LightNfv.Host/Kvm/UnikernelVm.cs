@@ -484,8 +484,27 @@ public sealed unsafe class UnikernelVm : IDisposable
         {
             return true;
         }
-        return _thread.Join(timeout);
+        if (_thread.Join(TimeSpan.FromMilliseconds(50)))
+        {
+            return true;
+        }
+        // A guest that makes no hypercall never leaves KVM_RUN by itself: a signal makes KVM_RUN return EINTR
+        // (immediate_exit, set above, keeps it from re-entering). The runtime's own activation signal is used: its
+        // handler ignores a thread that is in native code, so nothing else happens.
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        do
+        {
+            if (_tid != 0)
+            {
+                KvmNative.tgkill(Environment.ProcessId, _tid, ActivationSignal);
+            }
+        }
+        while (!_thread.Join(TimeSpan.FromMilliseconds(20)) && Environment.TickCount64 < deadline);
+        return !_thread.IsAlive;
     }
+
+    /// <summary>SIGRTMIN as glibc defines it (32 and 33 are NPTL's): .NET's thread activation signal.</summary>
+    private const int ActivationSignal = 34;
 
     public void Dispose()
     {

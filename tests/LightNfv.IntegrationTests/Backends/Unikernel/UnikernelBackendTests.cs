@@ -177,4 +177,27 @@ public sealed class UnikernelBackendTests(ITestOutputHelper output) : Integratio
         lab.DeleteTap("lnfvukgood", good);
         lab.DeleteTap("lnfvukbad", Lab.Address(61));
     }
+
+    [Fact]
+    public void A_guest_that_spins_without_hypercalls_is_still_stopped_and_released()
+    {
+        if (Unavailable())
+        {
+            return;
+        }
+        var lab = Lab.Host.Lab;
+        Directory.CreateDirectory(Lab.StateDirectory);
+        var address = Lab.Address(62);
+        var mac = NetworkAttachment.MacFor(address);
+        var tap = lab.CreateTap("lnfvukspin", address, mac, nonBlocking: true);
+        var log = Path.Combine(Lab.StateDirectory, "spin.log");
+        var vm = UnikernelVm.Start("spin", ElfImage.Read(GuestImages.Fault), 16UL << 20,
+            new BootInfo(address.GetAddressBytes(), lab.Pool.Gateway.GetAddressBytes(), mac, 5201, 99), tap, log);
+        Poll.Until(() => File.Exists(log) && File.ReadAllText(log).Contains("spinning", StringComparison.Ordinal), TimeSpan.FromSeconds(10)).ShouldBeTrue();
+        vm.State.ShouldBe(GuestState.Running);
+        vm.Stop(TimeSpan.FromSeconds(5)).ShouldBeTrue("a signal takes the vCPU out of KVM_RUN");
+        vm.Dispose();
+        HostState.LabLinks(Lab.LabName).ShouldNotContain("lnfvukspin", customMessage: "its tap went with it");
+        lab.DeleteTap("lnfvukspin", address);
+    }
 }
