@@ -6,7 +6,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 packages=(
   iproute2 iputils-ping procps   # netns, links, ping, ps
   iperf3                         # the benchmark's VNF and load generator
-  gcc libc6-dev                  # builds the lnfv-spawn helper (static)
+  gcc libc6-dev                  # builds the lnfv-spawn helper (static) and the unikernel guest (freestanding)
   busybox-static                 # tcp-echo built-in VNF
   crun runc                      # OCI runtimes for the container backend
   docker.io                      # dockerd, for the docker backend (LightNFV starts a private one when none runs)

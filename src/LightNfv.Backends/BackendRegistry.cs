@@ -17,6 +17,7 @@ public sealed class BackendRegistry
         Register(new ProcessBackend(host));
         Register(new Oci.ContainerBackend(host));
         Register(new Docker.DockerBackend(host));
+        Register(new Unikernel.UnikernelBackend(host));
     }
 
     public BackendHost Host { get; }

@@ -148,12 +148,16 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
             var tech = subject.Technology;
             var variant = subject.Variant;
             var how = (subject.Warm
-                ? "from a pre-created shell (namespace on the bridge, empty cgroup), like the draft's pre-created taps; "
+                ? tech == Technology.Unikernel
+                    ? "from a pre-created guest (VM, memory, image, tap on the bridge, vCPU thread; booted and parked at its first network wait), like the draft's pre-created taps; "
+                    : "from a pre-created shell (namespace on the bridge, empty cgroup), like the draft's pre-created taps; "
                 : "everything made on the create call; ") + (subject.Runtime is { } rt && service.Backends.Find(tech) is Backends.Oci.ContainerBackend cb && cb.Runtime(rt) is { } r ? r.Version + "; " : "");
             var call = tech switch
             {
                 Technology.Container => $"store, image (built once, then cached), namespace, veth, config.json, `{subject.Runtime} run --detach`",
                 Technology.Docker => "store, image (built and imported once, then cached), Engine API create and start, veth into the container's namespace",
+                Technology.Unikernel => "store, one request to the long-lived monitor host: tap, KVM VM, long-mode entry, vCPU thread (cold) or a parked guest's identity (warm); "
+                    + "on this host PVM emulates every guest instruction (~1 µs each), which bounds the data path but barely instantiation: the guest boots in a few dozen instructions",
                 _ => "store, cgroup, namespaces, veth, spawn",
             };
             results.Add(Result(tech, variant, Metrics.InstantiationMs, "ms", instantiation[subject],
@@ -163,13 +167,15 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
             AddNetworkResults(results, tech.ToName(), variant, subject.Label, "");
             if (images.TryGetValue(subject, out var image))
             {
-                results.Add(Result(tech, variant, Metrics.ImageMb, "MB", [image.Tree],
-                    $"root filesystem built from the VNF (binary, library closure, minimal /etc), uncompressed; {image.TarGz:0.##} MB as tar.gz; shared read-only by every instance of the image"));
+                results.Add(Result(tech, variant, Metrics.ImageMb, "MB", [image.Tree], tech == Technology.Unikernel
+                    ? "the guest ELF (freestanding C: ARP, ICMP, TCP and the iperf3 server; built by the project's build), all the instance needs besides the shared monitor host"
+                    : $"root filesystem built from the VNF (binary, library closure, minimal /etc), uncompressed; {image.TarGz:0.##} MB as tar.gz; shared read-only by every instance of the image"));
             }
             if (memory[subject].Count > 0)
             {
-                results.Add(Result(tech, variant, Metrics.MemoryMb, "MB", memory[subject],
-                    $"cgroup memory usage of the idle iperf3 VNF, {options.MemorySettle.TotalMilliseconds:0} ms after it answered"));
+                results.Add(Result(tech, variant, Metrics.MemoryMb, "MB", memory[subject], tech == Technology.Unikernel
+                    ? $"guest RAM resident in the host (mincore of its memory slot: pages it touched) plus the vCPU's kvm_run mapping plus the monitor host's RSS growth when the guest was prepared (thread, buffers), {options.MemorySettle.TotalMilliseconds:0} ms after it answered; the monitor host's shared runtime (~30 MB .NET, for all guests) is not counted"
+                    : $"cgroup memory usage of the idle iperf3 VNF, {options.MemorySettle.TotalMilliseconds:0} ms after it answered"));
             }
         }
         var host = HostProbe.Describe(CgroupVersion(), service.Backends.Host.Tuning ?? "lab not opened", options.Command, _time.GetUtcNow());

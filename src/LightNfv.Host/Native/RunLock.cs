@@ -12,4 +12,20 @@ public static class RunLock
         Errno.Check(Libc.flock(fd, Libc.LOCK_EX), "flock /run");
         return fd;
     }
+
+    /// <summary>The same kind of lock on another directory (one platform's state directory: its monitor's start-up).</summary>
+    public static FileDescriptor AcquireOn(string directory)
+    {
+        var fd = FileDescriptor.Open(directory);
+        try
+        {
+            Errno.Check(Libc.flock(fd, Libc.LOCK_EX), $"flock {directory}");
+            return fd;
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+    }
 }

@@ -184,10 +184,12 @@ public sealed class LabNetwork : IDisposable
     /// A tap on the bridge for a guest whose NIC a VMM emulates (QEMU, the unikernel monitor): created in the lab
     /// namespace, enslaved and up, with a static FDB entry and a permanent neighbour entry for the guest's MAC and address
     /// (no flooding, no ARP wait before the first probe). The caller owns the descriptor; closing it removes the tap.
+    /// <paramref name="callerInLab"/>: the calling thread already is in the lab namespace (a monitor that lives there),
+    /// so the tap is made on it rather than on a helper thread.
     /// </summary>
-    public TapDevice CreateTap(string tapName, IPAddress guestAddress, byte[] guestMac, bool vnetHeader = false, bool nonBlocking = false)
+    public TapDevice CreateTap(string tapName, IPAddress? guestAddress, byte[] guestMac, bool vnetHeader = false, bool nonBlocking = false, bool callerInLab = false)
     {
-        var tap = RunInLab(() => TapDevice.Create(tapName, vnetHeader, nonBlocking));
+        var tap = callerInLab ? TapDevice.Create(tapName, vnetHeader, nonBlocking) : RunInLab(() => TapDevice.Create(tapName, vnetHeader, nonBlocking));
         try
         {
             lock (_gate)
@@ -195,7 +197,10 @@ public sealed class LabNetwork : IDisposable
                 var index = _netlink.IndexOf(tapName);
                 _netlink.SetMasterAndUp(index, BridgeIndex);
                 _netlink.AddBridgeFdb(index, guestMac);
-                _netlink.AddPermanentNeighbour(BridgeIndex, guestAddress, guestMac);
+                if (guestAddress is not null)
+                {
+                    _netlink.AddPermanentNeighbour(BridgeIndex, guestAddress, guestMac);
+                }
             }
             return tap;
         }
@@ -203,6 +208,15 @@ public sealed class LabNetwork : IDisposable
         {
             tap.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Gives a tap made without an address (a warm guest's) its permanent neighbour entry once the guest has one.</summary>
+    public void AddTapNeighbour(IPAddress guestAddress, byte[] guestMac)
+    {
+        lock (_gate)
+        {
+            _netlink.AddPermanentNeighbour(BridgeIndex, guestAddress, guestMac);
         }
     }
 

@@ -103,6 +103,23 @@ public sealed class TapDevice : IDisposable
         }
     }
 
+    /// <summary>
+    /// Bounds the frames waiting for the reader (the tap's tx queue, 1000 by default). A reader slower than its
+    /// senders (an emulated guest under a SYN flood) then answers frames at most that many frames old, not seconds old.
+    /// Must run in the tap's network namespace.
+    /// </summary>
+    public unsafe void SetQueueLength(int frames)
+    {
+        const ulong SIOCSIFTXQLEN = 0x8943;
+        const int AF_INET = 2, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;
+        using var socket = new FileDescriptor(Errno.Check(Libc.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket"));
+        var ifr = stackalloc byte[40];
+        new Span<byte>(ifr, 40).Clear();
+        Encoding.ASCII.GetBytes(Name).CopyTo(new Span<byte>(ifr, IFNAMSIZ));
+        *(int*)(ifr + IFNAMSIZ) = frames;
+        Errno.Check(Libc.ioctl(socket, SIOCSIFTXQLEN, ifr), $"set the queue length of tap {Name}");
+    }
+
     /// <summary>Closing the last descriptor removes the link.</summary>
     public void Dispose() => Descriptor.Dispose();
 }

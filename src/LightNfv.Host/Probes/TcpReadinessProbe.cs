@@ -14,7 +14,9 @@ public readonly record struct ProbeResult(bool Ready, double ElapsedMs, int Atte
 /// <summary>
 /// Times how long an instance takes to answer TCP, probed from the lab side like the draft's SYN flood:
 /// a non-blocking connect is issued, its outcome polled for at most <see cref="Step"/> (50 µs), and a fresh
-/// SYN sent if nothing came back. Resolution is therefore 50 µs plus one lab RTT (a few µs on a veth).
+/// SYN sent if nothing came back, earlier ones staying in flight. Resolution is therefore 50 µs plus one lab RTT
+/// (a few µs on a veth) for the first 6.4 ms; if nothing at all has answered by then, the pace slows to at most one
+/// SYN per 1 ms (earlier SYNs stay in flight, so a slow answerer is still timed by its first answer).
 /// By default only a SYN-ACK counts (the VNF itself listens); a RST only says the instance's kernel is up.
 /// Between SYNs the probe sleeps (with 1 µs timer slack) rather than spins: on a small host a spinning probe takes
 /// a whole core from the VNF it is waiting for.
@@ -48,63 +50,135 @@ public static unsafe partial class TcpReadinessProbe
         var attempts = 0;
         var firstAnswer = double.NaN;
         var stepNs = (long)(Step.TotalMilliseconds * 1_000_000);
-        while (Stopwatch.GetTimestamp() < deadline)
+        // Earlier SYNs stay in flight (up to MaxInFlight), like the draft's SYN flood: an instance that answers more
+        // slowly than one step (a guest whose every instruction is emulated) is timed by its first answer to any SYN,
+        // instead of answering only SYNs whose socket the probe has already given up.
+        var inFlight = new List<FileDescriptor>(MaxInFlight);
+        var fds = stackalloc Libc.PollFd[MaxInFlight];
+        try
         {
-            attempts++;
-            var raw = Libc.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-            if (raw < 0)
+            while (Stopwatch.GetTimestamp() < deadline)
             {
-                throw Errno.Error("probe socket", Errno.Last);
-            }
-            using var fd = new FileDescriptor(raw);
-            // One SYN per socket: retransmits are ours to make, at our pace.
-            var syncnt = 1;
-            Libc.setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &syncnt, sizeof(int));
-            int err;
-            fixed (byte* p = sa)
-            {
-                err = Libc.connect(fd, p, sa.Length) == 0 ? 0 : Errno.Last;
-            }
-            if (err == Libc.EINPROGRESS)
-            {
-                var pfd = new Libc.PollFd { Fd = fd.Value, Events = Libc.POLLOUT };
-                var ts = new Libc.TimeSpec { Seconds = 0, Nanoseconds = stepNs };
-                var r = Libc.ppoll(&pfd, 1, &ts, null);
-                if (r <= 0)
+                attempts++;
+                var raw = Libc.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+                if (raw < 0)
                 {
-                    continue; // no answer yet: the instance's link or address is not there; send a new SYN
+                    throw Errno.Error("probe socket", Errno.Last);
                 }
-                var soErr = 0;
-                var len = sizeof(int);
-                Libc.getsockopt(fd, SOL_SOCKET, SO_ERROR, &soErr, &len);
-                err = soErr;
-            }
-            var now = Stopwatch.GetTimestamp();
-            if (err == 0)
-            {
-                // Close with RST so the VNF sees a reset, not a half-finished session.
-                var linger = stackalloc int[2] { 1, 0 };
-                Libc.setsockopt(fd, SOL_SOCKET, SO_LINGER, linger, 8);
-                var elapsed = Ms(startTimestamp, now);
-                return new ProbeResult(true, elapsed, attempts, double.IsNaN(firstAnswer) ? elapsed : firstAnswer);
-            }
-            if (err == Libc.ECONNREFUSED)
-            {
-                if (double.IsNaN(firstAnswer))
+                var fd = new FileDescriptor(raw);
+                // One SYN per socket: retransmits are ours to make, at our pace.
+                var syncnt = 1;
+                Libc.setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &syncnt, sizeof(int));
+                int err;
+                fixed (byte* p = sa)
                 {
-                    firstAnswer = Ms(startTimestamp, now);
+                    err = Libc.connect(fd, p, sa.Length) == 0 ? 0 : Errno.Last;
                 }
-                if (acceptRst)
+                if (err == Libc.EINPROGRESS)
                 {
-                    return new ProbeResult(true, firstAnswer, attempts, firstAnswer);
+                    // Once the instance's kernel has refused a SYN it answers at once: one SYN at a time, as before
+                    // (no second connection reaches the VNF when it starts to listen).
+                    while (inFlight.Count == MaxInFlight || (!double.IsNaN(firstAnswer) && inFlight.Count > 0))
+                    {
+                        Reset(inFlight[0]);
+                        inFlight.RemoveAt(0);
+                    }
+                    inFlight.Add(fd);
+                    for (var i = 0; i < inFlight.Count; i++)
+                    {
+                        fds[i] = new Libc.PollFd { Fd = inFlight[i].Value, Events = Libc.POLLOUT };
+                    }
+                    // After a full window without an answer, pace the SYNs down (to at most MaxStep): an instance that
+                    // answers SYNs more slowly than they come (an emulated guest on a busy host) would otherwise only
+                    // ever answer SYNs whose sockets the probe has already closed, and never be seen.
+                    var waitNs = attempts <= MaxInFlight || !double.IsNaN(firstAnswer) ? stepNs : Math.Min(MaxStepNs, stepNs + (attempts - MaxInFlight) * stepNs / 8);
+                    var ts = new Libc.TimeSpec { Seconds = 0, Nanoseconds = waitNs };
+                    if (Libc.ppoll(fds, (nuint)inFlight.Count, &ts, null) <= 0)
+                    {
+                        continue; // no answer yet: the instance's link or address is not there; send a new SYN
+                    }
+                    err = -1;
+                    for (var i = inFlight.Count - 1; i >= 0; i--)
+                    {
+                        if (fds[i].Revents == 0)
+                        {
+                            continue;
+                        }
+                        var soErr = 0;
+                        var len = sizeof(int);
+                        Libc.getsockopt(inFlight[i], SOL_SOCKET, SO_ERROR, &soErr, &len);
+                        if (soErr == 0)
+                        {
+                            fd = inFlight[i];
+                            inFlight.RemoveAt(i);
+                            err = 0;
+                            break;
+                        }
+                        inFlight[i].Dispose();
+                        inFlight.RemoveAt(i);
+                        err = err == Libc.ECONNREFUSED ? err : soErr;
+                    }
+                    if (err != 0 && err != Libc.ECONNREFUSED)
+                    {
+                        SpinFor(Step);
+                        continue;
+                    }
                 }
-                SpinFor(Step); // the kernel is up but nobody listens yet: pace the next SYN
-                continue;
+                var now = Stopwatch.GetTimestamp();
+                if (err == 0)
+                {
+                    using (fd)
+                    {
+                        // Close with RST so the VNF sees a reset, not a half-finished session.
+                        var linger = stackalloc int[2] { 1, 0 };
+                        Libc.setsockopt(fd, SOL_SOCKET, SO_LINGER, linger, 8);
+                    }
+                    var elapsed = Ms(startTimestamp, now);
+                    return new ProbeResult(true, elapsed, attempts, double.IsNaN(firstAnswer) ? elapsed : firstAnswer);
+                }
+                if (!inFlight.Contains(fd))
+                {
+                    fd.Dispose();
+                }
+                if (err == Libc.ECONNREFUSED)
+                {
+                    if (double.IsNaN(firstAnswer))
+                    {
+                        firstAnswer = Ms(startTimestamp, now);
+                    }
+                    if (acceptRst)
+                    {
+                        return new ProbeResult(true, firstAnswer, attempts, firstAnswer);
+                    }
+                    SpinFor(Step); // the kernel is up but nobody listens yet: pace the next SYN
+                    continue;
+                }
+                // EHOSTUNREACH/ENETUNREACH while links come up: keep trying until the deadline.
+                SpinFor(Step);
             }
-            // EHOSTUNREACH/ENETUNREACH while links come up: keep trying until the deadline.
-            SpinFor(Step);
+            return new ProbeResult(false, Ms(startTimestamp, Stopwatch.GetTimestamp()), attempts, firstAnswer);
         }
-        return new ProbeResult(false, Ms(startTimestamp, Stopwatch.GetTimestamp()), attempts, firstAnswer);
+        finally
+        {
+            foreach (var f in inFlight)
+            {
+                Reset(f);
+            }
+        }
+    }
+
+    /// <summary>SYNs kept waiting for an answer at once (128 x 50 µs: a 6.4 ms window, growing with the pace).</summary>
+    private const int MaxInFlight = 128;
+
+    /// <summary>The slowest pace (and so the coarsest resolution) the probe falls back to while nothing answers: 1 ms.</summary>
+    private const long MaxStepNs = 1_000_000;
+
+    /// <summary>Closes with RST, not FIN: a SYN answered at the same moment as the winner must not look like a client.</summary>
+    private static void Reset(FileDescriptor fd)
+    {
+        var linger = stackalloc int[2] { 1, 0 };
+        Libc.setsockopt(fd, SOL_SOCKET, SO_LINGER, linger, 8);
+        fd.Dispose();
     }
 
     private static double Ms(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;

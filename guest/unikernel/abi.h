@@ -1,0 +1,60 @@
+/*
+ * The contract between the LightNFV unikernel monitor (src/LightNfv.Host/Kvm, src/LightNfv.Backends/Unikernel) and
+ * the guest. Mirrored in C# by LightNfv.Host.Kvm.GuestLayout and Hypercall: change both together.
+ *
+ * The monitor enters the guest directly in 64-bit long mode (no firmware): paging on with an identity map of guest
+ * memory in 2 MiB pages, flat code and data segments, RIP = ELF entry, RSP = STACK_TOP - 8, RDI = &boot_info.
+ * A hypercall is one `outl` of the guest-physical address of its argument block to the hypercall's port; the
+ * monitor reads and writes the block in guest memory, then resumes the guest after the instruction.
+ */
+#ifndef LNFV_UK_ABI_H
+#define LNFV_UK_ABI_H
+
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef unsigned long u64;
+
+#define BOOT_INFO_ADDR 0x5000UL
+#define STACK_TOP 0x100000UL
+#define BOOT_MAGIC 0x31304b55564e4c4cUL /* "LLNVUK01" little-endian */
+
+enum { APP_IPERF3 = 1, APP_ECHO = 2, APP_SPIN_TEST = 99 /* fault-test build only */ };
+
+struct boot_info {
+    u64 magic;
+    u64 mem_size;
+    u8 ip[4];       /* network order */
+    u8 gateway[4];
+    u8 mac[6];
+    u16 port;       /* host order */
+    u16 app;
+    u16 reserved[3];
+};
+
+/* Ports. */
+#define HC_CONSOLE 0x500 /* struct hc_console */
+#define HC_SEND 0x501    /* struct hc_send: send frames now */
+#define HC_WAIT 0x502    /* struct hc_wait: send queued frames, wait for a frame or a deadline, receive at most one */
+#define HC_EXIT 0x503    /* struct hc_exit */
+
+struct hc_console { u64 buf, len; };
+
+#define SEND_CSUM 1 /* the monitor fills the IPv4 header checksum and the TCP or ICMP checksum */
+/* One frame: head bytes then data bytes (so payload is never copied into a frame buffer by the guest). */
+struct tx_desc { u64 head, head_len, data, data_len, flags; };
+#define MAX_TX 64
+struct hc_send { u64 descs, count; };
+
+#define WAIT_FOREVER (~0UL)
+struct hc_wait {
+    u64 buf, cap;
+    u64 deadline; /* monitor clock (ns since the guest started); WAIT_FOREVER, or <= now to poll */
+    u64 len;      /* out: frame length, 0 if none */
+    u64 now;      /* out: monitor clock */
+    u64 descs, count; /* frames to send first: one exit per loop instead of one per frame */
+};
+
+struct hc_exit { u64 code; };
+
+#endif

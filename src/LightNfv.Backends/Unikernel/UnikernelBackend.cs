@@ -1,0 +1,276 @@
+using System.Globalization;
+using System.Net;
+using LightNfv.Backends.Hosting;
+using LightNfv.Core.Backends;
+using LightNfv.Core.Descriptors;
+using LightNfv.Core.Errors;
+using LightNfv.Core.Instances;
+using LightNfv.Core.Networking;
+using LightNfv.Host.Kvm;
+using LightNfv.Host.Namespaces;
+using LightNfv.Host.Native;
+using LightNfv.Host.Processes;
+
+namespace LightNfv.Backends.Unikernel;
+
+/// <summary>
+/// Single-application unikernels: a freestanding guest (guest/unikernel, a few KB, its own ARP/ICMP/TCP and the VNF
+/// compiled in) on LightNFV's own KVM monitor, whose vCPUs live in one long-lived monitor host process (see
+/// <see cref="MonitorHost"/>). Each instance is a VM with one vCPU, its memory sized from spec.resources, and a tap on
+/// the lab bridge. Instances outlive the CLI that made them; `down` stops the monitor host.
+/// </summary>
+public sealed class UnikernelBackend(BackendHost host) : IBackend
+{
+    internal const string KeyTap = "tap", KeyMac = "mac", KeyMonitor = "monitor", KeyMemory = "memoryBytes";
+    public const string HostExecutable = "lnfv-ukhost";
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
+
+    private readonly object _gate = new();
+    private bool _monitorUp;
+    private readonly HashSet<string> _claimed = [];
+    private readonly Lazy<string> _imageBytes = new(() => new FileInfo(GuestImages.Guest).Length.ToString(CultureInfo.InvariantCulture));
+
+    public Technology Technology => Technology.Unikernel;
+
+    public IWarmPool WarmPool => _pool ??= new UnikernelWarmPool(this);
+
+    private UnikernelWarmPool? _pool;
+
+    public string MonitorDirectory => Path.Combine(host.Options.StateDirectory, "unikernel");
+    public string SocketPath => Path.Combine(MonitorDirectory, "monitor.sock");
+    public string LogPath => Path.Combine(MonitorDirectory, "monitor.log");
+    private string PidPath => Path.Combine(MonitorDirectory, "monitor.pid");
+
+    /// <summary>The memory a warm guest is prepared with (the bench's and the examples' 64 MiB).</summary>
+    public const int WarmMemoryMiB = 64;
+
+    public BackendProbe Probe()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return BackendProbe.Missing("needs Linux");
+        }
+        if (!File.ReadLines("/proc/self/status").Any(l => l.StartsWith("Uid:\t0\t", StringComparison.Ordinal)))
+        {
+            return BackendProbe.Missing("needs root (/dev/kvm, taps on the lab bridge); run as root or with sudo");
+        }
+        if (KvmMachine.Problem() is { } kvm)
+        {
+            return BackendProbe.Missing(kvm);
+        }
+        if (!File.Exists(GuestImages.Guest))
+        {
+            return BackendProbe.Missing($"{GuestImages.Guest} is missing; rebuild LightNFV (the build compiles guest/unikernel with gcc: apt-get install gcc)");
+        }
+        if (HostCommand() is null)
+        {
+            return BackendProbe.Missing($"{Path.Combine(AppContext.BaseDirectory, HostExecutable)} is missing; rebuild LightNFV (src/LightNfv.UnikernelHost)");
+        }
+        return BackendProbe.Ok(("monitor", "lnfv-ukhost (KVM, long mode, port-I/O hypercalls)"), ("image", GuestImages.Guest),
+            ("imageBytes", new FileInfo(GuestImages.Guest).Length.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    private static string[]? HostCommand()
+    {
+        var apphost = Path.Combine(AppContext.BaseDirectory, HostExecutable);
+        if (File.Exists(apphost))
+        {
+            return [apphost];
+        }
+        var dll = apphost + ".dll";
+        var dotnet = NamespacedSpawner.Resolve("dotnet", NamespacedSpawner.DefaultEnvironment);
+        return File.Exists(dll) && dotnet is not null ? [dotnet, dll] : null;
+    }
+
+    public Task<BackendInstance> CreateAsync(InstanceSpec spec, CancellationToken cancellationToken)
+    {
+        if (GuestImages.AppFor(spec.Argv) is not { } app)
+        {
+            throw new LightNfvException(ErrorKind.Invalid,
+                $"spec.app: the unikernel runs only the VNFs compiled into its guest (builtin: iperf3-server or tcp-echo), not '{string.Join(' ', spec.Argv)}'; use app.builtin");
+        }
+        var memory = (ulong)spec.Resources.MemoryMiB << 20;
+        if (memory < GuestLayout.MinMemory || memory > GuestLayout.MaxMemory)
+        {
+            throw new LightNfvException(ErrorKind.Invalid, $"spec.resources.memoryMiB: a unikernel takes 2 to 1024 MiB, not {spec.Resources.MemoryMiB}");
+        }
+        EnsureMonitor();
+        // No run directory yet: the monitor makes it with the console log, on the guest's first write (most never write).
+        var image = GuestImages.Guest;
+        return Task.FromResult(new BackendInstance(spec.Id, Technology, new Dictionary<string, string>
+        {
+            [InstanceData.Address] = spec.Network.Address.ToString(),
+            [InstanceData.RunDir] = spec.RunDirectory,
+            [InstanceData.Image] = image,
+            [InstanceData.ImageBytes] = _imageBytes.Value,
+            [KeyMemory] = (memory - memory % GuestLayout.TwoMiB).ToString(CultureInfo.InvariantCulture),
+            ["app"] = app.App.ToString(CultureInfo.InvariantCulture),
+            ["port"] = app.Port.ToString(CultureInfo.InvariantCulture),
+        }));
+    }
+
+    public Task<BackendInstance> StartAsync(InstanceSpec spec, BackendInstance instance, CancellationToken cancellationToken)
+    {
+        bool warm;
+        lock (_gate)
+        {
+            warm = _claimed.Remove(spec.Id);
+        }
+        var reply = Request(MonitorMessage.Of("create",
+            ("id", spec.Id), ("image", instance.Get(InstanceData.Image)), ("memory", instance.Get(KeyMemory)),
+            ("ip", spec.Network.Address), ("gateway", spec.Network.Gateway),
+            ("mac", string.Join(':', NetworkAttachment.MacForInstance(spec.Id).Select(b => b.ToString("x2", CultureInfo.InvariantCulture)))),
+            ("port", instance.Get("port")), ("app", instance.Get("app")), ("tap", TapName(spec.Id)), ("console", spec.LogPath),
+            ("warm", warm ? "1" : "0")));
+        return Task.FromResult(instance.With((KeyTap, reply["tap"]), (KeyMac, reply["mac"]), (KeyMonitor, reply["pid"]),
+            (InstanceData.Process, reply["pid"])));
+    }
+
+    public static string TapName(string id) => "lnfuk" + id[..10];
+
+    public Task<BackendInstance> StopAsync(BackendInstance instance, TimeSpan grace, CancellationToken cancellationToken)
+    {
+        if (MonitorRunning())
+        {
+            Request(MonitorMessage.Of("destroy", ("id", instance.Id)));
+        }
+        return Task.FromResult(instance.With((KeyTap, null), (KeyMonitor, null), (InstanceData.Process, null)));
+    }
+
+    public Task DestroyAsync(BackendInstance instance, CancellationToken cancellationToken)
+    {
+        if (MonitorRunning())
+        {
+            Request(MonitorMessage.Of("destroy", ("id", instance.Id)));
+        }
+        var runDir = instance.Get(InstanceData.RunDir) ?? host.RunDirectory(instance.Id);
+        if (Directory.Exists(runDir))
+        {
+            Directory.Delete(runDir, recursive: true);
+        }
+        return Task.CompletedTask;
+    }
+
+    public InstanceObservation Inspect(BackendInstance instance)
+    {
+        var addresses = IPAddress.TryParse(instance.Get(InstanceData.Address), out var a) ? new[] { a } : [];
+        if (instance.Get(KeyMonitor) is null)
+        {
+            return new InstanceObservation(ObservedState.Stopped, null, null, addresses, null);
+        }
+        var s = MonitorRunning() ? MonitorClient.TrySend(SocketPath, MonitorMessage.Of("stats", ("id", instance.Id))) : null;
+        if (s is null || s["state"] is null or "missing")
+        {
+            return new InstanceObservation(ObservedState.Missing, null, null, addresses, s is null ? "the unikernel monitor host is not running" : "the monitor host does not know this guest");
+        }
+        var started = DateTimeOffset.FromUnixTimeMilliseconds((long)s.Number("started"));
+        var pid = (int)s.Number("pid");
+        return s["state"] == nameof(GuestState.Running)
+            ? new InstanceObservation(ObservedState.Running, pid, started, addresses, null)
+            : new InstanceObservation(ObservedState.Exited, null, started, addresses, s["detail"] ?? "ended");
+    }
+
+    /// <summary>
+    /// Memory is the guest's resident RAM (pages it touched, by mincore) plus what preparing it added to the monitor
+    /// host's RSS (vCPU thread, kvm_run, buffers): what this instance costs the host, without the monitor's shared runtime.
+    /// </summary>
+    public InstanceStats Stats(BackendInstance instance)
+    {
+        var s = MonitorRunning() ? MonitorClient.TrySend(SocketPath, MonitorMessage.Of("stats", ("id", instance.Id))) : null;
+        if (s is null)
+        {
+            return new InstanceStats(DateTimeOffset.UtcNow, 0, 0, null, 0, 0, 0, 0, 0);
+        }
+        var running = s["state"] == nameof(GuestState.Running);
+        return new InstanceStats(DateTimeOffset.UtcNow, s.Number("cpu"), s.Number("guestMemory") + s.Number("hostMemory"),
+            ulong.TryParse(instance.Get(KeyMemory), CultureInfo.InvariantCulture, out var limit) ? limit : null, running ? 1UL : 0,
+            s.Number("rxBytes"), s.Number("txBytes"), s.Number("rxPackets"), s.Number("txPackets"));
+    }
+
+    public IReadOnlyList<string> ShutdownHostServices()
+    {
+        var removed = new List<string>();
+        var pid = ReadPid();
+        if (MonitorClient.TrySend(SocketPath, MonitorMessage.Of("shutdown")) is { } reply)
+        {
+            removed.Add($"unikernel monitor host (pid {pid?.Pid.ToString(CultureInfo.InvariantCulture) ?? "?"}, {reply["guests"]} guest(s), {reply["pooled"]} warm)");
+        }
+        if (pid is { } p)
+        {
+            if (!ProcessSignals.WaitForExit(p, TimeSpan.FromSeconds(5)))
+            {
+                ProcessSignals.Send(p, Libc_SIGKILL);
+                ProcessSignals.WaitForExit(p, TimeSpan.FromSeconds(2));
+            }
+            ChildReaper.Reap(p, TimeSpan.FromSeconds(1));
+        }
+        lock (_gate)
+        {
+            _monitorUp = false;
+        }
+        if (Directory.Exists(MonitorDirectory))
+        {
+            Directory.Delete(MonitorDirectory, recursive: true);
+        }
+        return removed;
+    }
+
+    private const int Libc_SIGKILL = 9;
+
+    private ProcessIdentity? ReadPid() =>
+        File.Exists(PidPath) ? ProcessIdentity.Parse(File.ReadAllText(PidPath).Trim()) : null;
+
+    private bool MonitorRunning() => File.Exists(SocketPath);
+
+    internal MonitorMessage Request(MonitorMessage message)
+    {
+        EnsureMonitor();
+        return MonitorClient.Send(SocketPath, message);
+    }
+
+    /// <summary>Starts the monitor host on first use (in the lab namespace, in its own session), once per state directory.</summary>
+    internal void EnsureMonitor()
+    {
+        lock (_gate)
+        {
+            if (_monitorUp && File.Exists(SocketPath))
+            {
+                return;
+            }
+            Directory.CreateDirectory(MonitorDirectory);
+            using var lockFile = RunLock.AcquireOn(MonitorDirectory);
+            if (MonitorClient.TrySend(SocketPath, MonitorMessage.Of("ping")) is not null)
+            {
+                _monitorUp = true;
+                return;
+            }
+            var command = HostCommand() ?? throw new LightNfvException(ErrorKind.Unavailable, $"{HostExecutable} is missing beside the LightNFV assemblies; rebuild LightNFV");
+            var setsid = NamespacedSpawner.Resolve("setsid", NamespacedSpawner.DefaultEnvironment);
+            string[] argv = [.. setsid is null ? [] : new[] { setsid }, .. command, "--socket", SocketPath, "--lab", host.Options.LabNamespace, "--subnet", host.Options.Subnet];
+            var pid = NetNamespace.RunIn(host.Lab.Namespace, () => NamespacedSpawner.SpawnTo(argv[0], argv, LogPath));
+            var identity = ProcessIdentity.Of(pid) ?? new ProcessIdentity(pid, 0);
+            File.WriteAllText(PidPath, identity.ToString());
+            var deadline = Environment.TickCount64 + (long)StartTimeout.TotalMilliseconds;
+            while (MonitorClient.TrySend(SocketPath, MonitorMessage.Of("ping")) is null)
+            {
+                if (!identity.IsAlive || Environment.TickCount64 > deadline)
+                {
+                    var log = File.Exists(LogPath) ? File.ReadAllText(LogPath).Trim() : "";
+                    throw new LightNfvException(ErrorKind.Host, $"the unikernel monitor host did not start; {LogPath} says: {(log.Length > 500 ? log[^500..] : log)}");
+                }
+                Thread.Sleep(10);
+            }
+            _monitorUp = true;
+        }
+    }
+
+    internal string ClaimId()
+    {
+        var id = InstanceId.New();
+        lock (_gate)
+        {
+            _claimed.Add(id);
+        }
+        return id;
+    }
+}

@@ -1,0 +1,52 @@
+using System.Globalization;
+using LightNfv.Core.Backends;
+
+namespace LightNfv.Backends.Unikernel;
+
+/// <summary>
+/// Guests the monitor host keeps ready: VM created, memory mapped, page tables and image written, tap on the bridge,
+/// vCPU thread started and the guest booted up to its first network wait, where it is parked. A claimed guest only
+/// gets its identity (address, MAC, neighbour entry, console) and is released: the draft's pre-created taps, carried
+/// as far as a unikernel allows. Prepared with <see cref="UnikernelBackend.WarmMemoryMiB"/>; other sizes start cold.
+/// </summary>
+internal sealed class UnikernelWarmPool(UnikernelBackend backend) : IWarmPool
+{
+    private static string Memory => ((ulong)UnikernelBackend.WarmMemoryMiB << 20).ToString(CultureInfo.InvariantCulture);
+
+    public int Available =>
+        File.Exists(backend.SocketPath) && MonitorClient.TrySend(backend.SocketPath, MonitorMessage.Of("available", ("image", GuestImages.Guest), ("memory", Memory))) is { } r
+            ? (int)r.Number("count")
+            : 0;
+
+    // Guests this process knows are ready (-1: unknown, ask the monitor): a claim costs no request on the timed path.
+    // If the count is stale (another process claimed one), the monitor starts the guest cold instead.
+    private int _known = -1;
+
+    public string? TryClaim()
+    {
+        var known = Interlocked.CompareExchange(ref _known, 0, 0);
+        if (known < 0)
+        {
+            known = Available;
+        }
+        if (known <= 0)
+        {
+            return null;
+        }
+        Interlocked.Exchange(ref _known, known - 1);
+        return backend.ClaimId();
+    }
+
+    public int Refill(int target, CancellationToken cancellationToken = default)
+    {
+        var r = backend.Request(MonitorMessage.Of("prepare", ("image", GuestImages.Guest), ("memory", Memory), ("count", target)));
+        Interlocked.Exchange(ref _known, (int)r.Number("count"));
+        return (int)r.Number("made");
+    }
+
+    public int Drain()
+    {
+        Interlocked.Exchange(ref _known, 0);
+        return File.Exists(backend.SocketPath) && MonitorClient.TrySend(backend.SocketPath, MonitorMessage.Of("drain")) is { } r ? (int)r.Number("count") : 0;
+    }
+}

@@ -1,0 +1,1 @@
+return LightNfv.Backends.Unikernel.MonitorHost.Main(args);
