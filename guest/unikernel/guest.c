@@ -270,6 +270,17 @@ static void tcp_input(const u8 *frame, const u8 *tcp, u32 seglen_total)
     }
     if (!t) {
         u32 free_bits = ~active & ((1u << MAXC) - 1);
+        if ((flags & (F_SYN | F_ACK | F_RST)) == F_SYN && dport == bi->port && !free_bits) {
+            /* Full: give a half-open connection's slot to the new SYN, as a SYN queue drops its oldest entry. A
+               prober's SYNs whose RSTs were lost would otherwise hold every slot until their retransmits give up. */
+            u64 oldest = ~0ull;
+            struct tcb *victim = 0;
+            FOR_ACTIVE(i, m) {
+                struct tcb *c = &tcbs[i];
+                if (c->state == SYN_RCVD && c->rto_at - c->rto < oldest) { oldest = c->rto_at - c->rto; victim = c; }
+            }
+            if (victim) { tcb_free(victim); free_bits = ~active & ((1u << MAXC) - 1); }
+        }
         if ((flags & (F_SYN | F_ACK | F_RST)) == F_SYN && dport == bi->port && free_bits) {
             u32 slot = (u32)__builtin_ctz(free_bits);
             t = &tcbs[slot];
