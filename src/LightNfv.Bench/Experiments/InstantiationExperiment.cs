@@ -38,7 +38,7 @@ public sealed class InstantiationExperiment(InstanceService service, BenchOption
         if (subject.Warm)
         {
             // Untimed, like the draft's pre-created taps: the shell exists before the create call is issued.
-            service.RefillWarmPools(1);
+            service.RefillWarmPool(technology, 1);
         }
         var descriptor = BenchDescriptors.Iperf3(technology, name, subject.Runtime);
         var port = descriptor.Spec.Network.ReadinessPort ?? 5201;

@@ -20,7 +20,7 @@ public static class RunCommand
             if (ctx.Options.WarmPool > 0)
             {
                 // After the instance is up, not before: the next run starts warm.
-                ctx.Instances.RefillWarmPools(ctx.Options.WarmPool, token);
+                ctx.Instances.RefillWarmPool(descriptor.Spec.Technology, ctx.Options.WarmPool, token);
             }
             return 0;
         }, ct));

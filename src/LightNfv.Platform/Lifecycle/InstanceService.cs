@@ -80,18 +80,17 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
     }
 
     /// <summary>Tops up every backend's warm pool to <paramref name="target"/> shells (off the instantiation path).</summary>
-    public int RefillWarmPools(int target, CancellationToken cancellationToken = default)
-    {
-        var made = 0;
-        foreach (var t in Enum.GetValues<Technology>())
-        {
-            if (backends.Find(t)?.WarmPool is { } pool && backends.Probe(t).Available)
-            {
-                made += pool.Refill(target, cancellationToken);
-            }
-        }
-        return made;
-    }
+    public int RefillWarmPools(int target, CancellationToken cancellationToken = default) =>
+        Enum.GetValues<Technology>().Sum(t => RefillWarmPool(t, target, cancellationToken));
+
+    /// <summary>
+    /// Tops up one technology's warm pool: a pool costs host resources (a unikernel pool starts its monitor host), so
+    /// only what is used is kept warm.
+    /// </summary>
+    public int RefillWarmPool(Technology technology, int target, CancellationToken cancellationToken = default) =>
+        backends.Find(technology)?.WarmPool is { } pool && backends.Probe(technology).Available
+            ? pool.Refill(target, cancellationToken)
+            : 0;
 
     public InstanceSpec SpecFor(InstanceRecord record, VnfDescriptor descriptor)
     {
