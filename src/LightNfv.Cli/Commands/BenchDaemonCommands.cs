@@ -96,17 +96,26 @@ public static class BenchDaemonCommands
         var cmd = new Command("heal", "kill -9 a VNF under the daemon and time until it answers TCP again; writes heal.json/md") { runs, tech, output };
         cmd.SetAction((pr, ct) => Cli.Guard(async (ctx, token) =>
         {
-            LightNfv.Host.Processes.ChildReaper.EnableSubreaper();
-            var dir = pr.GetValue(output)!.FullName;
-            using var daemon = Daemon(ctx, dir);
-            var bench = new DaemonBench(daemon, ctx.Host.Lab, CommandLine);
-            bench.Progress += l => Console.Error.WriteLine(l);
-            var result = await bench.HealAsync(pr.GetValue(tech)!, pr.GetValue(runs), token).ConfigureAwait(false);
-            DaemonBench.Write(dir, "heal", result, DaemonBench.Markdown(result));
-            Console.WriteLine(DaemonBench.Markdown(result));
+            await WithDaemonBench(ctx, pr.GetValue(output)!.FullName, "heal",
+                bench => bench.HealAsync(pr.GetValue(tech)!, pr.GetValue(runs), token), DaemonBench.Markdown).ConfigureAwait(false);
             return 0;
         }, ct));
         return cmd;
+    }
+
+    /// <summary>Runs one daemon experiment against a daemon of its own, then writes its JSON and Markdown and prints the table.</summary>
+    private static async Task<T> WithDaemonBench<T>(PlatformContext ctx, string dir, string name, Func<DaemonBench, Task<T>> run, Func<T, string> markdown)
+        where T : notnull
+    {
+        LightNfv.Host.Processes.ChildReaper.EnableSubreaper();
+        using var daemon = Daemon(ctx, dir);
+        var bench = new DaemonBench(daemon, ctx.Host.Lab, CommandLine);
+        bench.Progress += l => Console.Error.WriteLine(l);
+        var result = await run(bench).ConfigureAwait(false);
+        var md = markdown(result);
+        DaemonBench.Write(dir, name, result, md);
+        Console.WriteLine(md);
+        return result;
     }
 
     private static Command Readopt()
@@ -117,14 +126,8 @@ public static class BenchDaemonCommands
         var cmd = new Command("readopt", "Run N instances under the daemon, kill -9 the daemon, restart it, time until it has re-adopted them; writes readopt.json/md") { count, runs, output };
         cmd.SetAction((pr, ct) => Cli.Guard(async (ctx, token) =>
         {
-            LightNfv.Host.Processes.ChildReaper.EnableSubreaper();
-            var dir = pr.GetValue(output)!.FullName;
-            using var daemon = Daemon(ctx, dir);
-            var bench = new DaemonBench(daemon, ctx.Host.Lab, CommandLine);
-            bench.Progress += l => Console.Error.WriteLine(l);
-            var result = await bench.ReadoptAsync(pr.GetValue(count), pr.GetValue(runs), token).ConfigureAwait(false);
-            DaemonBench.Write(dir, "readopt", result, DaemonBench.Markdown(result));
-            Console.WriteLine(DaemonBench.Markdown(result));
+            var result = await WithDaemonBench(ctx, pr.GetValue(output)!.FullName, "readopt",
+                bench => bench.ReadoptAsync(pr.GetValue(count), pr.GetValue(runs), token), DaemonBench.Markdown).ConfigureAwait(false);
             return result.Adopted.All(a => a == result.Count) && result.Duplicates == 0 && result.Orphans == 0 ? 0 : 8;
         }, ct));
         return cmd;

@@ -17,24 +17,8 @@ public sealed class DaemonClient : IDisposable
     private DaemonClient(string socket)
     {
         Socket = socket;
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, ct) =>
-            {
-                var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), ct).ConfigureAwait(false);
-                    return new NetworkStream(s, ownsSocket: true);
-                }
-                catch
-                {
-                    s.Dispose();
-                    throw;
-                }
-            },
-        };
-        _http = new HttpClient(handler) { BaseAddress = new Uri("http://lightnfv/"), Timeout = TimeSpan.FromSeconds(60) };
+        _http = LightNfv.Bench.Experiments.UnixHttp.Create(socket);
+        _http.Timeout = TimeSpan.FromSeconds(60);
     }
 
     public string Socket { get; }

@@ -30,19 +30,8 @@ public sealed class DaemonTests(ITestOutputHelper output) : IntegrationTest(outp
         return d;
     }
 
-    private static string Iperf3(string name, int memoryMiB = 64, string extra = "") => $"""
-        apiVersion: lightnfv/v1
-        kind: Vnf
-        metadata:
-          name: {name}
-        spec:
-          technology: process
-          app:
-            builtin: iperf3-server
-          resources:
-            memoryMiB: {memoryMiB}
-          network:
-            ports: [5201]
+    private static string Iperf3(string name, int memoryMiB = 64, string extra = "") => Descriptors.Iperf3(name, memoryMiB: memoryMiB) + $"""
+
           health:
             probe: tcp:5201
             interval: 500ms
