@@ -17,6 +17,8 @@ public sealed class BackendRegistry
         Register(new ProcessBackend(host));
         Register(new Oci.ContainerBackend(host));
         Register(new Docker.DockerBackend(host));
+        Register(new MicroVm.TinyxBackend(host));
+        Register(new StandardVm.StandardVmBackend(host));
     }
 
     public BackendHost Host { get; }

@@ -20,6 +20,7 @@ public static class Cli
             DownCommand.Create(),
             BenchCommand.Create(),
             ProbeCommand.Create(),
+            ImageCommand.Create(),
         };
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }

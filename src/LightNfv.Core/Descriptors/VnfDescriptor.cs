@@ -22,6 +22,9 @@ public sealed record VnfSpec(
 {
     /// <summary>The OCI runtime for technology container: "crun" or "runc"; null lets the backend choose by probe.</summary>
     public string? Runtime { get; init; }
+
+    /// <summary>The VM accelerator for technologies tinyx and standardvm: "auto" (KVM if it boots Linux here, else TCG), "kvm" or "tcg"; null means auto.</summary>
+    public string? Accel { get; init; }
 }
 
 /// <summary>What runs: either a named built-in VNF or an explicit command line.</summary>
