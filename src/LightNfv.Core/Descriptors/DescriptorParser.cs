@@ -18,7 +18,7 @@ public static partial class DescriptorParser
 
     private static readonly string[] s_topFields = ["apiVersion", "kind", "metadata", "spec"];
     private static readonly string[] s_metadataFields = ["name", "tenant"];
-    private static readonly string[] s_specFields = ["technology", "runtime", "accel", "app", "resources", "network"];
+    private static readonly string[] s_specFields = ["technology", "runtime", "app", "resources", "network", "accel"];
     private static readonly string[] s_accels = ["auto", "kvm", "tcg"];
     private static readonly string[] s_appFields = ["builtin", "command", "env", "capabilities", "files"];
     private static readonly string[] s_runtimes = ["crun", "runc"];

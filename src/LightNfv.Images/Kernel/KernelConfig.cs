@@ -32,7 +32,7 @@ public static class KernelConfig
     /// <summary>The base config with every fragment setting replacing the base's line for the same symbol (or appended).</summary>
     public static string Merge(string baseConfig, string fragment)
     {
-        var overrides = Parse(fragment).ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
+        var overrides = LastWins(Parse(fragment));
         var output = new StringBuilder();
         foreach (var raw in baseConfig.Split('\n'))
         {
@@ -45,7 +45,7 @@ public static class KernelConfig
                 }
             }
         }
-        foreach (var (key, value) in Parse(fragment))
+        foreach (var (key, value) in overrides)
         {
             output.Append(Line(key, value)).Append('\n');
         }
@@ -55,8 +55,8 @@ public static class KernelConfig
     /// <summary>Fragment settings the final config does not have (dependencies unmet, or a misspelt symbol).</summary>
     public static IReadOnlyList<string> Missing(string fragment, string finalConfig)
     {
-        var final = Parse(finalConfig).ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
-        return Parse(fragment)
+        var final = LastWins(Parse(finalConfig));
+        return LastWins(Parse(fragment))
             .Where(s => (final.TryGetValue(s.Key, out var v) ? v : "n") != s.Value)
             .Select(s => Line(s.Key, s.Value))
             .ToList();
@@ -70,6 +70,17 @@ public static class KernelConfig
     /// </summary>
     public static string Key(string sourceVersion, byte[] fragment) =>
         $"{sourceVersion}-{Convert.ToHexStringLower(SHA256.HashData([.. Encoding.UTF8.GetBytes(Recipe + "\n"), .. fragment]))[..12]}";
+
+    /// <summary>Kconfig reads a repeated symbol's last assignment.</summary>
+    private static Dictionary<string, string> LastWins(IEnumerable<KeyValuePair<string, string>> settings)
+    {
+        var d = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (k, v) in settings)
+        {
+            d[k] = v;
+        }
+        return d;
+    }
 
     private static string Line(string key, string value) => value == "n" ? $"# {key} is not set" : $"{key}={value}";
 }
