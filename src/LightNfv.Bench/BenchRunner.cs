@@ -47,6 +47,9 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
         var ready = subjects.ToDictionary(t => t, _ => new List<double>());
         var memory = subjects.ToDictionary(t => t, _ => new List<double>());
         var images = new Dictionary<BenchSubject, (double Tree, double? TarGz)>();
+        // VMs: how each ran (accelerator, machine, kernel) and the shared-file memory left out of memory_mb.
+        var vmNotes = new Dictionary<BenchSubject, string>();
+        var sharedMb = subjects.ToDictionary(t => t, _ => new List<double>());
         var floor = new List<double>();
         void AddNetwork(string key, NetworkSample n)
         {
@@ -89,6 +92,14 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                             if (sample.ImageMb is { } img)
                             {
                                 images[subject] = (img, sample.ImageTarGzMb);
+                            }
+                            if (sample.BackendNote is { } note)
+                            {
+                                vmNotes[subject] = note;
+                            }
+                            if (sample.SharedFileMb is { } sh)
+                            {
+                                sharedMb[subject].Add(sh);
                             }
                             Progress?.Invoke($"{subject.Label} run {run + 1}/{options.Runs}: {sample.InstantiationMs:0.00} ms to answer, {sample.ReadyMs:0.00} ms to accept, {sample.MemoryMb:0.00} MB");
                         }
@@ -140,8 +151,14 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
             {
                 Technology.Container => $"store, image (built once, then cached), namespace, veth, config.json, `{subject.Runtime} run --detach`",
                 Technology.Docker => "store, image (built and imported once, then cached), Engine API create and start, veth into the container's namespace",
+                Technology.Tinyx => "store, kernel + initramfs (built once, then cached), accelerator (probed once, cached), tap on the bridge, QEMU launch; guest boot",
+                Technology.StandardVm => "store, Debian disk (debootstrap once, then cached), accelerator (probed once, cached), tap on the bridge, QEMU launch; guest boot with systemd",
                 _ => "store, cgroup, namespaces, veth, spawn",
             };
+            if (vmNotes.TryGetValue(subject, out var vmNote))
+            {
+                how += vmNote + "; ";
+            }
             results.Add(Result(tech, variant, Metrics.InstantiationMs, "ms", instantiation[subject],
                 how + $"create call ({call}) to the first SYN answered (RST or SYN-ACK) — the draft's definition; probed from the lab namespace by a non-blocking connect loop (50 µs step) once the call returns"));
             results.Add(Result(tech, variant, Metrics.ReadyMs, "ms", ready[subject],
@@ -149,13 +166,16 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
             AddNetworkResults(results, tech.ToName(), variant, subject.Label, "");
             if (images.TryGetValue(subject, out var image))
             {
-                results.Add(Result(tech, variant, Metrics.ImageMb, "MB", [image.Tree],
-                    $"root filesystem built from the VNF (binary, library closure, minimal /etc), uncompressed; {image.TarGz:0.##} MB as tar.gz; shared read-only by every instance of the image"));
+                results.Add(Result(tech, variant, Metrics.ImageMb, "MB", [image.Tree], tech is Technology.Tinyx or Technology.StandardVm
+                    ? "bytes on disk of what the VM boots (kernel + initramfs, or kernel + initrd + allocated disk blocks); " + (vmNote ?? "")
+                    : $"root filesystem built from the VNF (binary, library closure, minimal /etc), uncompressed; {image.TarGz:0.##} MB as tar.gz; shared read-only by every instance of the image"));
             }
             if (memory[subject].Count > 0)
             {
-                results.Add(Result(tech, variant, Metrics.MemoryMb, "MB", memory[subject],
-                    $"cgroup memory usage of the idle iperf3 VNF, {options.MemorySettle.TotalMilliseconds:0} ms after it answered"));
+                results.Add(Result(tech, variant, Metrics.MemoryMb, "MB", memory[subject], tech is Technology.Tinyx or Technology.StandardVm
+                    ? $"QEMU's private resident memory (RssAnon + RssShmem: guest RAM touched, TCG cache, heap) with the VM idle, {options.MemorySettle.TotalMilliseconds:0} ms after its VNF answered; " +
+                      $"not counted: {(sharedMb[subject].Count > 0 ? sharedMb[subject].Average() : 0):0.#} MB resident from shared files (the QEMU binary and its libraries, shared by every QEMU, like a container's libraries), so VmRSS is that much higher"
+                    : $"cgroup memory usage of the idle iperf3 VNF, {options.MemorySettle.TotalMilliseconds:0} ms after it answered"));
             }
         }
         var host = HostProbe.Describe(CgroupVersion(), service.Backends.Host.Tuning ?? "lab not opened", options.Command, _time.GetUtcNow());

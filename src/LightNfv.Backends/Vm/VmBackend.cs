@@ -232,31 +232,49 @@ public abstract class VmBackend(BackendHost host) : IBackend
         return new InstanceObservation(ObservedState.Stopped, null, null, addresses, null);
     }
 
-    /// <summary>QEMU's own counters: RSS (the draft's VM memory figure), CPU time; the tap's packet counters.</summary>
+    /// <summary>
+    /// QEMU's own counters. Memory is its private resident memory (RssAnon + RssShmem: guest RAM the guest touched,
+    /// the TCG translation cache, QEMU's heap); the pages it maps from the QEMU binary and its libraries (~24 MB,
+    /// shared by every QEMU on the host, like a container's shared libraries) are reported apart.
+    /// </summary>
     public InstanceStats Stats(BackendInstance instance)
     {
-        long rss = 0, cpu = 0;
+        var memory = new ProcessMemory(0, 0, 0, 0);
         if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p && p.IsAlive)
         {
-            (rss, cpu) = ReadProcess(p.Pid);
+            memory = ReadProcess(p.Pid);
         }
         var link = host.LabExists ? host.Lab.HostLinkStats(instance.Get(KeyHostLink)!) : null;
         // The tap counts in the opposite direction: what it transmits, the guest receives.
-        return new InstanceStats(DateTimeOffset.UtcNow, (ulong)cpu, (ulong)rss, null, 1,
-            RxBytes: link?.TxBytes ?? 0, TxBytes: link?.RxBytes ?? 0, RxPackets: link?.TxPackets ?? 0, TxPackets: link?.RxPackets ?? 0);
+        return new InstanceStats(DateTimeOffset.UtcNow, (ulong)memory.CpuNanoseconds, (ulong)memory.PrivateBytes, null, 1,
+            RxBytes: link?.TxBytes ?? 0, TxBytes: link?.RxBytes ?? 0, RxPackets: link?.TxPackets ?? 0, TxPackets: link?.RxPackets ?? 0)
+        {
+            SharedFileBytes = (ulong)memory.FileBytes,
+        };
     }
 
-    /// <summary>VmRSS (bytes) and utime+stime (ns) of a process.</summary>
-    public static (long RssBytes, long CpuNanoseconds) ReadProcess(int pid)
+    /// <summary>Resident memory of a process from /proc/PID/status, and its CPU time.</summary>
+    public readonly record struct ProcessMemory(long RssBytes, long PrivateBytes, long FileBytes, long CpuNanoseconds);
+
+    public static ProcessMemory ReadProcess(int pid)
     {
-        long rss = 0, cpu = 0;
+        long rss = 0, anon = 0, shmem = 0, file = 0, cpu = 0;
         try
         {
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                var c = line.IndexOf(':');
+                if (c <= 0 || !line.EndsWith(" kB", StringComparison.Ordinal))
                 {
-                    rss = long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+                    continue;
+                }
+                var kb = long.Parse(line[(c + 1)..^3].Trim(), CultureInfo.InvariantCulture) * 1024;
+                switch (line[..c])
+                {
+                    case "VmRSS": rss = kb; break;
+                    case "RssAnon": anon = kb; break;
+                    case "RssShmem": shmem = kb; break;
+                    case "RssFile": file = kb; break;
                 }
             }
             var stat = File.ReadAllText($"/proc/{pid}/stat");
@@ -267,7 +285,7 @@ public abstract class VmBackend(BackendHost host) : IBackend
         {
             // Gone between the check and the read.
         }
-        return (rss, cpu);
+        return new ProcessMemory(rss, anon + shmem, file, cpu);
     }
 
     public static string QmpPath(string runDir) => Path.Combine(runDir, "qmp.sock");

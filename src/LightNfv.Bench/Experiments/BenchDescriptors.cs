@@ -19,7 +19,7 @@ public static class BenchDescriptors
             builtin: iperf3-server
           resources:
             vcpus: 1
-            memoryMiB: 64
+            memoryMiB: {(technology == Technology.StandardVm ? 128 : 64)}
             pids: 64
           network:
             ports: [5201]

@@ -18,6 +18,12 @@ public sealed record InstantiationSample(double InstantiationMs, double ReadyMs,
     /// <summary>Bytes of the image the instance runs from (uncompressed tree, and as tar.gz), when the backend built one.</summary>
     public double? ImageMb { get; init; }
     public double? ImageTarGzMb { get; init; }
+
+    /// <summary>Resident memory of shared files (a VMM's binary and libraries) left out of <see cref="MemoryMb"/>.</summary>
+    public double? SharedFileMb { get; init; }
+
+    /// <summary>What the backend says about how it ran the instance (accelerator, machine, kernel, image), for the report's notes.</summary>
+    public string? BackendNote { get; init; }
 }
 
 /// <summary>
@@ -46,21 +52,29 @@ public sealed class InstantiationExperiment(InstanceService service, BenchOption
         var record = service.RunAsync(descriptor, new RunOptions(UseWarmPool: subject.Warm)).GetAwaiter().GetResult();
         try
         {
-            var probe = TcpReadinessProbe.Probe(IPAddress.Parse(record.Address!), port, start, options.ReadyTimeout, acceptRst: false);
+            var timeout = options.ReadyTimeoutFor(technology);
+            var probe = TcpReadinessProbe.Probe(IPAddress.Parse(record.Address!), port, start, timeout, acceptRst: false);
             if (!probe.Ready)
             {
-                throw new TimeoutException($"{technology.ToName()} instance {record.Id} did not answer on port {port} within {options.ReadyTimeout.TotalSeconds:0} s");
+                throw new TimeoutException($"{technology.ToName()} instance {record.Id} did not answer on port {port} within {timeout.TotalSeconds:0} s");
             }
-            double? memory = null;
+            double? memory = null, shared = null;
             if (measureMemory)
             {
                 Thread.Sleep(options.MemorySettle);
-                memory = service.Inspect(record.Id).Stats?.MemoryBytes / 1024.0 / 1024.0;
+                var stats = service.Inspect(record.Id).Stats;
+                memory = stats?.MemoryBytes / 1024.0 / 1024.0;
+                shared = stats?.SharedFileBytes / 1024.0 / 1024.0;
             }
+            var data = record.BackendData;
             return new InstantiationSample(probe.FirstAnswerMs, probe.ElapsedMs, memory, probe.Attempts)
             {
                 ImageMb = Mb(record.BackendData, Backends.Hosting.InstanceData.ImageBytes),
                 ImageTarGzMb = Mb(record.BackendData, Backends.Hosting.InstanceData.ImageTarGzBytes),
+                SharedFileMb = shared,
+                BackendNote = data.TryGetValue("accel", out var accel)
+                    ? $"QEMU -accel {accel} -M {data.GetValueOrDefault("machine")}; {data.GetValueOrDefault("boot")}"
+                    : null,
             };
         }
         finally

@@ -34,17 +34,19 @@ public sealed class VmBackendTests(ITestOutputHelper output) : IntegrationTest(o
 
     private void Iperf3From(IPAddress address, bool reverse)
     {
-        // The server re-listens between tests; on an emulated guest that takes a moment, so retry a refused start.
+        // The server re-listens between tests (and after the readiness probe's bare connect); on an emulated guest that
+        // takes a moment, so retry a start the server refused or answered with an error.
         HostState.CommandResult run = new(1, "", "");
-        for (var attempt = 0; attempt < 5; attempt++)
+        for (var attempt = 0; attempt < 8; attempt++)
         {
             run = HostState.Run("nsenter", [$"--net={NetNamespace.PathOf(Lab.LabName)}", "iperf3", "-c", address.ToString(), "-t", "1", "-J", .. reverse ? new[] { "-R" } : []],
                 timeout: TimeSpan.FromSeconds(30));
-            if (run.ExitCode == 0)
+            if (run.ExitCode == 0 && run.Stdout.Contains("bits_per_second", StringComparison.Ordinal))
             {
                 break;
             }
-            Thread.Sleep(500);
+            Output.WriteLine($"iperf3 attempt {attempt + 1}: exit {run.ExitCode}");
+            Thread.Sleep(1000);
         }
         run.ExitCode.ShouldBe(0, run.Stdout + run.Stderr);
         run.Stdout.ShouldContain("bits_per_second");
