@@ -160,7 +160,7 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                 how += vmNote + "; ";
             }
             results.Add(Result(tech, variant, Metrics.InstantiationMs, "ms", instantiation[subject],
-                how + $"create call ({call}) to the first SYN answered (RST or SYN-ACK) — the draft's definition; probed from the lab namespace by a non-blocking connect loop (50 µs step) once the call returns"));
+                how + $"create call ({call}) to the first SYN answered (RST or SYN-ACK) — the draft's definition; probed from the lab namespace by a non-blocking connect loop (50 µs step) once the call returns" + (tech is Technology.Tinyx or Technology.StandardVm ? "; for VMs the step is 1 ms (a 50 µs SYN flood starves an emulated guest)" : "")));
             results.Add(Result(tech, variant, Metrics.ReadyMs, "ms", ready[subject],
                 how + "create call to the first SYN-ACK from the VNF itself (iperf3 listening); same probe"));
             AddNetworkResults(results, tech.ToName(), variant, subject.Label, "");

@@ -20,7 +20,7 @@ public enum KvmVerdict
 /// Chooses QEMU's accelerator. KVM where it boots a Linux guest, TCG otherwise: /dev/kvm existing is not enough
 /// (on this machine kind it is PVM, which runs freestanding guests but kills unmodified Linux). The probe boots the
 /// guest kernel without a root under -accel kvm and waits, within a bound, for the kernel to get as far as
-/// mounting a root; the verdict is cached per host kernel, QEMU and guest kernel, so only the first VM pays for it.
+/// mounting a root; the verdict is cached per host kernel and QEMU, so only the first VM on a host pays for it.
 /// </summary>
 public sealed class AccelProbe(string cacheDirectory)
 {
@@ -49,7 +49,8 @@ public sealed class AccelProbe(string cacheDirectory)
         {
             return KvmVerdict.Absent;
         }
-        var key = $"{Environment.OSVersion.Version}|{File.GetLastWriteTimeUtc("/usr/bin/" + QemuCommand.Binary).Ticks}|{kernel}|{new FileInfo(kernel).Length}";
+        // Whether KVM boots Linux is the host's property (its kernel, its KVM module, QEMU), not the guest kernel's.
+        var key = $"{Environment.OSVersion.Version}|{File.GetLastWriteTimeUtc("/usr/bin/" + QemuCommand.Binary).Ticks}";
         var cacheFile = Path.Combine(cacheDirectory, "accel-probe.json");
         try
         {

@@ -38,6 +38,9 @@ public sealed class InstantiationExperiment(InstanceService service, BenchOption
     private static double? Mb(IReadOnlyDictionary<string, string> data, string key) =>
         data.TryGetValue(key, out var v) && long.TryParse(v, System.Globalization.CultureInfo.InvariantCulture, out var bytes) ? bytes / 1e6 : null;
 
+    /// <summary>SYN spacing for VMs: 1 ms resolution (DESIGN's bound), so the probe does not starve an emulated guest.</summary>
+    public static readonly TimeSpan VmProbeStep = TimeSpan.FromMilliseconds(1);
+
     public InstantiationSample Run(BenchSubject subject, string name, bool measureMemory)
     {
         var technology = subject.Technology;
@@ -53,7 +56,8 @@ public sealed class InstantiationExperiment(InstanceService service, BenchOption
         try
         {
             var timeout = options.ReadyTimeoutFor(technology);
-            var probe = TcpReadinessProbe.Probe(IPAddress.Parse(record.Address!), port, start, timeout, acceptRst: false);
+            var probe = TcpReadinessProbe.Probe(IPAddress.Parse(record.Address!), port, start, timeout, acceptRst: false,
+                step: technology is Technology.Tinyx or Technology.StandardVm ? VmProbeStep : null);
             if (!probe.Ready)
             {
                 throw new TimeoutException($"{technology.ToName()} instance {record.Id} did not answer on port {port} within {timeout.TotalSeconds:0} s");
