@@ -78,7 +78,18 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                         {
                             cancellationToken.ThrowIfCancellationRequested();
                             var name = $"bench-{subject.Technology.ToName()}-{subject.Variant}-{(run < 0 ? "w" + (-run) : run.ToString(System.Globalization.CultureInfo.InvariantCulture))}";
-                            var sample = experiment.Run(subject, name, measureMemory: run >= 0);
+                            InstantiationSample sample;
+                            try
+                            {
+                                sample = experiment.Run(subject, name, measureMemory: run >= 0);
+                            }
+                            catch (TimeoutException e)
+                            {
+                                // One instance that never answered (seen with an emulated standard VM) is reported, not fatal
+                                // to the whole bench; the instance was removed by the experiment.
+                                Progress?.Invoke($"{subject.Label} run {run + 1}/{options.Runs}: no answer, run left out: {e.Message}");
+                                continue;
+                            }
                             if (run < 0)
                             {
                                 continue;
@@ -114,7 +125,16 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                         foreach (var subject in subjects.Where(s => !s.Warm))
                         {
                             cancellationToken.ThrowIfCancellationRequested();
-                            var n = network.Run(subject, $"bench-net-{subject.Technology.ToName()}-{subject.Variant}-{rep}");
+                            NetworkSample n;
+                            try
+                            {
+                                n = network.Run(subject, $"bench-net-{subject.Technology.ToName()}-{subject.Variant}-{rep}");
+                            }
+                            catch (TimeoutException e)
+                            {
+                                Progress?.Invoke($"{subject.Label} network {rep + 1}/{options.NetworkRuns}: no answer, left out: {e.Message}");
+                                continue;
+                            }
                             AddNetwork(subject.Label, n);
                             Progress?.Invoke($"{subject.Label} network {rep + 1}/{options.NetworkRuns}: tx {n.TxGbps:0.0} Gb/s, rx {n.RxGbps:0.0} Gb/s, rtt median {Statistics.Summary.Of(n.RttMs.Count > 0 ? n.RttMs.ToArray() : [double.NaN]).Median * 1000:0} µs");
                         }
@@ -160,7 +180,7 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                 how += vmNote + "; ";
             }
             results.Add(Result(tech, variant, Metrics.InstantiationMs, "ms", instantiation[subject],
-                how + $"create call ({call}) to the first SYN answered (RST or SYN-ACK) — the draft's definition; probed from the lab namespace by a non-blocking connect loop (50 µs step) once the call returns" + (tech is Technology.Tinyx or Technology.StandardVm ? "; for VMs the step is 1 ms (a 50 µs SYN flood starves an emulated guest)" : "")));
+                how + $"create call ({call}) to the first SYN answered (RST or SYN-ACK) — the draft's definition; probed from the lab namespace by a non-blocking connect loop (50 µs step) once the call returns" + (tech is Technology.Tinyx or Technology.StandardVm ? "; for VMs the step is 1 ms for tinyx and 20 ms for standardvm (a SYN flood starves an emulated guest)" : "")));
             results.Add(Result(tech, variant, Metrics.ReadyMs, "ms", ready[subject],
                 how + "create call to the first SYN-ACK from the VNF itself (iperf3 listening); same probe"));
             AddNetworkResults(results, tech.ToName(), variant, subject.Label, "");

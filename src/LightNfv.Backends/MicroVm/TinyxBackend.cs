@@ -34,7 +34,9 @@ public sealed class TinyxBackend(BackendHost host) : VmBackend(host)
         }
         var kernel = Kernels.TryCached() is { } k ? $"cached ({k.Key})"
             : KernelBuilder.SourceVersion() is { } v ? $"built on first use from linux-source {v} (about 5 minutes)"
-            : KernelBuilder.CloudKernel() is not null ? "linux-source missing: Debian cloud kernel fallback" : null;
+            // The cloud kernel has virtio-net as a module and no ip= support: it boots the initramfs, but the VNF gets
+            // no network until lnfv-init learns to load modules and configure eth0 (not in this version).
+            : KernelBuilder.CloudKernel() is not null ? "linux-source missing: Debian cloud kernel fallback (boots, but no guest network yet)" : null;
         return kernel is null
             ? BackendProbe.Missing($"no guest kernel: apt-get install {KernelBuilder.SourcePackage} (or linux-image-cloud-amd64 as a fallback)")
             : new BackendProbe(true, "available", new Dictionary<string, string>(probe.Details) { ["kernel"] = kernel });

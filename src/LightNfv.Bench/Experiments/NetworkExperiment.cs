@@ -69,7 +69,13 @@ public sealed class NetworkExperiment(InstanceService service, BenchOptions opti
     private NetworkSample Measure(IPAddress address, Core.Descriptors.Technology? technology = null)
     {
         var timeout = technology is { } t ? options.ReadyTimeoutFor(t) : options.ReadyTimeout;
-        if (!TcpReadinessProbe.Probe(address, 5201, Stopwatch.GetTimestamp(), timeout, acceptRst: false).Ready)
+        var step = technology switch
+        {
+            Core.Descriptors.Technology.Tinyx => InstantiationExperiment.VmProbeStep,
+            Core.Descriptors.Technology.StandardVm => InstantiationExperiment.StandardVmProbeStep,
+            _ => (TimeSpan?)null,
+        };
+        if (!TcpReadinessProbe.Probe(address, 5201, Stopwatch.GetTimestamp(), timeout, acceptRst: false, step).Ready)
         {
             throw new TimeoutException($"{address}:5201 did not answer within {timeout.TotalSeconds:0} s");
         }
