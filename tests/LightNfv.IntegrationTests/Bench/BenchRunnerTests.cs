@@ -19,7 +19,7 @@ public sealed class BenchRunnerTests(ITestOutputHelper output) : IntegrationTest
         }
         var options = new BenchOptions
         {
-            Technologies = [Technology.Process, Technology.Tinyx],
+            Technologies = [Technology.Process, Technology.Unikernel],
             Runs = 2,
             WarmupRuns = 1,
             NetworkRuns = 1,
@@ -47,7 +47,7 @@ public sealed class BenchRunnerTests(ITestOutputHelper output) : IntegrationTest
         report.Results.ShouldContain(x => x.Technology == FloorExperiment.Technology && x.Metric == Metrics.ReadyMs);
         report.Results.ShouldContain(x => x.Technology == FloorExperiment.Technology && x.Metric == Metrics.TxGbps);
         // A technology this build cannot run is reported with its reason, not dropped.
-        report.Unavailable.ShouldContain(u => u.Technology == "tinyx");
+        report.Unavailable.ShouldContain(u => u.Technology == "unikernel");
 
         var dir = Path.Combine(Lab.StateDirectory, "bench-out");
         ReportWriter.WriteAll(report, dir);
