@@ -10,6 +10,11 @@ packages=(
   busybox-static                 # tcp-echo built-in VNF
   crun runc                      # OCI runtimes for the container backend
   docker.io                      # dockerd, for the docker backend (LightNFV starts a private one when none runs)
+  qemu-system-x86 qemu-utils     # the VMM of the tinyx and standardvm backends
+  linux-source-6.1               # the tinyx guest kernel is built from it on first use (cached in /var/cache/lightnfv)
+  build-essential bc flex bison libelf-dev libssl-dev binutils  # ... with these
+  linux-image-cloud-amd64        # the standardvm kernel + initrd (and the tinyx fallback)
+  debootstrap e2fsprogs          # the standardvm Debian disk (built on first use, cached)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -18,6 +18,8 @@ public sealed class BackendRegistry
         Register(new Oci.ContainerBackend(host));
         Register(new Docker.DockerBackend(host));
         Register(new Unikernel.UnikernelBackend(host));
+        Register(new MicroVm.TinyxBackend(host));
+        Register(new StandardVm.StandardVmBackend(host));
     }
 
     public BackendHost Host { get; }

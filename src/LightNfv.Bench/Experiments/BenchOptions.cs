@@ -25,5 +25,13 @@ public sealed record BenchOptions
     public int PingCount { get; init; } = 1000;
 
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>VMs boot a kernel (and a standard VM, systemd) under emulation where KVM cannot boot Linux: give them longer.</summary>
+    public TimeSpan ReadyTimeoutFor(Technology technology) => technology switch
+    {
+        Technology.StandardVm => ReadyTimeout < TimeSpan.FromSeconds(240) ? TimeSpan.FromSeconds(240) : ReadyTimeout,
+        Technology.Tinyx => ReadyTimeout < TimeSpan.FromSeconds(60) ? TimeSpan.FromSeconds(60) : ReadyTimeout,
+        _ => ReadyTimeout,
+    };
     public string Command { get; init; } = "lightnfv bench";
 }

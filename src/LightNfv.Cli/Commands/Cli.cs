@@ -23,6 +23,7 @@ public static class Cli
             ServeCommand.Create(),
             VnfCommand.Create(),
             TopCommand.Create(),
+            ImageCommand.Create(),
         };
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }

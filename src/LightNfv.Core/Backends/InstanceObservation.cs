@@ -31,4 +31,11 @@ public sealed record InstanceStats(
     ulong RxBytes,
     ulong TxBytes,
     ulong RxPackets,
-    ulong TxPackets);
+    ulong TxPackets)
+{
+    /// <summary>
+    /// Resident memory the instance's process maps from files every instance shares (a VMM's binary and libraries),
+    /// left out of <see cref="MemoryBytes"/> like a container's shared libraries are; null where not applicable.
+    /// </summary>
+    public ulong? SharedFileBytes { get; init; }
+}

@@ -18,7 +18,8 @@ public static partial class DescriptorParser
 
     private static readonly string[] s_topFields = ["apiVersion", "kind", "metadata", "spec"];
     private static readonly string[] s_metadataFields = ["name", "tenant"];
-    private static readonly string[] s_specFields = ["technology", "runtime", "app", "resources", "network", "health", "scaling"];
+    private static readonly string[] s_specFields = ["technology", "runtime", "app", "resources", "network", "health", "scaling", "accel"];
+    private static readonly string[] s_accels = ["auto", "kvm", "tcg"];
     private static readonly string[] s_appFields = ["builtin", "command", "env", "capabilities", "files"];
     private static readonly string[] s_runtimes = ["crun", "runc"];
     private static readonly string[] s_resourceFields = ["vcpus", "memoryMiB", "pids"];
@@ -192,7 +193,20 @@ public static partial class DescriptorParser
 
         var health = OptionalMapping(fields, path, "health") is { } h ? ParseHealth(h, ports) : null;
         var scaling = OptionalMapping(fields, path, "scaling") is { } sc ? ParseScaling(sc) : null;
-        return new VnfSpec(technology, app, resources, new NetworkSpec(address, ports)) { Runtime = runtime, Health = health, Scaling = scaling };
+        string? accel = null;
+        if (fields.TryGetValue("accel", out var accelNode) && !IsNull(accelNode))
+        {
+            accel = Scalar(accelNode, "spec.accel", "an accelerator name");
+            if (!s_accels.Contains(accel))
+            {
+                throw Error(accelNode, "spec.accel", $"'{accel}' is not an accelerator; accepted values are {string.Join(", ", s_accels)} (auto: KVM where it boots Linux, TCG otherwise)");
+            }
+            if (technology is not (Technology.Tinyx or Technology.StandardVm))
+            {
+                throw Error(accelNode, "spec.accel", $"'{accel}' only applies to technologies tinyx and standardvm, not '{techName}'; remove the field");
+            }
+        }
+        return new VnfSpec(technology, app, resources, new NetworkSpec(address, ports)) { Runtime = runtime, Health = health, Scaling = scaling, Accel = accel };
     }
 
     private static (AppSpec App, int? DefaultPort) ParseApp(YamlMappingNode node, IReadOnlyList<int> ports)

@@ -28,6 +28,9 @@ public sealed record VnfSpec(
 
     /// <summary>Auto-scaling policy (spec.scaling); null: the replica count changes only on request.</summary>
     public ScalingSpec? Scaling { get; init; }
+
+    /// <summary>The VM accelerator for technologies tinyx and standardvm: "auto" (KVM if it boots Linux here, else TCG), "kvm" or "tcg"; null means auto.</summary>
+    public string? Accel { get; init; }
 }
 
 /// <summary>What runs: either a named built-in VNF or an explicit command line.</summary>

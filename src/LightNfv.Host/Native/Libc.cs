@@ -110,6 +110,17 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int posix_spawn(int* pid, string path, void* fileActions, void* attr, byte** argv, byte** envp);
 
+    public const short POSIX_SPAWN_SETSID = 0x80;
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawnattr_init(void* attr);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawnattr_destroy(void* attr);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawnattr_setflags(void* attr, short flags);
+
     [StructLayout(LayoutKind.Sequential)]
     public struct PollFd
     {

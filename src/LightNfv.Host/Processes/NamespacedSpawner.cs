@@ -179,7 +179,20 @@ public static unsafe class NamespacedSpawner
     public static int SpawnTo(string path, IReadOnlyList<string> argv, string outputPath) =>
         PosixSpawn(path, argv, DefaultEnvironment.Select(kv => $"{kv.Key}={kv.Value}").ToList(), stdoutFd: -1, outputPath);
 
-    private static int PosixSpawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int stdoutFd, string? outputPath = null)
+    /// <summary>
+    /// Starts a long-lived host program (a VMM) in its own session, so it outlives the CLI that started it and no
+    /// terminal signal reaches it, with stdout and stderr appended to <paramref name="outputPath"/> and each of
+    /// <paramref name="passFds"/> dup'd to 3, 4, ... in the child (dup2 clears O_CLOEXEC on the copy; nothing else leaks).
+    /// The caller records its identity and reaps it (<see cref="ChildReaper"/>) if it is still our child.
+    /// </summary>
+    public static ProcessIdentity SpawnDetached(string path, IReadOnlyList<string> argv, string outputPath, IReadOnlyList<int> passFds)
+    {
+        var pid = PosixSpawn(path, argv, DefaultEnvironment.Select(kv => $"{kv.Key}={kv.Value}").ToList(), stdoutFd: -1, outputPath, passFds, newSession: true);
+        return ProcessIdentity.Of(pid) ?? new ProcessIdentity(pid, 0);
+    }
+
+    private static int PosixSpawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int stdoutFd, string? outputPath = null,
+        IReadOnlyList<int>? passFds = null, bool newSession = false)
     {
         var strings = new List<nint>();
         try
@@ -219,8 +232,20 @@ public static unsafe class NamespacedSpawner
                 {
                     Libc.posix_spawn_file_actions_addopen(actions, 2, "/dev/null", Libc.O_WRONLY, 0);
                 }
+                for (var i = 0; passFds is not null && i < passFds.Count; i++)
+                {
+                    Libc.posix_spawn_file_actions_adddup2(actions, passFds[i], 3 + i);
+                }
+                // posix_spawnattr_t is 336 bytes on glibc x86-64.
+                var attr = stackalloc byte[512];
+                Libc.posix_spawnattr_init(attr);
+                if (newSession)
+                {
+                    Libc.posix_spawnattr_setflags(attr, Libc.POSIX_SPAWN_SETSID);
+                }
                 int pid;
-                var rc = Libc.posix_spawn(&pid, path, actions, null, argvPtr, envPtr);
+                var rc = Libc.posix_spawn(&pid, path, actions, attr, argvPtr, envPtr);
+                Libc.posix_spawnattr_destroy(attr);
                 if (rc != 0)
                 {
                     throw Errno.Error($"posix_spawn {path}", rc);

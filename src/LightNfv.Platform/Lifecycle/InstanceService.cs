@@ -103,6 +103,7 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
             Capabilities = descriptor.Spec.App.Capabilities,
             Files = descriptor.Spec.App.Files,
             Runtime = descriptor.Spec.Runtime,
+            Accel = descriptor.Spec.Accel,
         };
     }
 

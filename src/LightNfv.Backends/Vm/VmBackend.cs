@@ -1,0 +1,294 @@
+using System.Globalization;
+using System.Net;
+using LightNfv.Backends.Hosting;
+using LightNfv.Core.Backends;
+using LightNfv.Core.Descriptors;
+using LightNfv.Core.Errors;
+using LightNfv.Core.Networking;
+using LightNfv.Host.Processes;
+using LightNfv.Images.Kernel;
+
+namespace LightNfv.Backends.Vm;
+
+/// <summary>What a VM backend boots: kernel, initrd or disk, command line, machine, and the bytes it counts as its image.</summary>
+/// <param name="TbSizeMiB">TCG translation cache: small for a tiny guest (RSS), larger for a full distribution's boot.</param>
+public sealed record VmBoot(string Kernel, string? Initrd, string? Disk, string Append, string Machine, bool Acpi, long ImageBytes, int TbSizeMiB, string Description);
+
+/// <summary>
+/// The QEMU driver both VM backends share. Create prepares the images (cached) and picks the accelerator; start makes
+/// a tap on the lab bridge and hands its descriptor to QEMU (fd 3), which runs in its own session and outlives the CLI;
+/// the tap is not persistent, so it vanishes with QEMU. Control and status go through the QMP socket in the run
+/// directory; the guest's serial console is the instance's log. Pid and start time are recorded for re-adoption.
+/// </summary>
+public abstract class VmBackend(BackendHost host) : IBackend
+{
+    internal const string KeyHostLink = InstanceData.HostLink, KeyAddress = InstanceData.Address, KeyRunDir = InstanceData.RunDir,
+        KeyProcess = InstanceData.Process, KeyImageBytes = InstanceData.ImageBytes, KeyAccel = "accel", KeyMachine = "machine",
+        KeyKernel = "kernel", KeyInitrd = "initrd", KeyDisk = "disk", KeyAppend = "append", KeyAcpi = "acpi", KeyMemory = "memoryMiB",
+        KeyVcpus = "vcpus", KeyBoot = "boot", KeyTbSize = "tbSizeMiB";
+
+    protected BackendHost Host => host;
+
+    public abstract Technology Technology { get; }
+
+    /// <summary>Makes (or finds in the cache) what the guest boots.</summary>
+    protected abstract VmBoot Prepare(InstanceSpec spec, Action<string>? progress);
+
+    /// <summary>Whether the guest handles ACPI power-button events (system_powerdown); a guest that cannot is stopped with quit.</summary>
+    protected abstract bool GracefulPowerdown { get; }
+
+    /// <summary>The accelerator probe, shared by the VM backends of one host.</summary>
+    protected AccelProbe Accel => _accel ??= new AccelProbe(KernelBuilder.DefaultCacheRoot);
+
+    private AccelProbe? _accel;
+
+    /// <summary>Progress lines for long first-use builds (kernel, disk image).</summary>
+    public Action<string>? Progress { get; set; }
+
+    public virtual BackendProbe Probe()
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            return BackendProbe.Missing("needs root (tap devices on the lab bridge); run as root or with sudo");
+        }
+        if (!File.Exists("/usr/bin/" + QemuCommand.Binary))
+        {
+            return BackendProbe.Missing($"{QemuCommand.Binary} is not installed; apt-get install qemu-system-x86");
+        }
+        if (!File.Exists("/dev/net/tun"))
+        {
+            return BackendProbe.Missing("/dev/net/tun is missing (tap devices); modprobe tun");
+        }
+        return BackendProbe.Ok(("vmm", QemuCommand.Binary), ("kvm", File.Exists("/dev/kvm") ? "present (used when it boots Linux, probed on first use)" : "absent: TCG"));
+    }
+
+    public Task<BackendInstance> CreateAsync(InstanceSpec spec, CancellationToken cancellationToken)
+    {
+        var runDir = spec.RunDirectory;
+        var instance = new BackendInstance(spec.Id, Technology, new Dictionary<string, string>
+        {
+            [KeyHostLink] = BackendHost.HostLinkName(spec.Id),
+            [KeyAddress] = spec.Network.Address.ToString(),
+            [KeyRunDir] = runDir,
+        });
+        try
+        {
+            Directory.CreateDirectory(runDir);
+            var boot = Prepare(spec, Progress);
+            cancellationToken.ThrowIfCancellationRequested();
+            var accel = AccelProbe.Decide(spec.Accel, () => Accel.Verdict(boot.Kernel, runDir));
+            _ = host.Lab; // opened now so that start pays nothing for it
+            return Task.FromResult(instance.With(
+                (KeyAccel, accel), (KeyMachine, boot.Machine), (KeyKernel, boot.Kernel), (KeyInitrd, boot.Initrd), (KeyDisk, boot.Disk),
+                (KeyAppend, boot.Append), (KeyAcpi, boot.Acpi ? "on" : "off"), (KeyBoot, boot.Description),
+                (KeyTbSize, boot.TbSizeMiB.ToString(CultureInfo.InvariantCulture)),
+                (KeyMemory, spec.Resources.MemoryMiB.ToString(CultureInfo.InvariantCulture)),
+                (KeyVcpus, spec.Resources.Vcpus.ToString(CultureInfo.InvariantCulture)),
+                (KeyImageBytes, boot.ImageBytes.ToString(CultureInfo.InvariantCulture))));
+        }
+        catch
+        {
+            Teardown(instance);
+            throw;
+        }
+    }
+
+    public Task<BackendInstance> StartAsync(InstanceSpec spec, BackendInstance instance, CancellationToken cancellationToken)
+    {
+        var runDir = instance.Get(KeyRunDir)!;
+        var qmp = QmpPath(runDir);
+        File.Delete(qmp);
+        var address = IPAddress.Parse(instance.Get(KeyAddress)!);
+        var mac = NetworkAttachment.MacForInstance(instance.Id);
+        var launch = new QemuLaunch
+        {
+            Name = "lightnfv-" + instance.Id,
+            Machine = instance.Get(KeyMachine)!,
+            Accel = instance.Get(KeyAccel)!,
+            MemoryMiB = int.Parse(instance.Get(KeyMemory)!, CultureInfo.InvariantCulture),
+            Vcpus = int.Parse(instance.Get(KeyVcpus)!, CultureInfo.InvariantCulture),
+            Kernel = instance.Get(KeyKernel)!,
+            Initrd = instance.Get(KeyInitrd),
+            Disk = instance.Get(KeyDisk),
+            Append = instance.Get(KeyAppend)!,
+            Acpi = instance.Get(KeyAcpi) == "on",
+            TbSizeMiB = int.TryParse(instance.Get(KeyTbSize), CultureInfo.InvariantCulture, out var tb) ? tb : 32,
+            Mac = mac,
+            QmpSocket = qmp,
+            ConsoleLog = spec.LogPath,
+        };
+        ProcessIdentity qemu;
+        // vnet header: QEMU's virtio-net passes checksum/segmentation offloads through it.
+        using (var tap = host.Lab.CreateTap(instance.Get(KeyHostLink)!, address, mac, vnetHeader: true))
+        {
+            qemu = NamespacedSpawner.SpawnDetached("/usr/bin/" + QemuCommand.Binary, QemuCommand.Build(launch), VmmLogPath(runDir), [tap.Descriptor.Value]);
+        }
+        // Our copy of the tap descriptor is closed: QEMU holds the last one, so the tap dies with QEMU.
+        var started = instance.With((KeyProcess, qemu.ToString()));
+        // QEMU validates its arguments and opens the QMP socket in its first tens of ms: wait for that, so a bad launch
+        // fails here with QEMU's message instead of as a readiness timeout.
+        var deadline = Environment.TickCount64 + 10_000;
+        while (!File.Exists(qmp))
+        {
+            if (!qemu.IsAlive || Environment.TickCount64 > deadline)
+            {
+                var why = File.Exists(VmmLogPath(runDir)) ? File.ReadAllText(VmmLogPath(runDir)).Trim() : "";
+                Teardown(started, keepRunDirectory: true);
+                throw new LightNfvException(ErrorKind.Host, $"QEMU did not start for instance {instance.Id}: {(why.Length > 0 ? why : "no output")}");
+            }
+            Thread.Sleep(1);
+        }
+        return Task.FromResult(started);
+    }
+
+    public Task<BackendInstance> StopAsync(BackendInstance instance, TimeSpan grace, CancellationToken cancellationToken)
+    {
+        if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p && p.IsAlive)
+        {
+            ShutDown(instance, p, grace);
+        }
+        if (host.LabExists)
+        {
+            host.Lab.DeleteTap(instance.Get(KeyHostLink)!, IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? a : null);
+        }
+        return Task.FromResult(instance.With((KeyProcess, null)));
+    }
+
+    /// <summary>
+    /// Graceful first through QMP: system_powerdown for a guest that handles ACPI (systemd shuts down cleanly), quit
+    /// otherwise (QEMU exits at once, the tap closes); SIGKILL if QEMU does not answer or outlives the grace.
+    /// </summary>
+    private void ShutDown(BackendInstance instance, ProcessIdentity qemu, TimeSpan grace)
+    {
+        try
+        {
+            using var qmp = QmpClient.Connect(QmpPath(instance.Get(KeyRunDir)!), TimeSpan.FromSeconds(2));
+            if (GracefulPowerdown && grace > TimeSpan.Zero)
+            {
+                qmp.Execute("system_powerdown");
+                if (ProcessSignals.WaitForExit(qemu, grace))
+                {
+                    ChildReaper.Reap(qemu, TimeSpan.FromMilliseconds(200));
+                    return;
+                }
+            }
+            qmp.Execute("quit");
+        }
+        catch (Exception e) when (e is LightNfvException or IOException or System.Net.Sockets.SocketException)
+        {
+            // No answer: the signal below ends it.
+        }
+        if (!ProcessSignals.WaitForExit(qemu, TimeSpan.FromSeconds(3)))
+        {
+            ProcessSignals.Send(qemu, 9);
+            ProcessSignals.WaitForExit(qemu, TimeSpan.FromSeconds(3));
+        }
+        ChildReaper.Reap(qemu, TimeSpan.FromMilliseconds(200));
+    }
+
+    public Task DestroyAsync(BackendInstance instance, CancellationToken cancellationToken)
+    {
+        Teardown(instance);
+        return Task.CompletedTask;
+    }
+
+    private void Teardown(BackendInstance instance, bool keepRunDirectory = false)
+    {
+        if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p && p.IsAlive)
+        {
+            ShutDown(instance, p, TimeSpan.Zero);
+        }
+        var tap = instance.Get(KeyHostLink) ?? BackendHost.HostLinkName(instance.Id);
+        if (host.LabExists)
+        {
+            host.Lab.DeleteTap(tap, IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? a : null);
+        }
+        var runDir = instance.Get(KeyRunDir) ?? host.RunDirectory(instance.Id);
+        if (!keepRunDirectory && Directory.Exists(runDir))
+        {
+            Directory.Delete(runDir, recursive: true);
+        }
+    }
+
+    public InstanceObservation Inspect(BackendInstance instance)
+    {
+        var addresses = IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? new[] { a } : [];
+        var runDir = instance.Get(KeyRunDir);
+        if (runDir is null || !Directory.Exists(runDir))
+        {
+            return new InstanceObservation(ObservedState.Missing, null, null, addresses, "its run directory is gone");
+        }
+        if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p)
+        {
+            if (p.IsAlive)
+            {
+                return new InstanceObservation(ObservedState.Running, p.Pid, p.StartedAt, addresses, null);
+            }
+            var log = VmmLogPath(runDir);
+            var why = File.Exists(log) ? File.ReadAllText(log).Trim() : "";
+            return new InstanceObservation(ObservedState.Exited, null, p.StartedAt, addresses,
+                "QEMU exited (the guest powered off or its VNF ended)" + (why.Length > 0 ? ": " + why : ""));
+        }
+        return new InstanceObservation(ObservedState.Stopped, null, null, addresses, null);
+    }
+
+    /// <summary>
+    /// QEMU's own counters. Memory is its private resident memory (RssAnon + RssShmem: guest RAM the guest touched,
+    /// the TCG translation cache, QEMU's heap); the pages it maps from the QEMU binary and its libraries (~24 MB,
+    /// shared by every QEMU on the host, like a container's shared libraries) are reported apart.
+    /// </summary>
+    public InstanceStats Stats(BackendInstance instance)
+    {
+        var memory = new ProcessMemory(0, 0, 0, 0);
+        if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p && p.IsAlive)
+        {
+            memory = ReadProcess(p.Pid);
+        }
+        var link = host.LabExists ? host.Lab.HostLinkStats(instance.Get(KeyHostLink)!) : null;
+        // The tap counts in the opposite direction: what it transmits, the guest receives.
+        return new InstanceStats(DateTimeOffset.UtcNow, (ulong)memory.CpuNanoseconds, (ulong)memory.PrivateBytes, null, 1,
+            RxBytes: link?.TxBytes ?? 0, TxBytes: link?.RxBytes ?? 0, RxPackets: link?.TxPackets ?? 0, TxPackets: link?.RxPackets ?? 0)
+        {
+            SharedFileBytes = (ulong)memory.FileBytes,
+        };
+    }
+
+    /// <summary>Resident memory of a process from /proc/PID/status, and its CPU time.</summary>
+    public readonly record struct ProcessMemory(long RssBytes, long PrivateBytes, long FileBytes, long CpuNanoseconds);
+
+    public static ProcessMemory ReadProcess(int pid)
+    {
+        long rss = 0, anon = 0, shmem = 0, file = 0, cpu = 0;
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                var c = line.IndexOf(':');
+                if (c <= 0 || !line.EndsWith(" kB", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                var kb = long.Parse(line[(c + 1)..^3].Trim(), CultureInfo.InvariantCulture) * 1024;
+                switch (line[..c])
+                {
+                    case "VmRSS": rss = kb; break;
+                    case "RssAnon": anon = kb; break;
+                    case "RssShmem": shmem = kb; break;
+                    case "RssFile": file = kb; break;
+                }
+            }
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            cpu = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * 10_000_000;
+        }
+        catch (Exception e) when (e is IOException or FormatException)
+        {
+            // Gone between the check and the read.
+        }
+        return new ProcessMemory(rss, anon + shmem, file, cpu);
+    }
+
+    public static string QmpPath(string runDir) => Path.Combine(runDir, "qmp.sock");
+
+    public static string VmmLogPath(string runDir) => Path.Combine(runDir, "qemu.log");
+}
