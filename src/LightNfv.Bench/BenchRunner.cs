@@ -70,7 +70,7 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                 {
                     var experiment = new InstantiationExperiment(service, options);
                     var floorExperiment = new FloorExperiment(lab.Pool.Gateway, options);
-                    var steps = (options.WarmupRuns + options.Runs) * subjects.Count;
+                    var steps = subjects.Sum(sj => WarmupsFor(sj.Technology) + RunsFor(sj.Technology));
                     var step = 0;
                     for (var run = -options.WarmupRuns; run < options.Runs; run++)
                     {
@@ -82,6 +82,10 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                         foreach (var subject in subjects)
                         {
                             cancellationToken.ThrowIfCancellationRequested();
+                            if (run >= RunsFor(subject.Technology) || -run > WarmupsFor(subject.Technology))
+                            {
+                                continue; // a slow technology's fewer runs come first, alternating with the others
+                            }
                             var name = $"bench-{subject.Technology.ToName()}-{subject.Variant}-{(run < 0 ? "w" + (-run) : run.ToString(System.Globalization.CultureInfo.InvariantCulture))}";
                             InstantiationSample sample;
                             try
@@ -92,12 +96,12 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                             {
                                 // One instance that never answered (seen with an emulated standard VM) is reported, not fatal
                                 // to the whole bench; the instance was removed by the experiment.
-                                Progress?.Invoke($"{subject.Label} run {run + 1}/{options.Runs}: no answer, run left out: {e.Message}");
+                                Progress?.Invoke($"{subject.Label} run {run + 1}/{RunsFor(subject.Technology)}: no answer, run left out: {e.Message}");
                                 continue;
                             }
                             if (run < 0)
                             {
-                                Step?.Invoke(new BenchStep("instantiation", ++step, steps, $"{subject.Label} warm-up {options.WarmupRuns + run + 1}/{options.WarmupRuns}: {sample.InstantiationMs:0.00} ms"));
+                                Step?.Invoke(new BenchStep("instantiation", ++step, steps, $"{subject.Label} warm-up {WarmupsFor(subject.Technology) + run + 1}/{WarmupsFor(subject.Technology)}: {sample.InstantiationMs:0.00} ms"));
                                 continue;
                             }
                             instantiation[subject].Add(sample.InstantiationMs);
@@ -118,7 +122,7 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                             {
                                 sharedMb[subject].Add(sh);
                             }
-                            var line = $"{subject.Label} run {run + 1}/{options.Runs}: {sample.InstantiationMs:0.00} ms to answer, {sample.ReadyMs:0.00} ms to accept, {sample.MemoryMb:0.00} MB";
+                            var line = $"{subject.Label} run {run + 1}/{RunsFor(subject.Technology)}: {sample.InstantiationMs:0.00} ms to answer, {sample.ReadyMs:0.00} ms to accept, {sample.MemoryMb:0.00} MB";
                             Step?.Invoke(new BenchStep("instantiation", ++step, steps, line));
                             Progress?.Invoke(line);
                         }
@@ -223,6 +227,13 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
         var host = HostProbe.Describe(CgroupVersion(), service.Backends.Host.Tuning ?? "lab not opened", options.Command, _time.GetUtcNow());
         return new BenchReport(host, results, unavailable);
     }
+
+    /// <summary>Measured runs of a technology: all of them, or fewer where one run takes tens of seconds.</summary>
+    private int RunsFor(Technology technology) =>
+        options.RunCaps.TryGetValue(technology, out var cap) ? Math.Min(cap, options.Runs) : options.Runs;
+
+    private int WarmupsFor(Technology technology) =>
+        options.RunCaps.ContainsKey(technology) ? Math.Min(1, options.WarmupRuns) : options.WarmupRuns;
 
     private void AddNetworkResults(List<MetricResult> results, string tech, string variant, string key, string prefix)
     {

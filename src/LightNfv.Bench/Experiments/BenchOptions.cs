@@ -6,6 +6,12 @@ public sealed record BenchOptions
 {
     public required IReadOnlyList<Technology> Technologies { get; init; }
     public int Runs { get; init; } = 20;
+
+    /// <summary>
+    /// At most this many measured runs (and one warm-up) for technologies where a run takes tens of seconds: a Debian
+    /// VM boots with systemd under emulation here in about 20 s, so 20 runs would take longer than everything else.
+    /// </summary>
+    public IReadOnlyDictionary<Technology, int> RunCaps { get; init; } = new Dictionary<Technology, int> { [Technology.StandardVm] = 5 };
     /// <summary>Unrecorded runs first: JIT, page cache and kernel slab warm-up would otherwise dominate run 1.</summary>
     public int WarmupRuns { get; init; } = 3;
     /// <summary>How long an instance idles after answering before its memory is read.</summary>
