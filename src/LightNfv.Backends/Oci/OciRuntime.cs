@@ -75,6 +75,9 @@ public sealed class OciRuntime
     /// <summary>Deletes the container, killing it first if it runs. Idempotent: an unknown id is fine.</summary>
     public void Delete(string id)
     {
+        // crun's intermediate processes exit as soon as a container runs and are re-parented to us when we are a
+        // subreaper (bench, daemon, tests): reap them here, off the instantiation path, or they stay zombies.
+        ChildReaper.ReapZombieChildren(Name);
         if (!Directory.Exists(Path.Combine(_root, id)))
         {
             return;

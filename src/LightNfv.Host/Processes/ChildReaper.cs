@@ -29,6 +29,58 @@ public static unsafe partial class ChildReaper
     }
 
     /// <summary>
+    /// Reaps zombie children named <paramref name="comm"/>: helper processes another program forked and left to us as
+    /// their subreaper (crun's intermediate processes after `run --detach`). Only zombies are waited for, so nothing
+    /// that runs, and nothing another component waits on by pid (it would not be named so), is touched.
+    /// Returns how many were reaped.
+    /// </summary>
+    public static int ReapZombieChildren(string comm)
+    {
+        var reaped = 0;
+        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            string children;
+            try
+            {
+                children = File.ReadAllText(Path.Combine(task, "children"));
+            }
+            catch (IOException)
+            {
+                continue; // the thread ended meanwhile
+            }
+            foreach (var token in children.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (int.TryParse(token, out var pid) && IsZombieNamed(pid, comm))
+                {
+                    var status = 0;
+                    if (Libc.waitpid(pid, &status, WNOHANG) == pid)
+                    {
+                        reaped++;
+                    }
+                }
+            }
+        }
+        return reaped;
+    }
+
+    private static bool IsZombieNamed(int pid, string comm)
+    {
+        try
+        {
+            // /proc/PID/stat: "pid (comm) S ..."; comm may hold spaces or parentheses, so split at the last ')'.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var open = stat.IndexOf('(');
+            var close = stat.LastIndexOf(')');
+            return open > 0 && close > open && close + 2 < stat.Length && stat[close + 2] == 'Z'
+                && string.Equals(stat[(open + 1)..close], comm, StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Waits for a child of ours to exit and returns its exit code (128 + signal if killed). After
     /// <paramref name="timeout"/> the child is killed and an error names it.
     /// </summary>
