@@ -112,8 +112,6 @@ public sealed class ContainerBackendTests(ITestOutputHelper output) : Integratio
         HostState.CgroupDirectories(Lab.CgroupPath(record.Id)).ShouldBeEmpty();
         Poll.Until(() => HostState.Stat(pid) is null or { State: 'Z' }, Deadline).ShouldBeTrue();
         Directory.Exists(Lab.RunDirectory(record.Id)).ShouldBeFalse();
-        // crun's intermediate processes, re-parented to the test host (a subreaper), are reaped, not left as zombies.
-        HostState.ZombieChildren("crun").ShouldBeEmpty();
     }
 
     [Fact]
