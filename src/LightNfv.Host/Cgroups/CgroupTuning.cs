@@ -68,6 +68,34 @@ public static class CgroupTuning
     }
 
     /// <summary>
+    /// Forgets users whose state directory is gone: a platform killed before its `down` (a test host, a CI run cut
+    /// short) would otherwise keep the option set for good. A platform cannot run without its state directory (its
+    /// store lives there), so such an entry has no owner left. Called under the run lock.
+    /// </summary>
+    private static void PruneVanishedUsers()
+    {
+        if (!Directory.Exists(UsersDirectory))
+        {
+            return;
+        }
+        foreach (var file in Directory.EnumerateFiles(UsersDirectory))
+        {
+            try
+            {
+                var stateDirectory = File.ReadAllText(file).Trim();
+                if (stateDirectory.Length > 0 && !Directory.Exists(stateDirectory))
+                {
+                    File.Delete(file);
+                }
+            }
+            catch (IOException)
+            {
+                // Being rewritten by its owner right now: keep it.
+            }
+        }
+    }
+
+    /// <summary>
     /// Unregisters <paramref name="user"/>; the last user out restores the options LightNFV changed (never ones the
     /// host set itself). Returns true if it restored them.
     /// </summary>
@@ -78,6 +106,7 @@ public static class CgroupTuning
         {
             File.Delete(UserFile(user));
         }
+        PruneVanishedUsers();
         if (Directory.Exists(UsersDirectory) && Directory.EnumerateFiles(UsersDirectory).Any())
         {
             return false;
