@@ -48,6 +48,14 @@ public sealed class InstantiationExperiment(InstanceService service, BenchOption
     /// </summary>
     public static readonly TimeSpan StandardVmProbeStep = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>The probe's SYN spacing for a technology: the VM steps above, else the probe's default (null).</summary>
+    public static TimeSpan? ProbeStepFor(Technology technology) => technology switch
+    {
+        Technology.Tinyx => VmProbeStep,
+        Technology.StandardVm => StandardVmProbeStep,
+        _ => null,
+    };
+
     public InstantiationSample Run(BenchSubject subject, string name, bool measureMemory)
     {
         var technology = subject.Technology;
@@ -64,7 +72,7 @@ public sealed class InstantiationExperiment(InstanceService service, BenchOption
         {
             var timeout = options.ReadyTimeoutFor(technology);
             var probe = TcpReadinessProbe.Probe(IPAddress.Parse(record.Address!), port, start, timeout, acceptRst: false,
-                step: technology switch { Technology.Tinyx => VmProbeStep, Technology.StandardVm => StandardVmProbeStep, _ => null },
+                step: ProbeStepFor(technology),
                 // The unikernel's emulated guest answers slower than a 50 µs flood on a busy host; the other rows keep 50 µs.
                 paceDownWhenSilent: technology == Technology.Unikernel);
             if (!probe.Ready)

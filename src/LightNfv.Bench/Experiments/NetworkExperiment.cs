@@ -69,38 +69,14 @@ public sealed class NetworkExperiment(InstanceService service, BenchOptions opti
     private NetworkSample Measure(IPAddress address, Core.Descriptors.Technology? technology = null)
     {
         var timeout = technology is { } t ? options.ReadyTimeoutFor(t) : options.ReadyTimeout;
-        var step = technology switch
-        {
-            Core.Descriptors.Technology.Tinyx => InstantiationExperiment.VmProbeStep,
-            Core.Descriptors.Technology.StandardVm => InstantiationExperiment.StandardVmProbeStep,
-            _ => (TimeSpan?)null,
-        };
+        var step = technology is { } tech ? InstantiationExperiment.ProbeStepFor(tech) : null;
         if (!TcpReadinessProbe.Probe(address, 5201, Stopwatch.GetTimestamp(), timeout, acceptRst: false, step).Ready)
         {
             throw new TimeoutException($"{address}:5201 did not answer within {timeout.TotalSeconds:0} s");
         }
         var rtt = IcmpEcho.Flood(address, options.PingCount, TimeSpan.FromSeconds(20));
-        var rx = Retried(() => Iperf3Client.Gbps(address, 5201, options.ThroughputDuration, vnfSends: false));
-        var tx = Retried(() => Iperf3Client.Gbps(address, 5201, options.ThroughputDuration, vnfSends: true));
+        var rx = Iperf3Client.Gbps(address, 5201, options.ThroughputDuration, vnfSends: false);
+        var tx = Iperf3Client.Gbps(address, 5201, options.ThroughputDuration, vnfSends: true);
         return new NetworkSample(tx, rx, rtt);
-    }
-
-    /// <summary>
-    /// iperf3 -s re-listens after each test and after the readiness probe's bare connect: instant on the host, but
-    /// seconds inside an emulated (TCG) guest, where a client started at once is refused. A few spaced retries.
-    /// </summary>
-    private static double Retried(Func<double> measure)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return measure();
-            }
-            catch (Core.Errors.LightNfvException) when (attempt < 5)
-            {
-                Thread.Sleep(1000);
-            }
-        }
     }
 }

@@ -13,8 +13,11 @@ namespace LightNfv.Host.Probes;
 /// </summary>
 public static class Iperf3Client
 {
-    /// <summary>How many times a test the server turned away before it began is tried again.</summary>
-    private const int Attempts = 4;
+    /// <summary>
+    /// Pauses before each new try of a test the server turned away before it began: short for a server on the host,
+    /// up to seconds in all for one inside an emulated (TCG) guest, where re-listening takes that long.
+    /// </summary>
+    private static readonly TimeSpan[] s_pauses = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
 
     /// <remarks>
     /// Between two tests an iperf3 server closes its listening socket and opens a new one; a client that connects in
@@ -29,9 +32,9 @@ public static class Iperf3Client
             {
                 return GbpsOnce(server, port, duration, vnfSends);
             }
-            catch (LightNfvException e) when (attempt < Attempts && IsTurnedAway(e.Message))
+            catch (LightNfvException e) when (attempt <= s_pauses.Length && IsTurnedAway(e.Message))
             {
-                Thread.Sleep(100 * attempt);
+                Thread.Sleep(s_pauses[attempt - 1]);
             }
         }
     }
