@@ -113,6 +113,7 @@ public abstract class VmBackend(BackendHost host) : IBackend
             Append = instance.Get(KeyAppend)!,
             Acpi = instance.Get(KeyAcpi) == "on",
             TbSizeMiB = int.TryParse(instance.Get(KeyTbSize), CultureInfo.InvariantCulture, out var tb) ? tb : 32,
+            TscKhz = HostTsc.Khz,
             Mac = mac,
             QmpSocket = qmp,
             ConsoleLog = spec.LogPath,

@@ -30,7 +30,11 @@ public sealed class QemuCommandTests
         After(argv, "-machine").ShouldStartWith("microvm,");
         After(argv, "-machine").ShouldContain("acpi=off");
         After(argv, "-accel").ShouldBe("tcg,tb-size=4");
+        After(argv, "-machine").ShouldContain("rtc=on");
         After(argv, "-m").ShouldBe("64M");
+        // Guest RAM from a memfd of the same size (4 KiB pages: no huge page made resident by a touch).
+        After(argv, "-machine").ShouldEndWith(",memory-backend=ram0");
+        After(argv, "-object").ShouldBe("memory-backend-memfd,id=ram0,size=64M");
         After(argv, "-kernel").ShouldBe("/k/bzImage");
         After(argv, "-initrd").ShouldBe("/i/initramfs.cpio.gz");
         After(argv, "-netdev").ShouldBe("tap,id=net0,fd=3");
@@ -43,10 +47,18 @@ public sealed class QemuCommandTests
     }
 
     [Fact]
+    public void A_tcg_guest_is_told_the_host_tsc_rate_and_a_kvm_guest_is_not()
+    {
+        After(QemuCommand.Build(Launch() with { TscKhz = 2596120 }), "-append").ShouldBe("console=ttyS0 tsc_early_khz=2596120");
+        After(QemuCommand.Build(Launch("microvm", "kvm") with { TscKhz = 2596120 }), "-append").ShouldBe("console=ttyS0");
+        After(QemuCommand.Build(Launch()), "-append").ShouldBe("console=ttyS0");
+    }
+
+    [Fact]
     public void Q35_on_kvm_uses_pci_devices_the_host_cpu_and_a_snapshot_disk()
     {
         var argv = QemuCommand.Build(Launch("q35", "kvm") with { Disk = "/d/disk.img", Initrd = null });
-        After(argv, "-machine").ShouldBe("q35");
+        After(argv, "-machine").ShouldBe("q35,memory-backend=ram0");
         After(argv, "-accel").ShouldBe("kvm");
         After(argv, "-cpu").ShouldBe("host");
         After(argv, "-drive").ShouldBe("file=/d/disk.img,format=raw,if=none,id=disk0,snapshot=on");
