@@ -42,6 +42,11 @@ public sealed class TinyxBackend(BackendHost host) : VmBackend(host)
             : new BackendProbe(true, "available", new Dictionary<string, string>(probe.Details) { ["kernel"] = kernel });
     }
 
+    // 28 MiB stops before the console (the kernel and its unpacked initramfs do not fit); 32 boots to the VNF.
+    protected override int MinimumMemoryMiB => 32;
+
+    protected override string MemoryNeed => "the kernel and the unpacked initramfs";
+
     protected override VmBoot Prepare(InstanceSpec spec, Action<string>? progress)
     {
         var kernel = Kernels.Ensure(progress);

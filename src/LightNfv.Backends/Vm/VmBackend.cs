@@ -34,6 +34,12 @@ public abstract class VmBackend(BackendHost host) : IBackend
     /// <summary>Makes (or finds in the cache) what the guest boots.</summary>
     protected abstract VmBoot Prepare(InstanceSpec spec, Action<string>? progress);
 
+    /// <summary>The least guest RAM the image boots in (measured here): below it the kernel panics before the VNF runs.</summary>
+    protected abstract int MinimumMemoryMiB { get; }
+
+    /// <summary>What a guest needs that no smaller amount gives: {MinimumMemoryMiB} and the reason, for the error.</summary>
+    protected abstract string MemoryNeed { get; }
+
     /// <summary>Whether the guest handles ACPI power-button events (system_powerdown); a guest that cannot is stopped with quit.</summary>
     protected abstract bool GracefulPowerdown { get; }
 
@@ -71,6 +77,11 @@ public abstract class VmBackend(BackendHost host) : IBackend
             [KeyAddress] = spec.Network.Address.ToString(),
             [KeyRunDir] = runDir,
         });
+        if (spec.Resources.MemoryMiB < MinimumMemoryMiB)
+        {
+            throw new LightNfvException(ErrorKind.Invalid,
+                $"spec.resources.memoryMiB: {spec.Resources.MemoryMiB} MiB is too little for {Technology.ToName()} ({MemoryNeed}); give it at least {MinimumMemoryMiB}");
+        }
         try
         {
             Directory.CreateDirectory(runDir);
@@ -227,10 +238,25 @@ public abstract class VmBackend(BackendHost host) : IBackend
             }
             var log = VmmLogPath(runDir);
             var why = File.Exists(log) ? File.ReadAllText(log).Trim() : "";
+            var console = Path.Combine(runDir, "console.log");
+            var panic = File.Exists(console) ? PanicIn(File.ReadAllText(console)) : null;
             return new InstanceObservation(ObservedState.Exited, null, p.StartedAt, addresses,
-                "QEMU exited (the guest powered off or its VNF ended)" + (why.Length > 0 ? ": " + why : ""));
+                (panic is not null ? $"the guest kernel panicked: {panic}" : "QEMU exited (the guest powered off or its VNF ended)") + (why.Length > 0 ? ": " + why : ""));
         }
         return new InstanceObservation(ObservedState.Stopped, null, null, addresses, null);
+    }
+
+    /// <summary>The reason of the first kernel panic in a console log ("System is deadlocked on memory"), or null (pure).</summary>
+    public static string? PanicIn(string console)
+    {
+        const string marker = "Kernel panic - not syncing: ";
+        var at = console.IndexOf(marker, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+        var end = console.IndexOf('\n', at);
+        return console[(at + marker.Length)..(end < 0 ? console.Length : end)].Trim();
     }
 
     /// <summary>
