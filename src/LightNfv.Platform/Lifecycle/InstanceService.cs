@@ -54,8 +54,7 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
             instance = await backend.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             instance = await backend.StartAsync(spec, instance, cancellationToken).ConfigureAwait(false);
-            record = store.Update(id, InstanceState.Running, instance.Data);
-            store.AddEvent(id, "instance.started", $"{record.Name} ({record.Technology.ToName()}) running at {record.Address}");
+            record = store.MarkRunning(record, instance.Data, "instance.started", $"{record.Name} ({record.Technology.ToName()}) running at {record.Address}");
             return record;
         }
         catch (Exception e)

@@ -81,15 +81,9 @@ public sealed partial class PlatformStore : IDisposable
         lock (_gate)
         {
             using var tx = _db.BeginTransaction(deferred: false);
-            var existing = FindByName(descriptor.Metadata.Tenant, descriptor.Metadata.Name, tx);
-            if (existing is not null)
-            {
-                throw new LightNfvException(ErrorKind.Conflict,
-                    $"metadata.name: an instance named '{descriptor.Metadata.Name}' already exists in tenant '{descriptor.Metadata.Tenant}' (id {existing.Id}, {existing.State.ToString().ToLowerInvariant()}); remove it with 'lightnfv rm {descriptor.Metadata.Name}' or choose another name");
-            }
             var used = new List<IPAddress>();
-            using (var cmd = Command("SELECT address FROM instances WHERE address IS NOT NULL", tx))
-            using (var r = cmd.ExecuteReader())
+            var select = Prepared("SELECT address FROM instances WHERE address IS NOT NULL", tx);
+            using (var r = select.ExecuteReader())
             {
                 while (r.Read())
                 {
@@ -104,22 +98,22 @@ public sealed partial class PlatformStore : IDisposable
             var record = new InstanceRecord(id, descriptor.Metadata.Name, descriptor.Metadata.Tenant, descriptor.Spec.Technology,
                 InstanceState.Creating, address.ToString(), descriptor.Source, new Dictionary<string, string>(), now, now, null)
             { Deployment = replicaOf?.Deployment, Version = replicaOf?.Version };
-            using (var cmd = Command("""
+            var insert = Prepared("""
                 INSERT INTO instances(id, name, tenant, technology, state, address, descriptor, backend_data, created_at, updated_at, deployment, version)
                 VALUES ($id, $name, $tenant, $tech, $state, $address, $descriptor, '{}', $now, $now, $deployment, $version)
-                """, tx))
+                """, tx);
+            Bind(insert, ("$id", id), ("$name", record.Name), ("$tenant", record.Tenant), ("$tech", record.Technology.ToName()),
+                ("$state", record.State.ToString()), ("$address", record.Address), ("$descriptor", record.Descriptor), ("$now", Stamp(now)),
+                ("$deployment", replicaOf?.Deployment), ("$version", replicaOf?.Version));
+            try
             {
-                cmd.Parameters.AddWithValue("$id", id);
-                cmd.Parameters.AddWithValue("$name", record.Name);
-                cmd.Parameters.AddWithValue("$tenant", record.Tenant);
-                cmd.Parameters.AddWithValue("$tech", record.Technology.ToName());
-                cmd.Parameters.AddWithValue("$state", record.State.ToString());
-                cmd.Parameters.AddWithValue("$address", record.Address);
-                cmd.Parameters.AddWithValue("$descriptor", record.Descriptor);
-                cmd.Parameters.AddWithValue("$now", Stamp(now));
-                cmd.Parameters.AddWithValue("$deployment", (object?)replicaOf?.Deployment ?? DBNull.Value);
-                cmd.Parameters.AddWithValue("$version", (object?)replicaOf?.Version ?? DBNull.Value);
-                cmd.ExecuteNonQuery();
+                insert.ExecuteNonQuery();
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode == 19 && FindByName(descriptor.Metadata.Tenant, descriptor.Metadata.Name, tx) is { } existing)
+            {
+                // UNIQUE(tenant, name) decides (no read before the write: this runs on every instantiation).
+                throw new LightNfvException(ErrorKind.Conflict,
+                    $"metadata.name: an instance named '{descriptor.Metadata.Name}' already exists in tenant '{descriptor.Metadata.Tenant}' (id {existing.Id}, {existing.State.ToString().ToLowerInvariant()}); remove it with 'lightnfv rm {descriptor.Metadata.Name}' or choose another name");
             }
             tx.Commit();
             return record;
@@ -146,6 +140,30 @@ public sealed partial class PlatformStore : IDisposable
                 throw new LightNfvException(ErrorKind.NotFound, $"instance {id} is not in the store");
             }
             return Get(id)!;
+        }
+    }
+
+    /// <summary>
+    /// A created instance is running: its state, backend data and audit event in one transaction (the last store
+    /// write on the instantiation path). Returns <paramref name="record"/> as stored, without reading it back.
+    /// </summary>
+    public InstanceRecord MarkRunning(InstanceRecord record, IReadOnlyDictionary<string, string> backendData, string eventKind, string message)
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            using var tx = _db.BeginTransaction(deferred: false);
+            var update = Prepared("UPDATE instances SET state=$state, error=NULL, backend_data=$data, updated_at=$now WHERE id=$id", tx);
+            Bind(update, ("$id", record.Id), ("$state", nameof(InstanceState.Running)), ("$data", JsonSerializer.Serialize(backendData)), ("$now", Stamp(now)));
+            if (update.ExecuteNonQuery() == 0)
+            {
+                throw new LightNfvException(ErrorKind.NotFound, $"instance {record.Id} is not in the store");
+            }
+            var insert = Prepared("INSERT INTO events(at, instance_id, kind, message) VALUES ($at, $id, $kind, $message)", tx);
+            Bind(insert, ("$at", Stamp(now)), ("$id", record.Id), ("$kind", eventKind), ("$message", message));
+            insert.ExecuteNonQuery();
+            tx.Commit();
+            return record with { State = InstanceState.Running, BackendData = new Dictionary<string, string>(backendData), UpdatedAt = now, Error = null };
         }
     }
 
@@ -271,6 +289,39 @@ public sealed partial class PlatformStore : IDisposable
         return cmd;
     }
 
+    private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A command kept for the connection's life, for statements on the instantiation path: SQLite compiles its
+    /// statement once instead of on every call. Callers hold the gate and bind every parameter before executing.
+    /// </summary>
+    private SqliteCommand Prepared(string sql, SqliteTransaction? tx)
+    {
+        if (!_prepared.TryGetValue(sql, out var cmd))
+        {
+            cmd = _db.CreateCommand();
+            cmd.CommandText = sql;
+            _prepared[sql] = cmd;
+        }
+        cmd.Transaction = tx;
+        return cmd;
+    }
+
+    private static void Bind(SqliteCommand cmd, params ReadOnlySpan<(string Name, object? Value)> values)
+    {
+        foreach (var (name, value) in values)
+        {
+            if (cmd.Parameters.Contains(name))
+            {
+                cmd.Parameters[name].Value = value ?? DBNull.Value;
+            }
+            else
+            {
+                cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            }
+        }
+    }
+
     private void Exec(string sql)
     {
         using var cmd = Command(sql);
@@ -283,5 +334,12 @@ public sealed partial class PlatformStore : IDisposable
         return cmd.ExecuteScalar();
     }
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        foreach (var cmd in _prepared.Values)
+        {
+            cmd.Dispose();
+        }
+        _db.Dispose();
+    }
 }

@@ -1,0 +1,81 @@
+using System.Net;
+using LightNfv.Core.Descriptors;
+using LightNfv.Core.Errors;
+using LightNfv.Core.Instances;
+using LightNfv.Platform.Store;
+
+namespace LightNfv.Server.Tests.Store;
+
+/// <summary>The instantiation path's store writes: reserve (name and address under the write lock) and mark running.</summary>
+public sealed class InstanceStoreTests : IDisposable
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"lnfvs-inst-{Guid.NewGuid():N}.db");
+
+    private static VnfDescriptor Descriptor(string name) => DescriptorParser.Parse($"""
+        apiVersion: lightnfv/v1
+        kind: Vnf
+        metadata: {"{"}name: {name}{"}"}
+        spec:
+          technology: process
+          app: {"{"}builtin: iperf3-server{"}"}
+          network: {"{"}ports: [5201]{"}"}
+        """);
+
+    private static IPAddress Next(IReadOnlyList<IPAddress> used) => IPAddress.Parse($"10.99.0.{used.Count + 2}");
+
+    [Fact]
+    public void A_running_instance_is_stored_as_returned_with_its_event_in_the_same_write()
+    {
+        using var store = new PlatformStore(_path);
+        var reserved = store.Reserve("0123456789ab", Descriptor("web"), Next);
+        reserved.State.ShouldBe(InstanceState.Creating);
+        reserved.Address.ShouldBe("10.99.0.2");
+
+        var running = store.MarkRunning(reserved, new Dictionary<string, string> { ["process"] = "42@7" }, "instance.started", "web running");
+        var stored = store.Get("0123456789ab").ShouldNotBeNull();
+        stored.State.ShouldBe(InstanceState.Running);
+        running.State.ShouldBe(InstanceState.Running);
+        stored.BackendData["process"].ShouldBe("42@7");
+        running.BackendData.ShouldBe(stored.BackendData);
+        running.UpdatedAt.ShouldBe(stored.UpdatedAt);
+        store.Events().Single().ShouldSatisfyAllConditions(e => e.Kind.ShouldBe("instance.started"), e => e.InstanceId.ShouldBe("0123456789ab"));
+
+        // The prepared statements serve the next instance too (a fresh address, its own row).
+        var second = store.Reserve("0123456789ac", Descriptor("db"), Next);
+        second.Address.ShouldBe("10.99.0.3");
+        store.MarkRunning(second, new Dictionary<string, string>(), "instance.started", "db running");
+        store.List().Select(r => r.State).ShouldAllBe(s => s == InstanceState.Running);
+    }
+
+    [Fact]
+    public void A_second_instance_of_the_same_name_is_refused_naming_the_first_and_nothing_is_stored()
+    {
+        using var store = new PlatformStore(_path);
+        store.Reserve("0123456789ab", Descriptor("web"), Next);
+        var e = Should.Throw<LightNfvException>(() => store.Reserve("ba9876543210", Descriptor("web"), Next));
+        e.Kind.ShouldBe(ErrorKind.Conflict);
+        e.Message.ShouldStartWith("metadata.name:");
+        e.Message.ShouldContain("0123456789ab");
+        store.List().Count.ShouldBe(1);
+        store.Get("ba9876543210").ShouldBeNull();
+    }
+
+    [Fact]
+    public void Marking_an_instance_the_store_lost_running_fails_as_not_found()
+    {
+        using var store = new PlatformStore(_path);
+        var reserved = store.Reserve("0123456789ab", Descriptor("web"), Next);
+        store.Delete(reserved.Id);
+        Should.Throw<LightNfvException>(() => store.MarkRunning(reserved, new Dictionary<string, string>(), "instance.started", "x"))
+            .Kind.ShouldBe(ErrorKind.NotFound);
+        store.Events().ShouldBeEmpty();
+    }
+
+    public void Dispose()
+    {
+        foreach (var f in new[] { _path, _path + "-wal", _path + "-shm" })
+        {
+            File.Delete(f);
+        }
+    }
+}
