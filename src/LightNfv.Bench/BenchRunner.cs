@@ -221,7 +221,8 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                     : tech is Technology.Tinyx or Technology.StandardVm
                     ? $"QEMU's private resident memory (RssAnon + RssShmem: guest RAM touched, TCG cache, heap) with the VM idle, {options.MemorySettle.TotalMilliseconds:0} ms after its VNF answered; " +
                       $"not counted: {(sharedMb[subject].Count > 0 ? sharedMb[subject].Average() : 0):0.#} MB resident from shared files (the QEMU binary and its libraries, shared by every QEMU, like a container's libraries), so VmRSS is that much higher"
-                    : $"cgroup memory usage of the idle iperf3 VNF, {options.MemorySettle.TotalMilliseconds:0} ms after it answered"));
+                    : $"private memory of the idle iperf3 VNF's cgroup (anonymous pages, tmpfs, kernel memory), {options.MemorySettle.TotalMilliseconds:0} ms after it answered; " +
+                      $"not counted, as in docker stats: page cache of the image's files (shared by every instance of the image, charged to whichever cgroup reads a page first; {(sharedMb[subject].Count > 0 ? sharedMb[subject].Average() : 0):0.##} MB on average here)"));
             }
         }
         var host = HostProbe.Describe(CgroupVersion(), service.Backends.Host.Tuning ?? "lab not opened", options.Command, _time.GetUtcNow());

@@ -85,7 +85,8 @@ public sealed class BackendHost : IDisposable
         // The lab-side veth counts in the opposite direction: what it receives, the instance sent.
         return new InstanceStats(DateTimeOffset.UtcNow,
             cg?.CpuNanoseconds ?? 0, cg?.MemoryBytes ?? 0, cg?.MemoryLimitBytes, cg?.PidsCurrent ?? 0,
-            RxBytes: link?.TxBytes ?? 0, TxBytes: link?.RxBytes ?? 0, RxPackets: link?.TxPackets ?? 0, TxPackets: link?.RxPackets ?? 0);
+            RxBytes: link?.TxBytes ?? 0, TxBytes: link?.RxBytes ?? 0, RxPackets: link?.TxPackets ?? 0, TxPackets: link?.RxPackets ?? 0)
+        { SharedFileBytes = cg?.FileCacheBytes };
     }
 
     /// <summary>Removes an instance's network (veth, neighbour entry, namespace) whether or not the lab still exists. Idempotent.</summary>

@@ -181,13 +181,18 @@ public sealed class CgroupV2Driver : ICgroupDriver
             {
                 throw Gone();
             }
+            // memory.stat's "file" counts tmpfs and shared memory too (private to the cgroup): only the rest is file cache.
+            var current = CgroupFs.ReadNumber(F("memory.current")) ?? 0;
+            var file = CgroupFs.ReadKeyed(F("memory.stat"), "file") ?? 0;
+            var fileCache = Math.Min(current, file - Math.Min(file, CgroupFs.ReadKeyed(F("memory.stat"), "shmem") ?? 0));
             return new CgroupStats(
                 CpuNanoseconds: (CgroupFs.ReadKeyed(F("cpu.stat"), "usage_usec") ?? 0) * 1000,
-                MemoryBytes: CgroupFs.ReadNumber(F("memory.current")) ?? 0,
+                MemoryBytes: current - fileCache,
                 MemoryLimitBytes: CgroupFs.ReadLimit(F("memory.max")),
                 PidsCurrent: CgroupFs.ReadNumber(F("pids.current")) ?? 0,
                 PidsLimit: CgroupFs.ReadLimit(F("pids.max")),
-                OomKills: CgroupFs.ReadKeyed(F("memory.events"), "oom_kill") ?? 0);
+                OomKills: CgroupFs.ReadKeyed(F("memory.events"), "oom_kill") ?? 0)
+            { FileCacheBytes = fileCache };
         }
 
         /// <summary>cgroup.kill (Linux 5.14+) kills atomically, including processes forked mid-kill; older kernels get a SIGKILL loop.</summary>

@@ -3,14 +3,22 @@ namespace LightNfv.Host.Cgroups;
 /// <summary>Limits applied to one instance's cgroup. Null means "no limit".</summary>
 public sealed record CgroupLimits(long? MemoryBytes, double? Cpus, long? Pids);
 
-/// <summary>Counters read from one cgroup.</summary>
+/// <summary>
+/// Counters read from one cgroup. <see cref="MemoryBytes"/> is the cgroup's private memory: anonymous pages, tmpfs
+/// and shared memory, kernel memory. Page cache of files (the image's binary and libraries, shared by every instance
+/// of the image and reclaimable) is <see cref="FileCacheBytes"/>: it is charged to whichever cgroup first reads a page,
+/// so it lands on an instance by chance (docker stats leaves it out for the same reason).
+/// </summary>
 public sealed record CgroupStats(
     ulong CpuNanoseconds,
     ulong MemoryBytes,
     ulong? MemoryLimitBytes,
     ulong PidsCurrent,
     ulong? PidsLimit,
-    ulong OomKills);
+    ulong OomKills)
+{
+    public ulong FileCacheBytes { get; init; }
+}
 
 /// <summary>
 /// cgroups behind one interface: v1 (one hierarchy per controller, this machine kind) and v2 (unified, most hosts).

@@ -123,16 +123,32 @@ public sealed class CgroupV1DriverTests : IDisposable
     }
 
     [Fact]
-    public void Memory_is_the_exact_charge_from_memory_stat_not_the_batched_usage()
+    public void Memory_is_the_exact_private_charge_from_memory_stat_not_the_batched_usage()
     {
         var driver = Separate();
         var cg = driver.Create("m", new CgroupLimits(null, null, null));
         // Real figures of an idle iperf3: usage_in_bytes carries the per-CPU charge batch on top.
         _fs.Write("memory/m/memory.usage_in_bytes", "782336\n");
-        _fs.Write("memory/m/memory.stat", "cache 0\nrss 552960\ntotal_cache 4096\ntotal_rss 552960\n");
+        _fs.Write("memory/m/memory.stat", "cache 0\nrss 552960\ntotal_cache 4096\ntotal_rss 552960\ntotal_shmem 0\n");
         _fs.Write("memory/m/memory.kmem.usage_in_bytes", "90112\n");
 
-        cg.ReadStats().MemoryBytes.ShouldBe(552_960UL + 4_096UL + 90_112UL);
+        var st = cg.ReadStats();
+        st.MemoryBytes.ShouldBe(552_960UL + 90_112UL);
+        st.FileCacheBytes.ShouldBe(4_096UL);
+    }
+
+    [Fact]
+    public void Tmpfs_pages_count_as_the_instances_own_memory_and_file_pages_of_the_image_do_not()
+    {
+        var driver = Separate();
+        var cg = driver.Create("m", new CgroupLimits(null, null, null));
+        // An instance that read 1 MB of the image's libraries first (charged to it) and wrote 64 KB to /dev/shm.
+        _fs.Write("memory/m/memory.stat", "total_cache 1114112\ntotal_rss 552960\ntotal_shmem 65536\n");
+        _fs.Write("memory/m/memory.kmem.usage_in_bytes", "90112\n");
+
+        var st = cg.ReadStats();
+        st.MemoryBytes.ShouldBe(552_960UL + 65_536UL + 90_112UL);
+        st.FileCacheBytes.ShouldBe(1_048_576UL);
     }
 
     [Fact]

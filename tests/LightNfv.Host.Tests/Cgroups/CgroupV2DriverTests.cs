@@ -110,6 +110,18 @@ public sealed class CgroupV2DriverTests : IDisposable
     }
 
     [Fact]
+    public void Memory_leaves_out_file_cache_but_keeps_tmpfs()
+    {
+        _driver.Create("s", new CgroupLimits(null, null, null));
+        _fs.Write("v2/s/memory.current", "2000000\n");
+        _fs.Write("v2/s/memory.stat", "anon 700000\nfile 1200000\nkernel 100000\nshmem 200000\n");
+
+        var st = _driver.Open("s")!.ReadStats();
+        st.MemoryBytes.ShouldBe(2_000_000UL - 1_000_000UL);
+        st.FileCacheBytes.ShouldBe(1_000_000UL);
+    }
+
+    [Fact]
     public void ReadStats_with_max_memory_and_missing_files()
     {
         _driver.Create("s", new CgroupLimits(null, null, null));
