@@ -7,10 +7,8 @@ using LightNfv.Platform.Store;
 namespace LightNfv.Server.Tests.Store;
 
 /// <summary>The instantiation path's store writes: reserve (name and address under the write lock) and mark running.</summary>
-public sealed class InstanceStoreTests : IDisposable
+public sealed class InstanceStoreTests() : TempStoreFile("lnfvs-inst")
 {
-    private readonly string _path = Path.Combine(Path.GetTempPath(), $"lnfvs-inst-{Guid.NewGuid():N}.db");
-
     private static VnfDescriptor Descriptor(string name) => DescriptorParser.Parse($"""
         apiVersion: lightnfv/v1
         kind: Vnf
@@ -26,7 +24,7 @@ public sealed class InstanceStoreTests : IDisposable
     [Fact]
     public void A_running_instance_is_stored_as_returned_with_its_event_in_the_same_write()
     {
-        using var store = new PlatformStore(_path);
+        using var store = new PlatformStore(StorePath);
         var reserved = store.Reserve("0123456789ab", Descriptor("web"), Next);
         reserved.State.ShouldBe(InstanceState.Creating);
         reserved.Address.ShouldBe("10.99.0.2");
@@ -50,7 +48,7 @@ public sealed class InstanceStoreTests : IDisposable
     [Fact]
     public void A_second_instance_of_the_same_name_is_refused_naming_the_first_and_nothing_is_stored()
     {
-        using var store = new PlatformStore(_path);
+        using var store = new PlatformStore(StorePath);
         store.Reserve("0123456789ab", Descriptor("web"), Next);
         var e = Should.Throw<LightNfvException>(() => store.Reserve("ba9876543210", Descriptor("web"), Next));
         e.Kind.ShouldBe(ErrorKind.Conflict);
@@ -63,19 +61,11 @@ public sealed class InstanceStoreTests : IDisposable
     [Fact]
     public void Marking_an_instance_the_store_lost_running_fails_as_not_found()
     {
-        using var store = new PlatformStore(_path);
+        using var store = new PlatformStore(StorePath);
         var reserved = store.Reserve("0123456789ab", Descriptor("web"), Next);
         store.Delete(reserved.Id);
         Should.Throw<LightNfvException>(() => store.MarkRunning(reserved, new Dictionary<string, string>(), "instance.started", "x"))
             .Kind.ShouldBe(ErrorKind.NotFound);
         store.Events().ShouldBeEmpty();
-    }
-
-    public void Dispose()
-    {
-        foreach (var f in new[] { _path, _path + "-wal", _path + "-shm" })
-        {
-            File.Delete(f);
-        }
     }
 }

@@ -5,14 +5,12 @@ using Microsoft.Data.Sqlite;
 namespace LightNfv.Server.Tests.Store;
 
 /// <summary>A schema-1 store (before the daemon) opens as schema 2 with every instance and event kept.</summary>
-public sealed class StoreMigrationTests : IDisposable
+public sealed class StoreMigrationTests() : TempStoreFile("lnfvs-migrate")
 {
-    private readonly string _path = Path.Combine(Path.GetTempPath(), $"lnfvs-migrate-{Guid.NewGuid():N}.db");
-
     [Fact]
     public void Schema_1_is_migrated_without_losing_data()
     {
-        using (var db = new SqliteConnection($"Data Source={_path};Pooling=False"))
+        using (var db = new SqliteConnection($"Data Source={StorePath};Pooling=False"))
         {
             db.Open();
             using var cmd = db.CreateCommand();
@@ -28,7 +26,7 @@ public sealed class StoreMigrationTests : IDisposable
                 """;
             cmd.ExecuteNonQuery();
         }
-        using (var store = new PlatformStore(_path))
+        using (var store = new PlatformStore(StorePath))
         {
             var r = store.Get("0123456789ab").ShouldNotBeNull();
             r.Name.ShouldBe("old");
@@ -38,7 +36,7 @@ public sealed class StoreMigrationTests : IDisposable
             store.Events().Single().Kind.ShouldBe("instance.started");
             store.AddDescriptor("default", "web", "yaml").Version.ShouldBe(1);
         }
-        using (var again = new PlatformStore(_path))
+        using (var again = new PlatformStore(StorePath))
         {
             again.Descriptor("default", "web").ShouldNotBeNull().Source.ShouldBe("yaml");
             again.List().Count.ShouldBe(1);
@@ -48,20 +46,12 @@ public sealed class StoreMigrationTests : IDisposable
     [Fact]
     public void Desired_state_and_operation_are_written_together()
     {
-        using var store = new PlatformStore(_path);
+        using var store = new PlatformStore(StorePath);
         var op = store.BeginOperation("scale", "default", "web", new Deployment("default", "web", 1, 3, default, default), new Dictionary<string, string> { ["replicas"] = "3" });
         store.Deployment("default", "web").ShouldNotBeNull().Replicas.ShouldBe(3);
         store.Operation(op.Id).ShouldNotBeNull().State.ShouldBe(OperationState.Processing);
         store.FinishOperation(op.Id, OperationState.RolledBack, "no").State.ShouldBe(OperationState.RolledBack);
         store.BeginOperation("terminate", "default", "web", null, new Dictionary<string, string>());
         store.Deployment("default", "web").ShouldBeNull();
-    }
-
-    public void Dispose()
-    {
-        foreach (var f in new[] { _path, _path + "-wal", _path + "-shm" })
-        {
-            File.Delete(f);
-        }
     }
 }
