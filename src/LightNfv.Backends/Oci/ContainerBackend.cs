@@ -143,8 +143,12 @@ public sealed class ContainerBackend(BackendHost host) : IBackend
     public Task<BackendInstance> StartAsync(InstanceSpec spec, BackendInstance instance, CancellationToken cancellationToken)
     {
         var runtime = Choose(instance.Get(KeyRuntime));
-        // A stopped container cannot be started again (OCI lifecycle): delete it and run it anew from its bundle.
-        runtime.Delete(instance.Id);
+        // A stopped container cannot be started again (OCI lifecycle): delete it and run it anew from its bundle. A new
+        // one has nothing to delete (and the zombie sweep in Delete would cost a /proc walk on the instantiation path).
+        if (runtime.Exists(instance.Id))
+        {
+            runtime.Delete(instance.Id);
+        }
         var pidFile = Path.Combine(instance.Get(KeyRunDir)!, "container.pid");
         File.Delete(pidFile);
         runtime.Run(instance.Id, instance.Get(KeyBundle)!, pidFile, spec.LogPath);

@@ -72,13 +72,16 @@ public sealed class OciRuntime
 
     public bool Kill(string id, string signal) => Invoke(["kill", id, signal]).Succeeded;
 
+    /// <summary>Whether the runtime keeps state for this container (created, running or stopped).</summary>
+    public bool Exists(string id) => Directory.Exists(Path.Combine(_root, id));
+
     /// <summary>Deletes the container, killing it first if it runs. Idempotent: an unknown id is fine.</summary>
     public void Delete(string id)
     {
         // crun's intermediate processes exit as soon as a container runs and are re-parented to us when we are a
         // subreaper (bench, daemon, tests): reap them here, off the instantiation path, or they stay zombies.
         ChildReaper.ReapZombieChildren(Name);
-        if (!Directory.Exists(Path.Combine(_root, id)))
+        if (!Exists(id))
         {
             return;
         }
@@ -91,7 +94,7 @@ public sealed class OciRuntime
 
     public RuntimeState? State(string id)
     {
-        if (!Directory.Exists(Path.Combine(_root, id)))
+        if (!Exists(id))
         {
             return null;
         }

@@ -35,6 +35,7 @@ public sealed class MonitorHost : IDisposable
     /// (22), so iperf3 loses nothing to it.
     /// </summary>
     private const int TapQueueFrames = 48;
+    private static readonly TimeSpan ParkTimeout = TimeSpan.FromSeconds(5);
     private bool _running = true;
 
     private MonitorHost(LabNetwork lab, Socket listener, string socketPath)
@@ -293,7 +294,16 @@ public sealed class MonitorHost : IDisposable
             var n = Interlocked.Increment(ref _tapCounter);
             // Locally administered MAC and a tap name unique to this monitor and slot.
             var mac = new byte[] { 0x02, 0x4c, (byte)(Environment.ProcessId >> 8), (byte)Environment.ProcessId, (byte)(n >> 8), (byte)n };
-            q.Enqueue(NewGuest(image, memory, $"lnfuk{Environment.ProcessId % 100000:x5}{n % 0xFFFFF:x5}", null, mac));
+            var guest = NewGuest(image, memory, $"lnfuk{Environment.ProcessId % 100000:x5}{n % 0xFFFFF:x5}", null, mac);
+            // Pooled only once booted to its first wait: a claim must not pay for the rest of a boot.
+            if (!guest.Vm.WaitParked(ParkTimeout))
+            {
+                var detail = guest.Vm.Detail;
+                guest.Vm.Dispose();
+                _lab.DeleteTap(guest.Tap, null);
+                throw new LightNfvException(ErrorKind.Host, $"a warm unikernel guest did not boot to its first wait within {ParkTimeout.TotalSeconds:0} s: {detail ?? "no detail"}");
+            }
+            q.Enqueue(guest);
             made++;
         }
         return MonitorMessage.Of("ok", ("made", made), ("count", q.Count));

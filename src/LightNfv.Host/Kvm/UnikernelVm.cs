@@ -69,6 +69,8 @@ public sealed unsafe class UnikernelVm : IDisposable
     private readonly Thread _thread;
     private long _startTimestamp;
     private readonly ManualResetEventSlim _bound = new();
+    // Set when the guest reaches its first wait (or ends before it): a warm pool hands out only parked guests.
+    private readonly ManualResetEventSlim _parked = new();
     private readonly ulong _memorySize;
     private readonly byte[] _frame = new byte[2048];
     private volatile bool _stopping;
@@ -252,6 +254,7 @@ public sealed unsafe class UnikernelVm : IDisposable
         {
             failure = "monitor error: " + e.Message;
         }
+        _parked.Set(); // nobody waits for a park that will not come
         if (_stopping && failure is null)
         {
             return;
@@ -306,6 +309,7 @@ public sealed unsafe class UnikernelVm : IDisposable
                 {
                     return sendFailure;
                 }
+                _parked.Set();
                 if (!_bound.IsSet)
                 {
                     // Parked in the warm pool: the guest has booted and waits for its identity.
@@ -465,6 +469,12 @@ public sealed unsafe class UnikernelVm : IDisposable
             _console?.Dispose();
         }
     }
+
+    /// <summary>
+    /// Waits until the guest has booted to its first network wait (the point a warm guest is parked at), so that a
+    /// claim never pays for the rest of a boot. False if it did not get there in time or ended first.
+    /// </summary>
+    public bool WaitParked(TimeSpan timeout) => _parked.Wait(timeout) && State == GuestState.Running;
 
     /// <summary>Stops the vCPU (wakes it from a wait, or makes KVM_RUN return) and waits for its thread.</summary>
     public bool Stop(TimeSpan timeout)

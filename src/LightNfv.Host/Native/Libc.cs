@@ -30,6 +30,10 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int unshare(int flags);
 
+    /// <summary>argv and envp: NULL-terminated arrays of NUL-terminated UTF-8 strings.</summary>
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int execve(string path, nint* argv, nint* envp);
+
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int open(string path, int flags, int mode);
 
