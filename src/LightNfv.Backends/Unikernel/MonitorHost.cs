@@ -306,6 +306,12 @@ public sealed class MonitorHost : IDisposable
             q.Enqueue(guest);
             made++;
         }
+        if (made > 0)
+        {
+            // Preparing is off the instantiation path: collect now, so that no pause of this process (which stops
+            // every vCPU thread) lands on a claim's few milliseconds because preparing filled the young generation.
+            GC.Collect();
+        }
         return MonitorMessage.Of("ok", ("made", made), ("count", q.Count));
     }
 

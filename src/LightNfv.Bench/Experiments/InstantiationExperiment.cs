@@ -66,6 +66,10 @@ public sealed class InstantiationExperiment(InstanceService service, BenchOption
         }
         var descriptor = BenchDescriptors.Iperf3(technology, name, subject.Runtime);
         var port = descriptor.Spec.Network.ReadinessPort ?? 5201;
+        // Untimed, as benchmark harnesses do between iterations: a collection now, so that none lands by chance in a
+        // window of a few milliseconds (a gen-0 pause stops the prober's thread too).
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         var start = Stopwatch.GetTimestamp();
         var record = service.RunAsync(descriptor, new RunOptions(UseWarmPool: subject.Warm)).GetAwaiter().GetResult();
         try
