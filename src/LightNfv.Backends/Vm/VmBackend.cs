@@ -238,7 +238,7 @@ public abstract class VmBackend(BackendHost host) : IBackend
             }
             var log = VmmLogPath(runDir);
             var why = File.Exists(log) ? File.ReadAllText(log).Trim() : "";
-            var console = Path.Combine(runDir, "console.log");
+            var console = InstanceSpec.LogPathIn(runDir);
             var panic = File.Exists(console) ? PanicIn(File.ReadAllText(console)) : null;
             return new InstanceObservation(ObservedState.Exited, null, p.StartedAt, addresses,
                 (panic is not null ? $"the guest kernel panicked: {panic}" : "QEMU exited (the guest powered off or its VNF ended)") + (why.Length > 0 ? ": " + why : ""));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Instances;
 using LightNfv.Platform.Lifecycle;
@@ -97,7 +98,7 @@ public static class LogsCommand
         cmd.SetAction((pr, ct) => Cli.Guard((ctx, _) =>
         {
             var record = ctx.Instances.Resolve(pr.GetValue(id)!);
-            var path = Path.Combine(ctx.Host.RunDirectory(record.Id), "console.log");
+            var path = InstanceSpec.LogPathIn(ctx.Host.RunDirectory(record.Id));
             if (!File.Exists(path))
             {
                 return Task.FromResult(0);

@@ -16,7 +16,10 @@ public sealed record InstanceSpec(
     string RunDirectory)
 {
     /// <summary>Where the workload's stdout and stderr go.</summary>
-    public string LogPath => Path.Combine(RunDirectory, "console.log");
+    public string LogPath => LogPathIn(RunDirectory);
+
+    /// <summary>The console log of the instance whose run directory this is (`lightnfv logs`).</summary>
+    public static string LogPathIn(string runDirectory) => Path.Combine(runDirectory, "console.log");
 
     /// <summary>Capabilities the VNF keeps (CAP_ form); all others are dropped by isolating backends.</summary>
     public IReadOnlyList<string> Capabilities { get; init; } = [];

@@ -37,7 +37,7 @@ public static class InstancesApi
         g.MapGet("/{id}/logs", (string id, int? tail, InstanceService instances) =>
         {
             var r = instances.Resolve(id);
-            var path = Path.Combine(instances.Backends.Host.RunDirectory(r.Id), "console.log");
+            var path = InstanceSpec.LogPathIn(instances.Backends.Host.RunDirectory(r.Id));
             if (!File.Exists(path))
             {
                 return Results.Text("", "text/plain");

@@ -76,7 +76,7 @@ public sealed class LabFixture : IDisposable
     public string InstanceNamespace(string id) => Host.InstanceNamespace(id);
     public string CgroupPath(string id) => Host.CgroupPath(id);
     public string RunDirectory(string id) => Host.RunDirectory(id);
-    public string ConsoleLog(string id) => Path.Combine(RunDirectory(id), "console.log");
+    public string ConsoleLog(string id) => LightNfv.Core.Backends.InstanceSpec.LogPathIn(RunDirectory(id));
 
     /// <summary>
     /// A file that exists but cannot be executed (mode 0644), so a spawn passes the PATH check and fails at exec.
