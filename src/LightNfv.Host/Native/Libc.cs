@@ -40,6 +40,16 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int close(int fd);
 
+    public const uint MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
+    public const int F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
+    public const int F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8;
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int memfd_create(string name, uint flags);
+
+    [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int fcntl_int(SafeHandle fd, int command, int argument);
+
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int ioctl(SafeHandle fd, ulong request, void* argument);
 
@@ -51,6 +61,12 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int gettid();
+
+    public const int PRIO_PROCESS = 0;
+
+    /// <summary>With PRIO_PROCESS and a thread id (0: the calling thread) Linux sets that one thread's nice value.</summary>
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int setpriority(int which, int who, int prio);
 
     public const int LOCK_EX = 2;
 

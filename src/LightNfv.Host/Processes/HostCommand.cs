@@ -21,9 +21,11 @@ public static class HostCommand
     /// <param name="argv">Program (found on PATH) and arguments.</param>
     /// <param name="outputPath">Where stdout and stderr go (appended); a temporary file when null, read back into the result.</param>
     /// <param name="hideMounts">Mount points to detach in a private mount namespace for this command only.</param>
-    public static CommandResult Run(IReadOnlyList<string> argv, string? outputPath = null, IReadOnlyList<string>? hideMounts = null, TimeSpan? timeout = null)
+    /// <param name="executable">What to exec instead of argv[0] found on PATH (a sealed copy of it, for instance).</param>
+    public static CommandResult Run(IReadOnlyList<string> argv, string? outputPath = null, IReadOnlyList<string>? hideMounts = null, TimeSpan? timeout = null,
+        string? executable = null)
     {
-        var path = NamespacedSpawner.Resolve(argv[0], NamespacedSpawner.DefaultEnvironment)
+        var path = executable ?? NamespacedSpawner.Resolve(argv[0], NamespacedSpawner.DefaultEnvironment)
             ?? throw new LightNfvException(ErrorKind.Unavailable, $"'{argv[0]}' was not found on this host's PATH; install it");
         var temp = outputPath is null;
         var output = outputPath ?? Path.Combine(Path.GetTempPath(), $"lightnfv-cmd-{Guid.NewGuid():N}.log");

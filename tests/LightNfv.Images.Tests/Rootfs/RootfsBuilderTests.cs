@@ -199,6 +199,22 @@ public sealed class RootfsBuilderTests(Iperf3ImageFixture fixture, ITestOutputHe
     }
 
     [Fact]
+    public void The_same_builder_rebuilds_an_image_removed_from_the_cache_since_it_last_saw_it()
+    {
+        using var cache = new TempDirectory();
+        var builder = new RootfsBuilder(cache.Path);
+        var request = new RootfsRequest(["/usr/bin/busybox"], []);
+        var first = builder.Build(request);
+        builder.Build(request).ShouldBe(first); // remembered
+
+        Directory.Delete(first.RootfsDirectory, recursive: true);
+        var again = builder.Build(request);
+
+        again.Digest.ShouldBe(first.Digest);
+        File.Exists(Path.Combine(again.RootfsDirectory, "usr/bin/busybox")).ShouldBeTrue("a remembered hit is checked against the disk");
+    }
+
+    [Fact]
     public void Concurrent_builders_of_the_same_image_agree_and_leave_no_temporaries()
     {
         using var cache = new TempDirectory();
