@@ -83,6 +83,16 @@ public sealed class UnikernelBackendTests(ITestOutputHelper output) : Integratio
         var pid = int.Parse(record.BackendData["monitor"], CultureInfo.InvariantCulture);
         pid.ShouldNotBe(Environment.ProcessId);
         HostState.Cmdline(pid)!.ShouldContain(UnikernelBackend.HostExecutable);
+
+        // Its vCPU threads run at the raised priority (the field after the priority in /proc/.../stat is the nice value).
+        var vcpus = Directory.GetDirectories($"/proc/{pid}/task").Where(t => File.ReadAllText(Path.Combine(t, "comm")).Trim() == "vcpu").ToList();
+        vcpus.ShouldNotBeEmpty();
+        foreach (var task in vcpus)
+        {
+            var stat = File.ReadAllText(Path.Combine(task, "stat"));
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            int.Parse(fields[16], CultureInfo.InvariantCulture).ShouldBe(UnikernelVm.VcpuNice, $"nice of vCPU thread {Path.GetFileName(task)}");
+        }
     }
 
     [Fact]
