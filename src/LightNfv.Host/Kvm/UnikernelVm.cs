@@ -162,6 +162,14 @@ public sealed unsafe class UnikernelVm : IDisposable
         }
         StartedAt = DateTimeOffset.UtcNow;
         _bound.Set();
+        lock (_lifecycle)
+        {
+            if (_released == 0)
+            {
+                ulong one = 1;
+                Libc.write(_wake.Value, &one, 8); // the parked vCPU thread waits on this eventfd
+            }
+        }
     }
 
     /// <summary>Prepare and bind at once: everything on the caller's clock (a cold start).</summary>
@@ -212,19 +220,9 @@ public sealed unsafe class UnikernelVm : IDisposable
         }
     }
 
-    /// <summary>
-    /// The vCPU threads' nice value. Every guest instruction is emulated here (~1 µs each), so a guest's answer is
-    /// CPU time on its vCPU thread; at nice 0 on a two-CPU host the thread waited behind host housekeeping for a
-    /// scheduler tick in about one claim in five (answers 2.5-3 ms late instead of ~0.7). At -10, as NFV hosts raise
-    /// vCPU priority, that fell to one in twenty (measured). A spinning guest still takes at most its one CPU.
-    /// </summary>
-    public const int VcpuNice = -10;
-
     private void Loop()
     {
         _tid = Libc.gettid();
-        // Best effort: without CAP_SYS_NICE the thread keeps the default weight.
-        Libc.setpriority(Libc.PRIO_PROCESS, 0, VcpuNice);
         string? failure = null;
         try
         {
@@ -323,7 +321,7 @@ public sealed unsafe class UnikernelVm : IDisposable
                 if (!_bound.IsSet)
                 {
                     // Parked in the warm pool: the guest has booted and waits for its identity.
-                    _bound.Wait();
+                    ParkUntilBound();
                     if (_stopping)
                     {
                         return null;
@@ -385,6 +383,22 @@ public sealed unsafe class UnikernelVm : IDisposable
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// Blocks the vCPU thread in the kernel on the wake eventfd until <see cref="Bind"/> (or Stop) writes it. A managed
+    /// wait here (ManualResetEventSlim) sometimes slept through the claim: a sched_switch trace showed the thread
+    /// woken by a timer 5 ms after the bind instead of by the binding thread, one warm claim in five or so.
+    /// </summary>
+    private void ParkUntilBound()
+    {
+        var fd = new Libc.PollFd { Fd = _wake.Value, Events = Libc.POLLIN };
+        while (!_bound.IsSet && !_stopping)
+        {
+            Libc.ppoll(&fd, 1, null, null);
+        }
+        ulong count;
+        Libc.read(_wake.Value, &count, 8); // consumed (non-blocking eventfd): the guest's first receive blocks again
     }
 
     /// <summary>One frame into the guest's buffer: at once if one is queued, else after waiting until the deadline.</summary>

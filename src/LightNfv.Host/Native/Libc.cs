@@ -62,12 +62,6 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int gettid();
 
-    public const int PRIO_PROCESS = 0;
-
-    /// <summary>With PRIO_PROCESS and a thread id (0: the calling thread) Linux sets that one thread's nice value.</summary>
-    [LibraryImport(Lib, SetLastError = true)]
-    public static partial int setpriority(int which, int who, int prio);
-
     public const int LOCK_EX = 2;
 
     [LibraryImport(Lib, SetLastError = true)]

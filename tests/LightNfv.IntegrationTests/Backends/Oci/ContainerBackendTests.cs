@@ -115,6 +115,36 @@ public sealed class ContainerBackendTests(ITestOutputHelper output) : Integratio
     }
 
     [Fact]
+    public async Task A_runtime_that_fails_to_start_leaves_nothing_behind()
+    {
+        if (!Has("runc"))
+        {
+            return;
+        }
+        // A file where runc's state directory goes: the start fails after the namespace, veth and bundle were made.
+        var root = Path.Combine(Lab.StateDirectory, "runtime", "runc");
+        Directory.CreateDirectory(Path.GetDirectoryName(root)!);
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        File.WriteAllText(root, "in the way");
+        try
+        {
+            await Should.ThrowAsync<IOException>(() => Lab.RunAsync(Yaml("broken", "runc", Iperf3App)));
+
+            Lab.Instances.List().ShouldBeEmpty();
+            HostState.LabLinks(Lab.LabName).ShouldNotContain(": lnfv", Case.Sensitive, "no instance veth left on the bridge");
+            Directory.GetFiles("/run/netns").ShouldNotContain(f => Path.GetFileName(f).StartsWith(Lab.LabName + "-", StringComparison.Ordinal));
+            Directory.EnumerateDirectories(Path.Combine(Lab.StateDirectory, "instances")).ShouldBeEmpty();
+        }
+        finally
+        {
+            File.Delete(root);
+        }
+    }
+
+    [Fact]
     public async Task Stop_and_start_run_the_container_again_at_the_same_address()
     {
         if (!Has("crun"))
