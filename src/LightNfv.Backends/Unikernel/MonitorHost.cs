@@ -6,6 +6,7 @@ using LightNfv.Core.Errors;
 using LightNfv.Core.Networking;
 using LightNfv.Host.Kvm;
 using LightNfv.Host.Network;
+using LightNfv.Host.Processes;
 
 namespace LightNfv.Backends.Unikernel;
 
@@ -57,6 +58,7 @@ public sealed class MonitorHost : IDisposable
             Console.Error.WriteLine("usage: lnfv-ukhost --socket PATH --lab NAME --subnet CIDR (started by the unikernel backend)");
             return 2;
         }
+        MemoryLock.KeepTouchedPagesResident(); // it hosts vCPUs for hours: its code must not be paged out between claims
         try
         {
             using var host = Open(socketPath, labName, subnet);

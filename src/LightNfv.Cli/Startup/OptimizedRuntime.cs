@@ -23,5 +23,9 @@ public static class OptimizedRuntime
         {
             SelfExec.WithVariable(Variable, "0"); // returns only if exec failed: run as we are
         }
+        if (args.Count > 0 && args[0] is "bench" or "serve")
+        {
+            MemoryLock.KeepTouchedPagesResident();
+        }
     }
 }
