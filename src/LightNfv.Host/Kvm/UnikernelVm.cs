@@ -388,7 +388,7 @@ public sealed unsafe class UnikernelVm : IDisposable
     /// <summary>
     /// Blocks the vCPU thread in the kernel on the wake eventfd until <see cref="Bind"/> (or Stop) writes it. A managed
     /// wait here (ManualResetEventSlim) sometimes slept through the claim: a sched_switch trace showed the thread
-    /// woken by a timer 5 ms after the bind instead of by the binding thread, one warm claim in five or so.
+    /// woken by a timer 5 ms after it parked instead of by the bind, in one warm claim of four or five.
     /// </summary>
     private void ParkUntilBound()
     {

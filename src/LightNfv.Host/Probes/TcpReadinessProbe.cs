@@ -174,8 +174,8 @@ public static unsafe partial class TcpReadinessProbe
     }
 
     /// <summary>
-    /// Waits up to <paramref name="waitNs"/> for an answer to any in-flight SYN by sleeping on this thread's own timer
-    /// and checking the sockets after each slice, not by blocking on the sockets. An answer that a vCPU thread writes
+    /// Waits up to <paramref name="waitNs"/> for an answer to any in-flight SYN by checking the sockets and sleeping on
+    /// this thread's own timer between checks, not by blocking on the sockets. An answer that a vCPU thread writes
     /// into a tap wakes a thread blocked on the socket from that vCPU's CPU, and the scheduler queued the probe there,
     /// behind the busy guest, for up to a tick while the other CPU idled (a sched_switch trace: answered at +1.4 ms,
     /// seen at +3.5 ms). Slices of 50 µs (a twentieth of a longer step) keep the resolution.
