@@ -68,7 +68,8 @@ public sealed unsafe class UnikernelVm : IDisposable
     }
     private readonly Thread _thread;
     private long _startTimestamp;
-    private readonly ManualResetEventSlim _bound = new();
+    // Set by Bind (or Stop); the parked vCPU thread is woken through the eventfd, so nothing waits on this flag itself.
+    private volatile bool _bound;
     // Set when the guest reaches its first wait (or ends before it): a warm pool hands out only parked guests.
     private readonly ManualResetEventSlim _parked = new();
     private readonly ulong _memorySize;
@@ -161,7 +162,7 @@ public sealed unsafe class UnikernelVm : IDisposable
             }
         }
         StartedAt = DateTimeOffset.UtcNow;
-        _bound.Set();
+        _bound = true;
         lock (_lifecycle)
         {
             if (_released == 0)
@@ -318,7 +319,7 @@ public sealed unsafe class UnikernelVm : IDisposable
                     return sendFailure;
                 }
                 _parked.Set();
-                if (!_bound.IsSet)
+                if (!_bound)
                 {
                     // Parked in the warm pool: the guest has booted and waits for its identity.
                     ParkUntilBound();
@@ -393,7 +394,7 @@ public sealed unsafe class UnikernelVm : IDisposable
     private void ParkUntilBound()
     {
         var fd = new Libc.PollFd { Fd = _wake.Value, Events = Libc.POLLIN };
-        while (!_bound.IsSet && !_stopping)
+        while (!_bound && !_stopping)
         {
             Libc.ppoll(&fd, 1, null, null);
         }
@@ -504,7 +505,7 @@ public sealed unsafe class UnikernelVm : IDisposable
     public bool Stop(TimeSpan timeout)
     {
         _stopping = true;
-        _bound.Set();
+        _bound = true;
         lock (_lifecycle)
         {
             if (_released == 0)
