@@ -1,21 +1,36 @@
 #!/usr/bin/env bash
-# Runs the whole test suite (unit and integration; integration tests need root and real namespaces) and
-# prints the totals as one line: "N passed, N failed, N skipped".
+# Runs the whole test suite (unit and integration; integration tests need root and real namespaces), lists every
+# skipped test's reason once, grouped, and ends with the totals as one line: "N passed, N failed, N skipped".
+# A test that lacks a capability here (root, /dev/kvm, a cgroup version, dockerd) is skipped, never passed.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
-dotnet test "$root/LightNfv.slnx" -c Release -nologo 2>&1 | tee "$log"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+# The totals come from each test project's summary line; the skip reasons from its TRX file.
+dotnet test "$root/LightNfv.slnx" -c Release -nologo --logger "trx;LogFilePrefix=lightnfv" --results-directory "$work/trx" 2>&1 | tee "$work/log"
 status=${PIPESTATUS[0]}
-read -r passed failed skipped < <(awk '
-  /(Passed|Failed)! *- *Failed: *[0-9]+, *Passed: *[0-9]+, *Skipped: *[0-9]+/ {
-    match($0, /Failed: *[0-9]+/);  f += substr($0, RSTART + 7, RLENGTH - 7)
-    match($0, /Passed: *[0-9]+/);  p += substr($0, RSTART + 7, RLENGTH - 7)
-    match($0, /Skipped: *[0-9]+/); s += substr($0, RSTART + 8, RLENGTH - 8)
-  }
-  END { printf "%d %d %d\n", p, f, s }' "$log")
-if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
-  failed=1 # the build or a test host failed before any test could report
-fi
-echo "$passed passed, $failed failed, $skipped skipped"
+python3 - "$work/trx" "$status" "$work/log" <<'EOF'
+import collections, glob, re, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+skipped = collections.defaultdict(list)
+for path in sorted(glob.glob(sys.argv[1] + "/*.trx")):
+    for r in ET.parse(path).getroot().iterfind(".//t:UnitTestResult", ns):
+        if r.get("outcome") == "NotExecuted":
+            reason = (r.findtext("t:Output/t:ErrorInfo/t:Message", "", ns) or "no reason given").strip()
+            skipped[reason].append(r.get("testName"))
+if skipped:
+    print("\nSkipped tests, by reason:")
+    for reason, tests in sorted(skipped.items(), key=lambda kv: -len(kv[1])):
+        print(f"  {len(tests)} x {reason}")
+        for name in sorted(tests):
+            print(f"      {name}")
+totals = collections.Counter()
+for line in open(sys.argv[3], errors="replace"):
+    m = re.search(r"(?:Passed|Failed|Skipped)! *- *Failed: *(\d+), *Passed: *(\d+), *Skipped: *(\d+)", line)
+    if m:
+        totals.update(failed=int(m[1]), passed=int(m[2]), skipped=int(m[3]))
+# The build or a test host that failed before any test could report is one failure, not zero.
+failed = totals["failed"] or (1 if sys.argv[2] != "0" else 0)
+print(f"\n{totals['passed']} passed, {failed} failed, {totals['skipped']} skipped")
+EOF
 exit "$status"

@@ -1,26 +1,18 @@
 using System.Diagnostics;
 using LightNfv.Host.Cgroups;
-using Xunit.Abstractions;
 
 namespace LightNfv.Host.Tests.Cgroups;
 
-/// <summary>Against the real cgroupfs of this machine (v1 hybrid, root). Returns early with a reason elsewhere.</summary>
+/// <summary>Against the real cgroupfs of this machine (v1 hybrid, root). Skipped with the reason elsewhere.</summary>
 public sealed class CgroupRealHostTests(ITestOutputHelper output)
 {
     [Fact]
     public void Creates_limits_joins_kills_and_removes_a_real_cgroup()
     {
-        if (!IsRoot())
-        {
-            output.WriteLine("skipped: not root, cannot create cgroups on the real cgroupfs");
-            return;
-        }
+        Assert.SkipUnless(IsRoot(), "needs root to create cgroups on the real cgroupfs");
         var driver = CgroupDriver.Detect();
-        if (driver is not CgroupV1Driver v1)
-        {
-            output.WriteLine($"skipped: this host uses cgroup {driver.Version}; the real-host test targets this machine kind's v1 layout");
-            return;
-        }
+        Assert.SkipUnless(driver is CgroupV1Driver, $"this host uses cgroup {driver.Version}; this test targets the v1 layout");
+        var v1 = (CgroupV1Driver)driver;
 
         var top = $"lightnfv-test-{Guid.NewGuid().ToString("N")[..10]}";
         var rel = $"{top}/x";

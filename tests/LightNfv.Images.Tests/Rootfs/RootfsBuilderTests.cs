@@ -6,7 +6,6 @@ using LightNfv.Images.Paths;
 using LightNfv.Images.Rootfs;
 using LightNfv.Images.Tests.Archives;
 using LightNfv.Images.Tests.Elf;
-using Xunit.Abstractions;
 
 namespace LightNfv.Images.Tests.Rootfs;
 

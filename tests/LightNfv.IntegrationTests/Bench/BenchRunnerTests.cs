@@ -14,10 +14,7 @@ public sealed class BenchRunnerTests(ITestOutputHelper output) : IntegrationTest
     [Fact]
     public void A_short_process_run_reports_every_metric_and_leaves_nothing()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var options = new BenchOptions
         {
             Technologies = [Technology.Process, Technology.StandardVm],

@@ -12,10 +12,7 @@ public sealed class ScalingExperimentTests(ITestOutputHelper output) : Integrati
     [Fact]
     public void Instances_start_cumulatively_checkpoints_are_recorded_and_all_are_removed()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var experiment = new ScalingExperiment(Lab.Instances, new ScalingOptions { Technology = Technology.Process, Counts = [1, 3, 6] });
         var seenAtPeak = 0;
         experiment.Progress += line =>

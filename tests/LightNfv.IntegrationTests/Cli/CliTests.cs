@@ -24,10 +24,7 @@ public sealed partial class CliTests(ITestOutputHelper output) : IntegrationTest
     [Fact]
     public void Run_ps_inspect_conflict_rm_down()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var example = Path.Combine(RepoPaths.Examples, "iperf3.yaml");
         File.Exists(example).ShouldBeTrue(example);
 
@@ -104,10 +101,7 @@ public sealed partial class CliTests(ITestOutputHelper output) : IntegrationTest
     [Fact]
     public void Unknown_instance_exits_3()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var r = Lightnfv("inspect", "no-such-instance");
         r.ExitCode.ShouldBe(3, r.ToString());
         r.Stderr.ShouldContain("no-such-instance");

@@ -1,9 +1,11 @@
+using LightNfv.Core.Descriptors;
+
 namespace LightNfv.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// Base of the integration tests: each test gets its own <see cref="LabFixture"/> (xunit makes a new instance of the
 /// class per test), so a failing test cannot leave state for the next one, and leftovers are attributed to the test
-/// that made them. Without root every test returns early after saying so (xunit 2 has no dynamic skip).
+/// that made them. Without root every test is skipped with the reason.
 /// </summary>
 public abstract class IntegrationTest : IDisposable
 {
@@ -23,15 +25,15 @@ public abstract class IntegrationTest : IDisposable
 
     protected LabFixture Lab => _fixture ?? throw new InvalidOperationException("no lab without root");
 
-    /// <summary>True (and says so in the test output) when the tests cannot run here.</summary>
-    protected bool NeedsRoot()
+    /// <summary>Skips the test, with the reason, when it cannot run here (a lab needs root).</summary>
+    protected void RequireRoot() => Assert.SkipWhen(_fixture is null, "needs root (network namespaces, cgroups)");
+
+    /// <summary>Skips the test, with the probe's reason, when this host cannot run the technology.</summary>
+    protected void RequireAvailable(Technology technology)
     {
-        if (_fixture is not null)
-        {
-            return false;
-        }
-        Output.WriteLine("skipped: needs root");
-        return true;
+        RequireRoot();
+        var probe = Lab.Registry.Probe(technology);
+        Assert.SkipUnless(probe.Available, $"{technology.ToName()} unavailable here: {probe.Reason}");
     }
 
     public void Dispose()

@@ -12,10 +12,7 @@ public sealed class TapDeviceTests(ITestOutputHelper output) : IntegrationTest(o
     [Fact]
     public void A_frame_written_to_the_tap_reaches_the_lab_and_the_answer_comes_back_and_the_tap_goes_with_its_descriptor()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var guest = Lab.Address(77);
         var guestMac = NetworkAttachment.MacFor(guest);
         var lab = Lab.Host.Lab;

@@ -9,17 +9,10 @@ public sealed class HostTuningTests(ITestOutputHelper output) : IntegrationTest(
     [Fact]
     public async Task Down_forgets_a_user_whose_state_directory_is_gone_so_a_killed_platform_cannot_pin_the_setting()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         _ = Lab.Host.Lab; // opening the lab registers this platform
         var users = Path.Combine(CgroupTuning.RegistryDirectory, "users");
-        if (!Directory.Exists(users))
-        {
-            Output.WriteLine("skipped: host tuning is off or not possible here");
-            return;
-        }
+        Assert.SkipUnless(Directory.Exists(users), "host tuning is off (LIGHTNFV_HOST_TUNING=off) or not possible here");
         // What a platform killed before its `down` leaves: an entry naming a state directory that no longer exists.
         var stale = Path.Combine(users, "00" + Lab.Tag + "deadbeef");
         File.WriteAllText(stale, $"/tmp/lnfvt-gone-{Lab.Tag}\n");

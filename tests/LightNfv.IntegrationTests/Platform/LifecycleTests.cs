@@ -17,10 +17,7 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IntegrationTest(o
     [Fact]
     public async Task Same_name_twice_is_a_conflict_and_the_first_keeps_running()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var first = await Lab.RunAsync(Descriptors.Iperf3("dup"));
 
         var e = await Should.ThrowAsync<LightNfvException>(() => Lab.RunAsync(Descriptors.Iperf3("dup")));
@@ -41,10 +38,7 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IntegrationTest(o
     [Fact]
     public async Task A_create_cut_short_before_its_record_was_updated_is_still_removed_completely()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         // What a kill -9 of the CLI between "create" and "start" leaves: a Creating record with no backend data,
         // and a cgroup and run directory on the host.
         var descriptor = DescriptorParser.Parse(Descriptors.Iperf3("cut"));
@@ -66,10 +60,7 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IntegrationTest(o
     [Fact]
     public async Task Requested_address_already_in_use_is_a_conflict()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var address = Lab.Address(50);
         var first = await Lab.RunAsync(Descriptors.Iperf3("first", address));
         first.Address.ShouldBe(address.ToString());
@@ -86,10 +77,7 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IntegrationTest(o
     [Fact]
     public async Task Stop_keeps_the_namespace_and_start_serves_again()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var record = await Lab.RunAsync(Descriptors.Iperf3());
         var address = IPAddress.Parse(record.Address!);
         var ns = Lab.InstanceNamespace(record.Id);
@@ -119,10 +107,7 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IntegrationTest(o
     [Fact]
     public async Task Stop_of_a_stopped_instance_is_a_state_error()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var record = await Lab.RunAsync(Descriptors.Iperf3());
         await Lab.Instances.StopAsync(record.Id, TimeSpan.FromSeconds(2));
         var e = await Should.ThrowAsync<LightNfvException>(() => Lab.Instances.StopAsync(record.Id));
@@ -136,10 +121,7 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IntegrationTest(o
     [Fact]
     public async Task Down_removes_every_instance_and_the_lab()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var records = new[]
         {
             await Lab.RunAsync(Descriptors.Iperf3("one")),

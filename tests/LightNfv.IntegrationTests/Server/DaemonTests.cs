@@ -90,10 +90,7 @@ public sealed class DaemonTests(ITestOutputHelper output) : IntegrationTest(outp
     [Fact]
     public async Task Killed_vnf_is_healed_and_a_webhook_arrives()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         using var listener = new HttpListener();
         var port = Random.Shared.Next(20000, 40000);
         listener.Prefixes.Add($"http://127.0.0.1:{port}/");
@@ -144,10 +141,7 @@ public sealed class DaemonTests(ITestOutputHelper output) : IntegrationTest(outp
     [Fact]
     public async Task Daemon_killed_mid_scale_out_converges_without_loss_duplicate_or_leak()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var daemon = StartDaemon();
         var http = UnixHttp.Create(daemon.Socket);
         try
@@ -199,10 +193,7 @@ public sealed class DaemonTests(ITestOutputHelper output) : IntegrationTest(outp
     [Fact]
     public async Task Scaling_policy_scales_out_under_load_and_back_in_after_cooldown()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         using var daemon = StartDaemon();
         using var http = UnixHttp.Create(daemon.Socket);
         // Synthetic load: busy for a few seconds after start, then idle.
@@ -247,10 +238,7 @@ public sealed class DaemonTests(ITestOutputHelper output) : IntegrationTest(outp
     [Fact]
     public async Task Rolling_update_keeps_the_service_answering()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         using var daemon = StartDaemon();
         using var http = UnixHttp.Create(daemon.Socket);
         await Send(http, HttpMethod.Post, "api/v1/descriptors", Iperf3("svc"));

@@ -28,21 +28,7 @@ public sealed partial class DockerBackendTests(ITestOutputHelper output) : Integ
 
     private DockerBackend Backend => (DockerBackend)Lab.Registry.Find(Technology.Docker)!;
 
-    /// <summary>True when this host can run the backend; otherwise the test says why it does nothing.</summary>
-    private bool HasDocker()
-    {
-        if (NeedsRoot())
-        {
-            return false;
-        }
-        var probe = Lab.Registry.Probe(Technology.Docker);
-        if (!probe.Available)
-        {
-            Output.WriteLine($"skipped: {probe.Reason}");
-            return false;
-        }
-        return true;
-    }
+    private void RequireDocker() => RequireAvailable(Technology.Docker);
 
     /// <summary>Whether the tests run on a private dockerd (no host daemon answers): only then can they check its shutdown.</summary>
     private bool UsesPrivateDaemon => Backend.Daemon.RunningPrivate() is not null;
@@ -50,10 +36,7 @@ public sealed partial class DockerBackendTests(ITestOutputHelper output) : Integ
     [Fact]
     public async Task Iperf3_in_docker_answers_iperf3_from_the_lab_and_down_leaves_nothing()
     {
-        if (!HasDocker())
-        {
-            return;
-        }
+        RequireDocker();
         var runDirectoriesBefore = DockerDaemon.RunDirectories.Where(Directory.Exists).ToList();
         var record = await Lab.RunAsync(Yaml("dock", Iperf3App));
         var address = IPAddress.Parse(record.Address!);
@@ -141,17 +124,10 @@ public sealed partial class DockerBackendTests(ITestOutputHelper output) : Integ
     [Fact]
     public async Task Down_after_dockerd_was_killed_removes_containerd_shim_container_mounts_and_cgroups()
     {
-        if (!HasDocker())
-        {
-            return;
-        }
+        RequireDocker();
         var runDirectoriesBefore = DockerDaemon.RunDirectories.Where(Directory.Exists).ToList();
         var record = await Lab.RunAsync(Yaml("orphan", Iperf3App));
-        if (!UsesPrivateDaemon)
-        {
-            Output.WriteLine("skipped: a host dockerd answers, and this test kills the daemon");
-            return;
-        }
+        Assert.SkipUnless(UsesPrivateDaemon, "a host dockerd answers, and this test kills the daemon");
         var vnf = Lab.Instances.Inspect(record.Id).Observation!.Pid!.Value;
         var dockerd = Backend.Daemon.RunningPrivate()!.Value;
         var daemonProcesses = HostState.ProcessesMentioning(Backend.Daemon.ExecRoot).Select(p => p.Pid).Append(dockerd.Pid).Append(vnf).Distinct().ToList();
@@ -170,10 +146,7 @@ public sealed partial class DockerBackendTests(ITestOutputHelper output) : Integ
     [Fact]
     public async Task Stop_and_start_run_the_container_again_at_the_same_address()
     {
-        if (!HasDocker())
-        {
-            return;
-        }
+        RequireDocker();
         var record = await Lab.RunAsync(Yaml("again", Iperf3App));
         var address = IPAddress.Parse(record.Address!);
         Lab.TcpConnect(address, 5201).ShouldBeNull();
@@ -195,10 +168,7 @@ public sealed partial class DockerBackendTests(ITestOutputHelper output) : Integ
     [Fact]
     public async Task Remove_leaves_no_container_namespace_cgroup_or_run_directory()
     {
-        if (!HasDocker())
-        {
-            return;
-        }
+        RequireDocker();
         var record = await Lab.RunAsync(Yaml("gone", Iperf3App));
         var data = Lab.Instances.Inspect(record.Id).Record.BackendData;
         var pid = Lab.Instances.Inspect(record.Id).Observation!.Pid!.Value;
@@ -219,10 +189,7 @@ public sealed partial class DockerBackendTests(ITestOutputHelper output) : Integ
     [Fact]
     public async Task Capabilities_are_dropped_and_the_root_filesystem_is_read_only()
     {
-        if (!HasDocker())
-        {
-            return;
-        }
+        RequireDocker();
         var record = await Lab.RunAsync(Yaml("locked", Shell("grep CapEff /proc/self/status; touch /probe 2>&1; echo touch-rc=$?; touch /tmp/ok && echo tmp-rc=$?; sleep 30")));
         var data = Lab.Instances.Inspect(record.Id).Record.BackendData;
         using var client = new EngineClient(data["dockerSocket"]);
@@ -239,10 +206,7 @@ public sealed partial class DockerBackendTests(ITestOutputHelper output) : Integ
     [Fact]
     public async Task A_declared_capability_is_kept()
     {
-        if (!HasDocker())
-        {
-            return;
-        }
+        RequireDocker();
         var record = await Lab.RunAsync(Yaml("netadmin", Shell("grep CapEff /proc/self/status; sleep 30"), caps: "NET_ADMIN"));
         var data = Lab.Instances.Inspect(record.Id).Record.BackendData;
         using var client = new EngineClient(data["dockerSocket"]);
@@ -259,10 +223,7 @@ public sealed partial class DockerBackendTests(ITestOutputHelper output) : Integ
     [Fact]
     public void The_daemon_outlives_the_cli_that_started_it_and_cli_down_stops_it()
     {
-        if (!HasDocker())
-        {
-            return;
-        }
+        RequireDocker();
         var runDirectoriesBefore = DockerDaemon.RunDirectories.Where(Directory.Exists).ToList();
         var descriptor = Path.Combine(Lab.StateDirectory, "docker.yaml");
         Directory.CreateDirectory(Lab.StateDirectory);

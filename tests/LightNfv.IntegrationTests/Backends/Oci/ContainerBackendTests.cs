@@ -19,19 +19,11 @@ public sealed class ContainerBackendTests(ITestOutputHelper output) : Integratio
 
     private static string Shell(string script) => Descriptors.Shell(script);
 
-    /// <summary>The runtime if this host has it; otherwise the test says why it does nothing.</summary>
-    private bool Has(string runtime)
+    /// <summary>Skips the test when this host lacks the runtime.</summary>
+    private void RequireRuntime(string runtime)
     {
-        if (NeedsRoot())
-        {
-            return false;
-        }
-        if (Lab.Registry.Find(Technology.Container) is ContainerBackend c && c.Runtime(runtime) is not null)
-        {
-            return true;
-        }
-        Output.WriteLine($"skipped: {runtime} is not installed");
-        return false;
+        RequireRoot();
+        Assert.SkipUnless(Lab.Registry.Find(Technology.Container) is ContainerBackend c && c.Runtime(runtime) is not null, $"{runtime} is not installed");
     }
 
     [Theory]
@@ -39,10 +31,7 @@ public sealed class ContainerBackendTests(ITestOutputHelper output) : Integratio
     [InlineData("runc")]
     public async Task Iperf3_container_answers_over_tcp_and_iperf3_from_the_lab(string runtime)
     {
-        if (!Has(runtime))
-        {
-            return;
-        }
+        RequireRuntime(runtime);
         var record = await Lab.RunAsync(Yaml("ctr-" + runtime, runtime, Iperf3App));
         var address = IPAddress.Parse(record.Address!);
         Lab.TcpConnect(address, 5201).ShouldBeNull();
@@ -63,10 +52,7 @@ public sealed class ContainerBackendTests(ITestOutputHelper output) : Integratio
     [Fact]
     public async Task Seccomp_blocks_unshare_even_with_CAP_SYS_ADMIN()
     {
-        if (!Has("crun"))
-        {
-            return;
-        }
+        RequireRuntime("crun");
         // With CAP_SYS_ADMIN granted, only the seccomp profile can refuse unshare(CLONE_NEWNET).
         var record = await Lab.RunAsync(Yaml("seccomp", "crun", Shell("busybox unshare -n true; echo unshare-rc=$?; sleep 30"), caps: "SYS_ADMIN"));
         var log = Lab.ConsoleLog(record.Id);
@@ -80,10 +66,7 @@ public sealed class ContainerBackendTests(ITestOutputHelper output) : Integratio
     [Fact]
     public async Task Capabilities_are_dropped_and_the_root_filesystem_is_read_only()
     {
-        if (!Has("crun"))
-        {
-            return;
-        }
+        RequireRuntime("crun");
         var record = await Lab.RunAsync(Yaml("locked", "crun", Shell("grep CapEff /proc/self/status; touch /probe 2>&1; echo touch-rc=$?; sleep 30")));
         var log = Lab.ConsoleLog(record.Id);
         Poll.Until(() => File.Exists(log) && File.ReadAllText(log).Contains("touch-rc=", StringComparison.Ordinal), Deadline).ShouldBeTrue();
@@ -96,10 +79,7 @@ public sealed class ContainerBackendTests(ITestOutputHelper output) : Integratio
     [Fact]
     public async Task Remove_leaves_no_container_namespace_cgroup_or_process()
     {
-        if (!Has("crun"))
-        {
-            return;
-        }
+        RequireRuntime("crun");
         var record = await Lab.RunAsync(Yaml("gone", "crun", Iperf3App));
         var pid = Lab.Instances.Inspect(record.Id).Observation!.Pid!.Value;
         var runtimeState = Path.Combine(Lab.StateDirectory, "runtime", "crun", record.Id);
@@ -117,10 +97,7 @@ public sealed class ContainerBackendTests(ITestOutputHelper output) : Integratio
     [Fact]
     public async Task A_runtime_that_fails_to_start_leaves_nothing_behind()
     {
-        if (!Has("runc"))
-        {
-            return;
-        }
+        RequireRuntime("runc");
         // A file where runc's state directory goes: the start fails after the namespace, veth and bundle were made.
         var root = Path.Combine(Lab.StateDirectory, "runtime", "runc");
         Directory.CreateDirectory(Path.GetDirectoryName(root)!);
@@ -147,10 +124,7 @@ public sealed class ContainerBackendTests(ITestOutputHelper output) : Integratio
     [Fact]
     public async Task Stop_and_start_run_the_container_again_at_the_same_address()
     {
-        if (!Has("crun"))
-        {
-            return;
-        }
+        RequireRuntime("crun");
         var record = await Lab.RunAsync(Yaml("again", "crun", Iperf3App));
         var address = IPAddress.Parse(record.Address!);
         await Lab.Instances.StopAsync(record.Id, TimeSpan.FromSeconds(2));

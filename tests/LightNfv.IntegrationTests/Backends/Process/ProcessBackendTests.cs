@@ -18,10 +18,7 @@ public sealed class ProcessBackendTests(ITestOutputHelper output) : IntegrationT
     [Fact]
     public async Task Iperf3_builtin_answers_tcp_and_carries_traffic_from_the_lab()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var record = await Lab.RunAsync(Descriptors.Iperf3());
         var address = IPAddress.Parse(record.Address!);
 
@@ -51,10 +48,7 @@ public sealed class ProcessBackendTests(ITestOutputHelper output) : IntegrationT
     [Fact]
     public async Task Running_instance_is_pid_1_of_its_own_pid_namespace_in_its_own_network_namespace()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var record = await Lab.RunAsync(Descriptors.Iperf3());
 
         var view = Lab.Instances.Inspect(record.Id);
@@ -79,10 +73,7 @@ public sealed class ProcessBackendTests(ITestOutputHelper output) : IntegrationT
     [Fact]
     public async Task Vnf_mount_table_holds_no_netns_pins_so_new_instances_do_not_copy_every_running_one()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var first = await Lab.RunAsync(Descriptors.Iperf3("first"));
         var second = await Lab.RunAsync(Descriptors.Iperf3("second"));
         var pid = Lab.Instances.Inspect(second.Id).Observation!.Pid!.Value;
@@ -102,10 +93,7 @@ public sealed class ProcessBackendTests(ITestOutputHelper output) : IntegrationT
     [Fact]
     public async Task Memory_limit_is_enforced_by_the_oom_killer()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         // tail buffers the whole 200 MB line: far beyond 32 MiB.
         var record = await Lab.RunAsync(Descriptors.Command("hog", ["sh", "-c", "head -c 200m /dev/zero | tail"], memoryMiB: 32));
 
@@ -127,10 +115,7 @@ public sealed class ProcessBackendTests(ITestOutputHelper output) : IntegrationT
     [Fact]
     public async Task Pids_limit_is_enforced_and_removal_leaves_no_process_of_the_cgroup()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var record = await Lab.RunAsync(Descriptors.Command("forker",
             ["sh", "-c", "i=0; while [ $i -lt 200 ]; do sleep 30 & i=$((i+1)); done; wait"], pids: 16));
         var cgroup = Lab.CgroupPath(record.Id);
@@ -179,10 +164,7 @@ public sealed class ProcessBackendTests(ITestOutputHelper output) : IntegrationT
     [Fact]
     public async Task Remove_tears_down_namespace_link_cgroup_processes_and_run_directory()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var record = await Lab.RunAsync(Descriptors.Iperf3());
         var id = record.Id;
         var ns = Lab.InstanceNamespace(id);
@@ -215,10 +197,7 @@ public sealed class ProcessBackendTests(ITestOutputHelper output) : IntegrationT
     [Fact]
     public async Task Create_that_fails_at_exec_rolls_back_everything()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         // Exists (passes the PATH check), is not executable: the spawn fails after the namespace and cgroup exist.
         var program = Lab.NonExecutableFile();
         var e = await Should.ThrowAsync<LightNfvException>(() => Lab.RunAsync(Descriptors.Command("badexec", [program])));
@@ -240,10 +219,7 @@ public sealed class ProcessBackendTests(ITestOutputHelper output) : IntegrationT
     [Fact]
     public async Task Failed_exec_leaves_no_zombie_supervisor()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var before = HostState.ZombieChildren(NamespacedSpawner.HelperName).Select(z => z.Pid).ToHashSet();
         await Should.ThrowAsync<LightNfvException>(() => Lab.RunAsync(Descriptors.Command("badexec", [Lab.NonExecutableFile()])));
 
@@ -256,10 +232,7 @@ public sealed class ProcessBackendTests(ITestOutputHelper output) : IntegrationT
     [Fact]
     public async Task Missing_command_is_rejected_before_anything_is_created()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var e = await Should.ThrowAsync<LightNfvException>(() => Lab.RunAsync(Descriptors.Command("nobin", ["no-such-binary-xyz"])));
         Output.WriteLine(e.Message);
         e.Kind.ShouldBe(ErrorKind.Invalid);
@@ -274,10 +247,7 @@ public sealed class ProcessBackendTests(ITestOutputHelper output) : IntegrationT
     [Fact]
     public async Task Vnf_killed_from_outside_is_reported_exited_with_its_signal()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var record = await Lab.RunAsync(Descriptors.Iperf3());
         var pid = Lab.Instances.Inspect(record.Id).Observation!.Pid.ShouldNotBeNull();
 
@@ -293,10 +263,7 @@ public sealed class ProcessBackendTests(ITestOutputHelper output) : IntegrationT
     [Fact]
     public async Task Exit_cause_is_recorded_even_when_inspected_the_moment_the_vnf_dies()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         // Between the VNF's death and its supervisor writing the exit file there is a short window; an inspection
         // landing in it must not record a vague cause for good. Polled without pause, it lands there now and then.
         const int rounds = 20;

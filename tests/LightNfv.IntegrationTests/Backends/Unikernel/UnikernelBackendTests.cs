@@ -15,28 +15,12 @@ public sealed class UnikernelBackendTests(ITestOutputHelper output) : Integratio
 {
     private static string Iperf3(string name = "uk") => Descriptors.Iperf3(name).Replace("technology: process", "technology: unikernel", StringComparison.Ordinal);
 
-    private bool Unavailable()
-    {
-        if (NeedsRoot())
-        {
-            return true;
-        }
-        var probe = Lab.Registry.Probe(Technology.Unikernel);
-        if (!probe.Available)
-        {
-            Output.WriteLine($"skipped: {probe.Reason}");
-            return true;
-        }
-        return false;
-    }
+    private void RequireUnikernel() => RequireAvailable(Technology.Unikernel);
 
     [Fact]
     public async Task A_guest_boots_answers_ping_and_tcp_and_serves_iperf3_both_ways()
     {
-        if (Unavailable())
-        {
-            return;
-        }
+        RequireUnikernel();
         var record = await Lab.RunAsync(Iperf3());
         var address = IPAddress.Parse(record.Address!);
         Lab.WaitForTcp(address, 5201).ShouldBeTrue("the guest's TCP answers a SYN on the iperf3 port");
@@ -67,10 +51,7 @@ public sealed class UnikernelBackendTests(ITestOutputHelper output) : Integratio
     [Fact]
     public async Task A_warm_guest_answers_and_runs_in_the_monitor_host_not_in_the_caller()
     {
-        if (Unavailable())
-        {
-            return;
-        }
+        RequireUnikernel();
         var backend = (UnikernelBackend)Lab.Registry.Find(Technology.Unikernel)!;
         backend.WarmPool.Refill(1).ShouldBe(1);
         backend.WarmPool.Available.ShouldBe(1);
@@ -96,10 +77,7 @@ public sealed class UnikernelBackendTests(ITestOutputHelper output) : Integratio
     [Fact]
     public async Task Hundred_create_destroy_cycles_leak_no_descriptors_threads_memory_or_taps()
     {
-        if (Unavailable())
-        {
-            return;
-        }
+        RequireUnikernel();
         async Task Cycle(int i)
         {
             var record = await Lab.RunAsync(Iperf3($"cycle{i}"));
@@ -154,10 +132,7 @@ public sealed class UnikernelBackendTests(ITestOutputHelper output) : Integratio
     [Fact]
     public void A_guest_that_faults_fails_alone_with_its_registers_in_its_console_log()
     {
-        if (Unavailable())
-        {
-            return;
-        }
+        RequireUnikernel();
         var lab = Lab.Host.Lab;
         Directory.CreateDirectory(Lab.StateDirectory);
         UnikernelVm Start(string name, string image, IPAddress address)
@@ -189,10 +164,7 @@ public sealed class UnikernelBackendTests(ITestOutputHelper output) : Integratio
     [Fact]
     public void A_guest_that_spins_without_hypercalls_is_still_stopped_and_released()
     {
-        if (Unavailable())
-        {
-            return;
-        }
+        RequireUnikernel();
         var lab = Lab.Host.Lab;
         Directory.CreateDirectory(Lab.StateDirectory);
         var address = Lab.Address(62);

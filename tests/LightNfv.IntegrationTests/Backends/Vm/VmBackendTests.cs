@@ -18,20 +18,6 @@ public sealed class VmBackendTests(ITestOutputHelper output) : IntegrationTest(o
     private static string Yaml(string technology, string name, int memoryMiB) =>
         Descriptors.Image(technology, name, Descriptors.Iperf3App, memoryMiB: memoryMiB);
 
-    private bool Available(Technology technology)
-    {
-        if (NeedsRoot())
-        {
-            return false;
-        }
-        var probe = Lab.Registry.Probe(technology);
-        if (!probe.Available)
-        {
-            Output.WriteLine($"skipped: {technology.ToName()}: {probe.Reason}");
-        }
-        return probe.Available;
-    }
-
     private void Iperf3From(IPAddress address, bool reverse)
     {
         // The server re-listens between tests (and after the readiness probe's bare connect); on an emulated guest that
@@ -57,10 +43,7 @@ public sealed class VmBackendTests(ITestOutputHelper output) : IntegrationTest(o
     [InlineData(Technology.StandardVm, 256, 240)]
     public async Task Vm_boots_answers_tcp_and_iperf3_stops_through_qmp_and_leaves_nothing(Technology technology, int memoryMiB, int bootSeconds)
     {
-        if (!Available(technology))
-        {
-            return;
-        }
+        RequireAvailable(technology);
         var record = await Lab.RunAsync(Yaml(technology.ToName(), "vm-" + technology.ToName(), memoryMiB));
         var address = IPAddress.Parse(record.Address!);
         var data = record.BackendData;
@@ -98,10 +81,7 @@ public sealed class VmBackendTests(ITestOutputHelper output) : IntegrationTest(o
     [Fact]
     public async Task Tinyx_restarts_at_the_same_address_and_remove_kills_qemu()
     {
-        if (!Available(Technology.Tinyx))
-        {
-            return;
-        }
+        RequireAvailable(Technology.Tinyx);
         var record = await Lab.RunAsync(Yaml("tinyx", "vm-again", 64));
         var address = IPAddress.Parse(record.Address!);
         Lab.TcpConnect(address, 5201, TimeSpan.FromSeconds(60)).ShouldBeNull();
