@@ -1,5 +1,8 @@
 using System.CommandLine;
+using LightNfv.Backends.Hosting;
 using LightNfv.Core.Errors;
+using LightNfv.Platform.Store;
+using Microsoft.Data.Sqlite;
 
 namespace LightNfv.Cli.Commands;
 
@@ -29,11 +32,23 @@ public static class Cli
     }
 
     /// <summary>Runs a command body with the platform, mapping errors to a message and an exit code per kind.</summary>
-    public static async Task<int> Guard(Func<PlatformContext, CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    public static Task<int> Guard(Func<PlatformContext, CancellationToken, Task<int>> body, CancellationToken cancellationToken) =>
+        Guard(PlatformContext.Open, body, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Guard(Func{PlatformContext, CancellationToken, Task{int}}, CancellationToken)"/> with the platform
+    /// from <paramref name="open"/>. Never a stack trace: a damaged or full store and a full disk get one line naming the
+    /// file and the way out; anything unforeseen gets one line too (LIGHTNFV_TRACE=1 adds the trace).
+    /// </summary>
+    public static async Task<int> Guard(Func<PlatformContext> open, Func<PlatformContext, CancellationToken, Task<int>> body, CancellationToken cancellationToken)
     {
         try
         {
-            using var ctx = PlatformContext.Open();
+            using var ctx = open();
+            if (ctx.Notice is { } notice)
+            {
+                Console.Error.WriteLine($"note: {notice}");
+            }
             return await body(ctx, cancellationToken).ConfigureAwait(false);
         }
         catch (LightNfvException e)
@@ -46,6 +61,35 @@ public static class Cli
             Console.Error.WriteLine("interrupted; what was being created has been removed");
             return 130;
         }
+        catch (SqliteException e)
+        {
+            return Fail(StoreErrors.Explain(e, PlatformContext.StorePath(new HostOptions())), e);
+        }
+        catch (IOException e) when (StoreErrors.IsDiskFull(e))
+        {
+            return Fail(StoreErrors.Explain(e, new HostOptions().StateDirectory), e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or FormatException)
+        {
+            Console.Error.WriteLine($"error: {e.Message} ({e.GetType().Name}{(Trace ? "" : "; LIGHTNFV_TRACE=1 shows where")})");
+            if (Trace)
+            {
+                Console.Error.WriteLine(e);
+            }
+            return 1;
+        }
+    }
+
+    private static bool Trace => Environment.GetEnvironmentVariable("LIGHTNFV_TRACE") == "1";
+
+    private static int Fail(LightNfvException explained, Exception original)
+    {
+        Console.Error.WriteLine($"error: {explained.Message}");
+        if (Trace)
+        {
+            Console.Error.WriteLine(original);
+        }
+        return ExitCode(explained.Kind);
     }
 
     public static int ExitCode(ErrorKind kind) => kind switch

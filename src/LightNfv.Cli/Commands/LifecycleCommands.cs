@@ -4,6 +4,7 @@ using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Instances;
 using LightNfv.Platform.Lifecycle;
+using LightNfv.Platform.Store;
 
 namespace LightNfv.Cli.Commands;
 
@@ -50,9 +51,11 @@ public static class PsCommand
     {
         {
             var views = ctx.Instances.List();
+            // Instances the host still runs although no record knows them (a store lost or replaced while they ran).
+            var orphans = ctx.Instances.Orphans();
             if (asJson)
             {
-                Console.WriteLine(JsonSerializer.Serialize(views.Select(Json.Of), Json.Options));
+                Console.WriteLine(JsonSerializer.Serialize(views.Select(Json.Of).Concat(orphans.Select(Json.Of)), Json.Options));
                 return Task.FromResult(0);
             }
             Table.Write(Console.Out, ["ID", "NAME", "TENANT", "TECHNOLOGY", "STATE", "ADDRESS", "PID", "CREATED"],
@@ -61,7 +64,16 @@ public static class PsCommand
                     v.Record.Id, v.Record.Name, v.Record.Tenant, v.Record.Technology.ToName(), Json.State(v),
                     v.Record.Address ?? "-", v.Observation?.Pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
                     Ago(v.Record.CreatedAt),
-                ]));
+                ]).Concat(orphans.Select(o => (IReadOnlyList<string>)
+                [
+                    o.Id, "-", "-", "-", "orphaned", o.Address?.ToString() ?? "-",
+                    o.Processes.Count > 0 ? o.Processes[0].Pid.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-", "-",
+                ])));
+            if (orphans.Count > 0)
+            {
+                Console.Error.WriteLine($"{orphans.Count} orphaned instance(s): host objects no record knows (was the store lost or replaced?); " +
+                    "'lightnfv rm <id>' or 'lightnfv down' removes them");
+            }
             return Task.FromResult(0);
         }
     }
@@ -171,7 +183,17 @@ public static class RmCommand
             }
             foreach (var r in refs)
             {
-                var record = ctx.Instances.Resolve(r);
+                InstanceRecord record;
+                try
+                {
+                    record = ctx.Instances.Resolve(r);
+                }
+                catch (Core.Errors.LightNfvException e) when (e.Kind == Core.Errors.ErrorKind.NotFound && ctx.Instances.RemoveOrphan(r) is { } orphan)
+                {
+                    // No record, but the host still has objects of that id: an orphan (`ps` lists them).
+                    Console.WriteLine($"{orphan.Id} (orphaned: {string.Join(", ", orphan.Objects)})");
+                    continue;
+                }
                 await ctx.Instances.RemoveAsync(record, token).ConfigureAwait(false);
                 Console.WriteLine(record.Id);
             }
@@ -186,7 +208,7 @@ public static class DownCommand
     public static Command Create()
     {
         var cmd = new Command("down", "Remove everything LightNFV created on this host: instances, namespaces, links, cgroups, the lab network");
-        cmd.SetAction((pr, ct) => Cli.Guard(async (ctx, token) =>
+        cmd.SetAction((pr, ct) => Cli.Guard(PlatformContext.OpenForReset, async (ctx, token) =>
         {
             using (var daemon = DaemonClient.TryConnect())
             {
@@ -232,6 +254,15 @@ internal static class Json
 
     public static string State(InstanceView v) =>
         v.Record.State == InstanceState.Exited && v.Record.Error is { } e ? $"exited ({e})" : v.Record.State.ToString().ToLowerInvariant();
+
+    /// <summary>An orphan in `ps --json`: what the host has of it, with state "orphaned".</summary>
+    public static object Of(OrphanedInstance o) => new
+    {
+        o.Id,
+        State = "orphaned",
+        Address = o.Address?.ToString(),
+        Host = new { Objects = o.Objects, Pids = o.Processes.Select(p => p.Pid).ToArray() },
+    };
 
     public static object Of(InstanceView v) => new
     {

@@ -8,14 +8,16 @@ namespace LightNfv.Cli.Commands;
 /// <summary>The embedded (daemonless) platform one CLI invocation works with: options from the environment, the store, the backends.</summary>
 public sealed class PlatformContext : IDisposable
 {
-    private PlatformContext(HostOptions options)
+    private PlatformContext(HostOptions options, PlatformStore store)
     {
         Options = options;
         Host = new BackendHost(options);
-        Store = new PlatformStore(Path.Combine(options.StateDirectory, "lightnfv.db"));
+        Store = store;
         Backends = new BackendRegistry(Host);
         Instances = new InstanceService(Store, Backends);
     }
+
+    public static string StorePath(HostOptions options) => Path.Combine(options.StateDirectory, "lightnfv.db");
 
     public HostOptions Options { get; }
     public BackendHost Host { get; }
@@ -23,7 +25,41 @@ public sealed class PlatformContext : IDisposable
     public BackendRegistry Backends { get; }
     public InstanceService Instances { get; }
 
-    public static PlatformContext Open() => new(new HostOptions());
+    public static PlatformContext Open()
+    {
+        var options = new HostOptions();
+        return new(options, new PlatformStore(StorePath(options)));
+    }
+
+    /// <summary>
+    /// For `down`, which must reset the platform from any state: a store that is not a database or is damaged is
+    /// moved aside (kept for inspection, named in <see cref="Notice"/>) and a fresh one made, so the host's objects
+    /// are removed by their names.
+    /// </summary>
+    public static PlatformContext OpenForReset()
+    {
+        var options = new HostOptions();
+        var path = StorePath(options);
+        try
+        {
+            return new(options, new PlatformStore(path));
+        }
+        catch (Core.Errors.LightNfvException e) when (e.InnerException is Microsoft.Data.Sqlite.SqliteException s && StoreErrors.IsDamaged(s))
+        {
+            var aside = $"{path}.damaged-{DateTime.UtcNow:yyyyMMddTHHmmssZ}";
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+            {
+                if (File.Exists(path + suffix))
+                {
+                    File.Move(path + suffix, aside + suffix);
+                }
+            }
+            return new(options, new PlatformStore(path)) { Notice = $"{e.Message.Split(';')[0]}: moved aside to {aside}; a new store was made" };
+        }
+    }
+
+    /// <summary>Something the command did on its own that the operator should know (see <see cref="OpenForReset"/>).</summary>
+    public string? Notice { get; private init; }
 
     public void Dispose()
     {

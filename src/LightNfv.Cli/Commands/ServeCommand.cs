@@ -20,6 +20,11 @@ public static class ServeCommand
                     UnixSocket = pr.GetValue(socket),
                     Listen = pr.GetValue(listen) is { } l ? DaemonOptions.ParseListen(l) : null,
                 };
+                // The store is checked before anything starts: a damaged, foreign or unwritable one is one line here,
+                // not a host start-up failure with a trace.
+                using (new Platform.Store.PlatformStore(PlatformContext.StorePath(options.Host)))
+                {
+                }
                 var app = ServerApp.Build([], options);
                 Console.Error.WriteLine($"lightnfv: serving on unix:{options.SocketPath}{(options.Listen is { } ep ? $" and http://{ep}" : "")}");
                 await app.RunAsync().ConfigureAwait(false);
@@ -29,6 +34,12 @@ public static class ServeCommand
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return Cli.ExitCode(e.Kind);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException e)
+            {
+                var explained = Platform.Store.StoreErrors.Explain(e, PlatformContext.StorePath(new Backends.Hosting.HostOptions()));
+                Console.Error.WriteLine($"error: {explained.Message}");
+                return Cli.ExitCode(explained.Kind);
             }
         });
         return cmd;

@@ -17,6 +17,12 @@ public static class NetNamespace
 
     public static bool Exists(string name) => File.Exists(PathOf(name));
 
+    /// <summary>
+    /// Whether a namespace is mounted on the pin file (a kill between creating the file and bind-mounting it leaves
+    /// an empty file that <see cref="Exists"/> still sees). Reads the mount table: for repair paths, not hot ones.
+    /// </summary>
+    public static bool IsPinned(string name) => IsMountPoint(PathOf(name));
+
     /// <summary>Names in /run/netns starting with <paramref name="prefix"/>.</summary>
     public static IReadOnlyList<string> List(string prefix)
     {
@@ -159,6 +165,10 @@ public static class NetNamespace
         try
         {
             File.Delete(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // No /run/netns at all (as after a reboot): nothing is pinned.
         }
         catch (IOException e)
         {

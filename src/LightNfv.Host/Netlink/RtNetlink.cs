@@ -48,11 +48,14 @@ public sealed unsafe class RtNetlink : IDisposable
 
     public void Dispose() => _fd.Dispose();
 
-    /// <summary>Creates a bridge with a fixed MAC (so it never changes as ports come and go) and brings it up.</summary>
-    public void CreateBridge(string name, ReadOnlySpan<byte> mac)
+    /// <summary>
+    /// Creates a bridge with a fixed MAC (so it never changes as ports come and go), up unless <paramref name="up"/> is
+    /// false (a caller that brings it up as its last step can tell a finished bridge from one cut short).
+    /// </summary>
+    public void CreateBridge(string name, ReadOnlySpan<byte> mac, bool up = true)
     {
         var m = new NetlinkMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL)
-            .IfInfo(flags: IFF_UP, change: IFF_UP)
+            .IfInfo(flags: up ? IFF_UP : 0, change: IFF_UP)
             .Attr(IFLA_IFNAME, name)
             .Attr(IFLA_ADDRESS, mac)
             .BeginNested(IFLA_LINKINFO).Attr(IFLA_INFO_KIND, "bridge").EndNested();
@@ -116,10 +119,11 @@ public sealed unsafe class RtNetlink : IDisposable
         return true;
     }
 
-    public void AddAddress(int index, IPAddress address, int prefixLength)
+    /// <summary>Adds an address; <paramref name="replace"/>: an existing one is no error (repairs are idempotent).</summary>
+    public void AddAddress(int index, IPAddress address, int prefixLength, bool replace = false)
     {
         var bytes = address.GetAddressBytes();
-        var m = new NetlinkMessage(RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL)
+        var m = new NetlinkMessage(RTM_NEWADDR, (ushort)(NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL)))
             .IfAddr(AF_INET, (byte)prefixLength, index)
             .Attr(IFA_LOCAL, bytes)
             .Attr(IFA_ADDRESS, bytes);
@@ -165,14 +169,77 @@ public sealed unsafe class RtNetlink : IDisposable
     }
 
     /// <summary>The ifindex of a link, or -1 if there is none of that name.</summary>
-    public int IndexOf(string name) => GetLink(name, out _);
+    public int IndexOf(string name) => GetLink(name, out _, out _);
 
-    public LinkStats? Stats(string name) => GetLink(name, out var s) > 0 ? s : null;
+    /// <summary>The ifindex of a link and whether it is administratively up; -1 if there is none of that name.</summary>
+    public int IndexOf(string name, out bool up)
+    {
+        var index = GetLink(name, out _, out var flags);
+        up = (flags & IFF_UP) != 0;
+        return index;
+    }
 
-    private int GetLink(string name, out LinkStats stats)
+    public LinkStats? Stats(string name) => GetLink(name, out var s, out _) > 0 ? s : null;
+
+    /// <summary>The permanent IPv4 neighbour entries of one link (address and MAC), from one dump request.</summary>
+    public IReadOnlyList<(IPAddress Address, byte[] Mac)> PermanentNeighbours(int index)
+    {
+        var list = new List<(IPAddress, byte[])>();
+        var error = 0;
+        var m = new NetlinkMessage(RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP).Nd(AF_INET, index, 0);
+        ReadReplies(Send(m), (type, msg) =>
+        {
+            if (type == NLMSG_ERROR)
+            {
+                error = BinaryPrimitives.ReadInt32LittleEndian(msg[16..]);
+                return true;
+            }
+            if (type == NLMSG_DONE)
+            {
+                return true;
+            }
+            // struct ndmsg after the header: family, pad, pad, ifindex (s32), state, flags, type.
+            if (type != RTM_NEWNEIGH || msg.Length < 28 || BinaryPrimitives.ReadInt32LittleEndian(msg[20..]) != index ||
+                (BinaryPrimitives.ReadUInt16LittleEndian(msg[24..]) & NUD_PERMANENT) == 0)
+            {
+                return false; // a dump's entries come in several messages: keep reading until NLMSG_DONE
+            }
+            IPAddress? dst = null;
+            byte[]? mac = null;
+            var attrs = msg[28..];
+            while (attrs.Length >= 4)
+            {
+                var alen = BinaryPrimitives.ReadUInt16LittleEndian(attrs);
+                var atype = BinaryPrimitives.ReadUInt16LittleEndian(attrs[2..]) & 0x3fff;
+                if (alen < 4 || alen > attrs.Length)
+                {
+                    break;
+                }
+                if (atype == NDA_DST && alen == 8)
+                {
+                    dst = new IPAddress(attrs[4..8]);
+                }
+                else if (atype == NDA_LLADDR && alen == 10)
+                {
+                    mac = attrs[4..10].ToArray();
+                }
+                attrs = attrs[Math.Min(NetlinkMessage.Align(alen), attrs.Length)..];
+            }
+            if (dst is not null)
+            {
+                list.Add((dst, mac ?? []));
+            }
+            return false;
+        });
+        ThrowIf(error, $"dump neighbours of link {index}");
+        return list;
+    }
+
+    private int GetLink(string name, out LinkStats stats, out uint flags)
     {
         var found = default(LinkStats);
         var index = -1;
+        var linkFlags = 0u;
         var error = 0;
         var m = new NetlinkMessage(RTM_GETLINK, NLM_F_REQUEST).IfInfo().Attr(IFLA_IFNAME, name);
         ReadReplies(Send(m), (type, msg) =>
@@ -187,6 +254,7 @@ public sealed unsafe class RtNetlink : IDisposable
                 return false;
             }
             index = BinaryPrimitives.ReadInt32LittleEndian(msg[20..]);
+            linkFlags = BinaryPrimitives.ReadUInt32LittleEndian(msg[24..]);
             var attrs = msg[32..];
             while (attrs.Length >= 4)
             {
@@ -210,6 +278,7 @@ public sealed unsafe class RtNetlink : IDisposable
             return true;
         });
         stats = found;
+        flags = linkFlags;
         if (error is not 0 and not -19 /* ENODEV: no such link */)
         {
             ThrowIf(error, $"get link {name}");

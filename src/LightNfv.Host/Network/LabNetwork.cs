@@ -43,31 +43,45 @@ public sealed class LabNetwork : IDisposable
 
     public static bool Exists(string name) => NetNamespace.Exists(name);
 
-    /// <summary>Opens the lab, creating its namespace, bridge and address on first use.</summary>
+    /// <summary>
+    /// Opens the lab, creating its namespace, bridge and address on first use. Crash-safe: the bridge is brought up as
+    /// the last step, so a lab cut short by a kill (a namespace without a bridge, a bridge still down, a pin file without
+    /// its bind mount) is recognised on the next use and finished or rebuilt, never refused.
+    /// </summary>
     public static LabNetwork Ensure(string name, AddressPool pool)
     {
-        if (!NetNamespace.Exists(name))
+        for (var attempt = 0; ; attempt++)
         {
+            if (!NetNamespace.Exists(name))
+            {
+                try
+                {
+                    NetNamespace.Create(name, (rtnl, _) =>
+                    {
+                        Build(rtnl, pool);
+                        return true;
+                    });
+                }
+                catch (LightNfvException e) when (e.Kind == ErrorKind.Conflict)
+                {
+                    // Another invocation created it at the same moment: use theirs.
+                }
+            }
             try
             {
-                NetNamespace.Create(name, (rtnl, _) =>
-                {
-                    DisableIpv6();
-                    rtnl.CreateBridge(BridgeName, NetworkAttachment.MacFor(pool.Gateway));
-                    var br = rtnl.IndexOf(BridgeName);
-                    rtnl.AddAddress(br, pool.Gateway, pool.PrefixLength);
-                    return true;
-                });
+                return Open(name, pool, repair: true);
             }
-            catch (LightNfvException e) when (e.Kind == ErrorKind.Conflict)
+            catch (LightNfvException) when (attempt < 2 && NetNamespace.Exists(name) && !NetNamespace.IsPinned(name))
             {
-                // Another invocation created it at the same moment: use theirs.
+                // The pin file exists but no namespace is mounted on it (killed between the two): make it again.
+                NetNamespace.Delete(name);
             }
         }
-        return Open(name, pool);
     }
 
-    public static LabNetwork Open(string name, AddressPool pool)
+    public static LabNetwork Open(string name, AddressPool pool) => Open(name, pool, repair: false);
+
+    private static LabNetwork Open(string name, AddressPool pool, bool repair)
     {
         var ns = NetNamespace.Open(name);
         try
@@ -75,12 +89,30 @@ public sealed class LabNetwork : IDisposable
             var (rtnl, br) = NetNamespace.RunIn(ns, () =>
             {
                 var s = RtNetlink.Open();
-                return (s, s.IndexOf(BridgeName));
+                try
+                {
+                    var index = s.IndexOf(BridgeName, out var up);
+                    if ((index <= 0 || !up) && repair)
+                    {
+                        Build(s, pool);
+                        index = s.IndexOf(BridgeName);
+                    }
+                    else if (!up)
+                    {
+                        index = -1;
+                    }
+                    return (s, index);
+                }
+                catch
+                {
+                    s.Dispose();
+                    throw;
+                }
             });
             if (br <= 0)
             {
                 rtnl.Dispose();
-                throw new LightNfvException(ErrorKind.Host, $"lab namespace {name} has no {BridgeName}; run 'lightnfv down' to reset it");
+                throw new LightNfvException(ErrorKind.Host, $"lab namespace {name} has no {BridgeName} (a set-up cut short); 'lightnfv down' resets it, or the next 'lightnfv run' finishes it");
             }
             return new LabNetwork(name, pool, ns, rtnl, br);
         }
@@ -89,6 +121,29 @@ public sealed class LabNetwork : IDisposable
             ns.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Makes the lab's bridge and address in the calling thread's namespace, or finishes what a killed set-up left:
+    /// each step tolerates its result already being there, and the bridge comes up last (the mark of a finished lab).
+    /// </summary>
+    private static void Build(RtNetlink rtnl, AddressPool pool)
+    {
+        DisableIpv6();
+        if (rtnl.IndexOf(BridgeName) <= 0)
+        {
+            try
+            {
+                rtnl.CreateBridge(BridgeName, NetworkAttachment.MacFor(pool.Gateway), up: false);
+            }
+            catch (LightNfvException) when (rtnl.IndexOf(BridgeName) > 0)
+            {
+                // Another invocation repairing the same lab made it first.
+            }
+        }
+        var br = rtnl.IndexOf(BridgeName);
+        rtnl.AddAddress(br, pool.Gateway, pool.PrefixLength, replace: true);
+        rtnl.SetUp(br);
     }
 
     public NetworkAttachment AttachmentFor(IPAddress address) =>
@@ -247,6 +302,19 @@ public sealed class LabNetwork : IDisposable
         NetNamespace.Delete(namespaceName);
     }
 
+    /// <summary>
+    /// Addresses the host itself says are taken: every instance and guest on the bridge has a permanent neighbour entry
+    /// there (made with its veth or tap), whether or not a store record still knows it. With the MAC of each, which
+    /// derives from the instance id (<see cref="NetworkAttachment.MacForInstance"/>).
+    /// </summary>
+    public IReadOnlyList<(IPAddress Address, byte[] Mac)> NeighboursOnBridge()
+    {
+        lock (_gate)
+        {
+            return _netlink.PermanentNeighbours(BridgeIndex);
+        }
+    }
+
     /// <summary>Counters of an instance's lab-side veth (its rx is the instance's tx).</summary>
     public LinkStats? HostLinkStats(string hostLinkName)
     {
@@ -268,8 +336,10 @@ public sealed class LabNetwork : IDisposable
         if (NetNamespace.Exists(name))
         {
             // Deleting the bridge first frees the lab's veth ends now rather than when the kernel reaps the namespace.
-            using (var ns = NetNamespace.Open(name))
+            // A lab cut short (no bridge, or a pin file with no namespace mounted on it) is simply removed.
+            if (NetNamespace.IsPinned(name))
             {
+                using var ns = NetNamespace.Open(name);
                 NetNamespace.RunIn(ns, () =>
                 {
                     using var rtnl = RtNetlink.Open();

@@ -8,6 +8,7 @@ using LightNfv.Core.Networking;
 using LightNfv.Host.Namespaces;
 using LightNfv.Host.Network;
 using LightNfv.Platform.Store;
+using Microsoft.Data.Sqlite;
 
 namespace LightNfv.Platform.Lifecycle;
 
@@ -35,6 +36,11 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
     public PlatformStore Store => store;
     public BackendRegistry Backends => backends;
 
+    /// <summary>The host's own view of the platform's objects, by instance id (independent of the store).</summary>
+    public HostInventory HostObjects => _inventory ??= new HostInventory(backends.Host);
+
+    private HostInventory? _inventory;
+
     /// <summary>Create and start an instance from a descriptor (the CLI's `run`).</summary>
     public async Task<InstanceRecord> RunAsync(VnfDescriptor descriptor, CancellationToken cancellationToken = default) =>
         await RunAsync(descriptor, RunOptions.Default, cancellationToken).ConfigureAwait(false);
@@ -43,8 +49,12 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
     {
         var backend = backends.Require(descriptor.Spec.Technology);
         var pool = backends.Host.Pool;
-        var id = (options.UseWarmPool ? backend.WarmPool?.TryClaim() : null) ?? InstanceId.New();
-        var record = store.Reserve(id, descriptor, used => pool.Allocate(used, descriptor.Spec.Network.Address), options.ReplicaOf);
+        var id = (options.UseWarmPool ? backend.WarmPool?.TryClaim() : null) ?? FreshId();
+        // The store's addresses and the host's: an instance the store lost (deleted or replaced while it ran) still
+        // holds its address on the bridge, and must never see it handed out twice.
+        var record = store.Reserve(id, descriptor,
+            used => pool.Allocate(used.Concat(HostObjects.BridgeNeighbours().Select(n => n.Address)), descriptor.Spec.Network.Address),
+            options.ReplicaOf);
         var spec = SpecFor(record, descriptor);
         BackendInstance? instance = null;
         try
@@ -71,10 +81,78 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
             }
             catch (Exception cleanup)
             {
-                store.Update(id, InstanceState.Failed, instance?.Data, $"{e.Message}; cleanup failed: {cleanup.Message}");
-                store.AddEvent(id, "instance.failed", $"{descriptor.Metadata.Name}: {e.Message}; cleanup failed: {cleanup.Message}");
+                try
+                {
+                    store.Update(id, InstanceState.Failed, instance?.Data, $"{e.Message}; cleanup failed: {cleanup.Message}");
+                    store.AddEvent(id, "instance.failed", $"{descriptor.Metadata.Name}: {e.Message}; cleanup failed: {cleanup.Message}");
+                }
+                catch (Exception e2) when (e2 is SqliteException or IOException)
+                {
+                    // The store cannot be written (disk full): the original error says why; `rm`/`down` clear the record.
+                }
             }
             throw;
+        }
+    }
+
+    /// <summary>A new id that nothing on the host is named after yet (a survivor of a lost store keeps its objects).</summary>
+    private string FreshId()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var id = InstanceId.New();
+            if (attempt >= 8 || !HostObjects.HasObjects(id))
+            {
+                return id;
+            }
+        }
+    }
+
+    /// <summary>Instances the host has objects of that no record knows (see <see cref="HostInventory"/>).</summary>
+    public IReadOnlyList<OrphanedInstance> Orphans() => HostObjects.Orphans(store.List().Select(r => r.Id));
+
+    /// <summary>Removes an orphan named by its id or id prefix; null if no orphan matches.</summary>
+    public OrphanedInstance? RemoveOrphan(string reference)
+    {
+        var matches = Orphans().Where(o => o.Id.StartsWith(reference, StringComparison.Ordinal)).ToList();
+        if (matches.Count == 0)
+        {
+            return null;
+        }
+        if (matches.Count > 1)
+        {
+            throw new LightNfvException(ErrorKind.Conflict,
+                $"'{reference}' matches {matches.Count} orphaned instances ({string.Join(", ", matches.Select(m => m.Id))}); give more of the id");
+        }
+        RemoveOrphan(matches[0]);
+        return matches[0];
+    }
+
+    private void RemoveOrphan(OrphanedInstance orphan)
+    {
+        var errors = HostObjects.Remove(orphan);
+        TryRecord(() => store.AddEvent(orphan.Id, "instance.removed", $"orphaned instance ({string.Join(", ", orphan.Objects)})"));
+        if (errors.Count > 0)
+        {
+            throw new LightNfvException(ErrorKind.Host, $"orphaned instance {orphan.Id} partly removed: {string.Join("; ", errors)}; run 'lightnfv down' to retry");
+        }
+    }
+
+    /// <summary>A store write that must not stop a removal: the host comes first, the record follows when it can.</summary>
+    private Exception? TryRecord(Action write)
+    {
+        try
+        {
+            write();
+            return null;
+        }
+        catch (SqliteException e)
+        {
+            return StoreErrors.Explain(e, store.FilePath);
+        }
+        catch (IOException e)
+        {
+            return StoreErrors.Explain(e, store.FilePath);
         }
     }
 
@@ -164,10 +242,13 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
         return record;
     }
 
-    /// <summary>Stops (if running) and removes an instance and everything it owns on the host.</summary>
+    /// <summary>
+    /// Stops (if running) and removes an instance and everything it owns on the host. The host objects go even when the
+    /// store cannot be written (a full disk): the record is updated when it can be, and the error then says so.
+    /// </summary>
     public async Task RemoveAsync(InstanceRecord record, CancellationToken cancellationToken = default)
     {
-        store.Update(record.Id, InstanceState.Destroying);
+        var storeError = TryRecord(() => store.Update(record.Id, InstanceState.Destroying));
         var backend = backends.Find(record.Technology)
             ?? throw new LightNfvException(ErrorKind.Unavailable, $"instance {record.Id} uses the {record.Technology.ToName()} backend, which this build lacks");
         try
@@ -176,41 +257,102 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
         }
         catch (Exception e)
         {
-            store.Update(record.Id, InstanceState.Failed, error: $"remove failed: {e.Message}");
+            TryRecord(() => store.Update(record.Id, InstanceState.Failed, error: $"remove failed: {e.Message}"));
             throw;
         }
-        store.Delete(record.Id);
-        store.AddEvent(record.Id, "instance.removed", record.Name);
+        storeError ??= TryRecord(() =>
+        {
+            store.Delete(record.Id);
+            store.AddEvent(record.Id, "instance.removed", record.Name);
+        });
+        if (storeError is not null)
+        {
+            throw new LightNfvException(ErrorKind.Host,
+                $"instance {record.Id} was removed from the host, but its record was not: {storeError.Message} (then 'lightnfv rm {record.Id}' clears it)", storeError);
+        }
     }
 
     public Task RemoveAsync(string reference, CancellationToken cancellationToken = default) =>
         RemoveAsync(Resolve(reference), cancellationToken);
 
-    /// <summary>Removes every instance; returns how many.</summary>
+    /// <summary>
+    /// Removes every instance, and every orphan the host still has objects of; returns how many. Each one is tried even
+    /// when another fails; the first failure is thrown at the end.
+    /// </summary>
     public async Task<int> RemoveAllAsync(CancellationToken cancellationToken = default)
     {
         var all = store.List();
+        var errors = new List<Exception>();
         foreach (var r in all)
         {
-            await RemoveAsync(r, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await RemoveAsync(r, cancellationToken).ConfigureAwait(false);
+            }
+            catch (LightNfvException e)
+            {
+                errors.Add(e);
+            }
         }
-        return all.Count;
+        var orphans = Orphans();
+        foreach (var o in orphans)
+        {
+            try
+            {
+                RemoveOrphan(o);
+            }
+            catch (LightNfvException e)
+            {
+                errors.Add(e);
+            }
+        }
+        if (errors.Count > 0)
+        {
+            throw errors.Count == 1 ? errors[0] : new LightNfvException(ErrorKind.Host,
+                $"{errors.Count} removals failed: {string.Join("; ", errors.Select(e => e.Message))}", errors[0]);
+        }
+        return all.Count + orphans.Count;
     }
 
     /// <summary>
-    /// Removes everything the platform created on the host: every instance, then any orphan namespace or cgroup
-    /// (left by a crash), then the lab network. The store keeps its audit trail.
+    /// Removes everything the platform created on the host: every instance, then any orphan namespace, cgroup, run
+    /// directory or process (left by a crash or a lost store), then the lab network. Resets from any state a kill can
+    /// leave: every step runs even when an earlier one failed (a lab without its bridge, no /run/netns, a store that
+    /// cannot be written), and the failures are reported together at the end. The store keeps its audit trail.
     /// </summary>
     public async Task<IReadOnlyList<string>> DownAsync(CancellationToken cancellationToken = default)
     {
         var removed = new List<string>();
-        var count = await RemoveAllAsync(cancellationToken).ConfigureAwait(false);
+        var errors = new List<string>();
+        void Step(string what, Action step)
+        {
+            try
+            {
+                step();
+            }
+            catch (Exception e) when (e is LightNfvException or IOException or UnauthorizedAccessException or SqliteException)
+            {
+                errors.Add($"{what}: {(e is SqliteException se ? StoreErrors.Explain(se, store.FilePath).Message : e.Message)}");
+            }
+        }
+        var count = 0;
+        try
+        {
+            count = await RemoveAllAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is LightNfvException or SqliteException)
+        {
+            errors.Add(e is SqliteException se ? StoreErrors.Explain(se, store.FilePath).Message : e.Message);
+        }
         foreach (var t in Enum.GetValues<Technology>())
         {
-            if (backends.Find(t)?.WarmPool is { } pool && pool.Drain() is var n and > 0)
+            Step($"warm {t.ToName()} shells", () =>
             {
-                removed.Add($"{n} warm {t.ToName()} shell(s)");
-            }
+                if (backends.Find(t)?.WarmPool is { } pool && pool.Drain() is var n and > 0)
+                {
+                    removed.Add($"{n} warm {t.ToName()} shell(s)");
+                }
+            });
         }
         if (count > 0)
         {
@@ -218,48 +360,115 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
         }
         foreach (var t in Enum.GetValues<Technology>())
         {
-            if (backends.Find(t) is { } b)
+            Step($"{t.ToName()} host services", () =>
             {
-                removed.AddRange(b.ShutdownHostServices());
-            }
+                if (backends.Find(t) is { } b)
+                {
+                    removed.AddRange(b.ShutdownHostServices());
+                }
+            });
         }
         var host = backends.Host;
-        var cgroups = host.Cgroups;
-        foreach (var child in cgroups.ListChildren(host.Options.CgroupParent))
+        Step("orphans", () =>
         {
-            var cg = cgroups.Open($"{host.Options.CgroupParent}/{child}");
-            if (cg is not null)
+            // What is left now has no record (or its record's removal failed above): sweep it by name.
+            foreach (var o in HostObjects.Orphans(SafeList().Select(r => r.Id)))
             {
-                cg.KillAll(TimeSpan.FromSeconds(2));
-                cg.Remove();
-                removed.Add($"cgroup {cg.RelativePath}");
+                if (HostObjects.Remove(o) is { Count: > 0 } failed)
+                {
+                    errors.AddRange(failed.Select(f => $"orphan {o.Id}: {f}"));
+                }
+                else
+                {
+                    removed.Add($"orphan {o.Id}");
+                }
             }
-        }
-        if (cgroups.Open(host.Options.CgroupParent) is { } parent && parent.Remove())
+        });
+        Step("cgroups", () =>
         {
-            removed.Add($"cgroup {host.Options.CgroupParent}");
-        }
-        // OCI runtimes make the parent in every hierarchy, not only the ones LightNFV manages.
-        foreach (var dir in Host.Cgroups.CgroupSweeper.RemoveEverywhere(host.Options.CgroupParent))
+            var cgroups = host.Cgroups;
+            foreach (var child in cgroups.ListChildren(host.Options.CgroupParent))
+            {
+                var cg = cgroups.Open($"{host.Options.CgroupParent}/{child}");
+                if (cg is not null)
+                {
+                    cg.KillAll(TimeSpan.FromSeconds(2));
+                    cg.Remove();
+                    removed.Add($"cgroup {cg.RelativePath}");
+                }
+            }
+            if (cgroups.Open(host.Options.CgroupParent) is { } parent && parent.Remove())
+            {
+                removed.Add($"cgroup {host.Options.CgroupParent}");
+            }
+            // OCI runtimes make the parent in every hierarchy, not only the ones LightNFV manages.
+            foreach (var dir in Host.Cgroups.CgroupSweeper.RemoveEverywhere(host.Options.CgroupParent))
+            {
+                errors.Add($"cgroup {dir} is still busy; stop what runs in it and run 'lightnfv down' again");
+            }
+        });
+        Step("run directories", () =>
         {
-            throw new LightNfvException(ErrorKind.Host, $"cgroup {dir} is still busy; stop what runs in it and run 'lightnfv down' again");
-        }
-        if (host.LabOpened)
+            // Directories of instances whose records are gone (an `instances/<id>` left empty by a kill).
+            var known = SafeList().Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+            if (Directory.Exists(host.Options.InstancesDirectory))
+            {
+                foreach (var dir in Directory.EnumerateDirectories(host.Options.InstancesDirectory))
+                {
+                    if (InstanceId.IsValid(Path.GetFileName(dir)) && !known.Contains(Path.GetFileName(dir)))
+                    {
+                        Directory.Delete(dir, recursive: true);
+                        removed.Add($"directory {dir}");
+                    }
+                }
+                NetNamespace.TryRemoveEmpty(host.Options.InstancesDirectory);
+            }
+        });
+        Step("lab network", () =>
         {
-            host.Lab.Dispose();
-        }
-        foreach (var ns in LabNetwork.Destroy(host.Options.LabNamespace))
+            if (host.LabOpened)
+            {
+                host.Lab.Dispose();
+            }
+            foreach (var ns in LabNetwork.Destroy(host.Options.LabNamespace))
+            {
+                removed.Add($"netns {ns}");
+            }
+        });
+        Step("cgroup tuning", () =>
         {
-            removed.Add($"netns {ns}");
-        }
-        if (Host.Cgroups.CgroupTuning.Revert(host.TuningUser))
+            if (Host.Cgroups.CgroupTuning.Revert(host.TuningUser))
+            {
+                removed.Add($"cgroup {Host.Cgroups.CgroupTuning.Option} (restored)");
+            }
+        });
+        Step("/run/netns", NetNamespace.ReleaseDirectory);
+        Step("/run/lightnfv", NetNamespace.ReleaseRunDirectory);
+        var summary = removed.Count == 0 ? "nothing to remove" : string.Join(", ", removed);
+        if (TryRecord(() => store.AddEvent(null, "platform.down", summary)) is { } storeError && errors.Count == 0)
         {
-            removed.Add($"cgroup {Host.Cgroups.CgroupTuning.Option} (restored)");
+            // The host is clean; only the audit event is missing. Say so, but do not fail the reset for it.
+            removed.Add($"(not recorded: {storeError.Message})");
         }
-        NetNamespace.ReleaseDirectory();
-        NetNamespace.ReleaseRunDirectory();
-        store.AddEvent(null, "platform.down", removed.Count == 0 ? "nothing to remove" : string.Join(", ", removed));
+        if (errors.Count > 0)
+        {
+            throw new LightNfvException(ErrorKind.Host,
+                $"down removed {(removed.Count == 0 ? "nothing" : string.Join(", ", removed))}, but: {string.Join("; ", errors)}");
+        }
         return removed;
+    }
+
+    /// <summary>The records, or none when the store cannot be read (down then goes by the host's names alone).</summary>
+    private IReadOnlyList<InstanceRecord> SafeList()
+    {
+        try
+        {
+            return store.List();
+        }
+        catch (SqliteException)
+        {
+            return [];
+        }
     }
 
     private static BackendInstance Instance(InstanceRecord record) => new(record.Id, record.Technology, record.BackendData);

@@ -20,15 +20,46 @@ public sealed partial class PlatformStore : IDisposable
     private readonly SqliteConnection _db;
     private readonly TimeProvider _time;
 
+    /// <summary>
+    /// Opens (or creates) the store. A file that is not a SQLite database, is damaged, or cannot be written fails here
+    /// with one line naming the file, what is wrong and how to recover (see <see cref="StoreErrors"/>), not later.
+    /// </summary>
     public PlatformStore(string path, TimeProvider? time = null)
     {
         _time = time ?? TimeProvider.System;
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        FilePath = path;
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        }
+        catch (IOException e)
+        {
+            throw StoreErrors.Explain(e, path);
+        }
         _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        _db.Open();
-        Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;");
-        Migrate();
+        try
+        {
+            _db.Open();
+            Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;");
+            Migrate();
+            // The header alone can look fine in a truncated or overwritten file: read the instances once, so damage
+            // shows here (one clear line) rather than in the middle of a command.
+            Scalar("SELECT count(*) FROM instances");
+        }
+        catch (SqliteException e)
+        {
+            _db.Dispose();
+            throw StoreErrors.Explain(e, path);
+        }
+        catch
+        {
+            _db.Dispose();
+            throw;
+        }
     }
+
+    /// <summary>The store's file, as given.</summary>
+    public string FilePath { get; }
 
     private void Migrate()
     {
