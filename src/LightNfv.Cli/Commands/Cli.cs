@@ -49,7 +49,14 @@ public static class Cli
             {
                 Console.Error.WriteLine($"note: {notice}");
             }
-            return await body(ctx, cancellationToken).ConfigureAwait(false);
+            var code = await body(ctx, cancellationToken).ConfigureAwait(false);
+            if (code == 0 && ctx.StoreProblem is { } problem)
+            {
+                // The host objects are gone; the records could not be updated.
+                Console.Error.WriteLine($"error: {problem.Message} (host objects were removed; the store's records were not)");
+                return ExitCode(problem.Kind);
+            }
+            return code;
         }
         catch (LightNfvException e)
         {

@@ -167,7 +167,7 @@ public static class RmCommand
         var ids = new Argument<string[]>("instance") { Description = "Instance ids, id prefixes or names", Arity = ArgumentArity.ZeroOrMore };
         var all = new Option<bool>("--all", "-a") { Description = "Remove every instance" };
         var cmd = new Command("rm", "Remove instances (running ones are stopped first) and everything they own on the host") { ids, all };
-        cmd.SetAction((pr, ct) => Cli.Guard(async (ctx, token) =>
+        cmd.SetAction((pr, ct) => Cli.Guard(() => PlatformContext.OpenForRemoval(), async (ctx, token) =>
         {
             if (pr.GetValue(all))
             {

@@ -36,7 +36,14 @@ public sealed class PlatformContext : IDisposable
     /// moved aside (kept for inspection, named in <see cref="Notice"/>) and a fresh one made, so the host's objects
     /// are removed by their names.
     /// </summary>
-    public static PlatformContext OpenForReset()
+    public static PlatformContext OpenForReset() => OpenForRemoval(moveDamagedAside: true);
+
+    /// <summary>
+    /// For `rm` and `down`, which remove host objects even when the store cannot be written: on a full disk the
+    /// store is replaced by an empty one in memory (every host object is then found by its name, as an orphan), and
+    /// <see cref="StoreProblem"/> says why the records could not be touched.
+    /// </summary>
+    public static PlatformContext OpenForRemoval(bool moveDamagedAside = false)
     {
         var options = new HostOptions();
         var path = StorePath(options);
@@ -44,7 +51,11 @@ public sealed class PlatformContext : IDisposable
         {
             return new(options, new PlatformStore(path));
         }
-        catch (Core.Errors.LightNfvException e) when (e.InnerException is Microsoft.Data.Sqlite.SqliteException s && StoreErrors.IsDamaged(s))
+        catch (Core.Errors.LightNfvException e) when (StoreErrors.IsDiskFull(e))
+        {
+            return new(options, new PlatformStore(":memory:")) { StoreProblem = e };
+        }
+        catch (Core.Errors.LightNfvException e) when (moveDamagedAside && e.InnerException is Microsoft.Data.Sqlite.SqliteException s && StoreErrors.IsDamaged(s))
         {
             var aside = $"{path}.damaged-{DateTime.UtcNow:yyyyMMddTHHmmssZ}";
             foreach (var suffix in new[] { "", "-wal", "-shm" })
@@ -57,6 +68,9 @@ public sealed class PlatformContext : IDisposable
             return new(options, new PlatformStore(path)) { Notice = $"{e.Message.Split(';')[0]}: moved aside to {aside}; a new store was made" };
         }
     }
+
+    /// <summary>Why the store could not be used (the command then worked from the host's names alone), or null.</summary>
+    public Core.Errors.LightNfvException? StoreProblem { get; private init; }
 
     /// <summary>Something the command did on its own that the operator should know (see <see cref="OpenForReset"/>).</summary>
     public string? Notice { get; private init; }

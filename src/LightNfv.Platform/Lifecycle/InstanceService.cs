@@ -213,8 +213,20 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
         var observation = backend.Inspect(instance);
         if (record.State == InstanceState.Running && observation.State is ObservedState.Exited or ObservedState.Missing)
         {
-            record = store.Update(record.Id, InstanceState.Exited, error: observation.Detail);
-            store.AddEvent(record.Id, "instance.exited", $"{record.Name}: {observation.Detail}");
+            var seen = record;
+            // Recording it is a courtesy of reading: a store that cannot be written (disk full) still lets `ps` show it.
+            if (TryRecord(() =>
+                {
+                    seen = store.Update(seen.Id, InstanceState.Exited, error: observation.Detail);
+                    store.AddEvent(seen.Id, "instance.exited", $"{seen.Name}: {observation.Detail}");
+                }) is null)
+            {
+                record = seen;
+            }
+            else
+            {
+                record = record with { State = InstanceState.Exited, Error = observation.Detail };
+            }
         }
         var stats = withStats && observation.State != ObservedState.Missing ? backend.Stats(instance) : null;
         return new InstanceView(record, observation, stats);

@@ -21,7 +21,7 @@ public static partial class StoreErrors
     {
         SqliteException s => s.SqliteErrorCode == Full,
         IOException io => io.HResult == Enospc || io.Message.Contains("No space left on device", StringComparison.Ordinal),
-        LightNfvException l => l.InnerException is { } inner && IsDiskFull(inner),
+        LightNfvException l => l.Data.Contains(DiskFullKey) || (l.InnerException is { } inner && IsDiskFull(inner)),
         _ => false,
     };
 
@@ -35,14 +35,15 @@ public static partial class StoreErrors
                 $"store {path} is not a SQLite database ({what}); move it aside and run 'lightnfv down' to reset, or restore a backup", e),
             Corrupt => new LightNfvException(ErrorKind.Host,
                 $"store {path} is damaged ({what}); move it aside and run 'lightnfv down' to reset, or restore a backup", e),
-            Full => DiskFull(path, e),
+            Full => DiskFull(Resolved(path), e),
             CantOpen => new LightNfvException(ErrorKind.Host,
                 $"store {path} cannot be opened ({what}); check that its directory exists and is writable by root", e),
             ReadOnly or Perm => new LightNfvException(ErrorKind.Host,
                 $"store {path} cannot be written ({what}); make it and its directory writable by root, or free the file system", e),
             Busy or Locked => new LightNfvException(ErrorKind.Conflict,
                 $"store {path} stayed locked by another LightNFV process ({what}); retry when it is done", e),
-            IoErr when FileSystemFull(path) => DiskFull(path, e),
+            // SQLite reports a full file system as an I/O error when it cannot size its shared-memory or WAL file.
+            IoErr when FileSystemFull(Resolved(path)) => DiskFull(Resolved(path), e),
             IoErr => new LightNfvException(ErrorKind.Host,
                 $"store {path} could not be read or written ({what}); check the disk, then retry", e),
             _ => new LightNfvException(ErrorKind.Host, $"store {path}: {what}", e),
@@ -53,8 +54,14 @@ public static partial class StoreErrors
     public static LightNfvException Explain(IOException e, string path) =>
         IsDiskFull(e) ? DiskFull(ExtractPath(e.Message) ?? path, e) : new LightNfvException(ErrorKind.Host, $"{path}: {e.Message}", e);
 
-    public static LightNfvException DiskFull(string path, Exception? inner = null) =>
-        new(ErrorKind.Host, $"disk full: {path}; free space and retry", inner);
+    public static LightNfvException DiskFull(string path, Exception? inner = null)
+    {
+        var e = new LightNfvException(ErrorKind.Host, $"disk full: {path}; free space and retry", inner);
+        e.Data[DiskFullKey] = true; // also when SQLite called it an I/O error
+        return e;
+    }
+
+    private const string DiskFullKey = "lightnfv.diskFull";
 
     /// <summary>SQLite's own words, without the "SQLite Error N:" prefix.</summary>
     private static string Detail(SqliteException e)
@@ -68,6 +75,19 @@ public static partial class StoreErrors
     {
         var m = QuotedPath().Match(message);
         return m.Success ? m.Groups[1].Value : null;
+    }
+
+    /// <summary>The file behind a symlinked store (SQLite follows the link, so that is where space runs out).</summary>
+    private static string Resolved(string path)
+    {
+        try
+        {
+            return new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
+        }
+        catch (IOException)
+        {
+            return path;
+        }
     }
 
     private static bool FileSystemFull(string path)
