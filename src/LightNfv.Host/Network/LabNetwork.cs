@@ -315,6 +315,15 @@ public sealed class LabNetwork : IDisposable
         }
     }
 
+    /// <summary>Whether an instance or guest on the bridge holds <paramref name="address"/> (see <see cref="NeighboursOnBridge"/>).</summary>
+    public bool AddressTaken(IPAddress address)
+    {
+        lock (_gate)
+        {
+            return _netlink.HasPermanentNeighbour(BridgeIndex, address);
+        }
+    }
+
     /// <summary>Counters of an instance's lab-side veth (its rx is the instance's tx).</summary>
     public LinkStats? HostLinkStats(string hostLinkName)
     {

@@ -57,10 +57,13 @@ public sealed class HostInventory(BackendHost host)
             : [];
     }
 
-    /// <summary>Whether anything on the host is named after <paramref name="id"/> (checked before an id is handed out).</summary>
+    /// <summary>
+    /// Whether the host has an instance named <paramref name="id"/> (checked before an id is handed out): its namespace
+    /// or its run directory, which every backend makes first. Two stat calls; the cgroup is left out (opening one reads
+    /// the mount table: ~70 us here, on the timed path).
+    /// </summary>
     public bool HasObjects(string id) =>
-        NetNamespace.Exists(host.InstanceNamespace(id)) || Directory.Exists(host.RunDirectory(id)) ||
-        CgroupDirectoryExists(host.CgroupPath(id));
+        NetNamespace.Exists(host.InstanceNamespace(id)) || Directory.Exists(host.RunDirectory(id));
 
     /// <summary>
     /// Addresses taken on the lab's bridge (every instance and guest has a permanent neighbour entry there), with the
@@ -68,6 +71,9 @@ public sealed class HostInventory(BackendHost host)
     /// </summary>
     public IReadOnlyList<(IPAddress Address, byte[] Mac)> BridgeNeighbours() =>
         host.LabExists ? host.Lab.NeighboursOnBridge() : [];
+
+    /// <summary>Whether an instance or guest on the lab's bridge holds <paramref name="address"/>; false when there is no lab.</summary>
+    public bool AddressTaken(IPAddress address) => host.LabExists && host.Lab.AddressTaken(address);
 
     /// <summary>Instances the host has objects of that neither a record (<paramref name="known"/>) nor the warm pool owns.</summary>
     public IReadOnlyList<OrphanedInstance> Orphans(IEnumerable<string> known)
@@ -181,18 +187,6 @@ public sealed class HostInventory(BackendHost host)
         catch (Exception e) when (e is Core.Errors.LightNfvException or IOException or UnauthorizedAccessException)
         {
             return null;
-        }
-    }
-
-    private bool CgroupDirectoryExists(string relative)
-    {
-        try
-        {
-            return host.Cgroups.Open(relative) is not null;
-        }
-        catch (Exception e) when (e is Core.Errors.LightNfvException or IOException or UnauthorizedAccessException)
-        {
-            return false;
         }
     }
 

@@ -52,9 +52,7 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
         var id = (options.UseWarmPool ? backend.WarmPool?.TryClaim() : null) ?? FreshId();
         // The store's addresses and the host's: an instance the store lost (deleted or replaced while it ran) still
         // holds its address on the bridge, and must never see it handed out twice.
-        var record = store.Reserve(id, descriptor,
-            used => pool.Allocate(used.Concat(HostObjects.BridgeNeighbours().Select(n => n.Address)), descriptor.Spec.Network.Address),
-            options.ReplicaOf);
+        var record = store.Reserve(id, descriptor, used => AllocateAddress(pool, used, descriptor.Spec.Network.Address), options.ReplicaOf);
         var spec = SpecFor(record, descriptor);
         BackendInstance? instance = null;
         try
@@ -92,6 +90,25 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
                 }
             }
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The lowest address free in the store (or the requested one) that the host does not hold either: each candidate is
+    /// checked on the bridge with one netlink get (microseconds), and a held one is skipped like a stored one.
+    /// </summary>
+    private IPAddress AllocateAddress(AddressPool pool, IReadOnlyList<IPAddress> stored, IPAddress? requested)
+    {
+        var held = new List<IPAddress>();
+        while (true)
+        {
+            // A requested address the host holds fails here with the pool's "already used" conflict.
+            var candidate = pool.Allocate(held.Count == 0 ? stored : stored.Concat(held), requested);
+            if (!HostObjects.AddressTaken(candidate))
+            {
+                return candidate;
+            }
+            held.Add(candidate);
         }
     }
 
