@@ -73,8 +73,13 @@ public sealed class LabNetwork : IDisposable
             }
             catch (LightNfvException) when (attempt < 2 && NetNamespace.Exists(name) && !NetNamespace.IsPinned(name))
             {
-                // The pin file exists but no namespace is mounted on it (killed between the two): make it again.
-                NetNamespace.Delete(name);
+                // The pin file exists but no namespace is mounted on it: killed between the two, or another invocation
+                // is between them right now (a window of microseconds). Look again a moment later before making it anew.
+                Thread.Sleep(50);
+                if (NetNamespace.Exists(name) && !NetNamespace.IsPinned(name))
+                {
+                    NetNamespace.Delete(name);
+                }
             }
         }
     }
