@@ -42,9 +42,11 @@ public static class Cli
     /// </summary>
     public static async Task<int> Guard(Func<PlatformContext> open, Func<PlatformContext, CancellationToken, Task<int>> body, CancellationToken cancellationToken)
     {
+        LightNfvException? storeProblem = null;
         try
         {
             using var ctx = open();
+            storeProblem = ctx.StoreProblem;
             if (ctx.Notice is { } notice)
             {
                 Console.Error.WriteLine($"note: {notice}");
@@ -60,7 +62,10 @@ public static class Cli
         }
         catch (LightNfvException e)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            // Working without the store (full disk), names are unknown: say why, so the operator gives ids instead.
+            Console.Error.WriteLine(storeProblem is null
+                ? $"error: {e.Message}"
+                : $"error: {e.Message} (the store could not be opened: {storeProblem.Message}; only instance ids are known)");
             return ExitCode(e.Kind);
         }
         catch (OperationCanceledException)
