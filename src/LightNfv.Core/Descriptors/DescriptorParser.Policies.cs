@@ -30,6 +30,23 @@ public sealed record HealthSpec(
 {
     public static readonly TimeSpan BudgetWindow = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// The mapping form of spec.health.probe ({tcp: PORT, send, expect}): the VNF itself must answer, not only its
+    /// kernel. A stopped or deadlocked process still gets its handshakes completed by the kernel (the listen
+    /// backlog), so a handshake alone cannot tell it from a working one; an answer (bytes, or the VNF closing the
+    /// connection after the probe's half-close) can.
+    /// </summary>
+    public bool ProbeExpectsAnswer { get; init; }
+
+    /// <summary>Bytes (UTF-8) the answer probe sends after connecting, before its half-close; null sends nothing.</summary>
+    public string? ProbeSend { get; init; }
+
+    /// <summary>What the answer must start with (UTF-8); null accepts any bytes or an orderly close.</summary>
+    public string? ProbeExpect { get; init; }
+
+    /// <summary>The probe as descriptors write it, for alerts and logs: tcp:PORT, tcp:PORT (answer) or process.</summary>
+    public string ProbeName => TcpPort is { } port ? ProbeExpectsAnswer ? $"tcp:{port} (answer)" : $"tcp:{port}" : "process";
+
     /// <summary>What the daemon applies to a descriptor without spec.health: restart a dead process, no TCP probe.</summary>
     public static HealthSpec Default { get; } = new(null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), 3, HealAction.Restart, TimeSpan.Zero, 10);
 }
@@ -50,6 +67,10 @@ public sealed record ScalingSpec(ScalingMetric Metric, double ScaleOutThreshold,
 public static partial class DescriptorParser
 {
     private static readonly string[] s_healthFields = ["probe", "interval", "timeout", "failureThreshold", "action", "cooldown", "budget"];
+    private static readonly string[] s_answerProbeFields = ["tcp", "send", "expect"];
+
+    /// <summary>Longest spec.health.probe.send / expect: a probe is a short request, not a payload.</summary>
+    public const int MaxProbeBytes = 1024;
     private static readonly string[] s_scalingFields = ["metric", "scaleOutThreshold", "scaleInThreshold", "minReplicas", "maxReplicas", "cooldown"];
     public const int MaxReplicas = 256;
 
@@ -62,7 +83,13 @@ public static partial class DescriptorParser
         var fields = Fields(node, path, s_healthFields);
         var d = HealthSpec.Default;
         int? tcpPort = null;
-        if (OptionalString(fields, path, "probe") is { } probe)
+        (string? Send, string? Expect)? answer = null;
+        if (fields.TryGetValue("probe", out var probeNode) && probeNode is YamlMappingNode probeMapping)
+        {
+            (tcpPort, var send, var expect) = ParseAnswerProbe(probeMapping);
+            answer = (send, expect);
+        }
+        else if (OptionalString(fields, path, "probe") is { } probe)
         {
             const string probePath = "spec.health.probe";
             if (probe == "process")
@@ -80,7 +107,7 @@ public static partial class DescriptorParser
             }
             else
             {
-                throw Error(fields["probe"], probePath, $"'{probe}' is not a probe; use 'tcp:PORT' (e.g. tcp:5201, a port from {MinPort} to {MaxPort}) or 'process' (the process being alive)");
+                throw Error(fields["probe"], probePath, $"'{probe}' is not a probe; use 'tcp:PORT' (e.g. tcp:5201, a port from {MinPort} to {MaxPort}), 'process' (the process being alive and not stopped) or a mapping {{tcp: PORT, send: TEXT, expect: TEXT}} (the VNF must answer)");
             }
         }
         var interval = OptionalDuration(fields, path, "interval", TimeSpan.FromMilliseconds(50), TimeSpan.FromHours(1)) ?? d.Interval;
@@ -98,7 +125,38 @@ public static partial class DescriptorParser
         }
         var cooldown = OptionalDuration(fields, path, "cooldown", TimeSpan.Zero, TimeSpan.FromHours(24)) ?? d.Cooldown;
         var budget = OptionalInt(fields, path, "budget", 0, 10_000) ?? d.Budget;
-        return new HealthSpec(tcpPort, interval, timeout, threshold, action, cooldown, budget);
+        return new HealthSpec(tcpPort, interval, timeout, threshold, action, cooldown, budget)
+        {
+            ProbeExpectsAnswer = answer is not null,
+            ProbeSend = answer?.Send,
+            ProbeExpect = answer?.Expect,
+        };
+    }
+
+    /// <summary>spec.health.probe as a mapping: {tcp: PORT, send: TEXT (optional), expect: TEXT (optional)}.</summary>
+    private static (int Port, string? Send, string? Expect) ParseAnswerProbe(YamlMappingNode node)
+    {
+        const string path = "spec.health.probe";
+        var fields = Fields(node, path, s_answerProbeFields);
+        if (!fields.TryGetValue("tcp", out var portNode) || IsNull(portNode))
+        {
+            throw Missing(fields, node, "spec.health.probe.tcp");
+        }
+        var port = Integer(portNode, "spec.health.probe.tcp", MinPort, MaxPort);
+        string? Text(string name)
+        {
+            var value = OptionalString(fields, path, name);
+            if (value is null)
+            {
+                return null;
+            }
+            if (value.Length == 0 || System.Text.Encoding.UTF8.GetByteCount(value) > MaxProbeBytes)
+            {
+                throw Error(fields[name], $"{path}.{name}", $"must be 1 to {MaxProbeBytes} bytes of text (write \\r\\n in a double-quoted string for line ends); leave it out for {(name == "send" ? "a probe that sends nothing" : "any answer")}");
+            }
+            return value;
+        }
+        return (port, Text("send"), Text("expect"));
     }
 
     private static ScalingSpec ParseScaling(YamlMappingNode node)

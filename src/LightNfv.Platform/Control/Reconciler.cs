@@ -2,17 +2,20 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using LightNfv.Backends.Hosting;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Instances;
+using LightNfv.Host.Cgroups;
 using LightNfv.Host.Namespaces;
 using LightNfv.Host.Network;
 using LightNfv.Host.Probes;
 using LightNfv.Host.Processes;
 using LightNfv.Platform.Alerts;
 using LightNfv.Platform.Lifecycle;
+using LightNfv.Platform.Monitoring;
 using LightNfv.Platform.Store;
 using Microsoft.Extensions.Logging;
 
@@ -24,9 +27,11 @@ public sealed record AdoptionReport(int Adopted, int Healed, int HalfDoneRemoved
 /// <summary>
 /// Drives what runs on the host toward the desired state in the store: re-adopts running replicas at start-up (pid +
 /// start time, so a recycled pid is never taken for ours), removes half-created replicas and orphans, heals replicas
-/// whose process exited (a pidfd reports it at once) or whose liveness probe fails, converges replica counts and
-/// descriptor versions (rolling: one new replica up and answering before one old one goes), and closes operation
-/// records. Every change to the host goes through one lock, so operations never interleave on an instance.
+/// whose process exited (a pidfd reports it at once), is stopped (SIGSTOP: /proc says so) or whose liveness probe
+/// fails, converges replica counts and descriptor versions (rolling: one new replica up and answering before one old
+/// one goes), and closes operation records, failing those that cannot progress within their bound
+/// (<see cref="OperationBounds"/>). Every change to the host goes through one lock, so operations never interleave on
+/// an instance.
 /// </summary>
 public sealed partial class Reconciler : IAsyncDisposable
 {
@@ -42,7 +47,8 @@ public sealed partial class Reconciler : IAsyncDisposable
     private readonly ConcurrentQueue<HealRequest> _heals = new();
     private readonly ConcurrentDictionary<string, HealHistory> _healHistory = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _createBackoff = new();
-    private readonly ConcurrentDictionary<string, ProbeState> _probes = new();
+    private readonly LivenessTracker _liveness;
+    private readonly ConcurrentDictionary<Task, byte> _probeTasks = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
 
@@ -53,7 +59,11 @@ public sealed partial class Reconciler : IAsyncDisposable
         _alerts = alerts;
         _time = time;
         _logger = logger;
+        _liveness = new LivenessTracker(time);
     }
+
+    /// <summary>How long each operation may stay processing (LIGHTNFV_OPERATION_TIMEOUT overrides the defaults).</summary>
+    public OperationBounds OperationBounds { get; init; } = OperationBounds.Parse(Environment.GetEnvironmentVariable("LIGHTNFV_OPERATION_TIMEOUT"));
 
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -75,12 +85,6 @@ public sealed partial class Reconciler : IAsyncDisposable
     {
         public readonly List<DateTimeOffset> Heals = [];
         public DateTimeOffset NotBefore;
-    }
-
-    private sealed class ProbeState
-    {
-        public int Failures;
-        public DateTimeOffset Next;
     }
 
     /// <summary>Adopts what runs, then starts the reconcile and liveness loops.</summary>
@@ -268,6 +272,7 @@ public sealed partial class Reconciler : IAsyncDisposable
             return;
         }
         var descriptor = DescriptorParser.Parse(source.Source);
+        await ReplaceFailedAsync(d, ct).ConfigureAwait(false);
         var replicas = ReplicasOf(d);
         var current = replicas.Where(r => r.Version == d.Version).ToList();
         var old = replicas.Where(r => r.Version != d.Version).OrderBy(r => r.CreatedAt).ToList();
@@ -358,7 +363,7 @@ public sealed partial class Reconciler : IAsyncDisposable
         Unwatch(r.Id);
         await _instances.RemoveAsync(r, ct).ConfigureAwait(false);
         _healHistory.TryRemove(r.Id, out _);
-        _probes.TryRemove(r.Id, out _);
+        _liveness.Forget(r.Id);
         LogRemoved(_logger, r.Id, r.Name);
     }
 
@@ -376,7 +381,7 @@ public sealed partial class Reconciler : IAsyncDisposable
 
     // ---- operations -------------------------------------------------------------------------------
 
-    /// <summary>Marks processing operations completed once their VNF has converged.</summary>
+    /// <summary>Marks processing operations completed once their VNF has converged, or failed when they cannot progress.</summary>
     private void CloseOperations()
     {
         foreach (var op in _store.Operations(OperationState.Processing))
@@ -394,10 +399,15 @@ public sealed partial class Reconciler : IAsyncDisposable
             }
             var d = _store.Deployment(op.Tenant, op.Deployment);
             var replicas = _store.List().Where(r => r.Tenant == op.Tenant && r.Deployment == op.Deployment).ToList();
-            var done = op.Kind == OperationKinds.Terminate
-                ? d is null && replicas.Count == 0
-                : d is not null && replicas.Count == d.Replicas && replicas.All(r => r.Version == d.Version && r.State == InstanceState.Running);
-            if (!done)
+            var verdict = OperationBounds.Evaluate(op, d, replicas, _time.GetUtcNow(), BoundOf(op, d, replicas));
+            if (verdict.State == OperationState.Failed)
+            {
+                _store.FinishOperation(op.Id, OperationState.Failed, verdict.Error);
+                LogOperation(_logger, op.Id, op.Kind, op.Deployment, $"failed: {verdict.Error}");
+                _alerts.Raise(AlertKinds.OperationFailed, op.Tenant, op.Deployment, null, $"{op.Kind} of {op.Deployment} failed: {verdict.Error}");
+                continue;
+            }
+            if (verdict.State != OperationState.Completed)
             {
                 continue;
             }
@@ -411,6 +421,45 @@ public sealed partial class Reconciler : IAsyncDisposable
             else
             {
                 _alerts.Raise(AlertKinds.OperationCompleted, op.Tenant, op.Deployment, null, $"{op.Kind} of {op.Deployment} completed (operation {op.Id})");
+            }
+        }
+    }
+
+    /// <summary>The bound of a processing operation, from the technology and health of the VNF's descriptor.</summary>
+    private TimeSpan BoundOf(OperationRecord op, Deployment? d, IReadOnlyList<InstanceRecord> replicas)
+    {
+        var source = d is not null ? _store.Descriptor(d.Tenant, d.Name, d.Version)?.Source : replicas.FirstOrDefault()?.Descriptor;
+        var descriptor = source is null ? null : Parsed(source);
+        return OperationBounds.For(op, descriptor?.Spec.Technology ?? Technology.Process, descriptor?.Spec.Health ?? HealthSpec.Default,
+            d?.Replicas ?? 0, replicas.Count);
+    }
+
+    /// <summary>
+    /// The processing scale or update of a VNF replaces the replicas it found failed (left so by their heal budget or
+    /// a failed heal) instead of counting them: the operator asked for that many serving replicas, and a failed one
+    /// serves nothing, so counting it would end the operation short of what was asked, or never end it. Only
+    /// replicas failed before the operation began are replaced, once per operation; one that fails again fails the
+    /// operation with its reason (see <see cref="OperationBounds.Evaluate"/>), so a crash-looping VNF does not loop.
+    /// </summary>
+    private async Task ReplaceFailedAsync(Deployment d, CancellationToken ct)
+    {
+        var op = _store.Operations(OperationState.Processing)
+            .FirstOrDefault(o => o.Tenant == d.Tenant && o.Deployment == d.Name && o.Kind is OperationKinds.Scale or OperationKinds.Update);
+        if (op is null)
+        {
+            return;
+        }
+        foreach (var r in ReplicasOf(d).Where(r => r.State == InstanceState.Failed && r.CreatedAt < op.CreatedAt))
+        {
+            LogReplacing(_logger, r.Id, r.Name, op.Kind, r.Error ?? "");
+            try
+            {
+                await RemoveAsync(r, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is LightNfvException or IOException)
+            {
+                // Left in place: the operation then fails within its bound, naming the replica.
+                LogConvergeFailed(_logger, $"{d.Tenant}/{d.Name}", $"could not remove failed replica {r.Id}: {e.Message}");
             }
         }
     }
@@ -540,7 +589,7 @@ public sealed partial class Reconciler : IAsyncDisposable
         try
         {
             Unwatch(r.Id);
-            _probes.TryRemove(r.Id, out _);
+            _liveness.Forget(r.Id);
             if (health.Action == HealAction.Restart && r.State != InstanceState.Failed)
             {
                 // Stop first, also when the process is already dead: it kills stragglers in the cgroup and reaps the
@@ -594,7 +643,11 @@ public sealed partial class Reconciler : IAsyncDisposable
         }
     });
 
-    /// <summary>TCP liveness probes of every running replica whose descriptor has spec.health.probe tcp:PORT.</summary>
+    /// <summary>
+    /// Liveness of every running replica under the daemon, each on its own schedule (<see cref="LivenessTracker"/>):
+    /// the host's view of its processes for every replica (one stopped: failed), then its TCP probe if it has one.
+    /// Probes run concurrently, at most one per replica, so one slow replica does not delay the others' verdicts.
+    /// </summary>
     private async Task ProbeLoopAsync(CancellationToken ct)
     {
         // 100 ms steps: the finest probe interval that matters (dead processes are seen at once through pidfds anyway).
@@ -603,40 +656,124 @@ public sealed partial class Reconciler : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
             {
-                var now = _time.GetUtcNow();
-                foreach (var r in _store.List().Where(r => r.Deployment is not null && r.State == InstanceState.Running && r.Address is not null))
+                var probed = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var r in _store.List().Where(r => r.Deployment is not null && r.State == InstanceState.Running))
                 {
-                    var health = Parsed(r.Descriptor)?.Spec.Health;
-                    if (health?.TcpPort is not { } port)
+                    probed.Add(r.Id);
+                    var health = Parsed(r.Descriptor)?.Spec.Health ?? HealthSpec.Default;
+                    if (!_liveness.TryBegin(r.Id, health))
                     {
                         continue;
                     }
-                    // The first probe waits one interval: a replica just (re)started is given time to listen.
-                    var state = _probes.GetOrAdd(r.Id, _ => new ProbeState { Next = now + health.Interval });
-                    if (now < state.Next)
-                    {
-                        continue;
-                    }
-                    state.Next = now + health.Interval;
-                    var ok = TcpReadinessProbe.WaitForAnswer(_instances.Backends.Host.Lab, IPAddress.Parse(r.Address!), port, Stopwatch.GetTimestamp(), health.Timeout).Ready;
-                    if (ok)
-                    {
-                        state.Failures = 0;
-                    }
-                    else if (++state.Failures >= health.FailureThreshold)
-                    {
-                        state.Failures = 0;
-                        state.Next = now + health.Interval + health.Cooldown;
-                        _heals.Enqueue(new HealRequest(r.Id, $"liveness probe tcp:{port} failed {health.FailureThreshold} time(s) in a row", true, null));
-                        Kick();
-                    }
+                    var task = Task.Run(() => ProbeOneAsync(r, health, ct), CancellationToken.None);
+                    _probeTasks[task] = 0;
+                    _ = task.ContinueWith(t => _probeTasks.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 }
+                _liveness.Retain(probed);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
     }
+
+    private async Task ProbeOneAsync(InstanceRecord r, HealthSpec health, CancellationToken ct)
+    {
+        string? failure;
+        try
+        {
+            var check = await CheckLivenessAsync(r, health, ct).ConfigureAwait(false);
+            if (check.Frozen)
+            {
+                if (_frozen.TryAdd(r.Id, 0))
+                {
+                    LogFrozen(_logger, r.Id);
+                }
+                _liveness.Held(r.Id);
+                return;
+            }
+            _frozen.TryRemove(r.Id, out _);
+            failure = check.Failure;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception e)
+        {
+            // The probe itself broke (the lab went away, a host error): not the VNF's fault, and not a pass either.
+            LogPassFailed(_logger, $"liveness probe of {r.Id}: {e.Message}");
+            _liveness.Held(r.Id);
+            return;
+        }
+        if (failure is not null)
+        {
+            LogProbeFailed(_logger, r.Id, failure);
+        }
+        if (_liveness.Complete(r.Id, health, failure) is { } reason)
+        {
+            _heals.Enqueue(new HealRequest(r.Id, reason, true, null));
+            Kick();
+        }
+    }
+
+    private readonly ConcurrentDictionary<string, byte> _frozen = new(StringComparer.Ordinal);
+
+    private readonly record struct LivenessCheck(bool Frozen, string? Failure);
+
+    /// <summary>
+    /// One liveness check of a replica. Its cgroup frozen: held, not judged (the hook for a quarantine). Any of its
+    /// processes stopped: failed, whatever the network says, because the kernel completes a stopped listener's
+    /// handshakes. Then the TCP probe, if the descriptor has one.
+    /// </summary>
+    private async Task<LivenessCheck> CheckLivenessAsync(InstanceRecord r, HealthSpec health, CancellationToken ct)
+    {
+        var host = _instances.Backends.Host;
+        var cgroupPath = r.BackendData.GetValueOrDefault(InstanceData.Cgroup) ?? host.CgroupPath(r.Id);
+        var cgroup = host.Cgroups.Open(cgroupPath);
+        if (cgroup is not null && (ReplicaProcesses.IsFrozen(cgroup) ||
+            (host.Cgroups.Version == "v1" && ReplicaProcesses.V1FreezerDirectory(cgroupPath, _mounts.Value) is { } freezer && ReplicaProcesses.IsFrozenDirectory(freezer))))
+        {
+            return new LivenessCheck(true, null);
+        }
+        var pids = new List<int>();
+        if (ProcessIdentity.Parse(r.BackendData.GetValueOrDefault(InstanceData.Process)) is { IsAlive: true } main)
+        {
+            pids.Add(main.Pid);
+        }
+        if (cgroup is not null)
+        {
+            pids.AddRange(cgroup.Pids());
+        }
+        var stopped = ReplicaProcesses.Stopped(pids);
+        if (stopped.Count > 0)
+        {
+            var s = stopped[0];
+            return new LivenessCheck(false, $"process {s.Pid} ({s.Command}) is {(s.State == 'T' ? "stopped (state T: SIGSTOP or SIGTSTP)" : "stopped by a tracer (state t)")}" +
+                (stopped.Count > 1 ? $", and {stopped.Count - 1} more of its processes" : ""));
+        }
+        if (health.TcpPort is not { } port || r.Address is null)
+        {
+            return new LivenessCheck(false, null);
+        }
+        var failure = await TcpLivenessProbe.CheckAsync(
+            () => host.Lab.RunInLab(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp)),
+            IPAddress.Parse(r.Address), port, health, ct).ConfigureAwait(false);
+        return new LivenessCheck(false, failure is null ? null : $"{health.ProbeName}: {failure}");
+    }
+
+    /// <summary>The mount table, read once: where a v1 freezer hierarchy is mounted, if anywhere.</summary>
+    private readonly Lazy<IReadOnlyList<MountInfoEntry>> _mounts = new(() =>
+    {
+        try
+        {
+            return MountInfo.Read();
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+    });
 
     private int _disposed;
 
@@ -650,6 +787,7 @@ public sealed partial class Reconciler : IAsyncDisposable
         try
         {
             await Task.WhenAll(_loops).ConfigureAwait(false);
+            await Task.WhenAll(_probeTasks.Keys).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -686,6 +824,15 @@ public sealed partial class Reconciler : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "instance {Id}: process {Pid} exited")]
     private static partial void LogExited(ILogger logger, string id, int pid);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "replacing failed replica {Id} ({Name}) for a {Kind}: {Reason}")]
+    private static partial void LogReplacing(ILogger logger, string id, string name, string kind, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "instance {Id}: {Reason}")]
+    private static partial void LogProbeFailed(ILogger logger, string id, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "instance {Id}: its cgroup is frozen; not probed or healed while it stays so")]
+    private static partial void LogFrozen(ILogger logger, string id);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "operation {Id} ({Kind} of {Vnf}) {Outcome}")]
     private static partial void LogOperation(ILogger logger, string id, string kind, string vnf, string outcome);
