@@ -134,7 +134,8 @@ public sealed partial class OperationBounds
     private static TimeSpan? ParseDuration(string text)
     {
         var m = Duration().Match(text);
-        if (!m.Success || !long.TryParse(m.Groups["n"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+        // More than 10^9 of any unit is out of range anyway; refusing it first keeps TimeSpan from overflowing.
+        if (!m.Success || !long.TryParse(m.Groups["n"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > 1_000_000_000)
         {
             return null;
         }
@@ -142,8 +143,8 @@ public sealed partial class OperationBounds
         {
             "ms" => TimeSpan.FromMilliseconds(n),
             "s" => TimeSpan.FromSeconds(n),
-            "m" => TimeSpan.FromMinutes(Math.Min(n, 24 * 60)),
-            _ => TimeSpan.FromHours(Math.Min(n, 24)),
+            "m" => TimeSpan.FromMinutes(n),
+            _ => TimeSpan.FromHours(n),
         };
         return t >= TimeSpan.FromSeconds(1) && t <= TimeSpan.FromHours(24) ? t : null;
     }

@@ -759,7 +759,7 @@ public sealed partial class Reconciler : IAsyncDisposable
         var failure = await TcpLivenessProbe.CheckAsync(
             () => host.Lab.RunInLab(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp)),
             IPAddress.Parse(r.Address), port, health, ct).ConfigureAwait(false);
-        return new LivenessCheck(false, failure is null ? null : $"{health.ProbeName}: {failure}");
+        return new LivenessCheck(false, failure);
     }
 
     /// <summary>The mount table, read once: where a v1 freezer hierarchy is mounted, if anywhere.</summary>
@@ -769,7 +769,7 @@ public sealed partial class Reconciler : IAsyncDisposable
         {
             return MountInfo.Read();
         }
-        catch (IOException)
+        catch (LightNfvException)
         {
             return [];
         }

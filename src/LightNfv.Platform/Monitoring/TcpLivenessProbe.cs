@@ -21,9 +21,11 @@ public static class TcpLivenessProbe
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(health.Timeout);
         using var socket = openSocket();
+        var connected = false; // a cancelled receive closes the socket, so Socket.Connected cannot say it afterwards
         try
         {
             await socket.ConnectAsync(new IPEndPoint(address, port), timeout.Token).ConfigureAwait(false);
+            connected = true;
             if (!health.ProbeExpectsAnswer)
             {
                 // Closed with RST, as before: the VNF sees a reset rather than a half-finished session.
@@ -40,8 +42,8 @@ public static class TcpLivenessProbe
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return socket.Connected
-                ? $"connected, but no answer within {Ms(health.Timeout)} (the process accepts nothing: stopped or hung)"
+            return connected
+                ? $"connected, but no answer within {Ms(health.Timeout)} (the VNF is stopped or hung)"
                 : $"no handshake within {Ms(health.Timeout)}";
         }
         catch (SocketException e)
@@ -87,5 +89,5 @@ public static class TcpLivenessProbe
         return string.Concat(text.Select(c => char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString()));
     }
 
-    private static string Ms(TimeSpan t) => $"{t.TotalMilliseconds:0} ms";
+    private static string Ms(TimeSpan t) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{t.TotalMilliseconds:0} ms");
 }

@@ -63,6 +63,57 @@ public class DescriptorPolicyFieldsTests
         h.FailureThreshold.ShouldBe(HealthSpec.Default.FailureThreshold);
     }
 
+    [Fact]
+    public void Answer_probe_mapping_is_read()
+    {
+        var h = DescriptorParser.Parse(With("""
+              health:
+                probe:
+                  tcp: 7
+                  send: "ping\r\n"
+                  expect: ping
+            """)).Spec.Health.ShouldNotBeNull();
+        h.TcpPort.ShouldBe(7);
+        h.ProbeExpectsAnswer.ShouldBeTrue();
+        h.ProbeSend.ShouldBe("ping\r\n");
+        h.ProbeExpect.ShouldBe("ping");
+        h.ProbeName.ShouldBe("tcp:7 (answer)");
+    }
+
+    [Fact]
+    public void Answer_probe_with_only_a_port_expects_any_answer_and_string_forms_expect_none()
+    {
+        var h = DescriptorParser.Parse(With("  health:\n    probe: {tcp: 5201}")).Spec.Health.ShouldNotBeNull();
+        h.ProbeExpectsAnswer.ShouldBeTrue();
+        h.ProbeSend.ShouldBeNull();
+        h.ProbeExpect.ShouldBeNull();
+        var handshake = DescriptorParser.Parse(With("  health:\n    probe: tcp:5201")).Spec.Health.ShouldNotBeNull();
+        handshake.ProbeExpectsAnswer.ShouldBeFalse();
+        handshake.ProbeName.ShouldBe("tcp:5201");
+        DescriptorParser.Parse(With("  health:\n    probe: process")).Spec.Health.ShouldNotBeNull().ProbeName.ShouldBe("process");
+    }
+
+    [Theory]
+    [InlineData("probe: {send: x}", "spec.health.probe.tcp")]
+    [InlineData("probe: {tcp: 0}", "spec.health.probe.tcp")]
+    [InlineData("probe: {tcp: \"7\"}", "spec.health.probe.tcp")]
+    [InlineData("probe: {tcp: 7, expect: \"\"}", "spec.health.probe.expect")]
+    [InlineData("probe: {tcp: 7, send: [a]}", "spec.health.probe.send")]
+    [InlineData("probe: {tcp: 7, http: /}", "spec.health.probe.http")]
+    public void Answer_probe_errors_name_the_field(string line, string field)
+    {
+        var e = Should.Throw<DescriptorException>(() => DescriptorParser.Parse(With($"  health:\n    {line}")));
+        e.Field.ShouldBe(field);
+    }
+
+    [Fact]
+    public void Answer_probe_text_is_bounded()
+    {
+        var e = Should.Throw<DescriptorException>(() => DescriptorParser.Parse(With($"  health:\n    probe: {{tcp: 7, send: {new string('x', DescriptorParser.MaxProbeBytes + 1)}}}")));
+        e.Field.ShouldBe("spec.health.probe.send");
+        e.Message.ShouldContain($"1 to {DescriptorParser.MaxProbeBytes} bytes");
+    }
+
     [Theory]
     [InlineData("probe: http:80", "spec.health.probe")]
     [InlineData("probe: tcp:70000", "spec.health.probe")]

@@ -151,6 +151,67 @@ public sealed class LivenessTests(ITestOutputHelper output) : IntegrationTest(ou
     }
 
     [Fact]
+    public async Task Hung_vnf_that_accepts_but_never_answers_is_healed_by_the_answer_probe()
+    {
+        if (NeedsRoot())
+        {
+            return;
+        }
+        using var daemon = StartDaemon();
+        using var http = UnixHttp.Create(daemon.Socket);
+        // An echo server whose connections hang (accepted, never answered, process running) while the marker exists:
+        // what a deadlocked VNF looks like from outside. Its handshakes and its process state are fine.
+        var marker = Path.Combine(Lab.StateDirectory, "hang");
+        var script = $"exec busybox nc -ll -p 7 -e busybox sh -c 'if [ -e {marker} ]; then exec sleep 1000; fi; exec cat'";
+        await Send(http, HttpMethod.Post, "api/v1/descriptors", Descriptors.Command("hung", ["busybox", "sh", "-c", script]) + """
+
+              network:
+                ports: [7]
+              health:
+                probe: {tcp: 7, send: "ping\n", expect: ping}
+                interval: 500ms
+                timeout: 300ms
+                failureThreshold: 2
+                budget: 20
+            """);
+        var op = await Send(http, HttpMethod.Post, "api/v1/vnfs/hung/instantiate", body: new { replicas = 1 });
+        (await WaitOperation(http, op.GetProperty("id").GetString()!, TimeSpan.FromSeconds(30))).GetProperty("state").GetString().ShouldBe("completed");
+        var before = (await Replicas(http, "hung")).Single();
+        var pid = PidOf(before).ShouldNotBeNull();
+        var startTicks = StartTicks(pid).ShouldNotBeNull();
+
+        var sw = Stopwatch.StartNew();
+        await File.WriteAllTextAsync(marker, "");
+        var healed = false;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!healed && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            healed = (await Send(http, HttpMethod.Get, "api/v1/alerts")).EnumerateArray()
+                .Any(a => a.GetProperty("kind").GetString() == "instance.healed");
+        }
+        Output.WriteLine($"hang to heal: {sw.Elapsed.TotalMilliseconds:0} ms (probe budget 2 x 500 ms + 300 ms, plus the restart)");
+        File.Delete(marker);
+        healed.ShouldBeTrue("the hung replica is healed");
+        var failed = (await Send(http, HttpMethod.Get, "api/v1/alerts")).EnumerateArray()
+            .First(a => a.GetProperty("kind").GetString() == "instance.failed").GetProperty("message").GetString()!;
+        Output.WriteLine($"reason: {failed}");
+        failed.ShouldContain("no answer");
+
+        Poll.Until(() => StartTicks(pid) != startTicks, TimeSpan.FromSeconds(10)).ShouldBeTrue($"hung process {pid} still exists after the heal");
+        var after = (await Replicas(http, "hung")).Single();
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline && (StateOf(after) != "running" || PidOf(after) is null || PidOf(after) == pid))
+        {
+            await Task.Delay(100);
+            after = (await Replicas(http, "hung")).Single();
+        }
+        StateOf(after).ShouldBe("running");
+        Lab.TcpConnect(IPAddress.Parse(after.GetProperty("address").GetString()!), 7, TimeSpan.FromSeconds(10)).ShouldBeNull("the healed echo answers");
+        await Teardown(http, daemon, "hung");
+    }
+
+    [Fact]
     public async Task Replica_failed_beyond_its_heal_budget_does_not_block_a_scale()
     {
         if (NeedsRoot())
