@@ -97,10 +97,7 @@ public sealed class LivenessTests(ITestOutputHelper output) : IntegrationTest(ou
     [Fact]
     public async Task Stopped_vnf_is_healed_by_a_new_process_and_the_stopped_one_is_gone()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         using var daemon = StartDaemon();
         using var http = UnixHttp.Create(daemon.Socket);
         // The handshake probe alone passes for a stopped iperf3 (its kernel still answers): the heal must come from
@@ -153,10 +150,7 @@ public sealed class LivenessTests(ITestOutputHelper output) : IntegrationTest(ou
     [Fact]
     public async Task Hung_vnf_that_accepts_but_never_answers_is_healed_by_the_answer_probe()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         using var daemon = StartDaemon();
         using var http = UnixHttp.Create(daemon.Socket);
         // An echo server whose connections hang (accepted, never answered, process running) while the marker exists:
@@ -214,10 +208,7 @@ public sealed class LivenessTests(ITestOutputHelper output) : IntegrationTest(ou
     [Fact]
     public async Task Replica_failed_beyond_its_heal_budget_does_not_block_a_scale()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         using var daemon = StartDaemon();
         using var http = UnixHttp.Create(daemon.Socket);
         // Budget 0: the first heal is already over budget, so a kill -9 leaves the replica failed.
@@ -258,10 +249,7 @@ public sealed class LivenessTests(ITestOutputHelper output) : IntegrationTest(ou
     [Fact]
     public async Task Scale_that_cannot_progress_fails_with_its_reason_within_its_bound_and_frees_the_vnf()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         // A short bound for scales (LIGHTNFV_OPERATION_TIMEOUT), so the test does not wait out the default.
         using var daemon = StartDaemon(new Dictionary<string, string> { ["LIGHTNFV_OPERATION_TIMEOUT"] = "scale=5s" });
         using var http = UnixHttp.Create(daemon.Socket);
