@@ -382,12 +382,47 @@ public sealed partial class Reconciler : IAsyncDisposable
     // ---- operations -------------------------------------------------------------------------------
 
     /// <summary>Marks processing operations completed once their VNF has converged, or failed when they cannot progress.</summary>
-    private void CloseOperations()
+    /// <param name="failuresOnly">Only fail what cannot progress (used from outside a pass that is stuck).</param>
+    private void CloseOperations(bool failuresOnly = false)
+    {
+        lock (_closing)
+        {
+            CloseOperationsLocked(failuresOnly);
+        }
+    }
+
+    private readonly Lock _closing = new();
+
+    /// <summary>
+    /// A pass can be stuck for long in a backend call (an image build, a hung runtime): the probe loop then fails the
+    /// operations that passed their bound from outside it, so the VNF's next operation is not held at 409 meanwhile.
+    /// </summary>
+    private void FailOverdueOperations()
+    {
+        if (_mutate.CurrentCount > 0)
+        {
+            return; // no pass in progress: the next one closes operations itself
+        }
+        try
+        {
+            CloseOperations(failuresOnly: true);
+        }
+        catch (Exception e) when (e is LightNfvException or IOException)
+        {
+            LogPassFailed(_logger, $"closing overdue operations: {e.Message}");
+        }
+    }
+
+    private void CloseOperationsLocked(bool failuresOnly)
     {
         foreach (var op in _store.Operations(OperationState.Processing))
         {
             if (op.Kind == OperationKinds.Heal)
             {
+                if (failuresOnly)
+                {
+                    continue;
+                }
                 if (!_heals.Any(h => h.OperationId == op.Id))
                 {
                     // Only left processing by a crash in the middle of a heal: the convergence since then decided.
@@ -407,7 +442,7 @@ public sealed partial class Reconciler : IAsyncDisposable
                 _alerts.Raise(AlertKinds.OperationFailed, op.Tenant, op.Deployment, null, $"{op.Kind} of {op.Deployment} failed: {verdict.Error}");
                 continue;
             }
-            if (verdict.State != OperationState.Completed)
+            if (verdict.State != OperationState.Completed || failuresOnly)
             {
                 continue;
             }
@@ -652,6 +687,7 @@ public sealed partial class Reconciler : IAsyncDisposable
     {
         // 100 ms steps: the finest probe interval that matters (dead processes are seen at once through pidfds anyway).
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100), _time);
+        var ticks = 0L;
         try
         {
             while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
@@ -670,6 +706,10 @@ public sealed partial class Reconciler : IAsyncDisposable
                     _ = task.ContinueWith(t => _probeTasks.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 }
                 _liveness.Retain(probed);
+                if (++ticks % 10 == 0)
+                {
+                    FailOverdueOperations();
+                }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
