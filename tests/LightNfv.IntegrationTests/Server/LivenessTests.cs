@@ -206,6 +206,67 @@ public sealed class LivenessTests(ITestOutputHelper output) : IntegrationTest(ou
     }
 
     [Fact]
+    public async Task Frozen_replica_is_held_not_healed_and_answers_again_when_thawed()
+    {
+        RequireRoot();
+        var freezerRoot = LightNfv.Host.Cgroups.MountInfo.Read()
+            .FirstOrDefault(m => m.FsType == "cgroup" && m.Root == "/" && m.SuperOptionList.Contains("freezer"))?.MountPoint;
+        Assert.SkipWhen(freezerRoot is null, "needs a cgroup v1 freezer hierarchy (this test freezes through it)");
+        using var daemon = StartDaemon();
+        using var http = UnixHttp.Create(daemon.Socket);
+        // The answer probe would fail for a frozen iperf3 (it accepts nothing), so only the hold keeps it from a heal.
+        await Send(http, HttpMethod.Post, "api/v1/descriptors", Iperf3("cold", "{tcp: 5201}", 10));
+        var op = await Send(http, HttpMethod.Post, "api/v1/vnfs/cold/instantiate", body: new { replicas = 1 });
+        (await WaitOperation(http, op.GetProperty("id").GetString()!, TimeSpan.FromSeconds(30))).GetProperty("state").GetString().ShouldBe("completed");
+        var replica = (await Replicas(http, "cold")).Single();
+        var id = replica.GetProperty("id").GetString()!;
+        var pid = PidOf(replica).ShouldNotBeNull();
+        var address = IPAddress.Parse(replica.GetProperty("address").GetString()!);
+
+        // Freeze it the way a quarantine would: its processes in a freezer cgroup of the same path, FROZEN.
+        var parent = Path.Combine(freezerRoot!, Lab.CgroupParent);
+        var freezer = Path.Combine(freezerRoot!, Lab.CgroupPath(id));
+        Directory.CreateDirectory(freezer);
+        try
+        {
+            var memoryProcs = Path.Combine("/sys/fs/cgroup/memory", Lab.CgroupPath(id), "cgroup.procs");
+            foreach (var p in File.ReadAllLines(memoryProcs).Where(l => l.Length > 0))
+            {
+                File.WriteAllText(Path.Combine(freezer, "cgroup.procs"), p);
+            }
+            File.WriteAllText(Path.Combine(freezer, "freezer.state"), "FROZEN");
+            Poll.Until(() => File.ReadAllText(Path.Combine(freezer, "freezer.state")).Trim() == "FROZEN", TimeSpan.FromSeconds(10)).ShouldBeTrue();
+
+            // Three probe budgets (3 x (2 x 500 ms + 200 ms)): long enough for several heals were it judged.
+            await Task.Delay(TimeSpan.FromSeconds(3.6));
+            var alerts = (await Send(http, HttpMethod.Get, "api/v1/alerts")).EnumerateArray().ToList();
+            alerts.ShouldNotContain(a => a.GetProperty("kind").GetString() == "instance.failed", "a frozen replica is held, not healed");
+            var held = (await Replicas(http, "cold")).Single();
+            StateOf(held).ShouldBe("running");
+            PidOf(held).ShouldBe(pid);
+
+            File.WriteAllText(Path.Combine(freezer, "freezer.state"), "THAWED");
+            Lab.TcpConnect(address, 5201, TimeSpan.FromSeconds(10)).ShouldBeNull("thawed, it answers");
+            await Task.Delay(TimeSpan.FromSeconds(1.2)); // one more probe budget: thawing is not counted against it
+            (await Send(http, HttpMethod.Get, "api/v1/alerts")).EnumerateArray()
+                .ShouldNotContain(a => a.GetProperty("kind").GetString() == "instance.failed");
+            PidOf((await Replicas(http, "cold")).Single()).ShouldBe(pid);
+        }
+        finally
+        {
+            // Whatever happened: thawed, its processes back in the freezer's root, the directories removed.
+            File.WriteAllText(Path.Combine(freezer, "freezer.state"), "THAWED");
+            foreach (var p in File.ReadAllLines(Path.Combine(freezer, "cgroup.procs")).Where(l => l.Length > 0))
+            {
+                File.WriteAllText(Path.Combine(freezerRoot!, "cgroup.procs"), p);
+            }
+            Directory.Delete(freezer);
+            Directory.Delete(parent);
+        }
+        await Teardown(http, daemon, "cold");
+    }
+
+    [Fact]
     public async Task Replica_failed_beyond_its_heal_budget_does_not_block_a_scale()
     {
         RequireRoot();
