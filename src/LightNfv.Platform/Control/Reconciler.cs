@@ -706,6 +706,10 @@ public sealed partial class Reconciler : IAsyncDisposable
                     _ = task.ContinueWith(t => _probeTasks.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 }
                 _liveness.Retain(probed);
+                foreach (var id in _frozen.Keys.Where(k => !probed.Contains(k)).ToList())
+                {
+                    _frozen.TryRemove(id, out _);
+                }
                 if (++ticks % 10 == 0)
                 {
                     FailOverdueOperations();
