@@ -87,7 +87,12 @@ public static class ServerApp
                 }
             });
         }
-        app.MapOpenApi("/openapi/{documentName}.json");
+        // One document: a fixed route, so any other name is an ordinary 404 problem rather than the generator's plain text.
+        app.MapOpenApi("/openapi/v1.json").AddEndpointFilter(async (ctx, next) =>
+            ctx.HttpContext.Request.Query.ContainsKey("documentName")
+                ? Results.Problem(statusCode: StatusCodes.Status404NotFound, detail: "documentName: the one OpenAPI document is v1, at /openapi/v1.json",
+                    extensions: new Dictionary<string, object?> { ["field"] = "documentName" })
+                : await next(ctx).ConfigureAwait(false));
         var v1 = app.MapGroup("/api/v1");
         DescriptorsApi.Map(v1);
         VnfsApi.Map(v1);
