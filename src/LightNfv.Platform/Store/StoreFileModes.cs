@@ -26,6 +26,11 @@ public static class StoreFileModes
             return;
         }
         var full = Path.GetFullPath(directory);
+        if (File.Exists(full))
+        {
+            throw new LightNfvException(ErrorKind.Invalid,
+                $"LIGHTNFV_STATE_DIR: {full} is a file, not a directory; point LIGHTNFV_STATE_DIR at a directory of LightNFV's own (default /var/lib/lightnfv)");
+        }
         if (!Directory.Exists(full))
         {
             Directory.CreateDirectory(full, DirectoryMode);
