@@ -42,10 +42,7 @@ public sealed class CliBadInputTests(ITestOutputHelper output) : IntegrationTest
     [InlineData]                                   // no command at all
     public void Usage_errors_exit_2_with_a_pointer_to_help(params string[] args)
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var r = Lightnfv(args);
         r.ExitCode.ShouldBe(2, r.ToString());
         NoTrace(r);
@@ -55,10 +52,7 @@ public sealed class CliBadInputTests(ITestOutputHelper output) : IntegrationTest
     [Fact]
     public void Bad_descriptors_exit_2_naming_the_field_or_the_limit()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         Directory.CreateDirectory(Lab.StateDirectory);
         string Write(string name, string text)
         {
@@ -92,10 +86,7 @@ public sealed class CliBadInputTests(ITestOutputHelper output) : IntegrationTest
     [Fact]
     public void An_unexpected_failure_is_one_line_without_a_trace()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         // A state directory under a regular file: the host refuses to make it (an IOException no command expects).
         Directory.CreateDirectory(Lab.StateDirectory);
         var file = Path.Combine(Lab.StateDirectory, "not-a-directory");
@@ -117,10 +108,7 @@ public sealed class CliBadInputTests(ITestOutputHelper output) : IntegrationTest
     [Fact]
     public async Task Serve_listen_needs_the_insecure_flag_and_warns_with_it()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         int port;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
         {
