@@ -6,9 +6,10 @@ using YamlDotNet.Core.Events;
 namespace LightNfv.Core.Descriptors;
 
 /// <summary>
-/// Bounds on descriptor input, checked before the YAML is loaded: a byte size, a nesting depth (counted over the
-/// parser's event stream, which is iterative, so 100,000 levels cannot overflow the stack as loading them does),
-/// no aliases, and the kernel's execve limits for the VNF's argv and environment.
+/// Bounds on descriptor input: a byte size checked before parsing, a nesting depth and no aliases checked on the
+/// parser's events as the loader reads them (the parser is iterative, the loader recurses once per level, so 100,000
+/// levels are refused at the 33rd instead of overflowing the stack), and the kernel's execve limits for the VNF's
+/// argv and environment.
 /// </summary>
 public static class DescriptorLimits
 {
@@ -91,42 +92,45 @@ public static class DescriptorLimits
     }
 
     /// <summary>
-    /// Walks the YAML's parse events once, without building a tree: refuses nesting deeper than <see cref="MaxDepth"/>
-    /// and aliases (a descriptor needs none, and they let a small text expand into a large or cyclic tree).
-    /// Malformed YAML is left for the loader to report.
+    /// A parser for the loader that refuses nesting deeper than <see cref="MaxDepth"/> and aliases (a descriptor needs
+    /// none, and they let a small text expand into a large or cyclic tree) as the events come. The loader recurses once
+    /// per level of nesting, so it stops at <see cref="MaxDepth"/> levels, whatever the text holds; the parser itself
+    /// keeps its state on the heap and never recurses.
     /// </summary>
-    public static void CheckStructure(string yaml)
+    public static IParser Guard(IParser parser) => new GuardedParser(parser);
+
+    private sealed class GuardedParser(IParser inner) : IParser
     {
-        var parser = new Parser(new StringReader(yaml));
-        var depth = 0;
-        try
+        private int _depth;
+
+        public ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
         {
-            while (parser.MoveNext())
+            if (!inner.MoveNext())
             {
-                switch (parser.Current)
-                {
-                    case MappingStart or SequenceStart:
-                        if (++depth > MaxDepth)
-                        {
-                            var at = parser.Current!.Start;
-                            throw new DescriptorException(Document,
-                                $"nested more than {MaxDepth} levels deep (the nesting limit); a descriptor needs at most 4 (spec.app.env.NAME): remove the extra levels of [ ] / {{ }} or indentation",
-                                (int)at.Line, (int)at.Column);
-                        }
-                        break;
-                    case MappingEnd or SequenceEnd:
-                        depth--;
-                        break;
-                    case AnchorAlias alias:
-                        throw new DescriptorException(Document,
-                            $"'*{alias.Value}' is an alias; descriptors do not support YAML anchors and aliases (&name, *name): write the value out",
-                            (int)alias.Start.Line, (int)alias.Start.Column);
-                }
+                return false;
             }
-        }
-        catch (YamlException)
-        {
-            // Reported with its position by the loader, which reads the same text next.
+            switch (inner.Current)
+            {
+                case MappingStart or SequenceStart:
+                    if (++_depth > MaxDepth)
+                    {
+                        var at = inner.Current.Start;
+                        throw new DescriptorException(Document,
+                            $"nested more than {MaxDepth} levels deep (the nesting limit); a descriptor needs at most 4 (spec.app.env.NAME): remove the extra levels of [ ] / {{ }} or indentation",
+                            (int)at.Line, (int)at.Column);
+                    }
+                    break;
+                case MappingEnd or SequenceEnd:
+                    _depth--;
+                    break;
+                case AnchorAlias alias:
+                    throw new DescriptorException(Document,
+                        $"'*{alias.Value}' is an alias; descriptors do not support YAML anchors and aliases (&name, *name): write the value out",
+                        (int)alias.Start.Line, (int)alias.Start.Column);
+            }
+            return true;
         }
     }
 

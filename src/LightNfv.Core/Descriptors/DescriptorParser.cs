@@ -50,18 +50,17 @@ public static partial class DescriptorParser
 
     /// <summary>
     /// Parses and validates descriptor YAML; throws <see cref="DescriptorException"/> naming the field on any problem.
-    /// The limits of <see cref="DescriptorLimits"/> are checked before the text is loaded.
+    /// The limits of <see cref="DescriptorLimits"/> are checked before or while the text is loaded.
     /// </summary>
     public static VnfDescriptor Parse(string yaml)
     {
         ArgumentNullException.ThrowIfNull(yaml);
         DescriptorLimits.CheckSize(yaml);
-        DescriptorLimits.CheckStructure(yaml);
 
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream.Load(DescriptorLimits.Guard(new Parser(new StringReader(yaml))));
         }
         catch (YamlException e)
         {
