@@ -56,8 +56,10 @@ public static class ServerApp
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi("v1");
         builder.Services.Configure<JsonOptions>(o => Configure(o.SerializerOptions));
+        var kestrel = false;
         builder.WebHost.ConfigureKestrel(k =>
         {
+            kestrel = true;
             // Descriptor routes raise their own limit (DescriptorsApi.MaxBodyBytes); everything else is small.
             k.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
             // Before the socket is made in it (the store narrows it too, but only once it is opened).
@@ -81,7 +83,8 @@ public static class ServerApp
             // Kestrel makes the socket with the umask's mode; whoever can connect can run commands as root.
             app.Lifetime.ApplicationStarted.Register(() =>
             {
-                if (!OperatingSystem.IsWindows() && File.Exists(options.SocketPath))
+                // Only the socket this process made: an in-process test server makes none (the path may be a real daemon's).
+                if (kestrel && !OperatingSystem.IsWindows() && File.Exists(options.SocketPath))
                 {
                     File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
                 }
