@@ -432,7 +432,8 @@ public static partial class DescriptorParser
     /// <summary>
     /// Refuses control characters (U+0000-U+001F, U+007F-U+009F) in every key and value, naming the field path: a NUL
     /// cannot reach exec, and the others end up in names, paths and terminals. Tab and newline are allowed in the
-    /// command's arguments and in environment values only, where shell scripts carry them. The depth is bounded by
+    /// command's arguments and in environment values only, where shell scripts carry them; an answer probe's send and
+    /// expect are bytes for the wire and may hold any. The depth is bounded by
     /// <see cref="DescriptorLimits.MaxDepth"/> before this runs and aliases are refused, so the tree is small and acyclic.
     /// </summary>
     private static void CheckControlCharacters(YamlNode root)
@@ -444,6 +445,9 @@ public static partial class DescriptorParser
             var (node, path) = pending.Pop();
             switch (node)
             {
+                case YamlScalarNode when path is "spec.health.probe.send" or "spec.health.probe.expect":
+                    // Bytes on the wire of a probe (e.g. "ping\r\n"), never a name, a path or an exec argument.
+                    break;
                 case YamlScalarNode scalar:
                     CheckText(scalar, path.Length == 0 ? Document : path, scalar.Value ?? "",
                         (path.StartsWith("spec.app.command", StringComparison.Ordinal) && path != "spec.app.command[0]") ||

@@ -61,7 +61,7 @@ public static class StoreFileModes
         {
             return;
         }
-        if (!File.Exists(path))
+        if (ModeOf(path) is null)
         {
             // An empty file is a new database to SQLite; its -wal and -shm files take this file's mode. OpenOrCreate,
             // not CreateNew: a store path may be a symlink to a file not made yet, which O_EXCL would refuse.
@@ -74,10 +74,24 @@ public static class StoreFileModes
         }
         foreach (var file in Companions.Select(c => path + c).Prepend(path))
         {
-            if (File.Exists(file) && File.GetUnixFileMode(file) != FileMode)
+            if (ModeOf(file) is { } mode && mode != FileMode)
             {
                 File.SetUnixFileMode(file, FileMode);
             }
+        }
+    }
+
+    /// <summary>The mode of what a path leads to (symlinks followed), or null when nothing is there (a dangling link too).</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static UnixFileMode? ModeOf(string path)
+    {
+        try
+        {
+            return File.GetUnixFileMode(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
         }
     }
 }
