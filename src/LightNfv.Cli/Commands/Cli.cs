@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using LightNfv.Backends.Hosting;
 using LightNfv.Core.Errors;
 using LightNfv.Platform.Store;
@@ -28,7 +30,70 @@ public static class Cli
             TopCommand.Create(),
             ImageCommand.Create(),
         };
-        return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+        var parsed = root.Parse(args);
+        if (parsed.Action is ParseErrorAction)
+        {
+            // Usage errors exit 2 like any other bad input (System.CommandLine's own answer is 1).
+            foreach (var e in parsed.Errors)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+            }
+            var command = string.Join(' ', parsed.CommandResult.Command is RootCommand ? ["lightnfv"] : ["lightnfv", .. CommandPath(parsed.CommandResult)]);
+            Console.Error.WriteLine($"run '{command} --help' for usage");
+            return 2;
+        }
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return Report(e);
+        }
+    }
+
+    /// <summary>
+    /// The last resort for an error no command caught: one line, never a stack trace (LIGHTNFV_TRACE=1 adds it).
+    /// Errors with an operator-facing message print it as is; anything else also names its type.
+    /// </summary>
+    public static int Report(Exception e)
+    {
+        switch (e)
+        {
+            case LightNfvException l:
+                Console.Error.WriteLine($"error: {l.Message}");
+                return ExitCode(l.Kind);
+            case OperationCanceledException:
+                Console.Error.WriteLine("interrupted");
+                return 130;
+            case IOException or UnauthorizedAccessException or System.Net.Http.HttpRequestException or System.Net.Sockets.SocketException
+                or TimeoutException or System.Text.Json.JsonException or System.Data.Common.DbException:
+                Console.Error.WriteLine($"error: {OneLine(e.Message)}");
+                break;
+            default:
+                Console.Error.WriteLine($"error: {e.GetType().Name}: {OneLine(e.Message)} (an unexpected error; LIGHTNFV_TRACE=1 prints where it happened)");
+                break;
+        }
+        if (Trace)
+        {
+            Console.Error.WriteLine(e.ToString());
+        }
+        return 1;
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+
+    private static IEnumerable<string> CommandPath(SymbolResult? result)
+    {
+        var names = new Stack<string>();
+        for (var r = result; r is not null; r = r.Parent)
+        {
+            if (r is CommandResult { Command: not RootCommand } c)
+            {
+                names.Push(c.Command.Name);
+            }
+        }
+        return names;
     }
 
     /// <summary>Runs a command body with the platform, mapping errors to a message and an exit code per kind.</summary>
@@ -106,7 +171,7 @@ public static class Cli
 
     public static int ExitCode(ErrorKind kind) => kind switch
     {
-        ErrorKind.Invalid => 2,
+        ErrorKind.Invalid or ErrorKind.TooLarge => 2,
         ErrorKind.NotFound => 3,
         ErrorKind.Conflict => 4,
         ErrorKind.State => 5,

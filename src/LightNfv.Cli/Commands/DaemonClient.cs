@@ -69,7 +69,8 @@ public sealed class DaemonClient : IDisposable
             var detail = json.ValueKind == JsonValueKind.Object && json.TryGetProperty("detail", out var d) ? d.GetString() : text;
             var kind = (int)response.StatusCode switch
             {
-                400 => ErrorKind.Invalid,
+                400 or 415 or 422 => ErrorKind.Invalid,
+                413 => ErrorKind.TooLarge,
                 404 => ErrorKind.NotFound,
                 409 => ErrorKind.Conflict,
                 503 => ErrorKind.Unavailable,

@@ -17,7 +17,7 @@ public sealed class PlatformContext : IDisposable
         Instances = new InstanceService(Store, Backends);
     }
 
-    public static string StorePath(HostOptions options) => Path.Combine(options.StateDirectory, "lightnfv.db");
+    public static string StorePath(HostOptions options) => Path.Combine(options.StateDirectory, PlatformStore.FileName);
 
     public HostOptions Options { get; }
     public BackendHost Host { get; }
@@ -28,7 +28,7 @@ public sealed class PlatformContext : IDisposable
     public static PlatformContext Open()
     {
         var options = new HostOptions();
-        return new(options, new PlatformStore(StorePath(options)));
+        return new(options, PlatformStore.OpenIn(options.StateDirectory));
     }
 
     /// <summary>
@@ -49,7 +49,7 @@ public sealed class PlatformContext : IDisposable
         var path = StorePath(options);
         try
         {
-            return new(options, new PlatformStore(path));
+            return new(options, PlatformStore.OpenIn(options.StateDirectory));
         }
         catch (Core.Errors.LightNfvException e) when (StoreErrors.IsDiskFull(e))
         {

@@ -10,7 +10,11 @@ public static class ServeCommand
     {
         var socket = new Option<string?>("--socket") { Description = "Unix socket to listen on (default $LIGHTNFV_STATE_DIR/lightnfv.sock)" };
         var listen = new Option<string?>("--listen") { Description = "Also listen on TCP, loopback only: PORT or 127.0.0.1:PORT" };
-        var cmd = new Command("serve", "Run the platform daemon: REST API (/api/v1, /metrics, /openapi/v1.json), reconcile, monitoring, healing, scaling, alerts") { socket, listen };
+        var insecure = new Option<bool>(DaemonOptions.InsecureNoAuthFlag)
+        {
+            Description = "Allow --listen although the API has no authentication: whoever can connect can run commands as root on this host",
+        };
+        var cmd = new Command("serve", "Run the platform daemon: REST API (/api/v1, /metrics, /openapi/v1.json), reconcile, monitoring, healing, scaling, alerts") { socket, listen, insecure };
         cmd.SetAction(async (pr, ct) =>
         {
             try
@@ -19,13 +23,19 @@ public static class ServeCommand
                 {
                     UnixSocket = pr.GetValue(socket),
                     Listen = pr.GetValue(listen) is { } l ? DaemonOptions.ParseListen(l) : null,
+                    InsecureNoAuth = pr.GetValue(insecure),
                 };
+                options.CheckListen();
                 // The store is checked before anything starts: a damaged, foreign or unwritable one is one line here,
                 // not a host start-up failure with a trace.
-                using (new Platform.Store.PlatformStore(PlatformContext.StorePath(options.Host)))
+                using (Platform.Store.PlatformStore.OpenIn(options.Host.StateDirectory))
                 {
                 }
                 var app = ServerApp.Build([], options);
+                if (options.Listen is { } tcp)
+                {
+                    Console.Error.WriteLine($"lightnfv: WARNING: listening on http://{tcp} without authentication ({DaemonOptions.InsecureNoAuthFlag}): {DaemonOptions.ListenExposure(tcp)}");
+                }
                 Console.Error.WriteLine($"lightnfv: serving on unix:{options.SocketPath}{(options.Listen is { } ep ? $" and http://{ep}" : "")}");
                 await app.RunAsync().ConfigureAwait(false);
                 return 0;

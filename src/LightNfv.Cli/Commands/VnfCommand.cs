@@ -11,7 +11,7 @@ public static class VnfCommand
         var cmd = new Command("vnf", "Manage VNFs through the daemon: create (descriptor), instantiate, scale, heal, update, terminate, ls, ops");
         var file = new Option<FileInfo>("--file", "-f") { Description = "VNF descriptor (YAML)", Required = true };
         var create = new Command("create", "Store a descriptor (a new version if its name exists)") { file };
-        create.SetAction((pr, ct) => Call(c => c.SendAsync(HttpMethod.Post, "api/v1/descriptors", yaml: File.ReadAllText(pr.GetValue(file)!.FullName), ct: ct)));
+        create.SetAction((pr, ct) => Call(c => c.SendAsync(HttpMethod.Post, "api/v1/descriptors", yaml: Core.Descriptors.DescriptorLimits.ReadFile(pr.GetValue(file)!.FullName), ct: ct)));
         cmd.Subcommands.Add(create);
 
         var name = new Argument<string>("name") { Description = "VNF (descriptor) name" };
@@ -53,7 +53,7 @@ public static class VnfCommand
 
     private static Task<int> Op(string name, string action, object body, bool wait, CancellationToken ct) => Call(async c =>
     {
-        var op = await c.SendAsync(HttpMethod.Post, $"api/v1/vnfs/{name}/{action}", body, ct: ct).ConfigureAwait(false);
+        var op = await c.SendAsync(HttpMethod.Post, $"api/v1/vnfs/{Uri.EscapeDataString(name)}/{action}", body, ct: ct).ConfigureAwait(false);
         while (wait && op.GetProperty("state").GetString() == "processing")
         {
             await Task.Delay(100, ct).ConfigureAwait(false);

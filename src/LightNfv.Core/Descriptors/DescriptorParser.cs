@@ -46,33 +46,21 @@ public static partial class DescriptorParser
     private static partial Regex DottedQuad();
 
     /// <summary>Reads a descriptor file; a missing file is <see cref="ErrorKind.NotFound"/>.</summary>
-    public static VnfDescriptor ParseFile(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw new LightNfvException(ErrorKind.NotFound, $"descriptor file '{path}' not found");
-        }
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new LightNfvException(ErrorKind.Host, $"descriptor file '{path}' cannot be read: {e.Message}", e);
-        }
-        return Parse(text);
-    }
+    public static VnfDescriptor ParseFile(string path) => Parse(DescriptorLimits.ReadFile(path));
 
-    /// <summary>Parses and validates descriptor YAML; throws <see cref="DescriptorException"/> naming the field on any problem.</summary>
+    /// <summary>
+    /// Parses and validates descriptor YAML; throws <see cref="DescriptorException"/> naming the field on any problem.
+    /// The limits of <see cref="DescriptorLimits"/> are checked before or while the text is loaded.
+    /// </summary>
     public static VnfDescriptor Parse(string yaml)
     {
         ArgumentNullException.ThrowIfNull(yaml);
+        DescriptorLimits.CheckSize(yaml);
 
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream.Load(DescriptorLimits.Guard(new Parser(new StringReader(yaml))));
         }
         catch (YamlException e)
         {
@@ -106,6 +94,7 @@ public static partial class DescriptorParser
                 Line(root), Column(root));
         }
 
+        CheckControlCharacters(top);
         var fields = Fields(top, "", s_topFields);
 
         var apiVersion = RequiredString(fields, top, "", "apiVersion");
@@ -243,7 +232,27 @@ public static partial class DescriptorParser
                 ports.Count > 0 ? null : builtin.DefaultPort);
         }
 
-        return (new AppSpec(null, ParseCommand(commandNode!), env) { Capabilities = capabilities, Files = files }, null);
+        var argv = ParseCommand(commandNode!);
+        DescriptorLimits.CheckExec(argv, env, field => At(field, commandNode!, envNode));
+        return (new AppSpec(null, argv, env) { Capabilities = capabilities, Files = files }, null);
+    }
+
+    /// <summary>Where a field named by <see cref="DescriptorLimits.CheckExec"/> is: its own node when it has one, else the command's or env's.</summary>
+    private static (int Line, int Column) At(string field, YamlNode commandNode, YamlNode? envNode)
+    {
+        YamlNode node = field.StartsWith("spec.app.env", StringComparison.Ordinal) && envNode is not null ? envNode : commandNode;
+        if (field.StartsWith("spec.app.env.", StringComparison.Ordinal) && envNode is YamlMappingNode map &&
+            map.Children.FirstOrDefault(c => c.Key is YamlScalarNode k && k.Value == field["spec.app.env.".Length..]).Value is { } value)
+        {
+            node = value;
+        }
+        else if (field.StartsWith("spec.app.command[", StringComparison.Ordinal) && commandNode is YamlSequenceNode seq &&
+                 int.TryParse(field.AsSpan("spec.app.command[".Length, field.Length - "spec.app.command[".Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var i) &&
+                 i < seq.Children.Count)
+        {
+            node = seq.Children[i];
+        }
+        return (Line(node), Column(node));
     }
 
     private static string[] ParseCapabilities(YamlNode node)
@@ -299,6 +308,7 @@ public static partial class DescriptorParser
                 {
                     throw Error(node, path, $"'{scalar.Value}' is an empty command; give the program and its arguments, e.g. [iperf3, -s]");
                 }
+                CheckProgram(node, argv[0]);
                 return argv;
             }
             case YamlSequenceNode seq:
@@ -322,10 +332,21 @@ public static partial class DescriptorParser
                 {
                     throw Error(seq.Children[0], $"{path}[0]", "'' is not a program; the first element must name the program to run, e.g. iperf3");
                 }
+                CheckProgram(seq.Children[0], argv[0]);
                 return argv;
             }
             default:
                 throw Error(node, path, $"expected a sequence of strings such as [iperf3, -s], got {Describe(node)}");
+        }
+    }
+
+    /// <summary>The program is looked up on the host (and copied into images): a '..' component would climb out of where it is looked for.</summary>
+    private static void CheckProgram(YamlNode node, string program)
+    {
+        if (program.Split('/').Contains(".."))
+        {
+            throw Error(node, "spec.app.command[0]",
+                $"'{program}' has a '..' path component; name the program by its absolute path (e.g. /bin/sh) or by a name looked up in PATH (e.g. sh)");
         }
     }
 
@@ -407,6 +428,84 @@ public static partial class DescriptorParser
     }
 
     // ---- generic helpers -------------------------------------------------------------------------
+
+    /// <summary>
+    /// Refuses control characters (U+0000-U+001F, U+007F-U+009F) in every key and value, naming the field path: a NUL
+    /// cannot reach exec, and the others end up in names, paths and terminals. Tab and newline are allowed in the
+    /// command's arguments and in environment values only, where shell scripts carry them; an answer probe's send and
+    /// expect are bytes for the wire and may hold any. The depth is bounded by
+    /// <see cref="DescriptorLimits.MaxDepth"/> before this runs and aliases are refused, so the tree is small and acyclic.
+    /// </summary>
+    private static void CheckControlCharacters(YamlNode root)
+    {
+        var pending = new Stack<(YamlNode Node, string Path)>();
+        pending.Push((root, ""));
+        while (pending.Count > 0)
+        {
+            var (node, path) = pending.Pop();
+            switch (node)
+            {
+                case YamlScalarNode when path is "spec.health.probe.send" or "spec.health.probe.expect":
+                    // Bytes on the wire of a probe (e.g. "ping\r\n"), never a name, a path or an exec argument.
+                    break;
+                case YamlScalarNode scalar:
+                    CheckText(scalar, path.Length == 0 ? Document : path, scalar.Value ?? "",
+                        (path.StartsWith("spec.app.command", StringComparison.Ordinal) && path != "spec.app.command[0]") ||
+                        path.StartsWith("spec.app.env.", StringComparison.Ordinal));
+                    break;
+                case YamlSequenceNode seq:
+                    for (var i = 0; i < seq.Children.Count; i++)
+                    {
+                        pending.Push((seq.Children[i], $"{(path.Length == 0 ? Document : path)}[{i}]"));
+                    }
+                    break;
+                case YamlMappingNode map:
+                    foreach (var (key, value) in map.Children)
+                    {
+                        if (key is YamlScalarNode { Value: { } name })
+                        {
+                            CheckText(key, Join(path, Printable(name)), name, allowTabAndNewline: false);
+                            pending.Push((value, Join(path, name)));
+                        }
+                        else
+                        {
+                            pending.Push((key, path));
+                            pending.Push((value, path));
+                        }
+                    }
+                    break;
+            }
+        }
+    }
+
+    private static void CheckText(YamlNode node, string path, string text, bool allowTabAndNewline)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsControl(c) && !(allowTabAndNewline && c is '\t' or '\n'))
+            {
+                var where = allowTabAndNewline ? "" : " (tab and newline are allowed only in spec.app.command arguments and spec.app.env values)";
+                throw Error(node, path,
+                    $"'{Printable(text)}' contains the control character U+{(int)c:X4} at character {i + 1}; control characters are refused{where}: remove it");
+            }
+        }
+    }
+
+    /// <summary>Text with control characters shown as \uXXXX, so an error message never writes them to a terminal.</summary>
+    private static string Printable(string text)
+    {
+        if (!text.Any(char.IsControl))
+        {
+            return text.Length > 80 ? text[..80] + "..." : text;
+        }
+        var sb = new System.Text.StringBuilder();
+        foreach (var c in text.Length > 80 ? text[..80] : text)
+        {
+            sb.Append(char.IsControl(c) ? $"\\u{(int)c:X4}" : c.ToString());
+        }
+        return sb.Append(text.Length > 80 ? "..." : "").ToString();
+    }
 
     /// <summary>Collects a mapping's fields by name, rejecting unknown or non-scalar keys.</summary>
     private static Dictionary<string, YamlNode> Fields(YamlMappingNode node, string path, string[] accepted)

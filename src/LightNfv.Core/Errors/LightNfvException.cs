@@ -17,6 +17,8 @@ public enum ErrorKind
     Exhausted,
     /// <summary>The host refused an operation (a syscall or a runtime failed).</summary>
     Host,
+    /// <summary>The input is over a size limit (the API answers 413; the CLI exits 2 like any bad input).</summary>
+    TooLarge,
 }
 
 /// <summary>An error with a message written for the operator: what is wrong and how to fix it.</summary>
@@ -26,8 +28,8 @@ public class LightNfvException(ErrorKind kind, string message, Exception? inner 
 }
 
 /// <summary>A descriptor problem, naming the field by its path (e.g. <c>spec.resources.memoryMiB</c>).</summary>
-public sealed class DescriptorException(string field, string message, int line = 0, int column = 0)
-    : LightNfvException(ErrorKind.Invalid, Format(field, message, line))
+public sealed class DescriptorException(string field, string message, int line = 0, int column = 0, ErrorKind kind = ErrorKind.Invalid)
+    : LightNfvException(kind, Format(field, message, line))
 {
     public string Field { get; } = field;
     public string Problem { get; } = message;

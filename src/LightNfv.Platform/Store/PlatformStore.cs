@@ -31,6 +31,7 @@ public sealed partial class PlatformStore : IDisposable
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            StoreFileModes.SecureStoreFile(path);
         }
         catch (IOException e)
         {
@@ -60,6 +61,15 @@ public sealed partial class PlatformStore : IDisposable
 
     /// <summary>The store's file, as given.</summary>
     public string FilePath { get; }
+
+    /// <summary>The store of a state directory (&lt;dir&gt;/lightnfv.db), with the directory made or narrowed to 0700 first.</summary>
+    public static PlatformStore OpenIn(string stateDirectory, TimeProvider? time = null)
+    {
+        StoreFileModes.SecureDirectory(stateDirectory);
+        return new PlatformStore(Path.Combine(stateDirectory, FileName), time);
+    }
+
+    public const string FileName = "lightnfv.db";
 
     private void Migrate()
     {

@@ -16,8 +16,20 @@ public sealed record InstanceDto(string Id, string Name, string Tenant, string? 
 
 public sealed record DescriptorDto(string Name, string Tenant, int Version, DateTimeOffset CreatedAt, string Technology, string Source)
 {
-    public static DescriptorDto Of(DescriptorVersion d) =>
-        new(d.Name, d.Tenant, d.Version, d.CreatedAt, DescriptorParser.Parse(d.Source).Spec.Technology.ToName(), d.Source);
+    public static DescriptorDto Of(DescriptorVersion d) => new(d.Name, d.Tenant, d.Version, d.CreatedAt, TechnologyOf(d.Source), d.Source);
+
+    /// <summary>A version stored before today's limits may no longer parse: it is still listed (so it can be seen and deleted).</summary>
+    private static string TechnologyOf(string source)
+    {
+        try
+        {
+            return DescriptorParser.Parse(source).Spec.Technology.ToName();
+        }
+        catch (Core.Errors.DescriptorException)
+        {
+            return "invalid";
+        }
+    }
 }
 
 public sealed record OperationDto(string Id, string Kind, string Tenant, string Vnf, OperationState State,

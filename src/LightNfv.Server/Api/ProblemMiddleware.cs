@@ -9,10 +9,14 @@ namespace LightNfv.Server.Api;
 /// Turns errors into RFC 7807 problem details: the status from the error kind, the message as detail, and the field
 /// it names (descriptor path, request field) as an extension member "field", so a client can point at it.
 /// </summary>
-public sealed partial class ProblemMiddleware(RequestDelegate next)
+public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMiddleware> log)
 {
     [GeneratedRegex(@"^(?<field>[A-Za-z][A-Za-z0-9_.\[\]-]*)( \(line \d+\))?: ")]
     private static partial Regex FieldPrefix();
+
+    /// <summary>The parameter a minimal-API binding message names: 'Failed to bind parameter "int? tail" from "x".'</summary>
+    [GeneratedRegex(@"parameter ""(?:[^""]* )?(?<name>[A-Za-z_][A-Za-z0-9_]*)""")]
+    private static partial Regex BindingParameter();
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -27,9 +31,50 @@ public sealed partial class ProblemMiddleware(RequestDelegate next)
         }
         catch (BadHttpRequestException e) when (!context.Response.HasStarted)
         {
-            var field = e.InnerException is JsonException { Path: { } p } ? p.TrimStart('$', '.') : null;
-            await Write(context, StatusCodes.Status400BadRequest, "Invalid", e.InnerException?.Message ?? e.Message, field).ConfigureAwait(false);
+            var (field, detail) = Describe(e);
+            var kind = e.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => nameof(ErrorKind.TooLarge),
+                StatusCodes.Status415UnsupportedMediaType => "UnsupportedMediaType",
+                _ => nameof(ErrorKind.Invalid),
+            };
+            await Write(context, e.StatusCode is >= 400 and < 500 ? e.StatusCode : StatusCodes.Status400BadRequest, kind, detail, field).ConfigureAwait(false);
         }
+        catch (Exception e) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            // A bug, not bad input: logged with its trace here, one line for the client.
+            log.LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
+            await Write(context, StatusCodes.Status500InternalServerError, "Internal", $"the daemon failed on this request ({e.GetType().Name}: {e.Message}); its log has the details", null).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The field a binding error is about and a message that starts with it, as every other error's does.</summary>
+    private static (string? Field, string Detail) Describe(BadHttpRequestException e)
+    {
+        string? field = null;
+        var message = e.Message;
+        if (e.InnerException is JsonException j)
+        {
+            field = j.Path is { } p && p.TrimStart('$', '.') is { Length: > 0 } f ? f : "body";
+            message = j.Message;
+        }
+        else if (BindingParameter().Match(e.Message) is { Success: true } m)
+        {
+            field = m.Groups["name"].Value;
+        }
+        else if (e.StatusCode == StatusCodes.Status415UnsupportedMediaType)
+        {
+            field = "Content-Type";
+        }
+        else if (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            field = "body";
+        }
+        if (FieldPrefix().Match(message) is { Success: true } prefix)
+        {
+            return (field ?? prefix.Groups["field"].Value, message);
+        }
+        return (field, field is null ? message : $"{field}: {message}");
     }
 
     public static int Status(ErrorKind kind) => kind switch
@@ -39,6 +84,7 @@ public sealed partial class ProblemMiddleware(RequestDelegate next)
         ErrorKind.Conflict or ErrorKind.State => StatusCodes.Status409Conflict,
         ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         ErrorKind.Exhausted => StatusCodes.Status429TooManyRequests,
+        ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -55,6 +101,9 @@ public sealed partial class ProblemMiddleware(RequestDelegate next)
                 "State" => "Not allowed in the current state",
                 "Unavailable" => "Not available on this host",
                 "Exhausted" => "A quota or pool is exhausted",
+                "TooLarge" => "Over a size limit",
+                "UnsupportedMediaType" => "Unsupported media type",
+                "Internal" => "Internal error",
                 _ => "The host refused the operation",
             },
             Type = $"https://lightnfv.dev/problems/{kind.ToLowerInvariant()}",

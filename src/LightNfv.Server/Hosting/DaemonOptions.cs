@@ -16,6 +16,12 @@ public sealed record DaemonOptions
     /// <summary>Also listen on TCP at this loopback endpoint (e.g. 127.0.0.1:8080), when asked.</summary>
     public IPEndPoint? Listen { get; init; }
 
+    /// <summary>
+    /// Whether the operator accepted a TCP listener without authentication (--insecure-no-auth). Without it
+    /// <see cref="Listen"/> is refused: anyone who can connect could run any command as root (see <see cref="CheckListen"/>).
+    /// </summary>
+    public bool InsecureNoAuth { get; init; }
+
     public TimeSpan MonitorInterval { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -26,10 +32,10 @@ public sealed record DaemonOptions
 
     public static string DefaultSocket(string stateDirectory) => Path.Combine(stateDirectory, "lightnfv.sock");
 
-    /// <summary>Reads --socket PATH and --listen HOST:PORT (the rest of the command line is ASP.NET Core's).</summary>
+    /// <summary>Reads --socket PATH, --listen HOST:PORT and --insecure-no-auth (the rest of the command line is ASP.NET Core's).</summary>
     public static DaemonOptions FromArgs(string[] args)
     {
-        var o = new DaemonOptions();
+        var o = new DaemonOptions { InsecureNoAuth = args.Contains(InsecureNoAuthFlag) };
         for (var i = 0; i + 1 < args.Length; i++)
         {
             switch (args[i])
@@ -43,6 +49,22 @@ public sealed record DaemonOptions
             }
         }
         return o;
+    }
+
+    public const string InsecureNoAuthFlag = "--insecure-no-auth";
+
+    /// <summary>What a TCP listener exposes while the API has no authentication; said when it is refused and when it starts.</summary>
+    public static string ListenExposure(IPEndPoint ep) =>
+        $"the API has no authentication, and a VNF runs as root: every local user and every process on this host that can connect to {ep} could run any command as root on this host";
+
+    /// <summary>Refuses a TCP listener unless <see cref="InsecureNoAuth"/> is set; the unix socket is root-only and needs no flag.</summary>
+    public void CheckListen()
+    {
+        if (Listen is { } ep && !InsecureNoAuth)
+        {
+            throw new LightNfvException(ErrorKind.Invalid,
+                $"--listen: refused: {ListenExposure(ep)}. Use the unix socket {SocketPath} (root only), or add {InsecureNoAuthFlag} to accept that exposure");
+        }
     }
 
     /// <summary>PORT or HOST:PORT; only loopback is accepted (the API has no authentication).</summary>

@@ -19,8 +19,12 @@ namespace LightNfv.Server.Hosting;
 /// <summary>Builds the daemon: the platform's services, the loops as a hosted service, the API, the listeners.</summary>
 public static class ServerApp
 {
+    /// <summary>Request bodies outside the descriptor routes are small JSON documents.</summary>
+    public const long MaxRequestBodyBytes = 64 * 1024;
+
     public static WebApplication Build(string[] args, DaemonOptions options)
     {
+        options.CheckListen();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ApplicationName = typeof(ServerApp).Assembly.GetName().Name });
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -30,11 +34,36 @@ public static class ServerApp
         // Per-request logs cost more than the request itself at hundreds per second; the platform's own events stay.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         AddPlatform(builder.Services, options);
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+        {
+            // Statuses the framework answers without a handler (no route, wrong method or media type) say what to do.
+            var r = c.HttpContext.Request;
+            c.ProblemDetails.Instance ??= r.Path;
+            c.ProblemDetails.Detail ??= c.ProblemDetails.Status switch
+            {
+                StatusCodes.Status404NotFound => $"no resource at {r.Method} {r.Path}; the API is under /api/v1 (GET /openapi/v1.json lists every route)",
+                StatusCodes.Status405MethodNotAllowed => $"{r.Method} is not allowed on {r.Path}; GET /openapi/v1.json lists each route's methods",
+                StatusCodes.Status415UnsupportedMediaType => $"Content-Type: '{r.ContentType}' is not accepted by {r.Method} {r.Path}; GET /openapi/v1.json lists the media types each route takes",
+                _ => null,
+            };
+            if (c.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType)
+            {
+                c.ProblemDetails.Extensions.TryAdd("field", "Content-Type");
+            }
+        });
+        // A request that cannot be bound (wrong JSON type, bad query value, wrong content type) throws, so
+        // ProblemMiddleware answers it with a problem document naming the field; by default only Development does.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi("v1");
         builder.Services.Configure<JsonOptions>(o => Configure(o.SerializerOptions));
+        var kestrel = false;
         builder.WebHost.ConfigureKestrel(k =>
         {
+            kestrel = true;
+            // Descriptor routes raise their own limit (DescriptorsApi.MaxBodyBytes); everything else is small.
+            k.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            // Before the socket is made in it (the store narrows it too, but only once it is opened).
+            StoreFileModes.SecureDirectory(options.Host.StateDirectory);
             if (options.SocketPath.Length > 0)
             {
                 PrepareSocket(options.SocketPath);
@@ -46,8 +75,27 @@ public static class ServerApp
             }
         });
         var app = builder.Build();
+        // Error statuses that no handler wrote a body for (no route, wrong method) get a problem document too.
+        app.UseStatusCodePages();
         app.UseMiddleware<ProblemMiddleware>();
-        app.MapOpenApi("/openapi/{documentName}.json");
+        if (options.SocketPath.Length > 0)
+        {
+            // Kestrel makes the socket with the umask's mode; whoever can connect can run commands as root.
+            app.Lifetime.ApplicationStarted.Register(() =>
+            {
+                // Only the socket this process made: an in-process test server makes none (the path may be a real daemon's).
+                if (kestrel && !OperatingSystem.IsWindows() && File.Exists(options.SocketPath))
+                {
+                    File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                }
+            });
+        }
+        // One document: a fixed route, so any other name is an ordinary 404 problem rather than the generator's plain text.
+        app.MapOpenApi("/openapi/v1.json").AddEndpointFilter(async (ctx, next) =>
+            ctx.HttpContext.Request.Query.ContainsKey("documentName")
+                ? Results.Problem(statusCode: StatusCodes.Status404NotFound, detail: "documentName: the one OpenAPI document is v1, at /openapi/v1.json",
+                    extensions: new Dictionary<string, object?> { ["field"] = "documentName" })
+                : await next(ctx).ConfigureAwait(false));
         var v1 = app.MapGroup("/api/v1");
         DescriptorsApi.Map(v1);
         VnfsApi.Map(v1);
@@ -73,7 +121,7 @@ public static class ServerApp
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new BackendHost(sp.GetRequiredService<HostOptions>()));
         services.AddSingleton(sp => new BackendRegistry(sp.GetRequiredService<BackendHost>()));
-        services.AddSingleton(sp => new PlatformStore(Path.Combine(sp.GetRequiredService<HostOptions>().StateDirectory, "lightnfv.db"), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => PlatformStore.OpenIn(sp.GetRequiredService<HostOptions>().StateDirectory, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new InstanceService(sp.GetRequiredService<PlatformStore>(), sp.GetRequiredService<BackendRegistry>()));
         services.AddHttpClient(nameof(WebhookDispatcher), c => c.Timeout = TimeSpan.FromSeconds(5));
         services.AddSingleton(sp => new WebhookDispatcher(sp.GetRequiredService<PlatformStore>(),

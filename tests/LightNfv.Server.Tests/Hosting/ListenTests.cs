@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using LightNfv.Core.Errors;
+using LightNfv.Server.Hosting;
+using HostOptions = LightNfv.Backends.Hosting.HostOptions;
+
+namespace LightNfv.Server.Tests.Hosting;
+
+/// <summary>No open door: TCP needs --insecure-no-auth (and says what it exposes); the unix socket and the state directory are root's only.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class ListenTests : IDisposable
+{
+    private readonly string _state = Path.Combine(Path.GetTempPath(), $"lnfvs-listen-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}");
+
+    private DaemonOptions Options(string socket = "") => new()
+    {
+        Host = new HostOptions
+        {
+            StateDirectory = _state,
+            LabNamespace = $"lnfvs-l{Path.GetFileName(_state)[^6..]}",
+            CgroupParent = $"lightnfv-ltest-{Path.GetFileName(_state)[^6..]}",
+            Subnet = "10.72.0.0/16",
+        },
+        UnixSocket = socket,
+        RunLoops = false,
+    };
+
+    [Fact]
+    public void Listen_without_the_flag_is_refused_saying_what_it_would_expose()
+    {
+        var options = Options() with { Listen = DaemonOptions.ParseListen("18123") };
+        var e = Should.Throw<LightNfvException>(() => ServerApp.Build([], options));
+        e.Kind.ShouldBe(ErrorKind.Invalid);
+        e.Message.ShouldContain("--insecure-no-auth");
+        e.Message.ShouldContain("as root on this host");
+        e.Message.ShouldContain("127.0.0.1:18123");
+
+        // The standalone server's command line too.
+        Should.Throw<LightNfvException>(() => DaemonOptions.FromArgs(["--listen", "18123"]).CheckListen());
+        Should.NotThrow(() => DaemonOptions.FromArgs(["--listen", "18123", "--insecure-no-auth"]).CheckListen());
+        Should.NotThrow(() => DaemonOptions.FromArgs(["--socket", "/x"]).CheckListen());
+    }
+
+    [Fact]
+    public async Task With_the_flag_tcp_serves_and_the_socket_is_0600_in_a_0700_state_directory()
+    {
+        var socket = Path.Combine(_state, "api.sock");
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        var options = Options(socket) with { Listen = new IPEndPoint(IPAddress.Loopback, port), InsecureNoAuth = true };
+        await using var app = ServerApp.Build([], options);
+        await app.StartAsync();
+        try
+        {
+            File.GetUnixFileMode(_state).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.GetUnixFileMode(socket).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            (await http.GetAsync("api/v1/status")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+            // Kestrel's body limit answers a descriptor body over the route's limit with the same problem document.
+            var big = new ByteArrayContent(new byte[(4 * 256 * 1024) + 1]);
+            big.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/yaml");
+            var r = await http.PostAsync("api/v1/descriptors", big);
+            r.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+            (await r.Content.ReadAsStringAsync()).ShouldContain("262144");
+            // Other routes take small JSON bodies only.
+            var json = new StringContent("{\"replicas\": 1" + new string(' ', 70 * 1024) + "}", System.Text.Encoding.UTF8, "application/json");
+            (await http.PostAsync("api/v1/vnfs/x/scale", json)).StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        }
+        finally
+        {
+            await app.StopAsync();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_state))
+        {
+            Directory.Delete(_state, recursive: true);
+        }
+    }
+}
