@@ -108,7 +108,7 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                         var sample = experiment.Run(subject, $"bench-{subject.Technology.ToName()}-{subject.Variant}-prepare", measureMemory: false);
                         Step?.Invoke(new BenchStep("preparation", i + 1, cold.Count, $"{subject.Label} prepared, first instance answered in {sample.InstantiationMs:0.00} ms"));
                     }
-                    catch (Exception e) when (e is not OperationCanceledException)
+                    catch (Exception e) when (IsFailure(e, cancellationToken))
                     {
                         Fail(subject, "preparation", e);
                         Step?.Invoke(new BenchStep("preparation", i + 1, cold.Count, $"{subject.Label} failed: {e.Message}"));
@@ -146,7 +146,7 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                             Progress?.Invoke($"{subject.Label} run {run + 1}/{RunsFor(subject.Technology)}: no answer, run left out: {e.Message}");
                             continue;
                         }
-                        catch (Exception e) when (e is not OperationCanceledException)
+                        catch (Exception e) when (IsFailure(e, cancellationToken))
                         {
                             Fail(subject, "measurement", e);
                             continue;
@@ -208,7 +208,7 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                             Progress?.Invoke($"{subject.Label} network {rep + 1}/{options.NetworkRuns}: no answer, left out: {e.Message}");
                             continue;
                         }
-                        catch (Exception e) when (e is not OperationCanceledException)
+                        catch (Exception e) when (IsFailure(e, cancellationToken))
                         {
                             // Its instantiation figures stand; its data path is reported missing with the reason.
                             Progress?.Invoke($"{subject.Label} network {rep + 1}/{options.NetworkRuns}: failed, left out: {e.Message}");
@@ -220,6 +220,11 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                         Progress?.Invoke(line);
                     }
                 }
+            }
+            catch (Exception e) when (e is not OperationCanceledException && cancellationToken.IsCancellationRequested)
+            {
+                // A tool that got the Ctrl-C too failed: the run is interrupted (exit 130 and cleanup), not that technology.
+                throw new OperationCanceledException("interrupted", e, cancellationToken);
             }
             finally
             {
@@ -298,6 +303,13 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
         var host = HostProbe.Describe(CgroupVersion(), service.Backends.Host.Tuning ?? "lab not opened", options.Command, _time.GetUtcNow());
         return new BenchReport(host, results, unavailable);
     }
+
+    /// <summary>
+    /// A technology's own failure, to report and go on; not an interruption: after Ctrl-C a tool that got the signal too
+    /// fails, and that must end the run (and its cleanup) rather than be reported as the technology's failure.
+    /// </summary>
+    private static bool IsFailure(Exception e, CancellationToken cancellationToken) =>
+        e is not OperationCanceledException && !cancellationToken.IsCancellationRequested;
 
     /// <summary>Measured runs of a technology: all of them, or fewer where one run takes tens of seconds.</summary>
     private int RunsFor(Technology technology) =>

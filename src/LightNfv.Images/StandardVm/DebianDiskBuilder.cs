@@ -182,6 +182,11 @@ public sealed class DebianDiskBuilder(string cacheRoot)
             var output = p.StandardOutput.ReadToEnd();
             p.WaitForExit();
             File.AppendAllText(log, output + err.Result);
+            if (p.ExitCode is 130 or 143)
+            {
+                // Ctrl-C or a stop reached the tool too: not a failure to retry or report, the caller is being interrupted.
+                throw new OperationCanceledException($"{argv[0]} was interrupted (exit {p.ExitCode})");
+            }
             if (p.ExitCode != 0)
             {
                 var tail = string.Join(" | ", (output + err.Result).Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(8));
