@@ -4,7 +4,6 @@ using LightNfv.Core.Errors;
 using LightNfv.Host.Namespaces;
 using LightNfv.Host.Native;
 using LightNfv.Host.Processes;
-using Xunit.Abstractions;
 
 namespace LightNfv.Host.Tests.Namespaces;
 
@@ -13,17 +12,9 @@ namespace LightNfv.Host.Tests.Namespaces;
 /// no route to the Debian mirror). Each test moves a throwaway thread into a fresh, unnamed network namespace (root
 /// only) and starts children from it.
 /// </summary>
-public sealed class HostNetworkTests(ITestOutputHelper output)
+public sealed class HostNetworkTests
 {
-    private bool NotRoot()
-    {
-        if (Environment.IsPrivilegedProcess)
-        {
-            return false;
-        }
-        output.WriteLine("skipped: not root, cannot make a network namespace");
-        return true;
-    }
+    private static void RequireRoot() => Assert.SkipUnless(Environment.IsPrivilegedProcess, "needs root to make a network namespace");
 
     /// <summary>Runs <paramref name="work"/> on a fresh thread inside a new network namespace of its own; the thread then ends.</summary>
     private static T InForeignNamespace<T>(Func<T> work) => OsThread.Run(() =>
@@ -36,10 +27,7 @@ public sealed class HostNetworkTests(ITestOutputHelper output)
     [Fact]
     public void Spawning_from_a_thread_in_a_foreign_namespace_without_naming_it_is_refused()
     {
-        if (NotRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var (foreign, spawnTo, detached) = InForeignNamespace(() =>
         {
             HostNetwork.IsCurrentThreadHome.ShouldBeFalse();
@@ -62,10 +50,7 @@ public sealed class HostNetworkTests(ITestOutputHelper output)
     [Fact]
     public void Host_tools_started_from_a_foreign_thread_run_in_the_host_namespace()
     {
-        if (NotRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var (foreign, viaCommand, viaProcess) = InForeignNamespace(() =>
         {
             // HostCommand (posix_spawn) and HostProcess (System.Diagnostics.Process, as the image builders use) both hop home.
@@ -84,10 +69,7 @@ public sealed class HostNetworkTests(ITestOutputHelper output)
     [Fact]
     public void A_child_asked_for_in_a_named_namespace_starts_there_and_the_caller_stays_home()
     {
-        if (NotRoot())
-        {
-            return;
-        }
+        RequireRoot();
         // A namespace held open by its descriptor only, as the lab's is by LabNetwork.
         var (fd, id) = InForeignNamespace(() => (FileDescriptor.Open("/proc/thread-self/ns/net"), HostNetwork.CurrentId()));
         using (fd)
@@ -113,10 +95,7 @@ public sealed class HostNetworkTests(ITestOutputHelper output)
     [Fact]
     public void Host_network_Run_from_a_foreign_thread_works_at_home()
     {
-        if (NotRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var seen = InForeignNamespace(() => HostNetwork.Run(HostNetwork.CurrentId));
         seen.ShouldBe(HostNetwork.HomeId);
     }
@@ -133,12 +112,8 @@ public sealed class HostNetworkTests(ITestOutputHelper output)
         {
             root = root.Parent;
         }
-        if (root is null)
-        {
-            output.WriteLine("skipped: the sources are not beside the test binaries");
-            return;
-        }
-        var src = Path.Combine(root.FullName, "src");
+        Assert.SkipWhen(root is null, "the sources are not above the test binaries");
+        var src = Path.Combine(root!.FullName, "src");
         var rules = new (Regex Pattern, string[] Allowed)[]
         {
             (new Regex(@"(?<![\w.])Process\.Start\(|Diagnostics\.Process\.Start\("), ["LightNfv.Host/Processes/HostProcess.cs"]),

@@ -31,10 +31,7 @@ public sealed class BenchSurvivalTests(ITestOutputHelper output) : IntegrationTe
     [Fact]
     public void A_technology_whose_image_build_fails_is_reported_and_the_others_are_measured()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         var tinyx = new FailingBackend(Technology.Tinyx, "tinyx image build failed: make exited 2 (a test's stand-in)");
         Lab.Registry.Register(tinyx);
         var runner = new BenchRunner(Lab.Instances, Short(Technology.Process, Technology.Tinyx));
@@ -70,10 +67,7 @@ public sealed class BenchSurvivalTests(ITestOutputHelper output) : IntegrationTe
     [Fact]
     public void Nothing_measurable_exits_non_zero_with_the_reasons()
     {
-        if (NeedsRoot())
-        {
-            return;
-        }
+        RequireRoot();
         Lab.Registry.Register(new FailingBackend(Technology.Tinyx, "stand-in failure"));
         var report = new BenchRunner(Lab.Instances, Short(Technology.Tinyx)).Run();
         report.Unavailable.ShouldHaveSingleItem().FailedIn.ShouldBe("preparation");
@@ -88,10 +82,7 @@ public sealed class BenchSurvivalTests(ITestOutputHelper output) : IntegrationTe
     [Fact]
     public void Cli_bench_with_an_unreachable_mirror_reports_the_debootstrap_error_and_exits_0()
     {
-        if (NeedsRoot() || NeedsStandardVmTools())
-        {
-            return;
-        }
+        RequireAvailable(Technology.StandardVm);
         using var cache = new TempCache();
         var result = Bench(cache.Path, new Dictionary<string, string> { ["LIGHTNFV_DEBIAN_MIRROR"] = "http://127.0.0.1:9/debian" },
             TimeSpan.FromMinutes(5), "--tech", "process,standardvm", "--runs", "2");
@@ -111,16 +102,9 @@ public sealed class BenchSurvivalTests(ITestOutputHelper output) : IntegrationTe
     [Fact]
     public void Cli_bench_builds_the_standard_vm_disk_from_a_cold_cache()
     {
-        if (NeedsRoot() || NeedsStandardVmTools())
-        {
-            return;
-        }
+        RequireAvailable(Technology.StandardVm);
         var mirror = Environment.GetEnvironmentVariable("LIGHTNFV_DEBIAN_MIRROR") is { Length: > 0 } m ? new Uri(m) : new Uri("http://deb.debian.org/debian");
-        if (!Reachable(mirror))
-        {
-            Output.WriteLine($"skipped: the Debian mirror {mirror} is not reachable from this host (set LIGHTNFV_DEBIAN_MIRROR to one that is)");
-            return;
-        }
+        Assert.SkipUnless(Reachable(mirror), $"the Debian mirror {mirror} is not reachable from this host (set LIGHTNFV_DEBIAN_MIRROR to one that is)");
         using var cache = new TempCache();
         var result = Bench(cache.Path, new Dictionary<string, string>(), TimeSpan.FromMinutes(15), "--tech", "standardvm", "--runs", "1");
         result.ExitCode.ShouldBe(0, result.ToString());
@@ -128,17 +112,6 @@ public sealed class BenchSurvivalTests(ITestOutputHelper output) : IntegrationTe
         var report = ReportWriter.ReadJson(File.ReadAllText(Path.Combine(cache.Out, "results.json")));
         report.Unavailable.ShouldBeEmpty();
         report.Results.Single(r => r.Technology == "standardvm" && r.Metric == Metrics.InstantiationMs).Runs.ShouldBe(1);
-    }
-
-    private bool NeedsStandardVmTools()
-    {
-        var probe = Lab.Registry.Probe(Technology.StandardVm);
-        if (probe.Available)
-        {
-            return false;
-        }
-        Output.WriteLine($"skipped: standardvm cannot run here: {probe.Reason}");
-        return true;
     }
 
     private HostState.CommandResult Bench(string cacheDirectory, IReadOnlyDictionary<string, string> extra, TimeSpan timeout, params string[] args)
