@@ -28,7 +28,7 @@ public sealed class DebianDiskBuilder(string cacheRoot)
     public static string Mirror => Environment.GetEnvironmentVariable("LIGHTNFV_DEBIAN_MIRROR") is { Length: > 0 } m ? m : DefaultMirror;
 
     /// <summary>Pauses before the second and third debootstrap: a mirror's hiccup is retried, a dead mirror fails in seconds.</summary>
-    public static IReadOnlyList<TimeSpan> DownloadRetryPauses { get; set; } = [TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)];
+    public static IReadOnlyList<TimeSpan> DownloadRetryPauses { get; } = [TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)];
 
     public string CacheDirectory { get; } = System.IO.Path.Combine(cacheRoot, "standardvm");
 
