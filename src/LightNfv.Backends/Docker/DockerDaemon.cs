@@ -5,7 +5,6 @@ using System.Text.Json.Nodes;
 using LightNfv.Backends.Hosting;
 using LightNfv.Core.Errors;
 using LightNfv.Host.Cgroups;
-using LightNfv.Host.Namespaces;
 using LightNfv.Host.Processes;
 
 namespace LightNfv.Backends.Docker;
@@ -308,7 +307,8 @@ public sealed class DockerDaemon(BackendHost host) : IDisposable
             cgroup.ProcsFiles.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), .. cgroup.ProcsFiles,
             .. setsid is null ? args : [setsid, .. args],
         ];
-        var pid = NetNamespace.RunIn(host.Lab.Namespace, () => NamespacedSpawner.SpawnTo(sh, argv, LogPath));
+        // In the lab, by name: its containers' veths and its API socket live there, and it needs no route out (images are imported).
+        var pid = NamespacedSpawner.SpawnTo(sh, argv, LogPath, host.Lab.Namespace);
         return ProcessIdentity.Of(pid) ?? new ProcessIdentity(pid, 0);
     }
 

@@ -4,6 +4,7 @@ using LightNfv.Backends.Vm;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
+using LightNfv.Host.Processes;
 using LightNfv.Images.Kernel;
 using LightNfv.Images.Rootfs;
 using LightNfv.Images.StandardVm;
@@ -82,7 +83,7 @@ public sealed class StandardVmBackend(BackendHost host) : VmBackend(host)
     private static string? Owner(string path)
     {
         var start = new ProcessStartInfo("dpkg", ["-S", path]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var p = System.Diagnostics.Process.Start(start)!;
+        using var p = HostProcess.Start(start);
         var line = p.StandardOutput.ReadToEnd().Split('\n').FirstOrDefault() ?? "";
         p.WaitForExit();
         var colon = line.IndexOf(':');

@@ -7,7 +7,6 @@ using LightNfv.Core.Errors;
 using LightNfv.Core.Instances;
 using LightNfv.Core.Networking;
 using LightNfv.Host.Kvm;
-using LightNfv.Host.Namespaces;
 using LightNfv.Host.Native;
 using LightNfv.Host.Processes;
 
@@ -247,7 +246,7 @@ public sealed class UnikernelBackend(BackendHost host) : IBackend
             var command = HostCommand() ?? throw new LightNfvException(ErrorKind.Unavailable, $"{HostExecutable} is missing beside the LightNFV assemblies; rebuild LightNFV");
             var setsid = NamespacedSpawner.Resolve("setsid", NamespacedSpawner.DefaultEnvironment);
             string[] argv = [.. setsid is null ? [] : new[] { setsid }, .. command, "--socket", SocketPath, "--lab", host.Options.LabNamespace, "--subnet", host.Options.Subnet];
-            var pid = NetNamespace.RunIn(host.Lab.Namespace, () => NamespacedSpawner.SpawnTo(argv[0], argv, LogPath));
+            var pid = NamespacedSpawner.SpawnTo(argv[0], argv, LogPath, host.Lab.Namespace);
             var identity = ProcessIdentity.Of(pid) ?? new ProcessIdentity(pid, 0);
             File.WriteAllText(PidPath, identity.ToString());
             var deadline = Environment.TickCount64 + (long)StartTimeout.TotalMilliseconds;

@@ -9,6 +9,7 @@ using System.Text.Json.Serialization;
 using LightNfv.Bench.Statistics;
 using LightNfv.Host.Network;
 using LightNfv.Host.Probes;
+using LightNfv.Host.Processes;
 
 namespace LightNfv.Bench.Experiments;
 
@@ -51,7 +52,7 @@ public sealed class DaemonProcess : IDisposable
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         var started = Stopwatch.GetTimestamp();
-        _process = Process.Start(psi)!;
+        _process = HostProcess.Start(psi);
         var log = new StreamWriter(_log, append: true) { AutoFlush = true };
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };

@@ -31,7 +31,8 @@ public sealed record InstantiationSample(double InstantiationMs, double ReadyMs,
 /// cgroup, namespaces, veth, spawn) until the instance answers a SYN (RST or SYN-ACK), then on until the VNF itself
 /// answers with SYN-ACK ("ready"). The probe starts when the create call returns: on a 2-vCPU host a SYN flood
 /// running alongside the create call takes the CPU the instance needs (measured: +1.5 ms median).
-/// Must run on a thread inside the lab namespace (see <see cref="BenchRunner"/>), so probing costs no thread switch.
+/// Runs in the host's namespace, as any `run` does; the probe's sockets are made in the lab before the create call is
+/// timed (<see cref="ProbeSockets"/>), so probing costs no thread switch and nothing the create call starts sees the lab.
 /// </summary>
 public sealed class InstantiationExperiment(InstanceService service, BenchOptions options)
 {
@@ -70,6 +71,7 @@ public sealed class InstantiationExperiment(InstanceService service, BenchOption
         // window of a few milliseconds (a gen-0 pause stops the prober's thread too).
         GC.Collect();
         GC.WaitForPendingFinalizers();
+        using var sockets = new ProbeSockets(service.Backends.Host.Lab.Namespace);
         var start = Stopwatch.GetTimestamp();
         var record = service.RunAsync(descriptor, new RunOptions(UseWarmPool: subject.Warm)).GetAwaiter().GetResult();
         try
@@ -78,7 +80,7 @@ public sealed class InstantiationExperiment(InstanceService service, BenchOption
             var probe = TcpReadinessProbe.Probe(IPAddress.Parse(record.Address!), port, start, timeout, acceptRst: false,
                 step: ProbeStepFor(technology),
                 // The unikernel's emulated guest answers slower than a 50 µs flood on a busy host; the other rows keep 50 µs.
-                paceDownWhenSilent: technology == Technology.Unikernel);
+                paceDownWhenSilent: technology == Technology.Unikernel, sockets: sockets);
             if (!probe.Ready)
             {
                 throw new TimeoutException($"{technology.ToName()} instance {record.Id} did not answer on port {port} within {timeout.TotalSeconds:0} s");

@@ -17,7 +17,7 @@ public sealed record NetworkSample(double TxGbps, double RxGbps, IReadOnlyList<d
 /// The draft's data-path measurements: iperf3 between the lab side (the "host") and the VNF, fixed duration, both
 /// directions (Tx = the VNF sends, iperf3 -R), and an ICMP echo flood for RTT. The floor is the same path with nothing
 /// of the platform on it: iperf3 in a bare namespace plugged into the same bridge by the same kind of veth, no cgroup.
-/// Must run on a thread inside the lab namespace.
+/// Runs in the host's namespace; the load (iperf3 client, ICMP socket, probe sockets) is placed in the lab by name.
 /// </summary>
 public sealed class NetworkExperiment(InstanceService service, BenchOptions options)
 {
@@ -49,7 +49,7 @@ public sealed class NetworkExperiment(InstanceService service, BenchOptions opti
         {
             using (var nsfd = NetNamespace.Open(ns))
             {
-                server = NetNamespace.RunIn(nsfd, () => NamespacedSpawner.SpawnBare(["iperf3", "-s", "-p", "5201"]));
+                server = NamespacedSpawner.SpawnBare(["iperf3", "-s", "-p", "5201"], nsfd);
             }
             return Measure(address);
         }
@@ -70,13 +70,17 @@ public sealed class NetworkExperiment(InstanceService service, BenchOptions opti
     {
         var timeout = technology is { } t ? options.ReadyTimeoutFor(t) : options.ReadyTimeout;
         var step = technology is { } tech ? InstantiationExperiment.ProbeStepFor(tech) : null;
-        if (!TcpReadinessProbe.Probe(address, 5201, Stopwatch.GetTimestamp(), timeout, acceptRst: false, step).Ready)
+        var lab = service.Backends.Host.Lab.Namespace;
+        using (var sockets = new ProbeSockets(lab))
         {
-            throw new TimeoutException($"{address}:5201 did not answer within {timeout.TotalSeconds:0} s");
+            if (!TcpReadinessProbe.Probe(address, 5201, Stopwatch.GetTimestamp(), timeout, acceptRst: false, step, sockets: sockets).Ready)
+            {
+                throw new TimeoutException($"{address}:5201 did not answer within {timeout.TotalSeconds:0} s");
+            }
         }
-        var rtt = IcmpEcho.Flood(address, options.PingCount, TimeSpan.FromSeconds(20));
-        var rx = Iperf3Client.Gbps(address, 5201, options.ThroughputDuration, vnfSends: false);
-        var tx = Iperf3Client.Gbps(address, 5201, options.ThroughputDuration, vnfSends: true);
+        var rtt = IcmpEcho.Flood(address, options.PingCount, TimeSpan.FromSeconds(20), netNamespace: lab);
+        var rx = Iperf3Client.Gbps(lab, address, 5201, options.ThroughputDuration, vnfSends: false);
+        var tx = Iperf3Client.Gbps(lab, address, 5201, options.ThroughputDuration, vnfSends: true);
         return new NetworkSample(tx, rx, rtt);
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Serialization;
 using LightNfv.Core.Descriptors;
+using LightNfv.Host.Namespaces;
 using LightNfv.Host.Probes;
 using LightNfv.Platform.Lifecycle;
 using LightNfv.Platform.Store;
@@ -44,7 +45,8 @@ public sealed record ScalingOptions
 /// count-th instance's instantiation time (the draft's definition, same probe as the main bench), the instances' own
 /// memory (cgroup) per instance, and the host's drop in MemAvailable per instance (which also counts the kernel's
 /// namespace, veth and cgroup structures). Stops early with the reason when memory or time bounds are reached, and
-/// always removes every instance it started. Must run on a thread inside the lab namespace.
+/// always removes every instance it started. Runs in the host's namespace like any `run`; only the probe's sockets are
+/// made in the lab.
 /// </summary>
 public sealed class ScalingExperiment(InstanceService service, ScalingOptions options)
 {
@@ -53,8 +55,11 @@ public sealed class ScalingExperiment(InstanceService service, ScalingOptions op
     /// <summary>Counted progress (instances started of the largest count), for a live display.</summary>
     public event Action<BenchStep>? Step;
 
-    public ScalingResult Run(CancellationToken cancellationToken = default)
+    public ScalingResult Run(CancellationToken cancellationToken = default) => HostNetwork.Run(() => RunAtHome(cancellationToken));
+
+    private ScalingResult RunAtHome(CancellationToken cancellationToken)
     {
+        var lab = service.Backends.Host.Lab.Namespace;
         var target = options.Counts.Max();
         var started = new List<InstanceRecord>();
         var times = new List<double>();
@@ -64,7 +69,10 @@ public sealed class ScalingExperiment(InstanceService service, ScalingOptions op
         for (var w = 0; w < 2; w++)
         {
             var warm = service.RunAsync(BenchDescriptors.Iperf3(options.Technology, $"scale-warmup-{w}", options.Runtime), new RunOptions(UseWarmPool: false), cancellationToken).GetAwaiter().GetResult();
-            TcpReadinessProbe.Probe(IPAddress.Parse(warm.Address!), 5201, Stopwatch.GetTimestamp(), options.MaxInstantiation, acceptRst: false);
+            using (var sockets = new ProbeSockets(lab))
+            {
+                TcpReadinessProbe.Probe(IPAddress.Parse(warm.Address!), 5201, Stopwatch.GetTimestamp(), options.MaxInstantiation, acceptRst: false, sockets: sockets);
+            }
             service.RemoveAsync(warm, CancellationToken.None).GetAwaiter().GetResult();
         }
         Thread.Sleep(250);
@@ -87,10 +95,11 @@ public sealed class ScalingExperiment(InstanceService service, ScalingOptions op
                     break;
                 }
                 var descriptor = BenchDescriptors.Iperf3(options.Technology, $"scale-{k.ToString(CultureInfo.InvariantCulture)}", options.Runtime);
+                using var sockets = new ProbeSockets(lab); // made before the create call, so untimed
                 var start = Stopwatch.GetTimestamp();
                 var record = service.RunAsync(descriptor, new RunOptions(UseWarmPool: false), cancellationToken).GetAwaiter().GetResult();
                 started.Add(record);
-                var probe = TcpReadinessProbe.Probe(IPAddress.Parse(record.Address!), 5201, start, options.MaxInstantiation, acceptRst: false);
+                var probe = TcpReadinessProbe.Probe(IPAddress.Parse(record.Address!), 5201, start, options.MaxInstantiation, acceptRst: false, sockets: sockets);
                 if (!probe.Ready)
                 {
                     stopped = $"stopped at {k} instances: instance {k} did not answer within {options.MaxInstantiation.TotalSeconds:0} s";

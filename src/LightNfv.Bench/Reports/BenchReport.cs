@@ -33,7 +33,18 @@ public sealed record MetricResult(
 /// <summary>A technology the run could not measure, and why (so it never silently vanishes from the report).</summary>
 public sealed record Unavailable(
     [property: JsonPropertyName("technology")] string Technology,
-    [property: JsonPropertyName("reason")] string Reason);
+    [property: JsonPropertyName("reason")] string Reason)
+{
+    /// <summary>Null: this host cannot run it (its probe said why). Else where it failed: "preparation" (an image or disk
+    /// build, the first instance) or "measurement".</summary>
+    [JsonPropertyName("failed_in")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? FailedIn { get; init; }
+
+    /// <summary>How the report says it: "not available on this host: ..." or "failed in preparation: ...".</summary>
+    [JsonIgnore]
+    public string Describe => FailedIn is null ? $"not available on this host: {Reason}" : $"failed in {FailedIn}: {Reason}";
+}
 
 public sealed record BenchReport(
     [property: JsonPropertyName("host")] HostDescription Host,

@@ -72,7 +72,9 @@ public static class ReportWriter
         }
         foreach (var u in report.Unavailable)
         {
-            sb.AppendLine(inv, $"| {u.Technology} | – | {DraftFigures.For(u.Technology)?.Name ?? "–"} | not available on this host: {u.Reason} |");
+            // One line in the table whatever the reason holds (a build's output may have pipes and newlines).
+            var text = u.Describe.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
+            sb.AppendLine(inv, $"| {u.Technology} | – | {DraftFigures.For(u.Technology)?.Name ?? "–"} | {text} |");
         }
         sb.AppendLine();
         if (report.Scaling is { Count: > 0 } scaling)

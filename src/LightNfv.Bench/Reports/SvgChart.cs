@@ -87,7 +87,7 @@ public static class SvgChart
             for (var i = 0; i < report.Unavailable.Count; i++)
             {
                 var u = report.Unavailable[i];
-                var line = $"{u.Technology}: {u.Reason}";
+                var line = u.FailedIn is null ? $"{u.Technology}: {u.Reason}" : $"{u.Technology}: failed in {u.FailedIn}: {u.Reason}";
                 notes.Add(Text(24, footerTop + 30 + i * 16, Ellipsize(line, CharsFitting(Width - 40, 11)), 11, MutedColour));
             }
             root.Add(notes);

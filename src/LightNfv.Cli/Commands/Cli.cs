@@ -44,7 +44,11 @@ public static class Cli
         }
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+            // After Ctrl-C a command finishes the step it is in and removes what it made (an instance being created, the
+            // bench's warm shells): System.CommandLine's default 2 s before it exits anyway cut that short on a loaded
+            // host and left an instance "creating" for `down` to find.
+            var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(30) };
+            return await parsed.InvokeAsync(invocation).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -48,6 +48,7 @@ public static class NetNamespace
     {
         EnsureDirectory();
         var path = PathOf(name);
+        HostNetwork.Capture();
         return OsThread.Run(() =>
         {
             Errno.Check(Libc.unshare(Libc.CLONE_NEWNET), "unshare(CLONE_NEWNET)");
@@ -113,6 +114,7 @@ public static class NetNamespace
     /// <summary>Runs <paramref name="work"/> with the calling thread inside <paramref name="ns"/>, then returns it home.</summary>
     public static void WithNamespace(FileDescriptor ns, Action work)
     {
+        HostNetwork.Capture();
         using var home = FileDescriptor.Open($"/proc/self/task/{Libc.gettid()}/ns/net");
         Errno.Check(Libc.setns(ns, Libc.CLONE_NEWNET), "setns(CLONE_NEWNET)");
         try
@@ -129,8 +131,22 @@ public static class NetNamespace
     }
 
     /// <summary>Moves the calling thread into the namespace for good: only for a dedicated thread that ends afterwards.</summary>
-    public static void EnterCurrentThread(FileDescriptor ns) =>
+    public static void EnterCurrentThread(FileDescriptor ns)
+    {
+        HostNetwork.Capture();
         Errno.Check(Libc.setns(ns, Libc.CLONE_NEWNET), "setns(CLONE_NEWNET)");
+    }
+
+    /// <summary>
+    /// Opens a socket inside another namespace from the calling thread: enter, open, return home. Sockets keep the
+    /// namespace they were made in, so a probe or a load generator never needs a thread (or a child) in the lab.
+    /// </summary>
+    public static T OpenIn<T>(FileDescriptor ns, Func<T> open)
+    {
+        T result = default!;
+        WithNamespace(ns, () => result = open());
+        return result;
+    }
 
     /// <summary>
     /// Opens a netlink socket inside another namespace from the calling thread: enter, open, return home.
@@ -143,7 +159,11 @@ public static class NetNamespace
         return socket!;
     }
 
-    /// <summary>Runs <paramref name="work"/> on a thread inside the namespace (for sockets that must live there).</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> on a thread inside the namespace (for sockets that must live there). Nothing started
+    /// from it may inherit the namespace by accident: spawning from such a thread is refused unless the namespace is named
+    /// (<see cref="HostNetwork.EnsureCurrentThreadHome"/>), and host tools hop back home (<see cref="HostNetwork.Run{T}"/>).
+    /// </summary>
     public static T RunIn<T>(FileDescriptor ns, Func<T> work) => OsThread.Run(() =>
     {
         EnterCurrentThread(ns);

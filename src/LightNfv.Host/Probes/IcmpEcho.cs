@@ -7,14 +7,15 @@ namespace LightNfv.Host.Probes;
 
 /// <summary>
 /// Round-trip times of ICMP echo, one request in flight at a time and the next sent as soon as the reply is in (a
-/// flood in ping's sense, bounded by <paramref name="count"/> and a deadline). A raw socket (root) opened on the
-/// calling thread, so it lives in that thread's network namespace: call it from inside the lab.
+/// flood in ping's sense, bounded by <paramref name="count"/> and a deadline). A raw socket (root) opened in
+/// <paramref name="netNamespace"/> (the lab), or in the calling thread's namespace when null.
 /// </summary>
 public static class IcmpEcho
 {
-    public static IReadOnlyList<double> Flood(IPAddress target, int count, TimeSpan deadline, int payloadBytes = 56)
+    public static IReadOnlyList<double> Flood(IPAddress target, int count, TimeSpan deadline, int payloadBytes = 56, Native.FileDescriptor? netNamespace = null)
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp);
+        static Socket Open() => new(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp);
+        using var socket = netNamespace is null ? Open() : Namespaces.NetNamespace.OpenIn(netNamespace, Open);
         socket.ReceiveTimeout = 1000;
         var endpoint = new IPEndPoint(target, 0);
         var id = (ushort)(Environment.ProcessId & 0xffff);

@@ -2,13 +2,14 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using LightNfv.Core.Errors;
+using LightNfv.Host.Native;
 using LightNfv.Host.Processes;
 
 namespace LightNfv.Host.Probes;
 
 /// <summary>
-/// Throughput with the real iperf3 client, run from the calling thread's network namespace (the lab side, the
-/// "host" of the draft's guest-to-host measurement). Normal mode: the client sends, the VNF receives (its Rx);
+/// Throughput with the real iperf3 client, started in the namespace it is given (the lab side, the "host" of the
+/// draft's guest-to-host measurement) by name, never by inheriting a thread's. Normal mode: the client sends, the VNF receives (its Rx);
 /// reverse mode: the VNF sends (its Tx). Fixed duration, one TCP stream, JSON output parsed.
 /// </summary>
 public static class Iperf3Client
@@ -24,13 +25,13 @@ public static class Iperf3Client
     /// that gap is reset before the test begins ("unable to receive control message", "server is busy"). Such a test
     /// never started, so it is tried again after a short pause; any other failure is reported at once.
     /// </remarks>
-    public static double Gbps(IPAddress server, int port, TimeSpan duration, bool vnfSends)
+    public static double Gbps(FileDescriptor netNamespace, IPAddress server, int port, TimeSpan duration, bool vnfSends)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return GbpsOnce(server, port, duration, vnfSends);
+                return GbpsOnce(netNamespace, server, port, duration, vnfSends);
             }
             catch (LightNfvException e) when (attempt <= s_pauses.Length && IsTurnedAway(e.Message))
             {
@@ -44,7 +45,7 @@ public static class Iperf3Client
         || message.Contains("unable to connect", StringComparison.Ordinal)
         || message.Contains("server is busy", StringComparison.Ordinal);
 
-    private static double GbpsOnce(IPAddress server, int port, TimeSpan duration, bool vnfSends)
+    private static double GbpsOnce(FileDescriptor netNamespace, IPAddress server, int port, TimeSpan duration, bool vnfSends)
     {
         var args = new List<string>
         {
@@ -55,7 +56,7 @@ public static class Iperf3Client
         {
             args.Add("-R");
         }
-        var result = HostCommand.Run(args, timeout: duration + TimeSpan.FromSeconds(15));
+        var result = HostCommand.Run(args, timeout: duration + TimeSpan.FromSeconds(15), netNamespace: netNamespace);
         try
         {
             using var doc = JsonDocument.Parse(result.Output);

@@ -26,7 +26,7 @@ public static unsafe partial class TcpReadinessProbe
 {
     public static readonly TimeSpan Step = TimeSpan.FromTicks(500); // 50 µs
 
-    private const int AF_INET = 2, SOCK_STREAM = 1, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
+    internal const int AF_INET = 2, SOCK_STREAM = 1, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
     private const int SOL_SOCKET = 1, SO_ERROR = 4, SO_LINGER = 13, IPPROTO_TCP = 6, TCP_SYNCNT = 7;
 
     /// <summary>
@@ -40,9 +40,13 @@ public static unsafe partial class TcpReadinessProbe
     /// <param name="step">SYN spacing; <see cref="Step"/> by default. An emulated guest (QEMU TCG) spends so long on
     /// each RST it sends that a 50 µs flood starves the VNF it is waiting for: VMs are probed every 1 ms.</param>
     /// <param name="paceDownWhenSilent">Slow the SYNs down while nothing answers (see the class remarks).</param>
+    /// <param name="sockets">Where the SYNs' sockets come from: made ahead in a namespace (the lab, for a prober on a host
+    /// thread) or, when null, one at a time in the calling thread's namespace.</param>
     public static ProbeResult Probe(IPAddress address, int port, long startTimestamp, TimeSpan timeout, bool acceptRst, TimeSpan? step = null,
-        bool paceDownWhenSilent = false)
+        bool paceDownWhenSilent = false, ProbeSockets? sockets = null)
     {
+        using var own = sockets is null ? new ProbeSockets(null) : null;
+        sockets ??= own!;
         TightenTimerSlack();
         Span<byte> sa = stackalloc byte[16];
         sa.Clear();
@@ -65,12 +69,7 @@ public static unsafe partial class TcpReadinessProbe
             while (Stopwatch.GetTimestamp() < deadline)
             {
                 attempts++;
-                var raw = Libc.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-                if (raw < 0)
-                {
-                    throw Errno.Error("probe socket", Errno.Last);
-                }
-                var fd = new FileDescriptor(raw);
+                var fd = sockets.Take();
                 // One SYN per socket: retransmits are ours to make, at our pace.
                 var syncnt = 1;
                 Libc.setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &syncnt, sizeof(int));

@@ -22,8 +22,10 @@ public static class HostCommand
     /// <param name="outputPath">Where stdout and stderr go (appended); a temporary file when null, read back into the result.</param>
     /// <param name="hideMounts">Mount points to detach in a private mount namespace for this command only.</param>
     /// <param name="executable">What to exec instead of argv[0] found on PATH (a sealed copy of it, for instance).</param>
+    /// <param name="netNamespace">The network namespace to run it in (the lab, for an iperf3 client); null: this
+    /// process's own, also when called from a thread that is elsewhere (the command then starts from a fresh thread at home).</param>
     public static CommandResult Run(IReadOnlyList<string> argv, string? outputPath = null, IReadOnlyList<string>? hideMounts = null, TimeSpan? timeout = null,
-        string? executable = null)
+        string? executable = null, FileDescriptor? netNamespace = null)
     {
         var path = executable ?? NamespacedSpawner.Resolve(argv[0], NamespacedSpawner.DefaultEnvironment)
             ?? throw new LightNfvException(ErrorKind.Unavailable, $"'{argv[0]}' was not found on this host's PATH; install it");
@@ -33,8 +35,9 @@ public static class HostCommand
         long offset = File.Exists(output) ? new FileInfo(output).Length : 0;
         try
         {
+            // A fresh thread starts in its creator's network namespace: the host's, by HostNetwork.Run.
             var pid = hideMounts is { Count: > 0 }
-                ? Namespaces.OsThread.Run(() =>
+                ? Namespaces.HostNetwork.Run(() => Namespaces.OsThread.Run(() =>
                 {
                     // CLONE_NEWNS on a thread implies CLONE_FS: the thread gets its own mount table; the process keeps its own.
                     Errno.Check(Libc.unshare(Libc.CLONE_NEWNS), "unshare(CLONE_NEWNS)");
@@ -43,9 +46,11 @@ public static class HostCommand
                     {
                         Libc.umount2(m, Libc.MNT_DETACH); // absent is fine
                     }
-                    return NamespacedSpawner.SpawnTo(path, argv, output);
-                })
-                : NamespacedSpawner.SpawnTo(path, argv, output);
+                    return NamespacedSpawner.SpawnTo(path, argv, output, netNamespace);
+                }))
+                : netNamespace is not null
+                ? NamespacedSpawner.SpawnTo(path, argv, output, netNamespace)
+                : Namespaces.HostNetwork.Run(() => NamespacedSpawner.SpawnTo(path, argv, output));
             var code = ChildReaper.WaitForExitCode(pid, timeout ?? TimeSpan.FromSeconds(30));
             var text = ReadFrom(output, offset);
             return new CommandResult(code, text);

@@ -111,7 +111,8 @@ public static unsafe class NamespacedSpawner
         int helperPid;
         try
         {
-            helperPid = PosixSpawn(HelperPath, args, env.Select(kv => $"{kv.Key}={kv.Value}").ToList(), stdoutFd: pipe[1]);
+            // The helper enters (-n) or makes (-N) the VNF's namespace itself before it execs anything.
+            helperPid = PosixSpawn(HelperPath, args, env.Select(kv => $"{kv.Key}={kv.Value}").ToList(), stdoutFd: pipe[1], namespaceNamed: true);
         }
         finally
         {
@@ -164,25 +165,42 @@ public static unsafe class NamespacedSpawner
     }
 
     /// <summary>
-    /// Starts a program with no isolation at all, in the calling thread's namespaces: the benchmark's floor
-    /// (what fork/exec alone costs), never a way to run a VNF. The caller reaps it (<see cref="ChildReaper"/>).
+    /// Starts a program with no isolation at all, in the network namespace <paramref name="netNamespace"/> (entered by the
+    /// calling thread around the spawn only, so it costs no thread): the benchmark's floor (what fork/exec alone costs),
+    /// never a way to run a VNF. The caller reaps it (<see cref="ChildReaper"/>).
     /// </summary>
-    public static ProcessIdentity SpawnBare(IReadOnlyList<string> argv)
+    public static ProcessIdentity SpawnBare(IReadOnlyList<string> argv, FileDescriptor netNamespace)
     {
         var path = Resolve(argv[0], DefaultEnvironment)
             ?? throw new LightNfvException(ErrorKind.Unavailable, $"'{argv[0]}' was not found on PATH");
-        var pid = PosixSpawn(path, argv, DefaultEnvironment.Select(kv => $"{kv.Key}={kv.Value}").ToList(), stdoutFd: -1);
+        var pid = 0;
+        NetNamespace.WithNamespace(netNamespace, () =>
+            pid = PosixSpawn(path, argv, DefaultEnvironment.Select(kv => $"{kv.Key}={kv.Value}").ToList(), stdoutFd: -1, namespaceNamed: true));
         return ProcessIdentity.Of(pid) ?? new ProcessIdentity(pid, 0);
     }
 
-    /// <summary>Starts a host tool with stdout and stderr appended to <paramref name="outputPath"/>; the caller waits for it.</summary>
-    public static int SpawnTo(string path, IReadOnlyList<string> argv, string outputPath) =>
-        PosixSpawn(path, argv, DefaultEnvironment.Select(kv => $"{kv.Key}={kv.Value}").ToList(), stdoutFd: -1, outputPath);
+    /// <summary>
+    /// Starts a host tool with stdout and stderr appended to <paramref name="outputPath"/>; the caller waits for it.
+    /// In this process's own network namespace (refused from a thread that is elsewhere), or in
+    /// <paramref name="netNamespace"/> when one is named (entered around the spawn only).
+    /// </summary>
+    public static int SpawnTo(string path, IReadOnlyList<string> argv, string outputPath, FileDescriptor? netNamespace = null)
+    {
+        var envp = DefaultEnvironment.Select(kv => $"{kv.Key}={kv.Value}").ToList();
+        if (netNamespace is null)
+        {
+            return PosixSpawn(path, argv, envp, stdoutFd: -1, outputPath);
+        }
+        var pid = 0;
+        NetNamespace.WithNamespace(netNamespace, () => pid = PosixSpawn(path, argv, envp, stdoutFd: -1, outputPath, namespaceNamed: true));
+        return pid;
+    }
 
     /// <summary>
     /// Starts a long-lived host program (a VMM) in its own session, so it outlives the CLI that started it and no
     /// terminal signal reaches it, with stdout and stderr appended to <paramref name="outputPath"/> and each of
     /// <paramref name="passFds"/> dup'd to 3, 4, ... in the child (dup2 clears O_CLOEXEC on the copy; nothing else leaks).
+    /// Always in this process's own network namespace: a VMM reaches the lab only through the tap it is handed.
     /// The caller records its identity and reaps it (<see cref="ChildReaper"/>) if it is still our child.
     /// </summary>
     public static ProcessIdentity SpawnDetached(string path, IReadOnlyList<string> argv, string outputPath, IReadOnlyList<int> passFds)
@@ -191,9 +209,16 @@ public static unsafe class NamespacedSpawner
         return ProcessIdentity.Of(pid) ?? new ProcessIdentity(pid, 0);
     }
 
+    /// <param name="namespaceNamed">The caller entered the network namespace it wants the child in; otherwise the child
+    /// must start in this process's own, and a thread elsewhere is refused (see <see cref="HostNetwork"/>). The helper
+    /// of <see cref="Spawn"/> is always told its namespace (-n or -N).</param>
     private static int PosixSpawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int stdoutFd, string? outputPath = null,
-        IReadOnlyList<int>? passFds = null, bool newSession = false)
+        IReadOnlyList<int>? passFds = null, bool newSession = false, bool namespaceNamed = false)
     {
+        if (!namespaceNamed)
+        {
+            HostNetwork.EnsureCurrentThreadHome(path);
+        }
         var strings = new List<nint>();
         try
         {

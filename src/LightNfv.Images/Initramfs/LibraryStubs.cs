@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using LightNfv.Core.Errors;
+using LightNfv.Host.Processes;
 
 namespace LightNfv.Images.Initramfs;
 
@@ -92,7 +93,7 @@ public static class LibraryStubs
         var start = new ProcessStartInfo(program, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         try
         {
-            using var p = Process.Start(start)!;
+            using var p = HostProcess.Start(start);
             var stderr = p.StandardError.ReadToEndAsync();
             var stdout = p.StandardOutput.ReadToEnd();
             p.WaitForExit();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using LightNfv.Core.Errors;
+using LightNfv.Host.Processes;
 
 namespace LightNfv.Images.Kernel;
 
@@ -148,7 +149,7 @@ public sealed class KernelBuilder
         {
             start.ArgumentList.Add(a);
         }
-        using var process = Process.Start(start) ?? throw new LightNfvException(ErrorKind.Host, $"could not start {argv[0]}");
+        using var process = HostProcess.Start(start);
         var gate = new object();
         var compiled = 0;
         var tail = new Queue<string>();
@@ -220,7 +221,7 @@ public sealed class KernelBuilder
         try
         {
             var start = new ProcessStartInfo("dpkg-query", ["-W", "-f=${Version}", SourcePackage]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            using var p = Process.Start(start)!;
+            using var p = HostProcess.Start(start);
             var text = p.StandardOutput.ReadToEnd().Trim();
             p.WaitForExit();
             return p.ExitCode == 0 && text.Length > 0 ? text : null;

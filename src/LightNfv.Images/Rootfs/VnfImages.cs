@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
+using LightNfv.Host.Processes;
 using LightNfv.Images.Elf;
 using LightNfv.Images.Paths;
 
@@ -105,7 +106,7 @@ public static class VnfImages
         var start = new ProcessStartInfo(busybox, "--list") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         try
         {
-            using var process = Process.Start(start)!;
+            using var process = HostProcess.Start(start);
             var stdout = process.StandardOutput.ReadToEndAsync();
             _ = process.StandardError.ReadToEndAsync();
             if (!process.WaitForExit(TimeSpan.FromSeconds(5)))

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using LightNfv.Core.Errors;
+using LightNfv.Host.Processes;
 
 namespace LightNfv.Images.StandardVm;
 
@@ -20,7 +21,14 @@ public sealed class DebianDiskBuilder(string cacheRoot)
 {
     private const string Recipe = "debian-disk v1";
     public const string Suite = "bookworm";
-    public const string Mirror = "http://deb.debian.org/debian";
+    public const string DefaultMirror = "http://deb.debian.org/debian";
+
+    /// <summary>Where debootstrap fetches Debian from: LIGHTNFV_DEBIAN_MIRROR (a local mirror or proxy) or Debian's CDN.
+    /// Not part of the cache key: every mirror serves the same suite.</summary>
+    public static string Mirror => Environment.GetEnvironmentVariable("LIGHTNFV_DEBIAN_MIRROR") is { Length: > 0 } m ? m : DefaultMirror;
+
+    /// <summary>Pauses before the second and third debootstrap: a mirror's hiccup is retried, a dead mirror fails in seconds.</summary>
+    public static IReadOnlyList<TimeSpan> DownloadRetryPauses { get; } = [TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)];
 
     public string CacheDirectory { get; } = System.IO.Path.Combine(cacheRoot, "standardvm");
 
@@ -58,8 +66,10 @@ public sealed class DebianDiskBuilder(string cacheRoot)
             }
             Directory.CreateDirectory(work);
             var log = System.IO.Path.Combine(work, "build.log");
-            progress?.Invoke($"standardvm: debootstrap --variant=minbase {Suite} + {string.Join(",", packages)} (about 1-2 minutes)");
-            Run(["debootstrap", "--variant=minbase", $"--include={string.Join(',', new[] { "systemd-sysv", "udev" }.Concat(packages))}", Suite, root, Mirror], log);
+            var mirror = Mirror;
+            progress?.Invoke($"standardvm: debootstrap --variant=minbase {Suite} + {string.Join(",", packages)} from {mirror} (about 1-2 minutes)");
+            Debootstrap(["debootstrap", "--variant=minbase", $"--include={string.Join(',', new[] { "systemd-sysv", "udev" }.Concat(packages))}", Suite, root, mirror],
+                root, log, progress);
             Configure(root, argv);
             var bytes = DirectoryBytes(root);
             // Room for the journal and the metadata, plus slack: guest writes go to QEMU's snapshot overlay anyway.
@@ -76,6 +86,37 @@ public sealed class DebianDiskBuilder(string cacheRoot)
             if (Directory.Exists(work))
             {
                 Directory.Delete(work, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>
+    /// debootstrap downloads every package: a failure may be the network's, so it is tried up to three times (from an
+    /// empty root each time), each failure shown; the last one is the error, with debootstrap's own last lines.
+    /// </summary>
+    private static void Debootstrap(IReadOnlyList<string> argv, string root, string log, Action<string>? progress)
+    {
+        var pauses = DownloadRetryPauses;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Run(argv, log);
+                return;
+            }
+            catch (LightNfvException e) when (e.Kind == ErrorKind.Host && attempt <= pauses.Count)
+            {
+                var pause = pauses[attempt - 1];
+                progress?.Invoke($"standardvm: try {attempt}/{pauses.Count + 1} failed, again in {pause.TotalSeconds:0} s: {e.Message}");
+                Thread.Sleep(pause);
+                if (Directory.Exists(root))
+                {
+                    Directory.Delete(root, recursive: true);
+                }
+            }
+            catch (LightNfvException e) when (e.Kind == ErrorKind.Host && attempt > 1)
+            {
+                throw new LightNfvException(ErrorKind.Host, $"{e.Message} (after {attempt} tries from {argv[^1]}; LIGHTNFV_DEBIAN_MIRROR picks another mirror)", e);
             }
         }
     }
@@ -124,7 +165,7 @@ public sealed class DebianDiskBuilder(string cacheRoot)
     private static long AllocatedBytes(string path)
     {
         var start = new ProcessStartInfo("stat", ["-c", "%b %B", path]) { RedirectStandardOutput = true, UseShellExecute = false };
-        using var p = Process.Start(start)!;
+        using var p = HostProcess.Start(start);
         var parts = p.StandardOutput.ReadToEnd().Trim().Split(' ');
         p.WaitForExit();
         return parts.Length == 2 ? long.Parse(parts[0], CultureInfo.InvariantCulture) * long.Parse(parts[1], CultureInfo.InvariantCulture) : new FileInfo(path).Length;
@@ -136,11 +177,16 @@ public sealed class DebianDiskBuilder(string cacheRoot)
         start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
         try
         {
-            using var p = Process.Start(start)!;
+            using var p = HostProcess.Start(start);
             var err = p.StandardError.ReadToEndAsync();
             var output = p.StandardOutput.ReadToEnd();
             p.WaitForExit();
             File.AppendAllText(log, output + err.Result);
+            if (p.ExitCode is 130 or 143)
+            {
+                // Ctrl-C or a stop reached the tool too: not a failure to retry or report, the caller is being interrupted.
+                throw new OperationCanceledException($"{argv[0]} was interrupted (exit {p.ExitCode})");
+            }
             if (p.ExitCode != 0)
             {
                 var tail = string.Join(" | ", (output + err.Result).Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(8));

@@ -20,7 +20,7 @@ public sealed class ScalingExperimentTests(ITestOutputHelper output) : Integrati
             Output.WriteLine(line);
             seenAtPeak = Math.Max(seenAtPeak, NetNamespace.List(Lab.LabName + "-").Count);
         };
-        var result = NetNamespace.RunIn(Lab.Host.Lab.Namespace, () => experiment.Run());
+        var result = experiment.Run();
 
         result.StoppedEarly.ShouldBeNull();
         result.InstancesStarted.ShouldBe(6);

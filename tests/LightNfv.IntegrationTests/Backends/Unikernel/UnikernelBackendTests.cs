@@ -29,8 +29,8 @@ public sealed class UnikernelBackendTests(ITestOutputHelper output) : Integratio
         var rtts = Lab.Host.Lab.RunInLab(() => IcmpEcho.Flood(address, 5, TimeSpan.FromSeconds(5)));
         rtts.Count.ShouldBe(5, "every ICMP echo request is answered");
 
-        var rx = Lab.Host.Lab.RunInLab(() => Iperf3Client.Gbps(address, 5201, TimeSpan.FromSeconds(2), vnfSends: false));
-        var tx = Lab.Host.Lab.RunInLab(() => Iperf3Client.Gbps(address, 5201, TimeSpan.FromSeconds(2), vnfSends: true));
+        var rx = Iperf3Client.Gbps(Lab.Host.Lab.Namespace, address, 5201, TimeSpan.FromSeconds(2), vnfSends: false);
+        var tx = Iperf3Client.Gbps(Lab.Host.Lab.Namespace, address, 5201, TimeSpan.FromSeconds(2), vnfSends: true);
         Output.WriteLine($"iperf3: guest receives {rx * 1000:0.0} Mb/s, sends {tx * 1000:0.0} Mb/s");
         rx.ShouldBeGreaterThan(0);
         tx.ShouldBeGreaterThan(0);
