@@ -15,17 +15,7 @@ public sealed class BenchRunnerTests(ITestOutputHelper output) : IntegrationTest
     public void A_short_process_run_reports_every_metric_and_leaves_nothing()
     {
         RequireRoot();
-        var options = new BenchOptions
-        {
-            Technologies = [Technology.Process, Technology.StandardVm],
-            Runs = 2,
-            WarmupRuns = 1,
-            NetworkRuns = 1,
-            ThroughputDuration = TimeSpan.FromSeconds(1),
-            PingCount = 20,
-            Settle = TimeSpan.FromMilliseconds(50),
-            MemorySettle = TimeSpan.FromMilliseconds(50),
-        };
+        var options = ShortBench.Options(Technology.Process, Technology.StandardVm);
         // A technology this host cannot run must be reported, not dropped: one whose probe fails, whatever this host has.
         Lab.Registry.Register(new UnavailableBackend(Technology.StandardVm, "not on this host (a test's stand-in)"));
         var runner = new BenchRunner(Lab.Instances, options);

@@ -16,17 +16,7 @@ namespace LightNfv.IntegrationTests.Bench;
 /// </summary>
 public sealed class BenchSurvivalTests(ITestOutputHelper output) : IntegrationTest(output)
 {
-    private static BenchOptions Short(params Technology[] technologies) => new()
-    {
-        Technologies = technologies,
-        Runs = 2,
-        WarmupRuns = 1,
-        NetworkRuns = 1,
-        ThroughputDuration = TimeSpan.FromSeconds(1),
-        PingCount = 20,
-        Settle = TimeSpan.FromMilliseconds(50),
-        MemorySettle = TimeSpan.FromMilliseconds(50),
-    };
+    private static BenchOptions Short(params Technology[] technologies) => ShortBench.Options(technologies);
 
     [Fact]
     public void A_technology_whose_image_build_fails_is_reported_and_the_others_are_measured()

@@ -8,6 +8,7 @@ using LightNfv.Host.Namespaces;
 using LightNfv.Host.Network;
 using LightNfv.Host.Probes;
 using LightNfv.IntegrationTests.Infrastructure;
+using static LightNfv.IntegrationTests.Infrastructure.DaemonApi;
 
 namespace LightNfv.IntegrationTests.Server;
 
@@ -18,18 +19,6 @@ namespace LightNfv.IntegrationTests.Server;
 /// </summary>
 public sealed class DaemonTests(ITestOutputHelper output) : IntegrationTest(output)
 {
-    private static string CliDll => Path.Combine(AppContext.BaseDirectory, "lightnfv.dll");
-
-    private DaemonProcess StartDaemon()
-    {
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h : "dotnet";
-        var socket = Path.Combine(Lab.StateDirectory, "lightnfv.sock");
-        Directory.CreateDirectory(Lab.StateDirectory);
-        var d = new DaemonProcess([dotnet, CliDll, "serve"], socket, Path.Combine(Lab.StateDirectory, "daemon.log"), Lab.CliEnvironment);
-        d.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
-        return d;
-    }
-
     private static string Iperf3(string name, int memoryMiB = 64, string extra = "") => Descriptors.Iperf3(name, memoryMiB: memoryMiB) + $"""
 
           health:
@@ -41,38 +30,10 @@ public sealed class DaemonTests(ITestOutputHelper output) : IntegrationTest(outp
         {extra}
         """;
 
-    private static async Task<JsonElement> Send(HttpClient http, HttpMethod method, string path, string? yaml = null, object? body = null)
-    {
-        using var req = new HttpRequestMessage(method, path);
-        if (yaml is not null)
-        {
-            req.Content = new StringContent(yaml, Encoding.UTF8, "application/yaml");
-        }
-        else if (body is not null)
-        {
-            req.Content = JsonContent.Create(body);
-        }
-        using var r = await http.SendAsync(req);
-        var text = await r.Content.ReadAsStringAsync();
-        r.IsSuccessStatusCode.ShouldBeTrue($"{method} {path}: {(int)r.StatusCode} {text}");
-        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
-    }
+    private DaemonProcess StartDaemon() => DaemonApi.StartDaemon(Lab);
 
-    private static async Task<List<JsonElement>> Replicas(HttpClient http, string vnf) =>
-        (await Send(http, HttpMethod.Get, "api/v1/instances")).EnumerateArray().Where(i => i.TryGetProperty("vnf", out var v) && v.GetString() == vnf).ToList();
-
-    private static async Task<string> WaitOperation(HttpClient http, string id, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        string state;
-        do
-        {
-            await Task.Delay(50);
-            state = (await Send(http, HttpMethod.Get, $"api/v1/operations/{id}")).GetProperty("state").GetString()!;
-        }
-        while (state == "processing" && DateTime.UtcNow < deadline);
-        return state;
-    }
+    private static async Task<string> WaitOperation(HttpClient http, string id, TimeSpan timeout) =>
+        (await DaemonApi.WaitOperation(http, id, timeout)).GetProperty("state").GetString()!;
 
     private static async Task<List<JsonElement>> Alerts(HttpClient http) => (await Send(http, HttpMethod.Get, "api/v1/alerts")).EnumerateArray().ToList();
 

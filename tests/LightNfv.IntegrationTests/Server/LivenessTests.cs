@@ -6,6 +6,7 @@ using System.Text.Json;
 using LightNfv.Bench.Experiments;
 using LightNfv.Host.Network;
 using LightNfv.IntegrationTests.Infrastructure;
+using static LightNfv.IntegrationTests.Infrastructure.DaemonApi;
 
 namespace LightNfv.IntegrationTests.Server;
 
@@ -19,19 +20,6 @@ public sealed class LivenessTests(ITestOutputHelper output) : IntegrationTest(ou
 {
     private const int SIGSTOP = 19, SIGCONT = 18;
 
-    private static string CliDll => Path.Combine(AppContext.BaseDirectory, "lightnfv.dll");
-
-    private DaemonProcess StartDaemon(IReadOnlyDictionary<string, string>? extraEnvironment = null)
-    {
-        var environment = Lab.CliEnvironment.Concat(extraEnvironment ?? new Dictionary<string, string>()).ToDictionary();
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h : "dotnet";
-        var socket = Path.Combine(Lab.StateDirectory, "lightnfv.sock");
-        Directory.CreateDirectory(Lab.StateDirectory);
-        var d = new DaemonProcess([dotnet, CliDll, "serve"], socket, Path.Combine(Lab.StateDirectory, "daemon.log"), environment);
-        d.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
-        return d;
-    }
-
     /// <summary>The iperf3 example's shape with a given probe and budget (probe budget: 2 x 500 ms + 200 ms).</summary>
     private static string Iperf3(string name, string probe, int budget) => Descriptors.Iperf3(name) + $"""
 
@@ -43,44 +31,7 @@ public sealed class LivenessTests(ITestOutputHelper output) : IntegrationTest(ou
             budget: {budget}
         """;
 
-    private static async Task<(int Status, JsonElement Body)> Call(HttpClient http, HttpMethod method, string path, string? yaml = null, object? body = null)
-    {
-        using var req = new HttpRequestMessage(method, path);
-        if (yaml is not null)
-        {
-            req.Content = new StringContent(yaml, Encoding.UTF8, "application/yaml");
-        }
-        else if (body is not null)
-        {
-            req.Content = JsonContent.Create(body);
-        }
-        using var r = await http.SendAsync(req);
-        var text = await r.Content.ReadAsStringAsync();
-        return ((int)r.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
-    }
-
-    private static async Task<JsonElement> Send(HttpClient http, HttpMethod method, string path, string? yaml = null, object? body = null)
-    {
-        var (status, json) = await Call(http, method, path, yaml, body);
-        (status is >= 200 and < 300).ShouldBeTrue($"{method} {path}: {status} {json}");
-        return json;
-    }
-
-    private static async Task<List<JsonElement>> Replicas(HttpClient http, string vnf) =>
-        (await Send(http, HttpMethod.Get, "api/v1/instances")).EnumerateArray().Where(i => i.TryGetProperty("vnf", out var v) && v.GetString() == vnf).ToList();
-
-    private static async Task<JsonElement> WaitOperation(HttpClient http, string id, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        JsonElement op;
-        do
-        {
-            await Task.Delay(100);
-            op = await Send(http, HttpMethod.Get, $"api/v1/operations/{id}");
-        }
-        while (op.GetProperty("state").GetString() == "processing" && DateTime.UtcNow < deadline);
-        return op;
-    }
+    private DaemonProcess StartDaemon(IReadOnlyDictionary<string, string>? extraEnvironment = null) => DaemonApi.StartDaemon(Lab, extraEnvironment);
 
     private static int? PidOf(JsonElement replica) => replica.TryGetProperty("pid", out var p) && p.ValueKind == JsonValueKind.Number ? p.GetInt32() : null;
 
