@@ -39,6 +39,29 @@ internal sealed class NetlinkMessage
 
     public static int Align(int n) => (n + 3) & ~3;
 
+    /// <summary>
+    /// Takes the next rtattr off the front of <paramref name="attrs"/>: its type (flag bits masked) and payload.
+    /// False at the end or at a length that does not fit, which ends the walk rather than reading past the message.
+    /// </summary>
+    public static bool NextAttribute(ref ReadOnlySpan<byte> attrs, out int type, out ReadOnlySpan<byte> payload)
+    {
+        type = 0;
+        payload = default;
+        if (attrs.Length < 4)
+        {
+            return false;
+        }
+        var alen = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(attrs);
+        if (alen < 4 || alen > attrs.Length)
+        {
+            return false;
+        }
+        type = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(attrs[2..]) & 0x3fff;
+        payload = attrs[4..alen];
+        attrs = attrs[Math.Min(Align(alen), attrs.Length)..];
+        return true;
+    }
+
     /// <summary>struct ifinfomsg.</summary>
     public NetlinkMessage IfInfo(int index = 0, uint flags = 0, uint change = 0, byte family = 0)
     {

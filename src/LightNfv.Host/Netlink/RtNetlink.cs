@@ -239,23 +239,16 @@ public sealed unsafe class RtNetlink : IDisposable
             IPAddress? dst = null;
             byte[]? mac = null;
             var attrs = msg[28..];
-            while (attrs.Length >= 4)
+            while (NetlinkMessage.NextAttribute(ref attrs, out var atype, out var payload))
             {
-                var alen = BinaryPrimitives.ReadUInt16LittleEndian(attrs);
-                var atype = BinaryPrimitives.ReadUInt16LittleEndian(attrs[2..]) & 0x3fff;
-                if (alen < 4 || alen > attrs.Length)
+                if (atype == NDA_DST && payload.Length == 4)
                 {
-                    break;
+                    dst = new IPAddress(payload);
                 }
-                if (atype == NDA_DST && alen == 8)
+                else if (atype == NDA_LLADDR && payload.Length == 6)
                 {
-                    dst = new IPAddress(attrs[4..8]);
+                    mac = payload.ToArray();
                 }
-                else if (atype == NDA_LLADDR && alen == 10)
-                {
-                    mac = attrs[4..10].ToArray();
-                }
-                attrs = attrs[Math.Min(NetlinkMessage.Align(alen), attrs.Length)..];
             }
             if (dst is not null)
             {
@@ -288,24 +281,16 @@ public sealed unsafe class RtNetlink : IDisposable
             index = BinaryPrimitives.ReadInt32LittleEndian(msg[20..]);
             linkFlags = BinaryPrimitives.ReadUInt32LittleEndian(msg[24..]);
             var attrs = msg[32..];
-            while (attrs.Length >= 4)
+            while (NetlinkMessage.NextAttribute(ref attrs, out var atype, out var v))
             {
-                var alen = BinaryPrimitives.ReadUInt16LittleEndian(attrs);
-                var atype = BinaryPrimitives.ReadUInt16LittleEndian(attrs[2..]) & 0x3fff;
-                if (alen < 4 || alen > attrs.Length)
+                if (atype == IFLA_STATS64 && v.Length >= 32)
                 {
-                    break;
-                }
-                if (atype == IFLA_STATS64 && alen >= 4 + 32)
-                {
-                    var v = attrs[4..];
                     found = new LinkStats(
                         BinaryPrimitives.ReadUInt64LittleEndian(v),
                         BinaryPrimitives.ReadUInt64LittleEndian(v[8..]),
                         BinaryPrimitives.ReadUInt64LittleEndian(v[16..]),
                         BinaryPrimitives.ReadUInt64LittleEndian(v[24..]));
                 }
-                attrs = attrs[Math.Min(NetlinkMessage.Align(alen), attrs.Length)..];
             }
             return true;
         });

@@ -54,4 +54,21 @@ public class NetlinkMessageTests
         BinaryPrimitives.ReadUInt16LittleEndian(inner[2..]).ShouldBe((ushort)(NetlinkConstants.IFLA_INFO_DATA | NetlinkConstants.NLA_F_NESTED));
         BinaryPrimitives.ReadUInt32LittleEndian(inner[8..]).ShouldBe(1500u);
     }
+
+    [Fact]
+    public void NextAttribute_walks_padded_attributes_and_stops_at_a_length_that_does_not_fit()
+    {
+        // A 5-byte payload (padded to 8) of type 1 with the nested flag set, a 4-byte one of type 2, then a header
+        // claiming 64 bytes in a message that has 8 left.
+        byte[] buffer = [9, 0, 0x01, 0x80, 1, 2, 3, 4, 5, 0, 0, 0, 8, 0, 2, 0, 0xa, 0, 0, 1, 64, 0, 3, 0, 0, 0, 0, 0];
+        ReadOnlySpan<byte> attrs = buffer;
+
+        NetlinkMessage.NextAttribute(ref attrs, out var type, out var payload).ShouldBeTrue();
+        type.ShouldBe(1);
+        payload.ToArray().ShouldBe(new byte[] { 1, 2, 3, 4, 5 });
+        NetlinkMessage.NextAttribute(ref attrs, out type, out payload).ShouldBeTrue();
+        type.ShouldBe(2);
+        payload.ToArray().ShouldBe(new byte[] { 0xa, 0, 0, 1 });
+        NetlinkMessage.NextAttribute(ref attrs, out _, out _).ShouldBeFalse();
+    }
 }
