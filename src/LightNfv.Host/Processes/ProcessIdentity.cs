@@ -53,27 +53,6 @@ public readonly record struct ProcessIdentity(int Pid, ulong StartTicks)
 
     private static DateTimeOffset BootTime => s_bootTime.Value;
 
-    private static (char State, ulong StartTicks)? ReadStat(int pid)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-        // comm may contain spaces and ')' : fields restart after the last ')'.
-        var close = text.LastIndexOf(')');
-        if (close < 0)
-        {
-            return null;
-        }
-        var fields = text[(close + 2)..].Split(' ');
-        // fields[0] is field 3 (state); start time is field 22 -> fields[19].
-        return fields.Length > 19 && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var start)
-            ? (fields[0][0], start)
-            : null;
-    }
+    private static (char State, ulong StartTicks)? ReadStat(int pid) =>
+        ProcStat.Read(pid) is { StartTicks: { } start } stat ? (stat.State, start) : null;
 }

@@ -1,4 +1,5 @@
 using LightNfv.Host.Cgroups;
+using LightNfv.Host.Processes;
 
 namespace LightNfv.Platform.Monitoring;
 
@@ -30,34 +31,12 @@ public static class ReplicaProcesses
     }
 
     /// <summary>State letter and command of /proc/PID/stat; null when the process is gone.</summary>
-    public static (char State, string Command)? ReadStat(int pid, string procRoot = "/proc")
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(Path.Combine(procRoot, pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "stat"));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-        return ParseStat(text);
-    }
+    public static (char State, string Command)? ReadStat(int pid, string procRoot = "/proc") =>
+        ProcStat.Read(pid, procRoot) is { } s ? (s.State, s.Command) : null;
 
-    /// <summary>
-    /// Parses "PID (COMMAND) S ...". The command may hold spaces and parentheses, so the state is the first field
-    /// after the last ')'.
-    /// </summary>
-    public static (char State, string Command)? ParseStat(string text)
-    {
-        var open = text.IndexOf('(', StringComparison.Ordinal);
-        var close = text.LastIndexOf(')');
-        if (open < 0 || close < open || close + 2 >= text.Length)
-        {
-            return null;
-        }
-        return (text[close + 2], text[(open + 1)..close]);
-    }
+    /// <summary>State letter and command of a /proc/PID/stat line (see <see cref="ProcStat.Parse"/>).</summary>
+    public static (char State, string Command)? ParseStat(string text) =>
+        ProcStat.Parse(text) is { } s ? (s.State, s.Command) : null;
 
     /// <summary>
     /// Whether the replica's cgroup is frozen or freezing: v2 cgroup.freeze = 1, or v1 freezer.state FROZEN/FREEZING
