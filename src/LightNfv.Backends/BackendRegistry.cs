@@ -1,4 +1,4 @@
-using LightNfv.Backends.Hosting;
+using LightNfv.Backends.Shared;
 using LightNfv.Backends.Process;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
@@ -11,7 +11,7 @@ public sealed class BackendRegistry
 {
     private readonly Dictionary<Technology, IBackend> _backends = new();
 
-    public BackendRegistry(BackendHost host)
+    public BackendRegistry(BackendContext host)
     {
         Host = host;
         Register(new ProcessBackend(host));
@@ -22,7 +22,7 @@ public sealed class BackendRegistry
         Register(new StandardVm.StandardVmBackend(host));
     }
 
-    public BackendHost Host { get; }
+    public BackendContext Host { get; }
 
     public void Register(IBackend backend) => _backends[backend.Technology] = backend;
 

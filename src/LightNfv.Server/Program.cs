@@ -1,4 +1,4 @@
-using LightNfv.Server.Hosting;
+using LightNfv.Server.Daemon;
 
 var app = ServerApp.Build(args, DaemonOptions.FromArgs(args));
 await app.RunAsync().ConfigureAwait(false);

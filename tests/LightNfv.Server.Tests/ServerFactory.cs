@@ -1,10 +1,10 @@
+using LightNfv.Core.Configuration;
 using System.Security.Cryptography;
-using LightNfv.Server.Hosting;
+using LightNfv.Server.Daemon;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using HostOptions = LightNfv.Backends.Hosting.HostOptions;
 
 namespace LightNfv.Server.Tests;
 
@@ -20,7 +20,7 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
         StateDirectory = Path.Combine(Path.GetTempPath(), $"lnfvs-state-{tag}");
         Options = new DaemonOptions
         {
-            Host = new HostOptions
+            Host = new PlatformOptions
             {
                 StateDirectory = StateDirectory,
                 LabNamespace = $"lnfvs-{tag}",

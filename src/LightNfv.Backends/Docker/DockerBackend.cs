@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Net;
-using LightNfv.Backends.Hosting;
+using LightNfv.Backends.Shared;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
@@ -19,7 +19,7 @@ namespace LightNfv.Backends.Docker;
 /// the fastest correct way (no docker network driver, no iptables, no moving links, ~2.5 ms), and the instance then
 /// looks like every other one to the probe, stats and teardown.
 /// </summary>
-public sealed class DockerBackend(BackendHost host) : IBackend
+public sealed class DockerBackend(BackendContext host) : IBackend
 {
     internal const string KeyNamespace = InstanceData.Namespace, KeyHostLink = InstanceData.HostLink, KeyAddress = InstanceData.Address, KeyRunDir = InstanceData.RunDir,
         KeyContainer = "container", KeyContainerName = "containerName", KeySocket = "dockerSocket", KeyImage = InstanceData.Image,
@@ -95,7 +95,7 @@ public sealed class DockerBackend(BackendHost host) : IBackend
         var instance = new BackendInstance(spec.Id, Technology, new Dictionary<string, string>
         {
             [KeyNamespace] = host.InstanceNamespace(spec.Id),
-            [KeyHostLink] = BackendHost.HostLinkName(spec.Id),
+            [KeyHostLink] = BackendContext.HostLinkName(spec.Id),
             [KeyAddress] = spec.Network.Address.ToString(),
             [KeyRunDir] = spec.RunDirectory,
             [KeyContainerName] = name,
@@ -196,7 +196,7 @@ public sealed class DockerBackend(BackendHost host) : IBackend
         var container = instance.Get(KeyContainer) ?? ContainerName(instance.Id);
         var client = Daemon.Connect(socket, cancellationToken);
         var ns = instance.Get(KeyNamespace) ?? host.InstanceNamespace(instance.Id);
-        var hostLink = instance.Get(KeyHostLink) ?? BackendHost.HostLinkName(instance.Id);
+        var hostLink = instance.Get(KeyHostLink) ?? BackendContext.HostLinkName(instance.Id);
         if (NetNamespace.Exists(ns))
         {
             // A previous run's namespace (docker makes a new one at every start): unpin it and free its veth.
@@ -305,7 +305,7 @@ public sealed class DockerBackend(BackendHost host) : IBackend
     private void DeleteNetwork(BackendInstance instance) =>
         host.DeleteNetwork(
             instance.Get(KeyNamespace) ?? host.InstanceNamespace(instance.Id),
-            instance.Get(KeyHostLink) ?? BackendHost.HostLinkName(instance.Id),
+            instance.Get(KeyHostLink) ?? BackendContext.HostLinkName(instance.Id),
             IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? a : null);
 
     public InstanceObservation Inspect(BackendInstance instance)

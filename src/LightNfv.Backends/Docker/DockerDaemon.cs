@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using LightNfv.Backends.Hosting;
+using LightNfv.Backends.Shared;
 using LightNfv.Core.Errors;
 using LightNfv.Host.Cgroups;
 using LightNfv.Host.Processes;
@@ -16,7 +16,7 @@ namespace LightNfv.Backends.Docker;
 /// bridge, and in a cgroup of the platform's parent so that `down` can account for everything it started.
 /// It outlives the CLI invocation that started it: later invocations find it by its record (pid and start time).
 /// </summary>
-public sealed class DockerDaemon(BackendHost host) : IDisposable
+public sealed class DockerDaemon(BackendContext host) : IDisposable
 {
     public const string SystemSocket = "/var/run/docker.sock";
 

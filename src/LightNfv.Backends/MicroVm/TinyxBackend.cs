@@ -1,4 +1,4 @@
-using LightNfv.Backends.Hosting;
+using LightNfv.Backends.Shared;
 using LightNfv.Backends.Vm;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
@@ -12,7 +12,7 @@ namespace LightNfv.Backends.MicroVm;
 /// -M microvm through its PVH entry, with the VNF's root filesystem as an initramfs and lnfv-init as PID 1. The kernel
 /// configures eth0 from ip= (CONFIG_IP_PNP); the VNF's argv follows "--" on the command line.
 /// </summary>
-public sealed class TinyxBackend(BackendHost host) : VmBackend(host)
+public sealed class TinyxBackend(BackendContext host) : VmBackend(host)
 {
     public override Technology Technology => Technology.Tinyx;
 

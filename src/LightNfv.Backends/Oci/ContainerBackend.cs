@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Net;
-using LightNfv.Backends.Hosting;
+using LightNfv.Backends.Shared;
 using LightNfv.Backends.Oci.Spec;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
@@ -18,7 +18,7 @@ namespace LightNfv.Backends.Oci;
 /// bundle whose config.json LightNFV writes itself: the lab namespace's network, cgroup limits, no capabilities but
 /// those declared, no new privileges, a seccomp deny-list, masked and read-only kernel paths.
 /// </summary>
-public sealed class ContainerBackend(BackendHost host) : IBackend
+public sealed class ContainerBackend(BackendContext host) : IBackend
 {
     internal const string KeyNamespace = InstanceData.Namespace, KeyHostLink = InstanceData.HostLink, KeyAddress = InstanceData.Address,
         KeyRunDir = InstanceData.RunDir, KeyRuntime = "runtime", KeyBundle = "bundle", KeyImage = InstanceData.Image,
@@ -88,7 +88,7 @@ public sealed class ContainerBackend(BackendHost host) : IBackend
         var program = NamespacedSpawner.Resolve(spec.Argv[0], spec.Env)
             ?? throw new LightNfvException(ErrorKind.Invalid, $"spec.app.command: '{spec.Argv[0]}' was not found on this host's PATH; install it or give its absolute path");
         var ns = host.InstanceNamespace(spec.Id);
-        var hostLink = BackendHost.HostLinkName(spec.Id);
+        var hostLink = BackendContext.HostLinkName(spec.Id);
         var bundle = Path.Combine(spec.RunDirectory, "bundle");
         var instance = new BackendInstance(spec.Id, Technology, new Dictionary<string, string>
         {
@@ -194,7 +194,7 @@ public sealed class ContainerBackend(BackendHost host) : IBackend
         // The runtime may have made the instance's cgroup in hierarchies the driver does not manage.
         Host.Cgroups.CgroupSweeper.RemoveEverywhere(host.CgroupPath(instance.Id));
         var ns = instance.Get(KeyNamespace) ?? host.InstanceNamespace(instance.Id);
-        var hostLink = instance.Get(KeyHostLink) ?? BackendHost.HostLinkName(instance.Id);
+        var hostLink = instance.Get(KeyHostLink) ?? BackendContext.HostLinkName(instance.Id);
         host.DeleteNetwork(ns, hostLink, IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? a : null);
         var runDir = instance.Get(KeyRunDir) ?? host.RunDirectory(instance.Id);
         if (Directory.Exists(runDir))

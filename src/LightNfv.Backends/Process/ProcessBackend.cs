@@ -1,5 +1,5 @@
 using System.Net;
-using LightNfv.Backends.Hosting;
+using LightNfv.Backends.Shared;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
@@ -14,7 +14,7 @@ namespace LightNfv.Backends.Process;
 /// network, pid, mount, uts and ipc namespaces and in a cgroup with memory, cpu and pids limits.
 /// The cheapest isolation Linux offers, and the floor every other backend is compared with.
 /// </summary>
-public sealed class ProcessBackend(BackendHost host) : IBackend
+public sealed class ProcessBackend(BackendContext host) : IBackend
 {
     public IWarmPool WarmPool => host.Shells;
 
@@ -58,7 +58,7 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
                 $"spec.app.command: '{spec.Argv[0]}' was not found on this host's PATH; install it or give its absolute path");
         }
         var ns = host.InstanceNamespace(spec.Id);
-        var hostLink = BackendHost.HostLinkName(spec.Id);
+        var hostLink = BackendContext.HostLinkName(spec.Id);
         var instance = new BackendInstance(spec.Id, Technology, new Dictionary<string, string>
         {
             [KeyNamespace] = ns,
@@ -141,7 +141,7 @@ public sealed class ProcessBackend(BackendHost host) : IBackend
         var errors = new List<string>();
         var cgPath = instance.Get(KeyCgroup) ?? host.CgroupPath(instance.Id);
         var ns = instance.Get(KeyNamespace) ?? host.InstanceNamespace(instance.Id);
-        var hostLink = instance.Get(KeyHostLink) ?? BackendHost.HostLinkName(instance.Id);
+        var hostLink = instance.Get(KeyHostLink) ?? BackendContext.HostLinkName(instance.Id);
         var runDir = instance.Get(KeyRunDir) ?? host.RunDirectory(instance.Id);
         if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p)
         {

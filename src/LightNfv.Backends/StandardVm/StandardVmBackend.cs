@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using LightNfv.Backends.Hosting;
+using LightNfv.Backends.Shared;
 using LightNfv.Backends.Vm;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
@@ -17,7 +17,7 @@ namespace LightNfv.Backends.StandardVm;
 /// with ACPI (virtio-mmio, no firmware to emulate) by default; q35 (SeaBIOS, PCI) through LIGHTNFV_STANDARDVM_MACHINE
 /// for comparison. Stop is an ACPI power button press (systemd shuts down), then quit.
 /// </summary>
-public sealed class StandardVmBackend(BackendHost host) : VmBackend(host)
+public sealed class StandardVmBackend(BackendContext host) : VmBackend(host)
 {
     public override Technology Technology => Technology.StandardVm;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Net;
-using LightNfv.Backends.Hosting;
+using LightNfv.Backends.Shared;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
@@ -18,7 +18,7 @@ namespace LightNfv.Backends.Unikernel;
 /// <see cref="MonitorHost"/>). Each instance is a VM with one vCPU, its memory sized from spec.resources, and a tap on
 /// the lab bridge. Instances outlive the CLI that made them; `down` stops the monitor host.
 /// </summary>
-public sealed class UnikernelBackend(BackendHost host) : IBackend
+public sealed class UnikernelBackend(BackendContext host) : IBackend
 {
     internal const string KeyTap = "tap", KeyMac = "mac", KeyMonitor = "monitor", KeyMemory = "memoryBytes";
     public const string HostExecutable = "lnfv-ukhost";

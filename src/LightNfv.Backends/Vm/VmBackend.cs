@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Net;
-using LightNfv.Backends.Hosting;
+using LightNfv.Backends.Shared;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
@@ -20,14 +20,14 @@ public sealed record VmBoot(string Kernel, string? Initrd, string? Disk, string 
 /// the tap is not persistent, so it vanishes with QEMU. Control and status go through the QMP socket in the run
 /// directory; the guest's serial console is the instance's log. Pid and start time are recorded for re-adoption.
 /// </summary>
-public abstract class VmBackend(BackendHost host) : IBackend
+public abstract class VmBackend(BackendContext host) : IBackend
 {
     internal const string KeyHostLink = InstanceData.HostLink, KeyAddress = InstanceData.Address, KeyRunDir = InstanceData.RunDir,
         KeyProcess = InstanceData.Process, KeyImageBytes = InstanceData.ImageBytes, KeyAccel = "accel", KeyMachine = "machine",
         KeyKernel = "kernel", KeyInitrd = "initrd", KeyDisk = "disk", KeyAppend = "append", KeyAcpi = "acpi", KeyMemory = "memoryMiB",
         KeyVcpus = "vcpus", KeyBoot = "boot", KeyTbSize = "tbSizeMiB";
 
-    protected BackendHost Host => host;
+    protected BackendContext Host => host;
 
     public abstract Technology Technology { get; }
 
@@ -73,7 +73,7 @@ public abstract class VmBackend(BackendHost host) : IBackend
         var runDir = spec.RunDirectory;
         var instance = new BackendInstance(spec.Id, Technology, new Dictionary<string, string>
         {
-            [KeyHostLink] = BackendHost.HostLinkName(spec.Id),
+            [KeyHostLink] = BackendContext.HostLinkName(spec.Id),
             [KeyAddress] = spec.Network.Address.ToString(),
             [KeyRunDir] = runDir,
         });
@@ -210,7 +210,7 @@ public abstract class VmBackend(BackendHost host) : IBackend
         {
             ShutDown(instance, p, TimeSpan.Zero);
         }
-        var tap = instance.Get(KeyHostLink) ?? BackendHost.HostLinkName(instance.Id);
+        var tap = instance.Get(KeyHostLink) ?? BackendContext.HostLinkName(instance.Id);
         if (host.LabExists)
         {
             host.Lab.DeleteTap(tap, IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? a : null);

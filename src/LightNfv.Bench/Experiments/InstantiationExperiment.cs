@@ -96,8 +96,8 @@ public sealed class InstantiationExperiment(InstanceService service, BenchOption
             var data = record.BackendData;
             return new InstantiationSample(probe.FirstAnswerMs, probe.ElapsedMs, memory, probe.Attempts)
             {
-                ImageMb = Mb(record.BackendData, Backends.Hosting.InstanceData.ImageBytes),
-                ImageTarGzMb = Mb(record.BackendData, Backends.Hosting.InstanceData.ImageTarGzBytes),
+                ImageMb = Mb(record.BackendData, Backends.Shared.InstanceData.ImageBytes),
+                ImageTarGzMb = Mb(record.BackendData, Backends.Shared.InstanceData.ImageTarGzBytes),
                 SharedFileMb = shared,
                 BackendNote = data.TryGetValue("accel", out var accel)
                     ? $"QEMU -accel {accel} -M {data.GetValueOrDefault("machine")}; {data.GetValueOrDefault("boot")}"

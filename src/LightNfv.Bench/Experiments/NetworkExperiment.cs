@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using LightNfv.Backends.Hosting;
+using LightNfv.Backends.Shared;
 using LightNfv.Core.Instances;
 using LightNfv.Core.Networking;
 using LightNfv.Host.Namespaces;
@@ -37,11 +37,11 @@ public sealed class NetworkExperiment(InstanceService service, BenchOptions opti
     }
 
     /// <summary>The floor: bare iperf3 in a bare namespace on the lab bridge.</summary>
-    public NetworkSample RunFloor(BackendHost host)
+    public NetworkSample RunFloor(BackendContext host)
     {
         var id = InstanceId.New();
         var ns = host.InstanceNamespace(id);
-        var link = BackendHost.HostLinkName(id);
+        var link = BackendContext.HostLinkName(id);
         var address = host.Pool.Allocate(service.Store.List().Where(r => r.Address is not null).Select(r => IPAddress.Parse(r.Address!)));
         host.Lab.CreateInstanceNamespace(ns, link, host.Lab.AttachmentFor(address), NetworkAttachment.MacForInstance(id));
         ProcessIdentity? server = null;

@@ -1,7 +1,8 @@
+using LightNfv.Core.Configuration;
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
-using LightNfv.Backends.Hosting;
+using LightNfv.Backends.Shared;
 using LightNfv.Core.Errors;
 using LightNfv.Platform.Store;
 using Microsoft.Data.Sqlite;
@@ -144,11 +145,11 @@ public static class Cli
         }
         catch (SqliteException e)
         {
-            return Fail(StoreErrors.Explain(e, PlatformContext.StorePath(new HostOptions())), e);
+            return Fail(StoreErrors.Explain(e, PlatformContext.StorePath(new PlatformOptions())), e);
         }
         catch (IOException e) when (StoreErrors.IsDiskFull(e))
         {
-            return Fail(StoreErrors.Explain(e, new HostOptions().StateDirectory), e);
+            return Fail(StoreErrors.Explain(e, new PlatformOptions().StateDirectory), e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or FormatException)
         {

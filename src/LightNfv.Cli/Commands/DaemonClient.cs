@@ -1,7 +1,8 @@
+using LightNfv.Core.Configuration;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
-using LightNfv.Backends.Hosting;
+using LightNfv.Backends.Shared;
 using LightNfv.Core.Errors;
 
 namespace LightNfv.Cli.Commands;
@@ -23,7 +24,7 @@ public sealed class DaemonClient : IDisposable
 
     public string Socket { get; }
 
-    public static string SocketPath => Environment.GetEnvironmentVariable("LIGHTNFV_SOCKET") is { Length: > 0 } s ? s : Path.Combine(new HostOptions().StateDirectory, "lightnfv.sock");
+    public static string SocketPath => Environment.GetEnvironmentVariable("LIGHTNFV_SOCKET") is { Length: > 0 } s ? s : Path.Combine(new PlatformOptions().StateDirectory, "lightnfv.sock");
 
     /// <summary>A client if a daemon listens on the socket now; null otherwise (stale socket file, no daemon).</summary>
     public static DaemonClient? TryConnect()

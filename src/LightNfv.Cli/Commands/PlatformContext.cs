@@ -1,5 +1,6 @@
+using LightNfv.Core.Configuration;
 using LightNfv.Backends;
-using LightNfv.Backends.Hosting;
+using LightNfv.Backends.Shared;
 using LightNfv.Platform.Lifecycle;
 using LightNfv.Platform.Store;
 
@@ -8,26 +9,26 @@ namespace LightNfv.Cli.Commands;
 /// <summary>The embedded (daemonless) platform one CLI invocation works with: options from the environment, the store, the backends.</summary>
 public sealed class PlatformContext : IDisposable
 {
-    private PlatformContext(HostOptions options, PlatformStore store)
+    private PlatformContext(PlatformOptions options, PlatformStore store)
     {
         Options = options;
-        Host = new BackendHost(options);
+        Host = new BackendContext(options);
         Store = store;
         Backends = new BackendRegistry(Host);
         Instances = new InstanceService(Store, Backends);
     }
 
-    public static string StorePath(HostOptions options) => Path.Combine(options.StateDirectory, PlatformStore.FileName);
+    public static string StorePath(PlatformOptions options) => Path.Combine(options.StateDirectory, PlatformStore.FileName);
 
-    public HostOptions Options { get; }
-    public BackendHost Host { get; }
+    public PlatformOptions Options { get; }
+    public BackendContext Host { get; }
     public PlatformStore Store { get; }
     public BackendRegistry Backends { get; }
     public InstanceService Instances { get; }
 
     public static PlatformContext Open()
     {
-        var options = new HostOptions();
+        var options = new PlatformOptions();
         return new(options, PlatformStore.OpenIn(options.StateDirectory));
     }
 
@@ -45,7 +46,7 @@ public sealed class PlatformContext : IDisposable
     /// </summary>
     public static PlatformContext OpenForRemoval(bool moveDamagedAside = false)
     {
-        var options = new HostOptions();
+        var options = new PlatformOptions();
         var path = StorePath(options);
         try
         {

@@ -1,6 +1,7 @@
+using LightNfv.Core.Configuration;
 using System.CommandLine;
 using LightNfv.Core.Errors;
-using LightNfv.Server.Hosting;
+using LightNfv.Server.Daemon;
 
 namespace LightNfv.Cli.Commands;
 
@@ -47,7 +48,7 @@ public static class ServeCommand
             }
             catch (Microsoft.Data.Sqlite.SqliteException e)
             {
-                var explained = Platform.Store.StoreErrors.Explain(e, PlatformContext.StorePath(new Backends.Hosting.HostOptions()));
+                var explained = Platform.Store.StoreErrors.Explain(e, PlatformContext.StorePath(new Core.Configuration.PlatformOptions()));
                 Console.Error.WriteLine($"error: {explained.Message}");
                 return Cli.ExitCode(explained.Kind);
             }

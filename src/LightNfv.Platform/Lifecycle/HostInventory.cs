@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Net;
-using LightNfv.Backends.Hosting;
+using LightNfv.Backends.Shared;
 using LightNfv.Core.Instances;
 using LightNfv.Core.Networking;
 using LightNfv.Host.Cgroups;
@@ -23,7 +23,7 @@ public sealed record OrphanedInstance(string Id, IReadOnlyList<string> Objects, 
 /// MAC, and the processes in the cgroup or running from the run directory, named by pid and start time). The store is
 /// not consulted, so what it says can be checked against the host.
 /// </summary>
-public sealed class HostInventory(BackendHost host)
+public sealed class HostInventory(BackendContext host)
 {
     /// <summary>Ids with at least one host object (warm-pool shells included).</summary>
     public IReadOnlySet<string> Ids()
@@ -143,7 +143,7 @@ public sealed class HostInventory(BackendHost host)
             // OCI runtimes make the cgroup in hierarchies the driver does not manage too.
             CgroupSweeper.RemoveEverywhere(host.CgroupPath(orphan.Id));
         });
-        Try(errors, "network", () => host.DeleteNetwork(host.InstanceNamespace(orphan.Id), BackendHost.HostLinkName(orphan.Id), orphan.Address));
+        Try(errors, "network", () => host.DeleteNetwork(host.InstanceNamespace(orphan.Id), BackendContext.HostLinkName(orphan.Id), orphan.Address));
         Try(errors, "run directory", () =>
         {
             if (Directory.Exists(host.RunDirectory(orphan.Id)))

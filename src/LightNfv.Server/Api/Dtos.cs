@@ -1,6 +1,6 @@
 using LightNfv.Core.Descriptors;
 using LightNfv.Host.Processes;
-using LightNfv.Backends.Hosting;
+using LightNfv.Backends.Shared;
 using LightNfv.Platform.Store;
 
 namespace LightNfv.Server.Api;

@@ -1,6 +1,7 @@
+using LightNfv.Core.Configuration;
 using System.Text;
 using LightNfv.Backends.Docker;
-using LightNfv.Backends.Hosting;
+using LightNfv.Backends.Shared;
 
 namespace LightNfv.Backends.Tests.Docker;
 
@@ -8,7 +9,7 @@ namespace LightNfv.Backends.Tests.Docker;
 public class DockerDaemonTests
 {
     private static DockerDaemon For(string stateDirectory, string cgroupParent = "lightnfv") =>
-        new(new BackendHost(new HostOptions { StateDirectory = stateDirectory, CgroupParent = cgroupParent, LabNamespace = "lnfv-unit", Subnet = "10.99.0.0/16" }));
+        new(new BackendContext(new PlatformOptions { StateDirectory = stateDirectory, CgroupParent = cgroupParent, LabNamespace = "lnfv-unit", Subnet = "10.99.0.0/16" }));
 
     [Fact]
     public void Roots_live_under_the_state_directory()

@@ -1,5 +1,6 @@
+using LightNfv.Core.Configuration;
 using System.Net;
-using LightNfv.Backends.Hosting;
+using LightNfv.Backends.Shared;
 using LightNfv.Backends.MicroVm;
 using LightNfv.Backends.StandardVm;
 using LightNfv.Backends.Vm;
@@ -16,7 +17,7 @@ public sealed class VmBackendTests : IDisposable
 
     public void Dispose() => Directory.Delete(_state, recursive: true);
 
-    private BackendHost Host() => new(new HostOptions { StateDirectory = _state, CgroupParent = "lnfv-unit", LabNamespace = "lnfv-unit", Subnet = "10.99.0.0/16" });
+    private BackendContext Host() => new(new PlatformOptions { StateDirectory = _state, CgroupParent = "lnfv-unit", LabNamespace = "lnfv-unit", Subnet = "10.99.0.0/16" });
 
     private InstanceSpec Spec(Technology technology, int memoryMiB) => new("0123456789ab", "vm", "default", technology, ["iperf3", "-s"],
         new Dictionary<string, string>(), new ResourceSpec(1, memoryMiB, 64),

@@ -1,8 +1,9 @@
+using LightNfv.Core.Configuration;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using LightNfv.Backends;
-using LightNfv.Backends.Hosting;
+using LightNfv.Backends.Shared;
 using LightNfv.Core.Descriptors;
 using LightNfv.Host.Namespaces;
 using LightNfv.Host.Network;
@@ -36,14 +37,14 @@ public sealed class LabFixture : IDisposable
         SubnetOctet = RandomNumberGenerator.GetInt32(100, 251);
         Subnet = $"10.{SubnetOctet}.0.0/16";
         StateDirectory = Path.Combine(Path.GetTempPath(), $"lnfvt-state-{tag}");
-        Options = new HostOptions
+        Options = new PlatformOptions
         {
             StateDirectory = StateDirectory,
             LabNamespace = LabName,
             Subnet = Subnet,
             CgroupParent = CgroupParent,
         };
-        Host = new BackendHost(Options);
+        Host = new BackendContext(Options);
         Registry = new BackendRegistry(Host);
         Store = new PlatformStore(Path.Combine(StateDirectory, "lightnfv.db"));
         Instances = new InstanceService(Store, Registry);
@@ -55,8 +56,8 @@ public sealed class LabFixture : IDisposable
     public int SubnetOctet { get; }
     public string Subnet { get; }
     public string StateDirectory { get; }
-    public HostOptions Options { get; }
-    public BackendHost Host { get; }
+    public PlatformOptions Options { get; }
+    public BackendContext Host { get; }
     public BackendRegistry Registry { get; }
     public PlatformStore Store { get; }
     public InstanceService Instances { get; }

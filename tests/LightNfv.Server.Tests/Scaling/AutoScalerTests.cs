@@ -1,6 +1,7 @@
+using LightNfv.Core.Configuration;
 using System.Net;
 using LightNfv.Backends;
-using LightNfv.Backends.Hosting;
+using LightNfv.Backends.Shared;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Instances;
@@ -46,7 +47,7 @@ public sealed class AutoScalerTests : IDisposable
     public AutoScalerTests()
     {
         _store = new PlatformStore(Path.Combine(_dir, "lightnfv.db"), _time);
-        var host = new BackendHost(new HostOptions { StateDirectory = _dir, LabNamespace = "lnfvs-never", CgroupParent = "lightnfv-stest-never", Subnet = "10.71.0.0/16" });
+        var host = new BackendContext(new PlatformOptions { StateDirectory = _dir, LabNamespace = "lnfvs-never", CgroupParent = "lightnfv-stest-never", Subnet = "10.71.0.0/16" });
         var instances = new InstanceService(_store, new BackendRegistry(host));
         var alerts = new AlertHub(_store, new WebhookDispatcher(_store, new HttpClient(), _time, NullLogger<WebhookDispatcher>.Instance), NullLogger<AlertHub>.Instance);
         _reconciler = new Reconciler(instances, alerts, _time, NullLogger<Reconciler>.Instance); // not started: no host work

@@ -168,7 +168,7 @@ public sealed class ProcessBackendTests(ITestOutputHelper output) : IntegrationT
         var record = await Lab.RunAsync(Descriptors.Iperf3());
         var id = record.Id;
         var ns = Lab.InstanceNamespace(id);
-        var link = LightNfv.Backends.Hosting.BackendHost.HostLinkName(id);
+        var link = LightNfv.Backends.Shared.BackendContext.HostLinkName(id);
         var runDir = Lab.RunDirectory(id);
         var vnf = ProcessIdentity.Parse(record.BackendData.GetValueOrDefault("process")).ShouldNotBeNull("backend data 'process'");
         var supervisor = ProcessIdentity.Parse(record.BackendData.GetValueOrDefault("supervisor")).ShouldNotBeNull("backend data 'supervisor'");

@@ -92,7 +92,7 @@ public sealed class VmBackendTests(ITestOutputHelper output) : IntegrationTest(o
 
         await Lab.Instances.RemoveAsync(record.Id);
         Poll.Until(() => HostState.IsGone(qemu), TimeSpan.FromSeconds(10)).ShouldBeTrue();
-        HostState.LabLinks(Lab.LabName).ShouldNotContain(LightNfv.Backends.Hosting.BackendHost.HostLinkName(record.Id));
+        HostState.LabLinks(Lab.LabName).ShouldNotContain(LightNfv.Backends.Shared.BackendContext.HostLinkName(record.Id));
         Directory.Exists(Lab.RunDirectory(record.Id)).ShouldBeFalse();
     }
 }

@@ -1,11 +1,11 @@
+using LightNfv.Core.Configuration;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using LightNfv.Core.Errors;
-using LightNfv.Server.Hosting;
-using HostOptions = LightNfv.Backends.Hosting.HostOptions;
+using LightNfv.Server.Daemon;
 
-namespace LightNfv.Server.Tests.Hosting;
+namespace LightNfv.Server.Tests.Daemon;
 
 /// <summary>No open door: TCP needs --insecure-no-auth (and says what it exposes); the unix socket and the state directory are root's only.</summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -15,7 +15,7 @@ public sealed class ListenTests : IDisposable
 
     private DaemonOptions Options(string socket = "") => new()
     {
-        Host = new HostOptions
+        Host = new PlatformOptions
         {
             StateDirectory = _state,
             LabNamespace = $"lnfvs-l{Path.GetFileName(_state)[^6..]}",

@@ -5,7 +5,7 @@ using LightNfv.Core.Networking;
 using LightNfv.Host.Cgroups;
 using LightNfv.Host.Namespaces;
 
-namespace LightNfv.Backends.Hosting;
+namespace LightNfv.Backends.Shared;
 
 /// <summary>
 /// Instance shells: a network namespace already plugged into the lab bridge and an empty cgroup, named after the id
@@ -13,7 +13,7 @@ namespace LightNfv.Backends.Hosting;
 /// the namespace. Each ready shell has a marker file; claiming renames it away, which only one process can do, so
 /// several CLI invocations and the daemon share one pool.
 /// </summary>
-public sealed class ShellPool(BackendHost host) : IWarmPool
+public sealed class ShellPool(BackendContext host) : IWarmPool
 {
     private string Directory_ => Path.Combine(host.Options.StateDirectory, "warm", "shells");
 
@@ -53,7 +53,7 @@ public sealed class ShellPool(BackendHost host) : IWarmPool
             try
             {
                 host.Cgroups.Create(host.CgroupPath(id), new CgroupLimits(null, null, null));
-                host.Lab.CreateShellNamespace(host.InstanceNamespace(id), BackendHost.HostLinkName(id), NetworkAttachment.MacForInstance(id));
+                host.Lab.CreateShellNamespace(host.InstanceNamespace(id), BackendContext.HostLinkName(id), NetworkAttachment.MacForInstance(id));
             }
             catch
             {
@@ -87,7 +87,7 @@ public sealed class ShellPool(BackendHost host) : IWarmPool
     {
         if (NetNamespace.Exists(host.InstanceNamespace(id)))
         {
-            host.Lab.DeleteInstanceNamespace(host.InstanceNamespace(id), BackendHost.HostLinkName(id), null);
+            host.Lab.DeleteInstanceNamespace(host.InstanceNamespace(id), BackendContext.HostLinkName(id), null);
         }
         if (host.Cgroups.Open(host.CgroupPath(id)) is { } cg)
         {

@@ -1,9 +1,9 @@
+using LightNfv.Core.Configuration;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LightNfv.Backends;
-using LightNfv.Backends.Hosting;
-using HostOptions = LightNfv.Backends.Hosting.HostOptions;
+using LightNfv.Backends.Shared;
 using LightNfv.Host.Processes;
 using LightNfv.Platform.Alerts;
 using LightNfv.Platform.Control;
@@ -14,7 +14,7 @@ using LightNfv.Platform.Store;
 using LightNfv.Server.Api;
 using Microsoft.AspNetCore.Http.Json;
 
-namespace LightNfv.Server.Hosting;
+namespace LightNfv.Server.Daemon;
 
 /// <summary>Builds the daemon: the platform's services, the loops as a hosted service, the API, the listeners.</summary>
 public static class ServerApp
@@ -119,9 +119,9 @@ public static class ServerApp
         services.AddSingleton(options);
         services.AddSingleton(options.Host);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new BackendHost(sp.GetRequiredService<HostOptions>()));
-        services.AddSingleton(sp => new BackendRegistry(sp.GetRequiredService<BackendHost>()));
-        services.AddSingleton(sp => PlatformStore.OpenIn(sp.GetRequiredService<HostOptions>().StateDirectory, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new BackendContext(sp.GetRequiredService<PlatformOptions>()));
+        services.AddSingleton(sp => new BackendRegistry(sp.GetRequiredService<BackendContext>()));
+        services.AddSingleton(sp => PlatformStore.OpenIn(sp.GetRequiredService<PlatformOptions>().StateDirectory, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new InstanceService(sp.GetRequiredService<PlatformStore>(), sp.GetRequiredService<BackendRegistry>()));
         services.AddHttpClient(nameof(WebhookDispatcher), c => c.Timeout = TimeSpan.FromSeconds(5));
         services.AddSingleton(sp => new WebhookDispatcher(sp.GetRequiredService<PlatformStore>(),

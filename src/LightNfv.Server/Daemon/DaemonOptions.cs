@@ -1,14 +1,14 @@
+using LightNfv.Core.Configuration;
 using System.Net;
-using LightNfv.Backends.Hosting;
-using HostOptions = LightNfv.Backends.Hosting.HostOptions;
+using LightNfv.Backends.Shared;
 using LightNfv.Core.Errors;
 
-namespace LightNfv.Server.Hosting;
+namespace LightNfv.Server.Daemon;
 
-/// <summary>How the daemon runs: where it listens, how often its loops turn. Host names come from <see cref="HostOptions"/> (LIGHTNFV_* variables).</summary>
+/// <summary>How the daemon runs: where it listens, how often its loops turn. Host names come from <see cref="PlatformOptions"/> (LIGHTNFV_* variables).</summary>
 public sealed record DaemonOptions
 {
-    public HostOptions Host { get; init; } = new();
+    public PlatformOptions Host { get; init; } = new();
 
     /// <summary>The unix socket the API listens on; default &lt;state dir&gt;/lightnfv.sock. Empty: no unix socket.</summary>
     public string? UnixSocket { get; init; }

@@ -1,3 +1,4 @@
+using LightNfv.Core.Configuration;
 using System.Net;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Networking;
@@ -5,38 +6,18 @@ using LightNfv.Host.Namespaces;
 using LightNfv.Host.Cgroups;
 using LightNfv.Host.Network;
 
-namespace LightNfv.Backends.Hosting;
-
-/// <summary>Where the platform keeps its host resources; every name is configurable so tests can run side by side.</summary>
-public sealed record HostOptions
-{
-    /// <summary>Store, logs and per-instance files.</summary>
-    public string StateDirectory { get; init; } = Environment.GetEnvironmentVariable("LIGHTNFV_STATE_DIR") ?? "/var/lib/lightnfv";
-
-    /// <summary>The lab network namespace; instance namespaces are named "&lt;lab&gt;-&lt;id&gt;".</summary>
-    public string LabNamespace { get; init; } = Environment.GetEnvironmentVariable("LIGHTNFV_LAB") ?? "lightnfv-lab";
-
-    public string Subnet { get; init; } = Environment.GetEnvironmentVariable("LIGHTNFV_SUBNET") ?? "10.77.0.0/16";
-
-    /// <summary>Parent cgroup of every instance, in each hierarchy.</summary>
-    public string CgroupParent { get; init; } = Environment.GetEnvironmentVariable("LIGHTNFV_CGROUP") ?? "lightnfv";
-
-    /// <summary>Pre-created shells `run` keeps ready for warm starts (0 = off).</summary>
-    public int WarmPool { get; init; } = int.TryParse(Environment.GetEnvironmentVariable("LIGHTNFV_WARM_POOL"), out var n) && n > 0 ? Math.Min(n, 64) : 0;
-
-    public string InstancesDirectory => Path.Combine(StateDirectory, "instances");
-}
+namespace LightNfv.Backends.Shared;
 
 /// <summary>
 /// Host services shared by the backends: the lab network (made on first use, since `ps` must not create it)
 /// and the cgroup driver. Owned by the control plane, handed to every backend.
 /// </summary>
-public sealed class BackendHost : IDisposable
+public sealed class BackendContext : IDisposable
 {
     private readonly Lazy<LabNetwork> _lab;
     private readonly Lazy<ICgroupDriver> _cgroups;
 
-    public BackendHost(HostOptions options, ICgroupDriver? cgroups = null)
+    public BackendContext(PlatformOptions options, ICgroupDriver? cgroups = null)
     {
         Options = options;
         Pool = AddressPool.Parse(options.Subnet);
@@ -49,7 +30,7 @@ public sealed class BackendHost : IDisposable
         _cgroups = new Lazy<ICgroupDriver>(() => cgroups ?? CgroupDriver.Detect(), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    public HostOptions Options { get; }
+    public PlatformOptions Options { get; }
 
     /// <summary>The content-addressed image cache every image-based backend shares (one build per VNF).</summary>
     public Images.Rootfs.RootfsBuilder Images => _images ??= new Images.Rootfs.RootfsBuilder(Path.Combine(Options.StateDirectory, "images"));

@@ -1,4 +1,4 @@
-namespace LightNfv.Backends.Hosting;
+namespace LightNfv.Backends.Shared;
 
 /// <summary>
 /// Names of the facts backends record in <see cref="Core.Backends.BackendInstance.Data"/> that mean the same thing in
