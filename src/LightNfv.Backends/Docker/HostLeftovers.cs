@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using LightNfv.Host.Cgroups;
+using LightNfv.Host.Namespaces;
 using LightNfv.Host.Processes;
 
 namespace LightNfv.Backends.Docker;
@@ -9,13 +9,8 @@ namespace LightNfv.Backends.Docker;
 /// Finds and removes what a dockerd leaves on the host when it dies or is stopped: processes that still name its
 /// roots, mounts below them, directories it made under /run. Acts only on things below paths LightNFV chose.
 /// </summary>
-internal static partial class HostLeftovers
+internal static class HostLeftovers
 {
-    private const int MNT_DETACH = 2, EINVAL = 22, ENOENT = 2;
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int umount2(string target, int flags);
-
     /// <summary>True when <paramref name="path"/> is <paramref name="root"/> or below it.</summary>
     public static bool IsUnder(string path, string root) =>
         path == root || path.StartsWith(root.EndsWith('/') ? root : root + "/", StringComparison.Ordinal);
@@ -94,14 +89,9 @@ internal static partial class HostLeftovers
             }
             foreach (var m in mounts)
             {
-                if (umount2(m, MNT_DETACH) == 0)
+                if (Mounts.Detach(m))
                 {
                     n++;
-                }
-                else if (Marshal.GetLastPInvokeError() is not (EINVAL or ENOENT))
-                {
-                    throw new Core.Errors.LightNfvException(Core.Errors.ErrorKind.Host,
-                        $"unmount {m}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
                 }
             }
         }

@@ -96,7 +96,10 @@ public sealed class DaemonProcess : IDisposable
     {
         if (_process is { HasExited: false } p)
         {
-            LightNfvSignals.Terminate(p.Id);
+            if (ProcessIdentity.Of(p.Id) is { } daemon)
+            {
+                ProcessSignals.Send(daemon, 15); // SIGTERM: the daemon's graceful stop
+            }
             if (!p.WaitForExit(TimeSpan.FromSeconds(20)))
             {
                 p.Kill();
@@ -110,14 +113,6 @@ public sealed class DaemonProcess : IDisposable
         Stop();
         _process?.Dispose();
     }
-}
-
-internal static partial class LightNfvSignals
-{
-    [System.Runtime.InteropServices.LibraryImport("libc", SetLastError = true)]
-    private static partial int kill(int pid, int sig);
-
-    public static void Terminate(int pid) => kill(pid, 15);
 }
 
 public sealed record HealResult(int Runs, Summary AnswerAgainMs, IReadOnlyList<double> SamplesMs, string Technology, string Command, DateTimeOffset At);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using LightNfv.Core.Errors;
+using LightNfv.Host.Native;
 
 namespace LightNfv.Host.Cgroups;
 
@@ -20,65 +21,59 @@ internal static class CgroupFs
     /// <summary>Writes a value with O_WRONLY|O_CREAT|O_TRUNC: cgroupfs ignores O_CREAT/O_TRUNC on its existing files, a fake tree gets a file.</summary>
     public static unsafe void Write(string file, string value)
     {
-        var fd = CgroupNative.open(file, CgroupNative.O_WRONLY | CgroupNative.O_CREAT | CgroupNative.O_TRUNC | CgroupNative.O_CLOEXEC, 0x1A4 /* 0644 */);
-        if (fd < 0)
+        var raw = Libc.open(file, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC | Libc.O_CLOEXEC, 0x1A4 /* 0644 */);
+        if (raw < 0)
         {
-            throw Error(file, value, CgroupNative.LastErrno);
+            throw Error(file, value, Errno.Last);
         }
-        try
+        using var fd = new FileDescriptor(raw);
+        var bytes = Encoding.ASCII.GetBytes(value);
+        var done = 0;
+        fixed (byte* p = bytes)
         {
-            var bytes = Encoding.ASCII.GetBytes(value);
-            var done = 0;
-            fixed (byte* p = bytes)
+            // cgroupfs takes the value in one write; loop only for short writes on a plain file.
+            while (done < bytes.Length)
             {
-                // cgroupfs takes the value in one write; loop only for short writes on a plain file.
-                while (done < bytes.Length)
+                var n = Libc.write(fd.Value, p + done, (nuint)(bytes.Length - done));
+                if (n < 0)
                 {
-                    var n = CgroupNative.write(fd, p + done, (nuint)(bytes.Length - done));
-                    if (n < 0)
+                    var errno = Errno.Last;
+                    if (errno == Libc.EINTR)
                     {
-                        var errno = CgroupNative.LastErrno;
-                        if (errno == CgroupNative.EINTR)
-                        {
-                            continue;
-                        }
-                        throw Error(file, value, errno);
+                        continue;
                     }
-                    done += (int)n;
+                    throw Error(file, value, errno);
                 }
+                done += (int)n;
             }
-        }
-        finally
-        {
-            CgroupNative.close(fd);
         }
     }
 
     public static LightNfvException Error(string file, string value, int errno) =>
-        new(ErrorKind.Host, $"cgroup {file}: {CgroupNative.Describe(errno)} (errno {errno}); {Hint(file, value, errno)}");
+        new(ErrorKind.Host, $"cgroup {file}: {Errno.Describe(errno)}; {Hint(file, value, errno)}");
 
     private static string Hint(string file, string value, int errno)
     {
         var name = Path.GetFileName(file);
         return errno switch
         {
-            CgroupNative.EACCES or CgroupNative.EPERM or CgroupNative.EROFS =>
+            Libc.EACCES or Libc.EPERM or Libc.EROFS =>
                 "cgroupfs is writable only by root (or a delegated user): run lightnfv as root",
-            CgroupNative.EBUSY when name == "cgroup.subtree_control" =>
+            Libc.EBUSY when name == "cgroup.subtree_control" =>
                 "the cgroup holds processes of its own and cgroup v2 lets only leaf cgroups hold processes: move them into a child cgroup",
-            CgroupNative.EBUSY when name.StartsWith("memory.", StringComparison.Ordinal) =>
+            Libc.EBUSY when name.StartsWith("memory.", StringComparison.Ordinal) =>
                 $"current usage is above {value} bytes and could not be reclaimed: raise the memory limit",
-            CgroupNative.EINVAL when name.Contains("memsw", StringComparison.Ordinal) || name == "memory.limit_in_bytes" =>
+            Libc.EINVAL when name.Contains("memsw", StringComparison.Ordinal) || name == "memory.limit_in_bytes" =>
                 $"the kernel rejected '{value}' (it requires memory.memsw.limit_in_bytes >= memory.limit_in_bytes)",
-            CgroupNative.EINVAL when name.StartsWith("cpu.", StringComparison.Ordinal) =>
+            Libc.EINVAL when name.StartsWith("cpu.", StringComparison.Ordinal) =>
                 $"the kernel rejected '{value}' (a child's CPU quota may not exceed its parent's)",
-            CgroupNative.EINVAL => $"the kernel rejected '{value}'",
-            CgroupNative.ENOENT when name == "cgroup.subtree_control" =>
+            Libc.EINVAL => $"the kernel rejected '{value}'",
+            Libc.ENOENT when name == "cgroup.subtree_control" =>
                 $"'{value}' names a controller the parent does not offer (see its cgroup.controllers)",
-            CgroupNative.ENOENT => "the cgroup or this controller file does not exist (controller not mounted or not enabled?)",
-            CgroupNative.ESRCH => "the process has already exited",
-            CgroupNative.ENOSPC => "cgroup.max.descendants or cgroup.max.depth reached, or the cpuset has no cpus/mems",
-            CgroupNative.EOPNOTSUPP => "this cgroup type does not support the operation (threaded or domain-invalid cgroup?)",
+            Libc.ENOENT => "the cgroup or this controller file does not exist (controller not mounted or not enabled?)",
+            Libc.ESRCH => "the process has already exited",
+            Libc.ENOSPC => "cgroup.max.descendants or cgroup.max.depth reached, or the cpuset has no cpus/mems",
+            Libc.EOPNOTSUPP => "this cgroup type does not support the operation (threaded or domain-invalid cgroup?)",
             _ => $"writing '{value}' failed",
         };
     }
@@ -189,24 +184,24 @@ internal static class CgroupFs
     /// <summary>mkdir of one level; false if it already existed.</summary>
     public static bool MakeDir(string dir)
     {
-        if (CgroupNative.mkdir(dir, 0x1ED /* 0755 */) == 0)
+        if (Libc.mkdir(dir, 0x1ED /* 0755 */) == 0)
         {
             return true;
         }
-        var errno = CgroupNative.LastErrno;
-        if (errno == CgroupNative.EEXIST)
+        var errno = Errno.Last;
+        if (errno == Libc.EEXIST)
         {
             return false;
         }
         throw new LightNfvException(ErrorKind.Host,
-            $"cgroup mkdir {dir}: {CgroupNative.Describe(errno)} (errno {errno}); {MkdirHint(errno)}");
+            $"cgroup mkdir {dir}: {Errno.Describe(errno)}; {MkdirHint(errno)}");
     }
 
     private static string MkdirHint(int errno) => errno switch
     {
-        CgroupNative.EACCES or CgroupNative.EPERM or CgroupNative.EROFS => "creating cgroups needs root (or a delegated subtree): run lightnfv as root",
-        CgroupNative.ENOENT => "the hierarchy root is gone: is the cgroup filesystem still mounted?",
-        CgroupNative.ENOSPC or CgroupNative.EAGAIN => "cgroup.max.descendants or cgroup.max.depth reached",
+        Libc.EACCES or Libc.EPERM or Libc.EROFS => "creating cgroups needs root (or a delegated subtree): run lightnfv as root",
+        Libc.ENOENT => "the hierarchy root is gone: is the cgroup filesystem still mounted?",
+        Libc.ENOSPC or Libc.EAGAIN => "cgroup.max.descendants or cgroup.max.depth reached",
         _ => "check that the cgroup hierarchy is mounted read-write",
     };
 
@@ -223,24 +218,24 @@ internal static class CgroupFs
             {
                 Thread.Sleep(delay);
             }
-            if (CgroupNative.rmdir(dir) == 0)
+            if (Libc.rmdir(dir) == 0)
             {
                 return true;
             }
-            var errno = CgroupNative.LastErrno;
+            var errno = Errno.Last;
             switch (errno)
             {
-                case CgroupNative.ENOENT:
+                case Libc.ENOENT:
                     return true;
-                case CgroupNative.EBUSY:
+                case Libc.EBUSY:
                     continue;
-                case CgroupNative.ENOTEMPTY when ClearPlainFiles(dir):
+                case Libc.ENOTEMPTY when ClearPlainFiles(dir):
                     continue;
-                case CgroupNative.ENOTEMPTY:
+                case Libc.ENOTEMPTY:
                     return false;
                 default:
                     throw new LightNfvException(ErrorKind.Host,
-                        $"cgroup rmdir {dir}: {CgroupNative.Describe(errno)} (errno {errno}); remove it by hand once its processes have exited");
+                        $"cgroup rmdir {dir}: {Errno.Describe(errno)}; remove it by hand once its processes have exited");
             }
         }
         return false;
@@ -261,7 +256,7 @@ internal static class CgroupFs
             }
             foreach (var f in Directory.EnumerateFiles(dir))
             {
-                CgroupNative.unlink(f);
+                Libc.unlink(f);
             }
             return true;
         }
@@ -328,7 +323,7 @@ internal static class CgroupFs
                     if (pid > 0 && pid != self)
                     {
                         // ESRCH just means it already died.
-                        CgroupNative.kill(pid, CgroupNative.SIGKILL);
+                        Libc.kill(pid, Libc.SIGKILL);
                     }
                 }
             }

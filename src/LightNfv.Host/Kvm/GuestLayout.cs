@@ -54,15 +54,15 @@ public static class GuestLayout
     }
 
     /// <summary>The special registers for direct entry into long mode with the tables <see cref="Write"/> made.</summary>
-    internal static void Apply(ref KvmNative.Sregs s)
+    internal static void Apply(ref KvmUapi.Sregs s)
     {
-        var code = new KvmNative.Segment { Base = 0, Limit = 0xFFFFFFFF, Selector = CodeSelector, Type = 0xB, Present = 1, Dpl = 0, Db = 0, S = 1, L = 1, G = 1 };
-        var data = new KvmNative.Segment { Base = 0, Limit = 0xFFFFFFFF, Selector = DataSelector, Type = 0x3, Present = 1, Dpl = 0, Db = 1, S = 1, L = 0, G = 1 };
+        var code = new KvmUapi.Segment { Base = 0, Limit = 0xFFFFFFFF, Selector = CodeSelector, Type = 0xB, Present = 1, Dpl = 0, Db = 0, S = 1, L = 1, G = 1 };
+        var data = new KvmUapi.Segment { Base = 0, Limit = 0xFFFFFFFF, Selector = DataSelector, Type = 0x3, Present = 1, Dpl = 0, Db = 1, S = 1, L = 0, G = 1 };
         s.Cs = code;
         s.Ds = s.Es = s.Fs = s.Gs = s.Ss = data;
-        s.Gdt = new KvmNative.DTable { Base = Gdt, Limit = 3 * 8 - 1 };
+        s.Gdt = new KvmUapi.DTable { Base = Gdt, Limit = 3 * 8 - 1 };
         // No IDT: any exception becomes a triple fault, which the monitor reports as the guest's failure.
-        s.Idt = new KvmNative.DTable { Base = 0, Limit = 0 };
+        s.Idt = new KvmUapi.DTable { Base = 0, Limit = 0 };
         s.Cr0 = Cr0;
         s.Cr3 = Pml4;
         s.Cr4 = Cr4;

@@ -64,13 +64,13 @@ public sealed unsafe class KvmMachine : IDisposable
                 return _kvm;
             }
             var kvm = FileDescriptor.Open(DevicePath, Libc.O_RDWR);
-            var version = KvmNative.ioctl(kvm, KvmNative.KVM_GET_API_VERSION, 0);
+            var version = Libc.ioctl(kvm, KvmUapi.KVM_GET_API_VERSION, 0);
             if (version != 12)
             {
                 kvm.Dispose();
                 throw new LightNfvException(ErrorKind.Unavailable, $"{DevicePath} speaks KVM API {version}, LightNFV needs 12");
             }
-            _runSize = Errno.Check(KvmNative.ioctl(kvm, KvmNative.KVM_GET_VCPU_MMAP_SIZE, 0), "KVM_GET_VCPU_MMAP_SIZE");
+            _runSize = Errno.Check(Libc.ioctl(kvm, KvmUapi.KVM_GET_VCPU_MMAP_SIZE, 0), "KVM_GET_VCPU_MMAP_SIZE");
             _kvm = kvm;
             return kvm;
         }
@@ -84,11 +84,11 @@ public sealed unsafe class KvmMachine : IDisposable
         MappedMemory? memory = null, run = null;
         try
         {
-            vm = new FileDescriptor(Errno.Check(KvmNative.ioctl(kvm, KvmNative.KVM_CREATE_VM, 0), "KVM_CREATE_VM"));
+            vm = new FileDescriptor(Errno.Check(Libc.ioctl(kvm, KvmUapi.KVM_CREATE_VM, 0), "KVM_CREATE_VM"));
             memory = MappedMemory.Anonymous(memorySize);
-            var region = new KvmNative.UserMemoryRegion { Slot = 0, GuestPhysAddr = 0, MemorySize = memorySize, UserspaceAddr = (ulong)memory.Pointer };
-            Errno.Check(KvmNative.ioctl(vm, KvmNative.KVM_SET_USER_MEMORY_REGION, &region), "KVM_SET_USER_MEMORY_REGION");
-            vcpu = new FileDescriptor(Errno.Check(KvmNative.ioctl(vm, KvmNative.KVM_CREATE_VCPU, 0), "KVM_CREATE_VCPU"));
+            var region = new KvmUapi.UserMemoryRegion { Slot = 0, GuestPhysAddr = 0, MemorySize = memorySize, UserspaceAddr = (ulong)memory.Pointer };
+            Errno.Check(Libc.ioctl(vm, KvmUapi.KVM_SET_USER_MEMORY_REGION, &region), "KVM_SET_USER_MEMORY_REGION");
+            vcpu = new FileDescriptor(Errno.Check(Libc.ioctl(vm, KvmUapi.KVM_CREATE_VCPU, 0), "KVM_CREATE_VCPU"));
             run = MappedMemory.OfDescriptor(vcpu, (ulong)_runSize);
             return new KvmMachine(vm, vcpu, memory, run);
         }
@@ -116,28 +116,28 @@ public sealed unsafe class KvmMachine : IDisposable
         image.Load(mem);
         bootInfo.CopyTo(mem[(int)GuestLayout.BootInfo..]);
 
-        KvmNative.Sregs s;
-        Errno.Check(KvmNative.ioctl(_vcpu, KvmNative.KVM_GET_SREGS, &s), "KVM_GET_SREGS");
+        KvmUapi.Sregs s;
+        Errno.Check(Libc.ioctl(_vcpu, KvmUapi.KVM_GET_SREGS, &s), "KVM_GET_SREGS");
         GuestLayout.Apply(ref s);
-        Errno.Check(KvmNative.ioctl(_vcpu, KvmNative.KVM_SET_SREGS, &s), "KVM_SET_SREGS");
-        var r = new KvmNative.Regs { Rip = image.Entry, Rsp = GuestLayout.StackTop - 8, Rdi = GuestLayout.BootInfo, Rflags = 2 };
-        Errno.Check(KvmNative.ioctl(_vcpu, KvmNative.KVM_SET_REGS, &r), "KVM_SET_REGS");
+        Errno.Check(Libc.ioctl(_vcpu, KvmUapi.KVM_SET_SREGS, &s), "KVM_SET_SREGS");
+        var r = new KvmUapi.Regs { Rip = image.Entry, Rsp = GuestLayout.StackTop - 8, Rdi = GuestLayout.BootInfo, Rflags = 2 };
+        Errno.Check(Libc.ioctl(_vcpu, KvmUapi.KVM_SET_REGS, &r), "KVM_SET_REGS");
     }
 
     /// <summary>Runs the vCPU until its next exit. A signal (or <see cref="RequestExit"/>) returns <see cref="KvmExit.Intr"/>.</summary>
     public KvmExit Run()
     {
-        if (KvmNative.ioctl(_vcpu, KvmNative.KVM_RUN, 0) < 0)
+        if (Libc.ioctl(_vcpu, KvmUapi.KVM_RUN, 0) < 0)
         {
             var e = Errno.Last;
             if (e is Libc.EINTR or Libc.EAGAIN)
             {
-                _run.Pointer[KvmNative.RunImmediateExit] = 0;
+                _run.Pointer[KvmUapi.RunImmediateExit] = 0;
                 return KvmExit.Intr;
             }
             throw Errno.Error("KVM_RUN", e);
         }
-        return (KvmExit)(*(uint*)(_run.Pointer + KvmNative.RunExitReason));
+        return (KvmExit)(*(uint*)(_run.Pointer + KvmUapi.RunExitReason));
     }
 
     /// <summary>The current exit's port I/O (valid after <see cref="KvmExit.Io"/>).</summary>
@@ -145,7 +145,7 @@ public sealed unsafe class KvmMachine : IDisposable
     {
         get
         {
-            var u = _run.Pointer + KvmNative.RunUnion;
+            var u = _run.Pointer + KvmUapi.RunUnion;
             var offset = *(ulong*)(u + 8);
             var value = offset + 4 <= _run.Length ? *(uint*)(_run.Pointer + offset) : 0;
             return new IoExit(u[0], u[1], *(ushort*)(u + 2), *(uint*)(u + 4), value);
@@ -153,12 +153,12 @@ public sealed unsafe class KvmMachine : IDisposable
     }
 
     /// <summary>Makes the next (or the current, once signalled) KVM_RUN return at once.</summary>
-    public void RequestExit() => Volatile.Write(ref _run.Pointer[KvmNative.RunImmediateExit], 1);
+    public void RequestExit() => Volatile.Write(ref _run.Pointer[KvmUapi.RunImmediateExit], 1);
 
     /// <summary>Extra words kvm_run carries for an internal error or a failed entry.</summary>
     public string ExitDetail(KvmExit exit)
     {
-        var u = _run.Pointer + KvmNative.RunUnion;
+        var u = _run.Pointer + KvmUapi.RunUnion;
         return exit switch
         {
             KvmExit.InternalError => $"suberror {*(uint*)u}, data [{string.Join(", ", Enumerable.Range(0, (int)Math.Min(*(uint*)(u + 4), 16)).Select(i => "0x" + (*(ulong*)(u + 8 + 8 * i)).ToString("x", null)))}]",
@@ -171,9 +171,9 @@ public sealed unsafe class KvmMachine : IDisposable
     public string DumpRegisters()
     {
         var sb = new StringBuilder();
-        KvmNative.Regs r;
-        KvmNative.Sregs s;
-        if (KvmNative.ioctl(_vcpu, KvmNative.KVM_GET_REGS, &r) < 0 || KvmNative.ioctl(_vcpu, KvmNative.KVM_GET_SREGS, &s) < 0)
+        KvmUapi.Regs r;
+        KvmUapi.Sregs s;
+        if (Libc.ioctl(_vcpu, KvmUapi.KVM_GET_REGS, &r) < 0 || Libc.ioctl(_vcpu, KvmUapi.KVM_GET_SREGS, &s) < 0)
         {
             return $"registers unavailable: {Errno.Describe(Errno.Last)}";
         }

@@ -22,8 +22,8 @@ public sealed unsafe class MappedMemory : SafeHandle
     /// </summary>
     public static MappedMemory Anonymous(ulong length)
     {
-        var p = KvmNative.mmap(0, (nuint)length, KvmNative.PROT_READ | KvmNative.PROT_WRITE,
-            KvmNative.MAP_PRIVATE | KvmNative.MAP_ANONYMOUS | KvmNative.MAP_NORESERVE, -1, 0);
+        var p = Libc.mmap(0, (nuint)length, Libc.PROT_READ | Libc.PROT_WRITE,
+            Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE, -1, 0);
         if (p == -1)
         {
             throw Errno.Error($"mmap {length} bytes of guest memory", Errno.Last);
@@ -34,7 +34,7 @@ public sealed unsafe class MappedMemory : SafeHandle
     /// <summary>Maps a file descriptor shared (a vCPU's kvm_run structure).</summary>
     public static MappedMemory OfDescriptor(SafeHandle fd, ulong length)
     {
-        var p = KvmNative.mmap(0, (nuint)length, KvmNative.PROT_READ | KvmNative.PROT_WRITE, KvmNative.MAP_SHARED, (int)fd.DangerousGetHandle(), 0);
+        var p = Libc.mmap(0, (nuint)length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, (int)fd.DangerousGetHandle(), 0);
         if (p == -1)
         {
             throw Errno.Error("mmap kvm_run", Errno.Last);
@@ -58,7 +58,7 @@ public sealed unsafe class MappedMemory : SafeHandle
         var vec = pages <= 4096 ? stackalloc byte[pages] : new byte[pages];
         fixed (byte* v = vec)
         {
-            if (KvmNative.mincore(handle, (nuint)Length, v) != 0)
+            if (Libc.mincore(handle, (nuint)Length, v) != 0)
             {
                 return 0;
             }
@@ -71,5 +71,5 @@ public sealed unsafe class MappedMemory : SafeHandle
         return resident * 4096;
     }
 
-    protected override bool ReleaseHandle() => KvmNative.munmap(handle, (nuint)Length) == 0;
+    protected override bool ReleaseHandle() => Libc.munmap(handle, (nuint)Length) == 0;
 }

@@ -122,7 +122,7 @@ public sealed unsafe class UnikernelVm : IDisposable
             machine = KvmMachine.Create(memorySize);
             // The boot info page is filled by Bind; the guest reads it only after its first wait returns.
             machine.Boot(image, new BootInfo(new byte[4], new byte[4], mac, 0, 0).ToBytes(memorySize));
-            wake = new FileDescriptor(Errno.Check(KvmNativeEvents.eventfd(0, KvmNativeEvents.EFD_CLOEXEC | KvmNativeEvents.EFD_NONBLOCK), "eventfd"));
+            wake = new FileDescriptor(Errno.Check(Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK), "eventfd"));
             var vm = new UnikernelVm(machine, tap, wake, memorySize, mac);
             vm._thread.Start();
             return vm;
@@ -531,7 +531,7 @@ public sealed unsafe class UnikernelVm : IDisposable
         {
             if (_tid != 0)
             {
-                KvmNative.tgkill(Environment.ProcessId, _tid, ActivationSignal);
+                Libc.tgkill(Environment.ProcessId, _tid, ActivationSignal);
             }
         }
         while (!_thread.Join(TimeSpan.FromMilliseconds(20)) && Environment.TickCount64 < deadline);

@@ -2,7 +2,11 @@ using System.Runtime.InteropServices;
 
 namespace LightNfv.Host.Native;
 
-/// <summary>The libc calls LightNFV needs. Errno is read with Marshal.GetLastPInvokeError and raised through <see cref="Errno"/>.</summary>
+/// <summary>
+/// Every libc call LightNFV makes, and the only [LibraryImport]s in the code (a test in LightNfv.Host.Tests keeps it
+/// so): one place to see what the platform asks of the kernel. Callers outside LightNfv.Host use the public wrappers
+/// beside the feature that needs them. Errno is read with Marshal.GetLastPInvokeError and raised through <see cref="Errno"/>.
+/// </summary>
 internal static unsafe partial class Libc
 {
     private const string Lib = "libc";
@@ -19,7 +23,8 @@ internal static unsafe partial class Libc
     public const ulong MS_BIND = 4096, MS_REC = 16384, MS_SHARED = 1 << 20, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19;
     public const int MNT_DETACH = 2;
 
-    public const int EINTR = 4, ENOENT = 2, ESRCH = 3, EAGAIN = 11, EEXIST = 17, EINVAL = 22, EBUSY = 16, ECHILD = 10;
+    public const int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, ECHILD = 10, EAGAIN = 11, EACCES = 13, EBUSY = 16, EEXIST = 17;
+    public const int ENOTDIR = 20, EINVAL = 22, ENOSPC = 28, EROFS = 30, ENOTEMPTY = 39, EOPNOTSUPP = 95;
     public const int EINPROGRESS = 115, ECONNREFUSED = 111, EALREADY = 114, EISCONN = 106, ENOBUFS = 105;
 
     public const int SIGKILL = 9, SIGTERM = 15;
@@ -40,6 +45,17 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int close(int fd);
 
+    // Files and directories through libc rather than File/Directory where the exact errno matters: on cgroupfs it
+    // tells EBUSY (still populated) from ENOENT (gone) from EINVAL (value rejected).
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int mkdir(string path, uint mode);
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int rmdir(string path);
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int unlink(string path);
+
     public const uint MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
     public const int F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
     public const int F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8;
@@ -52,6 +68,31 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int ioctl(SafeHandle fd, ulong request, void* argument);
+
+    /// <summary>For requests whose argument is a number, not a pointer (KVM_CREATE_VCPU, KVM_RUN).</summary>
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int ioctl(SafeHandle fd, ulong request, nint argument);
+
+    public const int EFD_CLOEXEC = 0x80000, EFD_NONBLOCK = 0x800;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int eventfd(uint initval, int flags);
+
+    public const int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int munmap(nint addr, nuint length);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int mincore(nint addr, nuint length, byte* vec);
+
+    public const int MCL_CURRENT = 1, MCL_FUTURE = 2, MCL_ONFAULT = 4;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int mlockall(int flags);
 
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int mount(string? source, string target, string? fstype, ulong flags, string? data);
@@ -69,6 +110,14 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int kill(int pid, int sig);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int tgkill(int tgid, int tid, int sig);
+
+    public const int PR_SET_TIMERSLACK = 29, PR_SET_CHILD_SUBREAPER = 36;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial long syscall(long number, long a1, long a2, long a3, long a4);

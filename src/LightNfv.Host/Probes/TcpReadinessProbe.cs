@@ -220,11 +220,6 @@ public static unsafe partial class TcpReadinessProbe
         Libc.ppoll(null, 0, &ts, null);
     }
 
-    private const int PR_SET_TIMERSLACK = 29;
-
-    [System.Runtime.InteropServices.LibraryImport("libc", SetLastError = true)]
-    private static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
-
     /// <summary>The default 50 µs slack would double every 50 µs sleep; the setting is per thread.</summary>
-    private static void TightenTimerSlack() => prctl(PR_SET_TIMERSLACK, 1000, 0, 0, 0);
+    private static void TightenTimerSlack() => Libc.prctl(Libc.PR_SET_TIMERSLACK, 1000, 0, 0, 0);
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using LightNfv.Host.Native;
 
 namespace LightNfv.Host.Processes;
@@ -9,12 +8,9 @@ namespace LightNfv.Host.Processes;
 /// LightNFV processes (the benchmark, the daemon, the tests) become subreapers and reap their supervisors by pid;
 /// only pids we name are waited for, never another component's children.
 /// </summary>
-public static unsafe partial class ChildReaper
+public static unsafe class ChildReaper
 {
-    private const int PR_SET_CHILD_SUBREAPER = 36, WNOHANG = 1;
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+    private const int WNOHANG = 1;
 
     private static int s_enabled;
 
@@ -24,7 +20,7 @@ public static unsafe partial class ChildReaper
     {
         if (Interlocked.Exchange(ref s_enabled, 1) == 0)
         {
-            Errno.Check(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "prctl(PR_SET_CHILD_SUBREAPER)");
+            Errno.Check(Libc.prctl(Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "prctl(PR_SET_CHILD_SUBREAPER)");
         }
     }
 

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using LightNfv.Host.Native;
 
 namespace LightNfv.Host.Processes;
 
@@ -8,13 +8,8 @@ namespace LightNfv.Host.Processes;
 /// idle for 30 s, which includes the runtime's and the platform's own code: a path used every half minute (a bench
 /// round, an API call) then starts with major page faults from disk.
 /// </summary>
-public static partial class MemoryLock
+public static class MemoryLock
 {
-    private const int MCL_CURRENT = 1, MCL_FUTURE = 2, MCL_ONFAULT = 4;
-
     /// <summary>Best effort: false without CAP_IPC_LOCK beyond RLIMIT_MEMLOCK, and the process runs as before.</summary>
-    public static bool KeepTouchedPagesResident() => mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) == 0;
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int mlockall(int flags);
+    public static bool KeepTouchedPagesResident() => Libc.mlockall(Libc.MCL_CURRENT | Libc.MCL_FUTURE | Libc.MCL_ONFAULT) == 0;
 }

@@ -36,7 +36,7 @@ public sealed class GuestLayoutTests
     [Fact]
     public void Special_registers_enter_long_mode_with_paging_on_those_tables()
     {
-        var s = default(KvmNative.Sregs);
+        var s = default(KvmUapi.Sregs);
         GuestLayout.Apply(ref s);
         (s.Cr0 & 0x80000001).ShouldBe(0x80000001UL, "PE and PG");
         (s.Cr4 & 0x20).ShouldBe(0x20UL, "PAE");
@@ -58,8 +58,8 @@ public sealed class GuestLayoutTests
 
     [Fact]
     public void Kvm_structures_have_the_kernel_abi_sizes() =>
-        (System.Runtime.InteropServices.Marshal.SizeOf<KvmNative.Regs>(), System.Runtime.InteropServices.Marshal.SizeOf<KvmNative.Sregs>(),
-            System.Runtime.InteropServices.Marshal.SizeOf<KvmNative.Segment>()).ShouldBe((144, 312, 24));
+        (System.Runtime.InteropServices.Marshal.SizeOf<KvmUapi.Regs>(), System.Runtime.InteropServices.Marshal.SizeOf<KvmUapi.Sregs>(),
+            System.Runtime.InteropServices.Marshal.SizeOf<KvmUapi.Segment>()).ShouldBe((144, 312, 24));
 
     [Fact]
     public void Boot_info_is_laid_out_as_the_guest_reads_it()

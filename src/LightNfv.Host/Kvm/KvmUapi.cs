@@ -2,36 +2,16 @@ using System.Runtime.InteropServices;
 
 namespace LightNfv.Host.Kvm;
 
-/// <summary>The /dev/kvm ioctls, the structures they pass and mmap, as the kernel's uapi (linux/kvm.h, x86-64) lays them out.</summary>
-internal static unsafe partial class KvmNative
+/// <summary>
+/// The /dev/kvm ioctl numbers and the structures they pass and mmap, as the kernel's uapi (linux/kvm.h, x86-64) lays
+/// them out. The calls themselves (ioctl, mmap) are in Native/Libc.cs with every other libc call.
+/// </summary>
+internal static unsafe class KvmUapi
 {
-    private const string Lib = "libc";
-
     // _IO(0xAE, n) and _IOW/_IOR with the structure's size encoded in bits 16-29.
     public const ulong KVM_GET_API_VERSION = 0xAE00, KVM_CREATE_VM = 0xAE01, KVM_GET_VCPU_MMAP_SIZE = 0xAE04, KVM_CHECK_EXTENSION = 0xAE03;
     public const ulong KVM_CREATE_VCPU = 0xAE41, KVM_SET_USER_MEMORY_REGION = 0x4020AE46, KVM_RUN = 0xAE80;
     public const ulong KVM_GET_REGS = 0x8090AE81, KVM_SET_REGS = 0x4090AE82, KVM_GET_SREGS = 0x8138AE83, KVM_SET_SREGS = 0x4138AE84;
-
-    public const int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
-    public const int MADV_DONTDUMP = 16;
-
-    [LibraryImport(Lib, SetLastError = true)]
-    public static partial int ioctl(SafeHandle fd, ulong request, nint argument);
-
-    [LibraryImport(Lib, SetLastError = true)]
-    public static partial int ioctl(SafeHandle fd, ulong request, void* argument);
-
-    [LibraryImport(Lib, SetLastError = true)]
-    public static partial nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
-
-    [LibraryImport(Lib, SetLastError = true)]
-    public static partial int munmap(nint addr, nuint length);
-
-    [LibraryImport(Lib, SetLastError = true)]
-    public static partial int mincore(nint addr, nuint length, byte* vec);
-
-    [LibraryImport(Lib, SetLastError = true)]
-    public static partial int tgkill(int tgid, int tid, int sig);
 
     [StructLayout(LayoutKind.Sequential)]
     public struct UserMemoryRegion
@@ -85,12 +65,4 @@ public enum KvmExit : uint
 {
     Unknown = 0, Exception = 1, Io = 2, Hypercall = 3, Debug = 4, Hlt = 5, Mmio = 6, IrqWindowOpen = 7, Shutdown = 8,
     FailEntry = 9, Intr = 10, SetTpr = 11, TprAccess = 12, Nmi = 16, InternalError = 17, SystemEvent = 24,
-}
-
-internal static partial class KvmNativeEvents
-{
-    public const int EFD_CLOEXEC = 0x80000, EFD_NONBLOCK = 0x800;
-
-    [LibraryImport("libc", SetLastError = true)]
-    public static partial int eventfd(uint initval, int flags);
 }
