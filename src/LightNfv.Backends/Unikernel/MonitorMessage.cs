@@ -4,11 +4,18 @@ using System.Text;
 namespace LightNfv.Backends.Unikernel;
 
 /// <summary>
-/// One line of the monitor host's request protocol over its unix socket: a verb and key=value pairs, values
+/// One line of the unikernel monitor's request protocol over its unix socket: a verb and key=value pairs, values
 /// percent-encoded ("create id=... ip=10.72.0.5 ...", answered by "ok key=value ..." or "error message=...").
 /// Text, not JSON: the CLI sends one per `run`, and a serializer's first use costs more than the whole exchange.
+/// Compiled into both sides: this assembly (MonitorClient) and lnfv-ukhost (src/LightNfv.UnikernelMonitor links this
+/// file), internal there so that whoever references both assemblies (the CLI, the tests) sees one type.
 /// </summary>
-public sealed class MonitorMessage
+#if LNFV_UNIKERNEL_MONITOR
+internal
+#else
+public
+#endif
+sealed class MonitorMessage
 {
     public MonitorMessage(string verb, IReadOnlyDictionary<string, string>? fields = null)
     {

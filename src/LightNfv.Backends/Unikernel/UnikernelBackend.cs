@@ -15,7 +15,7 @@ namespace LightNfv.Backends.Unikernel;
 /// <summary>
 /// Single-application unikernels: a freestanding guest (guest/unikernel, a few KB, its own ARP/ICMP/TCP and the VNF
 /// compiled in) on LightNFV's own KVM monitor, whose vCPUs live in one long-lived monitor host process (see
-/// <see cref="MonitorHost"/>). Each instance is a VM with one vCPU, its memory sized from spec.resources, and a tap on
+/// LightNfv.UnikernelMonitor). Each instance is a VM with one vCPU, its memory sized from spec.resources, and a tap on
 /// the lab bridge. Instances outlive the CLI that made them; `down` stops the monitor host.
 /// </summary>
 public sealed class UnikernelBackend(BackendContext host) : IBackend
@@ -63,7 +63,7 @@ public sealed class UnikernelBackend(BackendContext host) : IBackend
         }
         if (HostCommand() is null)
         {
-            return BackendProbe.Missing($"{Path.Combine(AppContext.BaseDirectory, HostExecutable)} is missing; rebuild LightNFV (src/LightNfv.UnikernelHost)");
+            return BackendProbe.Missing($"{Path.Combine(AppContext.BaseDirectory, HostExecutable)} is missing; rebuild LightNFV (src/LightNfv.UnikernelMonitor)");
         }
         return BackendProbe.Ok(("monitor", "lnfv-ukhost (KVM, long mode, port-I/O hypercalls)"), ("image", GuestImages.Guest),
             ("imageBytes", new FileInfo(GuestImages.Guest).Length.ToString(CultureInfo.InvariantCulture)));

@@ -8,7 +8,9 @@ using LightNfv.Host.Kvm;
 using LightNfv.Host.Network;
 using LightNfv.Host.Processes;
 
-namespace LightNfv.Backends.Unikernel;
+using LightNfv.Backends.Unikernel;
+
+namespace LightNfv.UnikernelMonitor;
 
 /// <summary>
 /// The long-lived process that hosts every unikernel's vCPU (`lnfv-ukhost`): a .NET process start costs ~30 ms
@@ -17,7 +19,7 @@ namespace LightNfv.Backends.Unikernel;
 /// namespace, so it makes taps directly. Each guest is its own VM, tap and vCPU thread: one guest's fault ends only
 /// that guest. Requests are served one at a time on one thread (they are short), so no state needs a lock.
 /// </summary>
-public sealed class MonitorHost : IDisposable
+internal sealed class UnikernelMonitor : IDisposable
 {
     private sealed record Guest(UnikernelVm Vm, IPAddress Address, string Tap);
 
@@ -39,14 +41,14 @@ public sealed class MonitorHost : IDisposable
     private static readonly TimeSpan ParkTimeout = TimeSpan.FromSeconds(5);
     private bool _running = true;
 
-    private MonitorHost(LabNetwork lab, Socket listener, string socketPath)
+    private UnikernelMonitor(LabNetwork lab, Socket listener, string socketPath)
     {
         _lab = lab;
         _listener = listener;
         _socketPath = socketPath;
     }
 
-    /// <summary>Entry point of lnfv-ukhost: --socket PATH --lab NAME --subnet CIDR.</summary>
+    /// <summary>The entry point of lnfv-ukhost: --socket PATH --lab NAME --subnet CIDR.</summary>
     public static int Main(string[] args)
     {
         string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
@@ -73,7 +75,7 @@ public sealed class MonitorHost : IDisposable
         }
     }
 
-    public static MonitorHost Open(string socketPath, string labName, string subnet)
+    public static UnikernelMonitor Open(string socketPath, string labName, string subnet)
     {
         var lab = LabNetwork.Open(labName, AddressPool.Parse(subnet));
         Socket? listener = null;
@@ -83,7 +85,7 @@ public sealed class MonitorHost : IDisposable
             listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             listener.Bind(new UnixDomainSocketEndPoint(socketPath));
             listener.Listen(64);
-            return new MonitorHost(lab, listener, socketPath);
+            return new UnikernelMonitor(lab, listener, socketPath);
         }
         catch
         {

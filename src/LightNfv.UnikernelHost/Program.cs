@@ -1,1 +1,0 @@
-return LightNfv.Backends.Unikernel.MonitorHost.Main(args);
