@@ -7,42 +7,12 @@ using LightNfv.Host.Network;
 
 namespace LightNfv.Host.Kvm;
 
-/// <summary>What a guest is doing, as its monitor sees it.</summary>
-public enum GuestState
-{
-    Running,
-    /// <summary>The guest asked to exit (HC_EXIT) or was stopped.</summary>
-    Exited,
-    /// <summary>Triple fault, emulation failure, bad hypercall: the guest is gone, its register dump is in the console log.</summary>
-    Failed,
-}
-
-/// <summary>The boot info page's fields (guest/unikernel/abi.h struct boot_info).</summary>
-public sealed record BootInfo(byte[] Address, byte[] Gateway, byte[] Mac, ushort Port, ushort App)
-{
-    public const ulong Magic = 0x31304b55564e4c4cUL;
-    public const int Size = 40;
-
-    public byte[] ToBytes(ulong memorySize)
-    {
-        var b = new byte[Size];
-        BinaryPrimitives.WriteUInt64LittleEndian(b, Magic);
-        BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(8), memorySize);
-        Address.CopyTo(b, 16);
-        Gateway.CopyTo(b, 20);
-        Mac.CopyTo(b, 24);
-        BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(30), Port);
-        BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(32), App);
-        return b;
-    }
-}
-
 /// <summary>
 /// One running unikernel: a <see cref="KvmMachine"/>, its tap, its console log and the one vCPU thread that runs it
 /// and serves its hypercalls. Nothing is shared with other guests but the process: a guest that faults ends only
 /// itself (its VM and tap are released, the reason and registers go to its console log).
 /// </summary>
-public sealed unsafe class UnikernelVm : IDisposable
+public sealed unsafe partial class UnikernelVm : IDisposable
 {
     private const int MaxFrame = 1514;
     private const long MaxConsoleBytes = 1 << 20;
@@ -55,17 +25,6 @@ public sealed unsafe class UnikernelVm : IDisposable
     private readonly MemoryStream _earlyConsole = new();
     private string? _consolePath;
 
-    /// <summary>Opens the console log, writing first what the guest wrote before it had one (its boot in the pool).</summary>
-    private FileStream OpenConsole()
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(_consolePath!)!);
-        var console = new FileStream(_consolePath!, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.None);
-        console.Write(_earlyConsole.ToArray());
-        console.Flush();
-        _earlyConsole.SetLength(0);
-        _console = console;
-        return console;
-    }
     private readonly Thread _thread;
     private long _startTimestamp;
     // Set by Bind (or Stop); the parked vCPU thread is woken through the eventfd, so nothing waits on this flag itself.
@@ -221,257 +180,11 @@ public sealed unsafe class UnikernelVm : IDisposable
         }
     }
 
-    private void Loop()
-    {
-        _tid = Libc.gettid();
-        string? failure = null;
-        try
-        {
-            while (!_stopping)
-            {
-                var exit = _machine.Run();
-                switch (exit)
-                {
-                    case KvmExit.Io:
-                        var io = _machine.Io;
-                        if (Hypercall.Decode(io.Direction, io.Size, io.Port, io.Count, io.Value) is not { } call)
-                        {
-                            failure = $"unexpected port I/O: {(io.Direction == 1 ? "out" : "in")} size {io.Size} count {io.Count} port 0x{io.Port:x}";
-                            break;
-                        }
-                        failure = Serve(call);
-                        break;
-                    case KvmExit.Intr:
-                        continue;
-                    case KvmExit.Shutdown:
-                        failure = "triple fault (the guest took an exception it could not handle)";
-                        break;
-                    case KvmExit.Hlt:
-                        failure = "halted with nothing to wake it";
-                        break;
-                    default:
-                        failure = $"unexpected exit {exit} ({(uint)exit}) {_machine.ExitDetail(exit)}".TrimEnd();
-                        break;
-                }
-                if (failure is not null || State != GuestState.Running)
-                {
-                    break;
-                }
-            }
-        }
-        catch (Exception e)
-        {
-            failure = "monitor error: " + e.Message;
-        }
-        _parked.Set(); // nobody waits for a park that will not come
-        if (_stopping && failure is null)
-        {
-            return;
-        }
-        if (failure is not null)
-        {
-            var dump = _machine.DumpRegisters();
-            Detail = "guest failed: " + failure;
-            WriteConsole(Encoding.UTF8.GetBytes($"\nlightnfv monitor: guest {Id} failed: {failure}\n{dump}"));
-            State = GuestState.Failed;
-        }
-        // The guest is over: give back its memory and tap now, not when someone destroys the instance.
-        Release();
-        Ended?.Invoke(this);
-    }
 
-    private string? Serve(Hypercall call)
-    {
-        var mem = _machine.GuestMemory;
-        var size = Hypercall.ArgumentSize(call.Kind);
-        if (call.Argument + (ulong)size > (ulong)mem.Length)
-        {
-            return $"hypercall {call.Kind} with its argument block at 0x{call.Argument:x}, outside guest memory";
-        }
-        var arg = mem.Slice((int)call.Argument, size);
-        var memLength = (ulong)mem.Length;
-        // Read on demand from the argument block (no allocation: this runs once per frame).
-        static ulong Field(ReadOnlySpan<byte> block, int i) => BinaryPrimitives.ReadUInt64LittleEndian(block[(i * 8)..]);
-        bool InMemory(ulong address, ulong length) => length <= memLength && address <= memLength - length;
-        switch (call.Kind)
-        {
-            case HypercallKind.Console:
-            {
-                var (buf, len) = (Field(arg, 0), Math.Min(Field(arg, 1), 4096));
-                if (!InMemory(buf, len))
-                {
-                    return "console write outside guest memory";
-                }
-                WriteConsole(mem.Slice((int)buf, (int)len));
-                return null;
-            }
-            case HypercallKind.Send:
-                return SendFrames(mem, Field(arg, 0), Field(arg, 1));
-            case HypercallKind.Wait:
-            {
-                var (buf, cap, deadline) = (Field(arg, 0), Math.Min(Field(arg, 1), 65536), Field(arg, 2));
-                if (!InMemory(buf, cap))
-                {
-                    return "receive buffer outside guest memory";
-                }
-                if (SendFrames(mem, Field(arg, 5), Field(arg, 6)) is { } sendFailure)
-                {
-                    return sendFailure;
-                }
-                _parked.Set();
-                if (!_bound)
-                {
-                    // Parked in the warm pool: the guest has booted and waits for its identity.
-                    ParkUntilBound();
-                    if (_stopping)
-                    {
-                        return null;
-                    }
-                    _startTimestamp = Stopwatch.GetTimestamp();
-                }
-                var n = Receive(mem.Slice((int)buf, (int)cap), deadline);
-                BinaryPrimitives.WriteUInt64LittleEndian(arg[24..], (ulong)n);
-                BinaryPrimitives.WriteUInt64LittleEndian(arg[32..], Now);
-                return null;
-            }
-            case HypercallKind.Exit:
-                Detail = $"exited with code {Field(arg, 0)}";
-                State = GuestState.Exited;
-                return null;
-            default:
-                return $"unknown hypercall {call.Kind}";
-        }
-    }
 
-    /// <summary>Sends the guest's queued frames (struct tx_desc array), filling checksums where asked.</summary>
-    private string? SendFrames(Span<byte> mem, ulong descriptors, ulong count)
-    {
-        if (count == 0)
-        {
-            return null;
-        }
-        var memLength = (ulong)mem.Length;
-        bool InMemory(ulong address, ulong length) => length <= memLength && address <= memLength - length;
-        if (count > Hypercall.MaxTxFrames || !InMemory(descriptors, count * Hypercall.TxDescriptorSize))
-        {
-            return $"{count} transmit descriptors at 0x{descriptors:x}: over {Hypercall.MaxTxFrames} or outside guest memory";
-        }
-        for (var i = 0UL; i < count; i++)
-        {
-            var d = mem.Slice((int)(descriptors + i * Hypercall.TxDescriptorSize), Hypercall.TxDescriptorSize);
-            ulong F(ReadOnlySpan<byte> block, int k) => BinaryPrimitives.ReadUInt64LittleEndian(block[(k * 8)..]);
-            var (head, headLen, data, dataLen, flags) = (F(d, 0), F(d, 1), F(d, 2), F(d, 3), F(d, 4));
-            if (headLen + dataLen > MaxFrame || !InMemory(head, headLen) || !InMemory(data, dataLen))
-            {
-                return $"send of {headLen}+{dataLen} bytes outside guest memory or over {MaxFrame}";
-            }
-            var frame = _frame.AsSpan(0, (int)(headLen + dataLen));
-            mem.Slice((int)head, (int)headLen).CopyTo(frame);
-            mem.Slice((int)data, (int)dataLen).CopyTo(frame[(int)headLen..]);
-            if ((flags & 1) != 0)
-            {
-                FrameChecksums.Fill(frame);
-            }
-            try
-            {
-                _tap.Write(frame);
-                TxBytes += (ulong)frame.Length;
-                TxPackets++;
-            }
-            catch (Core.Errors.LightNfvException)
-            {
-                // A full or downed link drops the frame, as a NIC would; TCP retransmits.
-            }
-        }
-        return null;
-    }
 
-    /// <summary>
-    /// Blocks the vCPU thread in the kernel on the wake eventfd until <see cref="Bind"/> (or Stop) writes it. A managed
-    /// wait here (ManualResetEventSlim) sometimes slept through the claim: a sched_switch trace showed the thread
-    /// woken by a timer 5 ms after it parked instead of by the bind, in one warm claim of four or five.
-    /// </summary>
-    private void ParkUntilBound()
-    {
-        var fd = new Libc.PollFd { Fd = _wake.Value, Events = Libc.POLLIN };
-        while (!_bound && !_stopping)
-        {
-            Libc.ppoll(&fd, 1, null, null);
-        }
-        ulong count;
-        Libc.read(_wake.Value, &count, 8); // consumed (non-blocking eventfd): the guest's first receive blocks again
-    }
 
-    /// <summary>One frame into the guest's buffer: at once if one is queued, else after waiting until the deadline.</summary>
-    private int Receive(Span<byte> buffer, ulong deadline)
-    {
-        var tapFd = _tap.Descriptor.Value;
-        fixed (byte* p = buffer)
-        {
-            var n = Libc.read(tapFd, p, (nuint)buffer.Length);
-            if (n > 0)
-            {
-                RxBytes += (ulong)n;
-                RxPackets++;
-                return (int)n;
-            }
-            var now = Now;
-            if (deadline <= now || _stopping)
-            {
-                return 0;
-            }
-            var fds = stackalloc Libc.PollFd[2];
-            fds[0] = new Libc.PollFd { Fd = tapFd, Events = Libc.POLLIN };
-            fds[1] = new Libc.PollFd { Fd = _wake.Value, Events = Libc.POLLIN };
-            Libc.TimeSpec ts;
-            Libc.TimeSpec* timeout = null;
-            if (deadline != ulong.MaxValue)
-            {
-                var wait = deadline - now;
-                ts = new Libc.TimeSpec { Seconds = (long)(wait / 1_000_000_000), Nanoseconds = (long)(wait % 1_000_000_000) };
-                timeout = &ts;
-            }
-            // Blocks the vCPU thread, not a core: an idle guest costs no CPU.
-            if (Libc.ppoll(fds, 2, timeout, null) <= 0 || _stopping)
-            {
-                return 0;
-            }
-            n = Libc.read(tapFd, p, (nuint)buffer.Length);
-            if (n > 0)
-            {
-                RxBytes += (ulong)n;
-                RxPackets++;
-                return (int)n;
-            }
-            return 0;
-        }
-    }
 
-    private void WriteConsole(ReadOnlySpan<byte> bytes)
-    {
-        if (_consoleBytes + bytes.Length > MaxConsoleBytes)
-        {
-            return; // a chatty guest cannot fill the host's disk
-        }
-        _consoleBytes += bytes.Length;
-        try
-        {
-            lock (_consoleGate)
-            {
-                if (_console is null && _consolePath is null)
-                {
-                    _earlyConsole.Write(bytes);
-                    return;
-                }
-                _console ??= OpenConsole();
-                _console.Write(bytes);
-                _console.Flush();
-            }
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException)
-        {
-        }
-    }
 
     private int _released;
     // Orders Release (on the vCPU thread) against other threads touching guest memory, kvm_run or the eventfd.
