@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using LightNfv.Backends.Shared;
 using LightNfv.Core.Backends;
@@ -21,10 +20,6 @@ namespace LightNfv.Backends.Docker;
 /// </summary>
 public sealed class DockerBackend(BackendContext host) : IBackend
 {
-    internal const string KeyNamespace = InstanceData.Namespace, KeyHostLink = InstanceData.HostLink, KeyAddress = InstanceData.Address, KeyRunDir = InstanceData.RunDir,
-        KeyContainer = "container", KeyContainerName = "containerName", KeySocket = "dockerSocket", KeyImage = InstanceData.Image,
-        KeyImageBytes = InstanceData.ImageBytes, KeyImageTarGzBytes = InstanceData.ImageTarGzBytes, KeyProcess = InstanceData.Process, KeyShim = "shim", KeyCgroup = InstanceData.Cgroup;
-
     public const string ImageRepository = "lightnfv/vnf";
     public const string LabelPlatform = "org.lightnfv.platform", LabelInstance = "org.lightnfv.instance", LabelTenant = "org.lightnfv.tenant";
 
@@ -92,14 +87,13 @@ public sealed class DockerBackend(BackendContext host) : IBackend
         var program = NamespacedSpawner.Resolve(spec.Argv[0], spec.Env)
             ?? throw new LightNfvException(ErrorKind.Invalid, $"spec.app.command: '{spec.Argv[0]}' was not found on this host's PATH; install it or give its absolute path");
         var name = ContainerName(spec.Id);
-        var instance = new BackendInstance(spec.Id, Technology, new Dictionary<string, string>
+        var instance = new BackendInstance(spec.Id, Technology, new InstanceFacts
         {
-            [KeyNamespace] = host.InstanceNamespace(spec.Id),
-            [KeyHostLink] = BackendContext.HostLinkName(spec.Id),
-            [KeyAddress] = spec.Network.Address.ToString(),
-            [KeyRunDir] = spec.RunDirectory,
-            [KeyContainerName] = name,
-        });
+            Namespace = host.InstanceNamespace(spec.Id),
+            HostLink = BackendContext.HostLinkName(spec.Id),
+            Address = spec.Network.Address,
+            RunDirectory = spec.RunDirectory,
+        }, new DockerState { ContainerName = name });
         try
         {
             Directory.CreateDirectory(spec.RunDirectory);
@@ -107,7 +101,7 @@ public sealed class DockerBackend(BackendContext host) : IBackend
             var image = Images.Build(VnfImages.ForArgv([program, .. spec.Argv.Skip(1)], spec.Files));
             cancellationToken.ThrowIfCancellationRequested();
             var client = Daemon.Ensure(cancellationToken);
-            instance = instance.With((KeySocket, client.Endpoint));
+            instance = instance with { State = DockerState.Of(instance) with { DockerSocket = client.Endpoint } };
             var (reference, size) = await EnsureImageAsync(client, image, cancellationToken).ConfigureAwait(false);
             var request = new ContainerRequest
             {
@@ -129,15 +123,12 @@ public sealed class DockerBackend(BackendContext host) : IBackend
                 },
             };
             var containerId = await client.CreateContainerAsync(name, request, cancellationToken).ConfigureAwait(false);
-            instance = instance.With((KeyContainer, containerId));
+            instance = instance with { State = DockerState.Of(instance) with { Container = containerId } };
             // `lightnfv logs` reads this file; docker keeps the VNF's output in its own log.
             await File.WriteAllTextAsync(spec.LogPath,
                 $"lightnfv: the docker backend leaves the VNF's stdout and stderr to dockerd (json-file, 1 MB); read them with: docker -H unix://{client.Endpoint} logs {name}\n",
                 cancellationToken).ConfigureAwait(false);
-            return instance.With(
-                (KeyImage, reference),
-                (KeyImageBytes, size.ToString(CultureInfo.InvariantCulture)),
-                (KeyImageTarGzBytes, image.TarGzBytes.ToString(CultureInfo.InvariantCulture)));
+            return instance with { Facts = instance.Facts with { Image = new ImageFacts(reference, size, image.TarGzBytes) } };
         }
         catch
         {
@@ -192,11 +183,12 @@ public sealed class DockerBackend(BackendContext host) : IBackend
 
     public async Task<BackendInstance> StartAsync(InstanceSpec spec, BackendInstance instance, CancellationToken cancellationToken)
     {
-        var socket = instance.Get(KeySocket) ?? throw new LightNfvException(ErrorKind.State, $"instance {instance.Id} has no docker container; remove it and run it again");
-        var container = instance.Get(KeyContainer) ?? ContainerName(instance.Id);
+        var state = DockerState.Of(instance);
+        var socket = state.DockerSocket ?? throw new LightNfvException(ErrorKind.State, $"instance {instance.Id} has no docker container; remove it and run it again");
+        var container = state.Container ?? ContainerName(instance.Id);
         var client = Daemon.Connect(socket, cancellationToken);
-        var ns = instance.Get(KeyNamespace) ?? host.InstanceNamespace(instance.Id);
-        var hostLink = instance.Get(KeyHostLink) ?? BackendContext.HostLinkName(instance.Id);
+        var ns = instance.Facts.Namespace ?? host.InstanceNamespace(instance.Id);
+        var hostLink = instance.Facts.HostLink ?? BackendContext.HostLinkName(instance.Id);
         if (NetNamespace.Exists(ns))
         {
             // A previous run's namespace (docker makes a new one at every start): unpin it and free its veth.
@@ -225,13 +217,18 @@ public sealed class DockerBackend(BackendContext host) : IBackend
         var shimPid = HostLeftovers.ParentOf(info.Pid);
         var shim = shimPid > 1 ? ProcessIdentity.Of(shimPid) : null;
         var cgroup = HostLeftovers.CgroupOf(info.Pid, host.Cgroups.Version == "v1") is { Length: > 0 } cg ? cg : $"{Daemon.ContainersCgroup}/{info.Id}";
-        return instance.With((KeyProcess, process.ToString()), (KeyShim, shim?.ToString()), (KeyCgroup, cgroup));
+        return instance with
+        {
+            Facts = instance.Facts with { Process = process, Cgroup = cgroup },
+            State = state with { Shim = shim },
+        };
     }
 
     public async Task<BackendInstance> StopAsync(BackendInstance instance, TimeSpan grace, CancellationToken cancellationToken)
     {
-        var container = instance.Get(KeyContainer) ?? ContainerName(instance.Id);
-        if (instance.Get(KeySocket) is { } socket && Daemon.TryConnect(socket, cancellationToken) is { } client)
+        var state = DockerState.Of(instance);
+        var container = state.Container ?? ContainerName(instance.Id);
+        if (state.DockerSocket is { } socket && Daemon.TryConnect(socket, cancellationToken) is { } client)
         {
             try
             {
@@ -242,14 +239,14 @@ public sealed class DockerBackend(BackendContext host) : IBackend
                 // Gone already: nothing to stop.
             }
         }
-        else if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p)
+        else if (ProcessIdentity.From(instance.Facts.Process) is { } p)
         {
             // The daemon is gone but its shim kept the VNF running: stop it directly.
             ProcessSignals.Terminate(p, grace);
         }
         ReapShim(instance);
         DeleteNetwork(instance);
-        return instance.With((KeyProcess, null), (KeyShim, null));
+        return instance with { Facts = instance.Facts with { Process = null }, State = state with { Shim = null } };
     }
 
     public Task DestroyAsync(BackendInstance instance, CancellationToken cancellationToken)
@@ -261,21 +258,22 @@ public sealed class DockerBackend(BackendContext host) : IBackend
     /// <summary>Removes whatever exists of the instance; names derive from the id, so a create cut short is removed too. The image stays (shared).</summary>
     private void Teardown(BackendInstance instance)
     {
-        var container = instance.Get(KeyContainer) ?? ContainerName(instance.Id);
-        var socket = instance.Get(KeySocket);
+        var state = DockerState.Of(instance);
+        var container = state.Container ?? ContainerName(instance.Id);
+        var socket = state.DockerSocket;
         var client = socket is not null ? Daemon.TryConnect(socket) : Daemon.FindRunning();
         if (client is not null)
         {
             // Forced: docker kills it if it runs, removes its mounts, netns pin and cgroup.
             client.RemoveContainerAsync(container, force: true, CancellationToken.None).GetAwaiter().GetResult();
         }
-        else if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p)
+        else if (ProcessIdentity.From(instance.Facts.Process) is { } p)
         {
             ProcessSignals.Send(p, 9);
             ProcessSignals.WaitForExit(p, TimeSpan.FromSeconds(2));
         }
         ReapShim(instance);
-        if (instance.Get(KeyCgroup) is { } cgroup && host.Cgroups.Open(cgroup) is { } cg)
+        if (instance.Facts.Cgroup is { } cgroup && host.Cgroups.Open(cgroup) is { } cg)
         {
             // Left only when the daemon was gone: nothing else removes it.
             cg.KillAll(TimeSpan.FromSeconds(2));
@@ -283,7 +281,7 @@ public sealed class DockerBackend(BackendContext host) : IBackend
             CgroupSweeper.RemoveEverywhere(cgroup);
         }
         DeleteNetwork(instance);
-        var runDir = instance.Get(KeyRunDir) ?? host.RunDirectory(instance.Id);
+        var runDir = instance.Facts.RunDirectory ?? host.RunDirectory(instance.Id);
         if (Directory.Exists(runDir))
         {
             Directory.Delete(runDir, recursive: true);
@@ -296,7 +294,7 @@ public sealed class DockerBackend(BackendContext host) : IBackend
     /// </summary>
     private static void ReapShim(BackendInstance instance)
     {
-        if (ProcessIdentity.Parse(instance.Get(KeyShim)) is { } shim && ChildReaper.IsSubreaper)
+        if (ProcessIdentity.From(DockerState.Of(instance).Shim) is { } shim && ChildReaper.IsSubreaper)
         {
             ChildReaper.Reap(shim, TimeSpan.FromSeconds(1));
         }
@@ -304,22 +302,23 @@ public sealed class DockerBackend(BackendContext host) : IBackend
 
     private void DeleteNetwork(BackendInstance instance) =>
         host.DeleteNetwork(
-            instance.Get(KeyNamespace) ?? host.InstanceNamespace(instance.Id),
-            instance.Get(KeyHostLink) ?? BackendContext.HostLinkName(instance.Id),
-            IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? a : null);
+            instance.Facts.Namespace ?? host.InstanceNamespace(instance.Id),
+            instance.Facts.HostLink ?? BackendContext.HostLinkName(instance.Id),
+            instance.Facts.Address);
 
     public InstanceObservation Inspect(BackendInstance instance)
     {
-        var addresses = IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? new[] { a } : [];
-        var process = ProcessIdentity.Parse(instance.Get(KeyProcess));
-        var socket = instance.Get(KeySocket);
+        IPAddress[] addresses = instance.Facts.Address is { } a ? [a] : [];
+        var process = ProcessIdentity.From(instance.Facts.Process);
+        var state = DockerState.Of(instance);
+        var socket = state.DockerSocket;
         if (socket is null || Daemon.TryConnect(socket) is not { } client)
         {
             return process is { IsAlive: true }
                 ? new InstanceObservation(ObservedState.Running, process.Value.Pid, process.Value.StartedAt, addresses, $"dockerd at {socket} does not answer")
                 : new InstanceObservation(ObservedState.Missing, null, null, addresses, $"dockerd at {socket ?? "(none)"} does not answer");
         }
-        var info = client.InspectContainerAsync(instance.Get(KeyContainer) ?? ContainerName(instance.Id), CancellationToken.None).GetAwaiter().GetResult();
+        var info = client.InspectContainerAsync(state.Container ?? ContainerName(instance.Id), CancellationToken.None).GetAwaiter().GetResult();
         if (info is null)
         {
             return new InstanceObservation(ObservedState.Missing, null, null, addresses, "its docker container is gone");
@@ -337,8 +336,8 @@ public sealed class DockerBackend(BackendContext host) : IBackend
 
     public InstanceStats Stats(BackendInstance instance) =>
         host.StatsOf(
-            instance.Get(KeyCgroup) ?? (instance.Get(KeyContainer) is { } c ? $"{Daemon.ContainersCgroup}/{c}" : host.CgroupPath(instance.Id)),
-            instance.Get(KeyHostLink));
+            instance.Facts.Cgroup ?? (DockerState.Of(instance).Container is { } c ? $"{Daemon.ContainersCgroup}/{c}" : host.CgroupPath(instance.Id)),
+            instance.Facts.HostLink);
 
     /// <summary>`down`: stops the private dockerd and removes what it leaves (see <see cref="DockerDaemon.Shutdown"/>).</summary>
     public IReadOnlyList<string> ShutdownHostServices() => Daemon.Shutdown();

@@ -20,10 +20,6 @@ namespace LightNfv.Backends.Oci;
 /// </summary>
 public sealed class ContainerBackend(BackendContext host) : IBackend
 {
-    internal const string KeyNamespace = InstanceData.Namespace, KeyHostLink = InstanceData.HostLink, KeyAddress = InstanceData.Address,
-        KeyRunDir = InstanceData.RunDir, KeyRuntime = "runtime", KeyBundle = "bundle", KeyImage = InstanceData.Image,
-        KeyImageBytes = InstanceData.ImageBytes, KeyImageTarGzBytes = InstanceData.ImageTarGzBytes, KeyProcess = InstanceData.Process;
-
     private readonly Dictionary<string, OciRuntime?> _runtimes = new(StringComparer.Ordinal);
 
     public Technology Technology => Technology.Container;
@@ -90,15 +86,14 @@ public sealed class ContainerBackend(BackendContext host) : IBackend
         var ns = host.InstanceNamespace(spec.Id);
         var hostLink = BackendContext.HostLinkName(spec.Id);
         var bundle = Path.Combine(spec.RunDirectory, "bundle");
-        var instance = new BackendInstance(spec.Id, Technology, new Dictionary<string, string>
+        var instance = new BackendInstance(spec.Id, Technology, new InstanceFacts
         {
-            [KeyNamespace] = ns,
-            [KeyHostLink] = hostLink,
-            [KeyAddress] = spec.Network.Address.ToString(),
-            [KeyRunDir] = spec.RunDirectory,
-            [KeyRuntime] = runtime.Name,
-            [KeyBundle] = bundle,
-        });
+            Namespace = ns,
+            HostLink = hostLink,
+            Address = spec.Network.Address,
+            RunDirectory = spec.RunDirectory,
+            Cgroup = host.CgroupPath(spec.Id), // the bundle's cgroupsPath
+        }, new ContainerState { Runtime = runtime.Name, Bundle = bundle });
         try
         {
             Directory.CreateDirectory(spec.RunDirectory);
@@ -128,10 +123,7 @@ public sealed class ContainerBackend(BackendContext host) : IBackend
                 Pids = spec.Resources.Pids,
                 Capabilities = spec.Capabilities,
             });
-            return Task.FromResult(instance.With(
-                (KeyImage, image.Digest),
-                (KeyImageBytes, image.TreeBytes.ToString(CultureInfo.InvariantCulture)),
-                (KeyImageTarGzBytes, image.TarGzBytes.ToString(CultureInfo.InvariantCulture))));
+            return Task.FromResult(instance with { Facts = instance.Facts with { Image = new ImageFacts(image.Digest, image.TreeBytes, image.TarGzBytes) } });
         }
         catch
         {
@@ -142,30 +134,31 @@ public sealed class ContainerBackend(BackendContext host) : IBackend
 
     public Task<BackendInstance> StartAsync(InstanceSpec spec, BackendInstance instance, CancellationToken cancellationToken)
     {
-        var runtime = Choose(instance.Get(KeyRuntime));
+        var state = ContainerState.Of(instance);
+        var runtime = Choose(state.Runtime);
         // A stopped container cannot be started again (OCI lifecycle): delete it and run it anew from its bundle. A new
         // one has nothing to delete (and the zombie sweep in Delete would cost a /proc walk on the instantiation path).
         if (runtime.Exists(instance.Id))
         {
             runtime.Delete(instance.Id);
         }
-        var pidFile = Path.Combine(instance.Get(KeyRunDir)!, "container.pid");
+        var pidFile = Path.Combine(instance.Facts.RunDirectory!, "container.pid");
         File.Delete(pidFile);
-        runtime.Run(instance.Id, instance.Get(KeyBundle)!, pidFile, spec.LogPath);
+        runtime.Run(instance.Id, state.Bundle!, pidFile, spec.LogPath);
         var pid = int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture);
         var identity = ProcessIdentity.Of(pid) ?? new ProcessIdentity(pid, 0);
-        return Task.FromResult(instance.With((KeyProcess, identity.ToString())));
+        return Task.FromResult(instance with { Facts = instance.Facts with { Process = identity } });
     }
 
     public Task<BackendInstance> StopAsync(BackendInstance instance, TimeSpan grace, CancellationToken cancellationToken)
     {
-        if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p)
+        if (ProcessIdentity.From(instance.Facts.Process) is { } p)
         {
             ProcessSignals.Terminate(p, grace);
             ChildReaper.Reap(p, TimeSpan.FromMilliseconds(200));
         }
-        Choose(instance.Get(KeyRuntime)).Delete(instance.Id);
-        return Task.FromResult(instance.With((KeyProcess, null)));
+        Choose(ContainerState.Of(instance).Runtime).Delete(instance.Id);
+        return Task.FromResult(instance with { Facts = instance.Facts with { Process = null } });
     }
 
     public Task DestroyAsync(BackendInstance instance, CancellationToken cancellationToken)
@@ -177,10 +170,10 @@ public sealed class ContainerBackend(BackendContext host) : IBackend
     /// <summary>Removes whatever exists of the instance; names derive from the id, so a create cut short is removed too.</summary>
     private void Teardown(BackendInstance instance)
     {
-        var runtimeName = instance.Get(KeyRuntime);
+        var runtimeName = ContainerState.Of(instance).Runtime;
         var runtime = runtimeName is null ? null : Runtime(runtimeName);
         runtime?.Delete(instance.Id);
-        if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p)
+        if (ProcessIdentity.From(instance.Facts.Process) is { } p)
         {
             // The runtime killed it; as a subreaper we may be its parent now.
             ProcessSignals.WaitForExit(p, TimeSpan.FromSeconds(2));
@@ -193,10 +186,10 @@ public sealed class ContainerBackend(BackendContext host) : IBackend
         }
         // The runtime may have made the instance's cgroup in hierarchies the driver does not manage.
         Host.Cgroups.CgroupSweeper.RemoveEverywhere(host.CgroupPath(instance.Id));
-        var ns = instance.Get(KeyNamespace) ?? host.InstanceNamespace(instance.Id);
-        var hostLink = instance.Get(KeyHostLink) ?? BackendContext.HostLinkName(instance.Id);
-        host.DeleteNetwork(ns, hostLink, IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? a : null);
-        var runDir = instance.Get(KeyRunDir) ?? host.RunDirectory(instance.Id);
+        var ns = instance.Facts.Namespace ?? host.InstanceNamespace(instance.Id);
+        var hostLink = instance.Facts.HostLink ?? BackendContext.HostLinkName(instance.Id);
+        host.DeleteNetwork(ns, hostLink, instance.Facts.Address);
+        var runDir = instance.Facts.RunDirectory ?? host.RunDirectory(instance.Id);
         if (Directory.Exists(runDir))
         {
             Directory.Delete(runDir, recursive: true);
@@ -205,12 +198,12 @@ public sealed class ContainerBackend(BackendContext host) : IBackend
 
     public InstanceObservation Inspect(BackendInstance instance)
     {
-        var addresses = IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? new[] { a } : [];
-        if (!NetNamespace.Exists(instance.Get(KeyNamespace) ?? host.InstanceNamespace(instance.Id)))
+        IPAddress[] addresses = instance.Facts.Address is { } a ? [a] : [];
+        if (!NetNamespace.Exists(instance.Facts.Namespace ?? host.InstanceNamespace(instance.Id)))
         {
             return new InstanceObservation(ObservedState.Missing, null, null, addresses, "its network namespace is gone");
         }
-        if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p)
+        if (ProcessIdentity.From(instance.Facts.Process) is { } p)
         {
             return p.IsAlive
                 ? new InstanceObservation(ObservedState.Running, p.Pid, p.StartedAt, addresses, null)
@@ -219,5 +212,5 @@ public sealed class ContainerBackend(BackendContext host) : IBackend
         return new InstanceObservation(ObservedState.Stopped, null, null, addresses, null);
     }
 
-    public InstanceStats Stats(BackendInstance instance) => host.StatsOf(host.CgroupPath(instance.Id), instance.Get(KeyHostLink));
+    public InstanceStats Stats(BackendInstance instance) => host.StatsOf(host.CgroupPath(instance.Id), instance.Facts.HostLink);
 }

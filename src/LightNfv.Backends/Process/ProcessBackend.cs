@@ -18,9 +18,6 @@ public sealed class ProcessBackend(BackendContext host) : IBackend
 {
     public IWarmPool WarmPool => host.Shells;
 
-    internal const string KeyNamespace = InstanceData.Namespace, KeyHostLink = InstanceData.HostLink, KeyCgroup = InstanceData.Cgroup, KeyAddress = InstanceData.Address,
-        KeyProcess = InstanceData.Process, KeySupervisor = "supervisor", KeyRunDir = InstanceData.RunDir;
-
     public Technology Technology => Technology.Process;
 
     public BackendProbe Probe()
@@ -59,14 +56,14 @@ public sealed class ProcessBackend(BackendContext host) : IBackend
         }
         var ns = host.InstanceNamespace(spec.Id);
         var hostLink = BackendContext.HostLinkName(spec.Id);
-        var instance = new BackendInstance(spec.Id, Technology, new Dictionary<string, string>
+        var instance = new BackendInstance(spec.Id, Technology, new InstanceFacts
         {
-            [KeyNamespace] = ns,
-            [KeyHostLink] = hostLink,
-            [KeyCgroup] = host.CgroupPath(spec.Id),
-            [KeyAddress] = spec.Network.Address.ToString(),
-            [KeyRunDir] = spec.RunDirectory,
-        });
+            Namespace = ns,
+            HostLink = hostLink,
+            Cgroup = host.CgroupPath(spec.Id),
+            Address = spec.Network.Address,
+            RunDirectory = spec.RunDirectory,
+        }, new ProcessState());
         try
         {
             Directory.CreateDirectory(spec.RunDirectory);
@@ -95,11 +92,11 @@ public sealed class ProcessBackend(BackendContext host) : IBackend
 
     public Task<BackendInstance> StartAsync(InstanceSpec spec, BackendInstance instance, CancellationToken cancellationToken)
     {
-        var cgroup = host.Cgroups.Open(instance.Get(KeyCgroup)!)
-            ?? throw new LightNfvException(ErrorKind.Host, $"cgroup {instance.Get(KeyCgroup)} of instance {instance.Id} is gone; remove and recreate the instance");
+        var cgroup = host.Cgroups.Open(instance.Facts.Cgroup!)
+            ?? throw new LightNfvException(ErrorKind.Host, $"cgroup {instance.Facts.Cgroup} of instance {instance.Id} is gone; remove and recreate the instance");
         var exitPath = ExitPath(instance);
         File.Delete(exitPath);
-        var ns = instance.Get(KeyNamespace)!;
+        var ns = instance.Facts.Namespace!;
         var restart = Host.Namespaces.NetNamespace.Exists(ns);
         // First start: the VNF's process makes the namespace and the lab wires it while the VNF execs (they overlap).
         // A restart, or a claimed shell, joins the namespace that exists, address and links unchanged.
@@ -108,21 +105,29 @@ public sealed class ProcessBackend(BackendContext host) : IBackend
             spec.Name, spec.LogPath, exitPath)
         {
             OnNewNetworkNamespace = restart ? null : holder =>
-                host.Lab.AdoptInstanceNamespace(ns, holder, instance.Get(KeyHostLink)!, spec.Network, NetworkAttachment.MacForInstance(spec.Id)),
+                host.Lab.AdoptInstanceNamespace(ns, holder, instance.Facts.HostLink!, spec.Network, NetworkAttachment.MacForInstance(spec.Id)),
         });
-        return Task.FromResult(instance.With((KeyProcess, spawned.Vnf.ToString()), (KeySupervisor, spawned.Supervisor.ToString())));
+        return Task.FromResult(instance with
+        {
+            Facts = instance.Facts with { Process = spawned.Vnf },
+            State = ProcessState.Of(instance) with { Supervisor = spawned.Supervisor },
+        });
     }
 
     public Task<BackendInstance> StopAsync(BackendInstance instance, TimeSpan grace, CancellationToken cancellationToken)
     {
-        if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p)
+        if (ProcessIdentity.From(instance.Facts.Process) is { } p)
         {
             ProcessSignals.Terminate(p, grace);
         }
         // Anything the VNF forked dies with it.
-        host.Cgroups.Open(instance.Get(KeyCgroup) ?? "")?.KillAll(TimeSpan.FromSeconds(2));
+        host.Cgroups.Open(instance.Facts.Cgroup ?? "")?.KillAll(TimeSpan.FromSeconds(2));
         ReapSupervisor(instance);
-        return Task.FromResult(instance.With((KeyProcess, null), (KeySupervisor, null)));
+        return Task.FromResult(instance with
+        {
+            Facts = instance.Facts with { Process = null },
+            State = ProcessState.Of(instance) with { Supervisor = null },
+        });
     }
 
     public Task DestroyAsync(BackendInstance instance, CancellationToken cancellationToken)
@@ -139,11 +144,11 @@ public sealed class ProcessBackend(BackendContext host) : IBackend
     private void Teardown(BackendInstance instance)
     {
         var errors = new List<string>();
-        var cgPath = instance.Get(KeyCgroup) ?? host.CgroupPath(instance.Id);
-        var ns = instance.Get(KeyNamespace) ?? host.InstanceNamespace(instance.Id);
-        var hostLink = instance.Get(KeyHostLink) ?? BackendContext.HostLinkName(instance.Id);
-        var runDir = instance.Get(KeyRunDir) ?? host.RunDirectory(instance.Id);
-        if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p)
+        var cgPath = instance.Facts.Cgroup ?? host.CgroupPath(instance.Id);
+        var ns = instance.Facts.Namespace ?? host.InstanceNamespace(instance.Id);
+        var hostLink = instance.Facts.HostLink ?? BackendContext.HostLinkName(instance.Id);
+        var runDir = instance.Facts.RunDirectory ?? host.RunDirectory(instance.Id);
+        if (ProcessIdentity.From(instance.Facts.Process) is { } p)
         {
             ProcessSignals.Send(p, 9);
             ProcessSignals.WaitForExit(p, TimeSpan.FromSeconds(2));
@@ -157,7 +162,7 @@ public sealed class ProcessBackend(BackendContext host) : IBackend
                 errors.Add($"cgroup {cgPath} is still busy");
             }
         }
-        host.DeleteNetwork(ns, hostLink, IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? a : null);
+        host.DeleteNetwork(ns, hostLink, instance.Facts.Address);
         if (Directory.Exists(runDir))
         {
             Directory.Delete(runDir, recursive: true);
@@ -170,13 +175,13 @@ public sealed class ProcessBackend(BackendContext host) : IBackend
 
     public InstanceObservation Inspect(BackendInstance instance)
     {
-        var addresses = IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? new[] { a } : [];
-        var nsExists = instance.Get(KeyNamespace) is { } ns && Host.Namespaces.NetNamespace.Exists(ns);
-        if (!nsExists && host.Cgroups.Open(instance.Get(KeyCgroup) ?? "") is null)
+        IPAddress[] addresses = instance.Facts.Address is { } a ? [a] : [];
+        var nsExists = instance.Facts.Namespace is { } ns && Host.Namespaces.NetNamespace.Exists(ns);
+        if (!nsExists && host.Cgroups.Open(instance.Facts.Cgroup ?? "") is null)
         {
             return new InstanceObservation(ObservedState.Missing, null, null, addresses, "neither its network namespace nor its cgroup exists");
         }
-        if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p)
+        if (ProcessIdentity.From(instance.Facts.Process) is { } p)
         {
             if (p.IsAlive)
             {
@@ -188,7 +193,7 @@ public sealed class ProcessBackend(BackendContext host) : IBackend
     }
 
     public InstanceStats Stats(BackendInstance instance) =>
-        host.StatsOf(instance.Get(KeyCgroup) ?? host.CgroupPath(instance.Id), instance.Get(KeyHostLink));
+        host.StatsOf(instance.Facts.Cgroup ?? host.CgroupPath(instance.Id), instance.Facts.HostLink);
 
     /// <summary>
     /// How the VNF ended, from the file its supervisor writes after reaping it. Between the VNF's death and that
@@ -197,7 +202,7 @@ public sealed class ProcessBackend(BackendContext host) : IBackend
     private static string ExitCause(BackendInstance instance)
     {
         var path = ExitPath(instance);
-        if (!File.Exists(path) && ProcessIdentity.Parse(instance.Get(KeySupervisor)) is { } supervisor)
+        if (!File.Exists(path) && ProcessIdentity.From(ProcessState.Of(instance).Supervisor) is { } supervisor)
         {
             ProcessSignals.WaitForExit(supervisor, TimeSpan.FromMilliseconds(500));
         }
@@ -207,11 +212,11 @@ public sealed class ProcessBackend(BackendContext host) : IBackend
     /// <summary>The supervisor ends right after the VNF; reap it if it is ours to reap (see <see cref="ChildReaper"/>).</summary>
     private static void ReapSupervisor(BackendInstance instance)
     {
-        if (ProcessIdentity.Parse(instance.Get(KeySupervisor)) is { } s)
+        if (ProcessIdentity.From(ProcessState.Of(instance).Supervisor) is { } s)
         {
             ChildReaper.Reap(s, TimeSpan.FromSeconds(2));
         }
     }
 
-    private static string ExitPath(BackendInstance instance) => Path.Combine(instance.Get(KeyRunDir)!, "exit");
+    private static string ExitPath(BackendInstance instance) => Path.Combine(instance.Facts.RunDirectory!, "exit");
 }

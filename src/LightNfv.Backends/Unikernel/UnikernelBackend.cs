@@ -20,14 +20,13 @@ namespace LightNfv.Backends.Unikernel;
 /// </summary>
 public sealed class UnikernelBackend(BackendContext host) : IBackend
 {
-    internal const string KeyTap = "tap", KeyMac = "mac", KeyMonitor = "monitor", KeyMemory = "memoryBytes";
     public const string HostExecutable = "lnfv-ukhost";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
 
     private readonly object _gate = new();
     private bool _monitorUp;
     private readonly HashSet<string> _claimed = [];
-    private readonly Lazy<string> _imageBytes = new(() => new FileInfo(GuestImages.Guest).Length.ToString(CultureInfo.InvariantCulture));
+    private readonly Lazy<long> _imageBytes = new(() => new FileInfo(GuestImages.Guest).Length);
 
     public Technology Technology => Technology.Unikernel;
 
@@ -96,16 +95,12 @@ public sealed class UnikernelBackend(BackendContext host) : IBackend
         EnsureMonitor();
         // No run directory yet: the monitor makes it with the console log, on the guest's first write (most never write).
         var image = GuestImages.Guest;
-        return Task.FromResult(new BackendInstance(spec.Id, Technology, new Dictionary<string, string>
+        return Task.FromResult(new BackendInstance(spec.Id, Technology, new InstanceFacts
         {
-            [InstanceData.Address] = spec.Network.Address.ToString(),
-            [InstanceData.RunDir] = spec.RunDirectory,
-            [InstanceData.Image] = image,
-            [InstanceData.ImageBytes] = _imageBytes.Value,
-            [KeyMemory] = (memory - memory % GuestLayout.TwoMiB).ToString(CultureInfo.InvariantCulture),
-            ["app"] = app.App.ToString(CultureInfo.InvariantCulture),
-            ["port"] = app.Port.ToString(CultureInfo.InvariantCulture),
-        }));
+            Address = spec.Network.Address,
+            RunDirectory = spec.RunDirectory,
+            Image = new ImageFacts(image, _imageBytes.Value, null),
+        }, new UnikernelState { MemoryBytes = memory - memory % GuestLayout.TwoMiB, App = app.App, Port = app.Port }));
     }
 
     public Task<BackendInstance> StartAsync(InstanceSpec spec, BackendInstance instance, CancellationToken cancellationToken)
@@ -115,14 +110,17 @@ public sealed class UnikernelBackend(BackendContext host) : IBackend
         {
             warm = _claimed.Remove(spec.Id);
         }
+        var state = UnikernelState.Of(instance);
         var reply = Request(MonitorMessage.Of("create",
-            ("id", spec.Id), ("image", instance.Get(InstanceData.Image)), ("memory", instance.Get(KeyMemory)),
+            ("id", spec.Id), ("image", instance.Facts.Image?.Reference), ("memory", state.MemoryBytes),
             ("ip", spec.Network.Address), ("gateway", spec.Network.Gateway),
             ("mac", string.Join(':', NetworkAttachment.MacForInstance(spec.Id).Select(b => b.ToString("x2", CultureInfo.InvariantCulture)))),
-            ("port", instance.Get("port")), ("app", instance.Get("app")), ("tap", TapName(spec.Id)), ("console", spec.LogPath),
+            ("port", state.Port), ("app", state.App), ("tap", TapName(spec.Id)), ("console", spec.LogPath),
             ("warm", warm ? "1" : "0")));
-        return Task.FromResult(instance.With((KeyTap, reply["tap"]), (KeyMac, reply["mac"]), (KeyMonitor, reply["pid"]),
-            (InstanceData.Process, reply["pid"])));
+        return Task.FromResult(instance with
+        {
+            State = state with { Tap = reply["tap"], Mac = reply["mac"], Monitor = (int)reply.Number("pid") },
+        });
     }
 
     public static string TapName(string id) => "lnfuk" + id[..10];
@@ -133,7 +131,7 @@ public sealed class UnikernelBackend(BackendContext host) : IBackend
         {
             Request(MonitorMessage.Of("destroy", ("id", instance.Id)));
         }
-        return Task.FromResult(instance.With((KeyTap, null), (KeyMonitor, null), (InstanceData.Process, null)));
+        return Task.FromResult(instance with { State = UnikernelState.Of(instance) with { Tap = null, Monitor = null } });
     }
 
     public Task DestroyAsync(BackendInstance instance, CancellationToken cancellationToken)
@@ -142,7 +140,7 @@ public sealed class UnikernelBackend(BackendContext host) : IBackend
         {
             Request(MonitorMessage.Of("destroy", ("id", instance.Id)));
         }
-        var runDir = instance.Get(InstanceData.RunDir) ?? host.RunDirectory(instance.Id);
+        var runDir = instance.Facts.RunDirectory ?? host.RunDirectory(instance.Id);
         if (Directory.Exists(runDir))
         {
             Directory.Delete(runDir, recursive: true);
@@ -152,8 +150,8 @@ public sealed class UnikernelBackend(BackendContext host) : IBackend
 
     public InstanceObservation Inspect(BackendInstance instance)
     {
-        var addresses = IPAddress.TryParse(instance.Get(InstanceData.Address), out var a) ? new[] { a } : [];
-        if (instance.Get(KeyMonitor) is null)
+        IPAddress[] addresses = instance.Facts.Address is { } a ? [a] : [];
+        if (UnikernelState.Of(instance).Monitor is null)
         {
             return new InstanceObservation(ObservedState.Stopped, null, null, addresses, null);
         }
@@ -182,7 +180,7 @@ public sealed class UnikernelBackend(BackendContext host) : IBackend
         }
         var running = s["state"] == nameof(GuestState.Running);
         return new InstanceStats(DateTimeOffset.UtcNow, s.Number("cpu"), s.Number("guestMemory") + s.Number("hostMemory"),
-            ulong.TryParse(instance.Get(KeyMemory), CultureInfo.InvariantCulture, out var limit) ? limit : null, running ? 1UL : 0,
+            UnikernelState.Of(instance) is { MemoryBytes: > 0 } state ? state.MemoryBytes : null, running ? 1UL : 0,
             s.Number("rxBytes"), s.Number("txBytes"), s.Number("rxPackets"), s.Number("txPackets"));
     }
 

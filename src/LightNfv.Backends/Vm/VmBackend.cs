@@ -22,11 +22,6 @@ public sealed record VmBoot(string Kernel, string? Initrd, string? Disk, string 
 /// </summary>
 public abstract class VmBackend(BackendContext host) : IBackend
 {
-    internal const string KeyHostLink = InstanceData.HostLink, KeyAddress = InstanceData.Address, KeyRunDir = InstanceData.RunDir,
-        KeyProcess = InstanceData.Process, KeyImageBytes = InstanceData.ImageBytes, KeyAccel = "accel", KeyMachine = "machine",
-        KeyKernel = "kernel", KeyInitrd = "initrd", KeyDisk = "disk", KeyAppend = "append", KeyAcpi = "acpi", KeyMemory = "memoryMiB",
-        KeyVcpus = "vcpus", KeyBoot = "boot", KeyTbSize = "tbSizeMiB";
-
     protected BackendContext Host => host;
 
     public abstract Technology Technology { get; }
@@ -71,12 +66,12 @@ public abstract class VmBackend(BackendContext host) : IBackend
     public Task<BackendInstance> CreateAsync(InstanceSpec spec, CancellationToken cancellationToken)
     {
         var runDir = spec.RunDirectory;
-        var instance = new BackendInstance(spec.Id, Technology, new Dictionary<string, string>
+        var instance = new BackendInstance(spec.Id, Technology, new InstanceFacts
         {
-            [KeyHostLink] = BackendContext.HostLinkName(spec.Id),
-            [KeyAddress] = spec.Network.Address.ToString(),
-            [KeyRunDir] = runDir,
-        });
+            HostLink = BackendContext.HostLinkName(spec.Id),
+            Address = spec.Network.Address,
+            RunDirectory = runDir,
+        }, new VmState());
         if (spec.Resources.MemoryMiB < MinimumMemoryMiB)
         {
             throw new LightNfvException(ErrorKind.Invalid,
@@ -89,13 +84,16 @@ public abstract class VmBackend(BackendContext host) : IBackend
             cancellationToken.ThrowIfCancellationRequested();
             var accel = AccelProbe.Decide(spec.Accel, () => Accel.Verdict(boot.Kernel, runDir));
             _ = host.Lab; // opened now so that start pays nothing for it
-            return Task.FromResult(instance.With(
-                (KeyAccel, accel), (KeyMachine, boot.Machine), (KeyKernel, boot.Kernel), (KeyInitrd, boot.Initrd), (KeyDisk, boot.Disk),
-                (KeyAppend, boot.Append), (KeyAcpi, boot.Acpi ? "on" : "off"), (KeyBoot, boot.Description),
-                (KeyTbSize, boot.TbSizeMiB.ToString(CultureInfo.InvariantCulture)),
-                (KeyMemory, spec.Resources.MemoryMiB.ToString(CultureInfo.InvariantCulture)),
-                (KeyVcpus, spec.Resources.Vcpus.ToString(CultureInfo.InvariantCulture)),
-                (KeyImageBytes, boot.ImageBytes.ToString(CultureInfo.InvariantCulture))));
+            return Task.FromResult(instance with
+            {
+                Facts = instance.Facts with { Image = new ImageFacts(null, boot.ImageBytes, null) },
+                State = new VmState
+                {
+                    Accel = accel, Machine = boot.Machine, Kernel = boot.Kernel, Initrd = boot.Initrd, Disk = boot.Disk,
+                    Append = boot.Append, Acpi = boot.Acpi, Boot = boot.Description, TbSizeMiB = boot.TbSizeMiB,
+                    MemoryMiB = spec.Resources.MemoryMiB, Vcpus = spec.Resources.Vcpus,
+                },
+            });
         }
         catch
         {
@@ -106,24 +104,25 @@ public abstract class VmBackend(BackendContext host) : IBackend
 
     public Task<BackendInstance> StartAsync(InstanceSpec spec, BackendInstance instance, CancellationToken cancellationToken)
     {
-        var runDir = instance.Get(KeyRunDir)!;
+        var runDir = instance.Facts.RunDirectory!;
         var qmp = QmpPath(runDir);
         File.Delete(qmp);
-        var address = IPAddress.Parse(instance.Get(KeyAddress)!);
+        var address = instance.Facts.Address!;
+        var state = VmState.Of(instance);
         var mac = NetworkAttachment.MacForInstance(instance.Id);
         var launch = new QemuLaunch
         {
             Name = "lightnfv-" + instance.Id,
-            Machine = instance.Get(KeyMachine)!,
-            Accel = instance.Get(KeyAccel)!,
-            MemoryMiB = int.Parse(instance.Get(KeyMemory)!, CultureInfo.InvariantCulture),
-            Vcpus = int.Parse(instance.Get(KeyVcpus)!, CultureInfo.InvariantCulture),
-            Kernel = instance.Get(KeyKernel)!,
-            Initrd = instance.Get(KeyInitrd),
-            Disk = instance.Get(KeyDisk),
-            Append = instance.Get(KeyAppend)!,
-            Acpi = instance.Get(KeyAcpi) == "on",
-            TbSizeMiB = int.TryParse(instance.Get(KeyTbSize), CultureInfo.InvariantCulture, out var tb) ? tb : 32,
+            Machine = state.Machine!,
+            Accel = state.Accel!,
+            MemoryMiB = state.MemoryMiB,
+            Vcpus = state.Vcpus,
+            Kernel = state.Kernel!,
+            Initrd = state.Initrd,
+            Disk = state.Disk,
+            Append = state.Append!,
+            Acpi = state.Acpi,
+            TbSizeMiB = state.TbSizeMiB ?? 32,
             TscKhz = HostTsc.Khz,
             Mac = mac,
             QmpSocket = qmp,
@@ -131,12 +130,12 @@ public abstract class VmBackend(BackendContext host) : IBackend
         };
         ProcessIdentity qemu;
         // vnet header: QEMU's virtio-net passes checksum/segmentation offloads through it.
-        using (var tap = host.Lab.CreateTap(instance.Get(KeyHostLink)!, address, mac, vnetHeader: true))
+        using (var tap = host.Lab.CreateTap(instance.Facts.HostLink!, address, mac, vnetHeader: true))
         {
             qemu = NamespacedSpawner.SpawnDetached("/usr/bin/" + QemuCommand.Binary, QemuCommand.Build(launch), VmmLogPath(runDir), [tap.Descriptor.Value]);
         }
         // Our copy of the tap descriptor is closed: QEMU holds the last one, so the tap dies with QEMU.
-        var started = instance.With((KeyProcess, qemu.ToString()));
+        var started = instance with { Facts = instance.Facts with { Process = qemu } };
         // QEMU validates its arguments and opens the QMP socket in its first tens of ms: wait for that, so a bad launch
         // fails here with QEMU's message instead of as a readiness timeout.
         var deadline = Environment.TickCount64 + 10_000;
@@ -155,15 +154,15 @@ public abstract class VmBackend(BackendContext host) : IBackend
 
     public Task<BackendInstance> StopAsync(BackendInstance instance, TimeSpan grace, CancellationToken cancellationToken)
     {
-        if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p && p.IsAlive)
+        if (ProcessIdentity.From(instance.Facts.Process) is { } p && p.IsAlive)
         {
             ShutDown(instance, p, grace);
         }
         if (host.LabExists)
         {
-            host.Lab.DeleteTap(instance.Get(KeyHostLink)!, IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? a : null);
+            host.Lab.DeleteTap(instance.Facts.HostLink!, instance.Facts.Address);
         }
-        return Task.FromResult(instance.With((KeyProcess, null)));
+        return Task.FromResult(instance with { Facts = instance.Facts with { Process = null } });
     }
 
     /// <summary>
@@ -174,7 +173,7 @@ public abstract class VmBackend(BackendContext host) : IBackend
     {
         try
         {
-            using var qmp = QmpClient.Connect(QmpPath(instance.Get(KeyRunDir)!), TimeSpan.FromSeconds(2));
+            using var qmp = QmpClient.Connect(QmpPath(instance.Facts.RunDirectory!), TimeSpan.FromSeconds(2));
             if (GracefulPowerdown && grace > TimeSpan.Zero)
             {
                 qmp.Execute("system_powerdown");
@@ -206,16 +205,16 @@ public abstract class VmBackend(BackendContext host) : IBackend
 
     private void Teardown(BackendInstance instance, bool keepRunDirectory = false)
     {
-        if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p && p.IsAlive)
+        if (ProcessIdentity.From(instance.Facts.Process) is { } p && p.IsAlive)
         {
             ShutDown(instance, p, TimeSpan.Zero);
         }
-        var tap = instance.Get(KeyHostLink) ?? BackendContext.HostLinkName(instance.Id);
+        var tap = instance.Facts.HostLink ?? BackendContext.HostLinkName(instance.Id);
         if (host.LabExists)
         {
-            host.Lab.DeleteTap(tap, IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? a : null);
+            host.Lab.DeleteTap(tap, instance.Facts.Address);
         }
-        var runDir = instance.Get(KeyRunDir) ?? host.RunDirectory(instance.Id);
+        var runDir = instance.Facts.RunDirectory ?? host.RunDirectory(instance.Id);
         if (!keepRunDirectory && Directory.Exists(runDir))
         {
             Directory.Delete(runDir, recursive: true);
@@ -224,13 +223,13 @@ public abstract class VmBackend(BackendContext host) : IBackend
 
     public InstanceObservation Inspect(BackendInstance instance)
     {
-        var addresses = IPAddress.TryParse(instance.Get(KeyAddress), out var a) ? new[] { a } : [];
-        var runDir = instance.Get(KeyRunDir);
+        IPAddress[] addresses = instance.Facts.Address is { } a ? [a] : [];
+        var runDir = instance.Facts.RunDirectory;
         if (runDir is null || !Directory.Exists(runDir))
         {
             return new InstanceObservation(ObservedState.Missing, null, null, addresses, "its run directory is gone");
         }
-        if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p)
+        if (ProcessIdentity.From(instance.Facts.Process) is { } p)
         {
             if (p.IsAlive)
             {
@@ -267,11 +266,11 @@ public abstract class VmBackend(BackendContext host) : IBackend
     public InstanceStats Stats(BackendInstance instance)
     {
         var memory = new ProcessMemory(0, 0, 0, 0);
-        if (ProcessIdentity.Parse(instance.Get(KeyProcess)) is { } p && p.IsAlive)
+        if (ProcessIdentity.From(instance.Facts.Process) is { } p && p.IsAlive)
         {
             memory = ReadProcess(p.Pid);
         }
-        var link = host.LabExists ? host.Lab.HostLinkStats(instance.Get(KeyHostLink)!) : null;
+        var link = host.LabExists ? host.Lab.HostLinkStats(instance.Facts.HostLink!) : null;
         // The tap counts in the opposite direction: what it transmits, the guest receives.
         return new InstanceStats(DateTimeOffset.UtcNow, (ulong)memory.CpuNanoseconds, (ulong)memory.PrivateBytes, null, 1,
             RxBytes: link?.TxBytes ?? 0, TxBytes: link?.RxBytes ?? 0, RxPackets: link?.TxPackets ?? 0, TxPackets: link?.RxPackets ?? 0)

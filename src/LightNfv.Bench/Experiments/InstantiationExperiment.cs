@@ -36,9 +36,6 @@ public sealed record InstantiationSample(double InstantiationMs, double ReadyMs,
 /// </summary>
 public sealed class InstantiationExperiment(InstanceService service, BenchOptions options)
 {
-    private static double? Mb(IReadOnlyDictionary<string, string> data, string key) =>
-        data.TryGetValue(key, out var v) && long.TryParse(v, System.Globalization.CultureInfo.InvariantCulture, out var bytes) ? bytes / 1e6 : null;
-
     /// <summary>SYN spacing for VMs: 1 ms resolution (DESIGN's bound), so the probe does not starve an emulated guest.</summary>
     public static readonly TimeSpan VmProbeStep = TimeSpan.FromMilliseconds(1);
 
@@ -93,15 +90,12 @@ public sealed class InstantiationExperiment(InstanceService service, BenchOption
                 memory = stats?.MemoryBytes / 1024.0 / 1024.0;
                 shared = stats?.SharedFileBytes / 1024.0 / 1024.0;
             }
-            var data = record.BackendData;
             return new InstantiationSample(probe.FirstAnswerMs, probe.ElapsedMs, memory, probe.Attempts)
             {
-                ImageMb = Mb(record.BackendData, Backends.Shared.InstanceData.ImageBytes),
-                ImageTarGzMb = Mb(record.BackendData, Backends.Shared.InstanceData.ImageTarGzBytes),
+                ImageMb = record.Facts.Image?.Bytes / 1e6,
+                ImageTarGzMb = record.Facts.Image?.TarGzBytes / 1e6,
                 SharedFileMb = shared,
-                BackendNote = data.TryGetValue("accel", out var accel)
-                    ? $"QEMU -accel {accel} -M {data.GetValueOrDefault("machine")}; {data.GetValueOrDefault("boot")}"
-                    : null,
+                BackendNote = record.BackendState?.Summary,
             };
         }
         finally

@@ -283,7 +283,8 @@ internal static class Json
             v.Observation.Detail,
         },
         Stats = v.Stats,
-        Backend = v.Record.BackendData,
+        v.Record.Facts,
+        Backend = v.Record.BackendStateJson(),
         v.Record.Descriptor,
     };
 }

@@ -34,7 +34,7 @@ public static class TopCommand
                 MetricSample? Sample(Platform.Store.InstanceRecord r, MetricSample? prev)
                 {
                     var b = ctx.Backends.Find(r.Technology);
-                    return b is null ? null : InstanceMonitor.Derive(prev, b.Stats(new BackendInstance(r.Id, r.Technology, r.BackendData)), DateTimeOffset.UtcNow, 1);
+                    return b is null ? null : InstanceMonitor.Derive(prev, b.Stats(r.AsBackendInstance()), DateTimeOffset.UtcNow, 1);
                 }
                 var first = running.ToDictionary(r => r.Id, r => Sample(r, null));
                 await Task.Delay(500, token).ConfigureAwait(false);

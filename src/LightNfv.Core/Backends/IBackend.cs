@@ -4,7 +4,7 @@ namespace LightNfv.Core.Backends;
 
 /// <summary>
 /// One virtualization technology. A backend reports facts and acts on the host; it never reads the store
-/// and never decides policy. What it needs to find an instance again lives in <see cref="BackendInstance.Data"/>,
+/// and never decides policy. What it needs to find an instance again lives in <see cref="BackendInstance"/>,
 /// which the control plane persists.
 /// </summary>
 public interface IBackend
@@ -40,26 +40,15 @@ public interface IBackend
     IReadOnlyList<string> ShutdownHostServices() => [];
 }
 
-/// <summary>The backend's persisted facts about one instance (pid, start time, namespace, cgroup, ...).</summary>
-public sealed record BackendInstance(string Id, Technology Technology, IReadOnlyDictionary<string, string> Data)
+/// <summary>
+/// What a backend knows about one instance, which the control plane persists: the facts every layer may read, typed,
+/// and the backend's own record (<see cref="BackendState"/>), which only that backend reads.
+/// </summary>
+public sealed record BackendInstance(string Id, Technology Technology, InstanceFacts Facts, BackendState? State)
 {
-    public string? Get(string key) => Data.TryGetValue(key, out var v) ? v : null;
-
-    public BackendInstance With(params (string Key, string? Value)[] changes)
+    /// <summary>An instance the backend knows nothing about yet (a record whose create was cut short, an orphan): every name derives from the id.</summary>
+    public BackendInstance(string id, Technology technology) : this(id, technology, InstanceFacts.None, null)
     {
-        var d = new Dictionary<string, string>(Data, StringComparer.Ordinal);
-        foreach (var (k, v) in changes)
-        {
-            if (v is null)
-            {
-                d.Remove(k);
-            }
-            else
-            {
-                d[k] = v;
-            }
-        }
-        return this with { Data = d };
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LightNfv.Core.Backends;
 using LightNfv.Host.Native;
 
 namespace LightNfv.Host.Processes;
@@ -10,6 +11,14 @@ namespace LightNfv.Host.Processes;
 public readonly record struct ProcessIdentity(int Pid, ulong StartTicks)
 {
     public override string ToString() => $"{Pid}@{StartTicks}";
+
+    /// <summary>The compact form backends record (<see cref="ProcessRef"/>) and back: the same two numbers.</summary>
+    public static implicit operator ProcessRef(ProcessIdentity p) => new(p.Pid, p.StartTicks);
+
+    public static implicit operator ProcessIdentity(ProcessRef p) => new(p.Pid, p.StartTicks);
+
+    /// <summary>The identity of a recorded process, or null when none is recorded.</summary>
+    public static ProcessIdentity? From(ProcessRef? p) => p is { } r ? new ProcessIdentity(r.Pid, r.StartTicks) : null;
 
     public static ProcessIdentity? Parse(string? s)
     {

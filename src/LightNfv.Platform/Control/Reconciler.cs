@@ -183,7 +183,7 @@ public sealed partial class Reconciler : IAsyncDisposable
             try
             {
                 // Every name derives from the id, so the process backend's teardown removes any of them.
-                process?.DestroyAsync(new BackendInstance(id, Technology.Process, new Dictionary<string, string>()), CancellationToken.None).GetAwaiter().GetResult();
+                process?.DestroyAsync(new BackendInstance(id, Technology.Process), CancellationToken.None).GetAwaiter().GetResult();
                 LogOrphan(_logger, id);
             }
             catch (Exception e)
@@ -548,12 +548,12 @@ public sealed partial class Reconciler : IAsyncDisposable
     private ObservedState Observe(InstanceRecord r)
     {
         var backend = _instances.Backends.Find(r.Technology);
-        return backend?.Inspect(new BackendInstance(r.Id, r.Technology, r.BackendData)).State ?? ObservedState.Missing;
+        return backend?.Inspect(r.AsBackendInstance()).State ?? ObservedState.Missing;
     }
 
     private bool Watch(InstanceRecord r)
     {
-        if (ProcessIdentity.Parse(r.BackendData.GetValueOrDefault(InstanceData.Process)) is not { } process)
+        if (ProcessIdentity.From(r.Facts.Process) is not { } process)
         {
             return false;
         }
@@ -630,8 +630,8 @@ public sealed partial class Reconciler : IAsyncDisposable
                 // Stop first, also when the process is already dead: it kills stragglers in the cgroup and reaps the
                 // dead VNF's supervisor (our child as subreaper), so heals leave no zombies behind.
                 var backend = _instances.Backends.Require(r.Technology);
-                var stopped = await backend.StopAsync(new BackendInstance(r.Id, r.Technology, r.BackendData), TimeSpan.Zero, ct).ConfigureAwait(false);
-                _store.Update(r.Id, InstanceState.Exited, stopped.Data, request.Reason);
+                var stopped = await backend.StopAsync(r.AsBackendInstance(), TimeSpan.Zero, ct).ConfigureAwait(false);
+                _store.Update(r.Id, InstanceState.Exited, stopped, request.Reason);
                 var restarted = await _instances.StartAsync(r.Id, ct).ConfigureAwait(false);
                 Watch(restarted);
             }
@@ -773,7 +773,7 @@ public sealed partial class Reconciler : IAsyncDisposable
     private async Task<LivenessCheck> CheckLivenessAsync(InstanceRecord r, HealthSpec health, CancellationToken ct)
     {
         var host = _instances.Backends.Host;
-        var cgroupPath = r.BackendData.GetValueOrDefault(InstanceData.Cgroup) ?? host.CgroupPath(r.Id);
+        var cgroupPath = r.Facts.Cgroup ?? host.CgroupPath(r.Id);
         var cgroup = host.Cgroups.Open(cgroupPath);
         if (cgroup is not null && (ReplicaProcesses.IsFrozen(cgroup) ||
             (host.Cgroups.Version == "v1" && ReplicaProcesses.V1FreezerDirectory(cgroupPath, _mounts.Value) is { } freezer && ReplicaProcesses.IsFrozenDirectory(freezer))))
@@ -781,7 +781,7 @@ public sealed partial class Reconciler : IAsyncDisposable
             return new LivenessCheck(true, null);
         }
         var pids = new List<int>();
-        if (ProcessIdentity.Parse(r.BackendData.GetValueOrDefault(InstanceData.Process)) is { IsAlive: true } main)
+        if (ProcessIdentity.From(r.Facts.Process) is { IsAlive: true } main)
         {
             pids.Add(main.Pid);
         }

@@ -62,7 +62,7 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
             instance = await backend.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             instance = await backend.StartAsync(spec, instance, cancellationToken).ConfigureAwait(false);
-            record = store.MarkRunning(record, instance.Data, "instance.started", $"{record.Name} ({record.Technology.ToName()}) running at {record.Address}");
+            record = store.MarkRunning(record, instance, "instance.started", $"{record.Name} ({record.Technology.ToName()}) running at {record.Address}");
             return record;
         }
         catch (Exception e)
@@ -81,7 +81,7 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
             {
                 try
                 {
-                    store.Update(id, InstanceState.Failed, instance?.Data, $"{e.Message}; cleanup failed: {cleanup.Message}");
+                    store.Update(id, InstanceState.Failed, instance, $"{e.Message}; cleanup failed: {cleanup.Message}");
                     store.AddEvent(id, "instance.failed", $"{descriptor.Metadata.Name}: {e.Message}; cleanup failed: {cleanup.Message}");
                 }
                 catch (Exception e2) when (e2 is SqliteException or IOException)
@@ -255,7 +255,7 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
         InstanceStateMachine.EnsureAllowed(record.Name, record.State, LifecycleAction.Stop);
         store.Update(record.Id, InstanceState.Stopping);
         var instance = await backends.Require(record.Technology).StopAsync(Instance(record), grace ?? DefaultStopGrace, cancellationToken).ConfigureAwait(false);
-        record = store.Update(record.Id, InstanceState.Stopped, instance.Data);
+        record = store.Update(record.Id, InstanceState.Stopped, instance);
         store.AddEvent(record.Id, "instance.stopped", record.Name);
         return record;
     }
@@ -266,7 +266,7 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
         InstanceStateMachine.EnsureAllowed(record.Name, record.State, LifecycleAction.Start);
         var descriptor = DescriptorParser.Parse(record.Descriptor);
         var instance = await backends.Require(record.Technology).StartAsync(SpecFor(record, descriptor), Instance(record), cancellationToken).ConfigureAwait(false);
-        record = store.Update(record.Id, InstanceState.Running, instance.Data);
+        record = store.Update(record.Id, InstanceState.Running, instance);
         store.AddEvent(record.Id, "instance.started", record.Name);
         return record;
     }
@@ -500,5 +500,5 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
         }
     }
 
-    private static BackendInstance Instance(InstanceRecord record) => new(record.Id, record.Technology, record.BackendData);
+    private static BackendInstance Instance(InstanceRecord record) => record.AsBackendInstance();
 }

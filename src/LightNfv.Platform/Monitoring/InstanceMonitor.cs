@@ -97,7 +97,7 @@ public sealed partial class InstanceMonitor(PlatformStore store, BackendRegistry
                 {
                     continue;
                 }
-                var stats = backend.Stats(new BackendInstance(r.Id, r.Technology, r.BackendData));
+                var stats = backend.Stats(r.AsBackendInstance());
                 var history = _history.GetOrAdd(r.Id, _ => new History(HistoryLength));
                 history.Add(Derive(history.Latest, stats, time.GetUtcNow(), VcpusOf(r)));
             }

@@ -1,9 +1,14 @@
+using System.Text.Json;
+using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Instances;
 
 namespace LightNfv.Platform.Store;
 
-/// <summary>One instance as the control plane records it: desired state, the descriptor it came from, the backend's facts.</summary>
+/// <summary>
+/// One instance as the control plane records it: desired state, the descriptor it came from, the facts every layer may
+/// read, and its backend's own record (opaque here: only the backend reads it).
+/// </summary>
 public sealed record InstanceRecord(
     string Id,
     string Name,
@@ -12,11 +17,26 @@ public sealed record InstanceRecord(
     InstanceState State,
     string? Address,
     string Descriptor,
-    IReadOnlyDictionary<string, string> BackendData,
+    InstanceFacts Facts,
+    BackendState? BackendState,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     string? Error)
 {
+    /// <summary>What the backend recorded, to hand back to it.</summary>
+    public BackendInstance AsBackendInstance() => new(Id, Technology, Facts, BackendState);
+
+    /// <summary>The backend's record as a JSON object, for `inspect` and the API; null when it has none.</summary>
+    public JsonElement? BackendStateJson()
+    {
+        if (BackendState is not { } state)
+        {
+            return null;
+        }
+        using var doc = JsonDocument.Parse(state.ToJson());
+        return doc.RootElement.Clone();
+    }
+
     /// <summary>The VNF (deployment) this instance is a replica of; null for an instance made by `lightnfv run`.</summary>
     public string? Deployment { get; init; }
 

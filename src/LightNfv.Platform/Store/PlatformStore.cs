@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
+using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Instances;
@@ -14,7 +14,7 @@ namespace LightNfv.Platform.Store;
 /// </summary>
 public sealed partial class PlatformStore : IDisposable
 {
-    private const int SchemaVersion = 2;
+    private const int SchemaVersion = 3;
     // One connection, used from the daemon's API threads and loops alike: every public member holds this gate.
     private readonly Lock _gate = new();
     private readonly SqliteConnection _db;
@@ -107,6 +107,10 @@ public sealed partial class PlatformStore : IDisposable
         {
             MigrateToPlatform();
         }
+        if (version < 3)
+        {
+            MigrateToTypedState();
+        }
     }
 
     /// <summary>
@@ -137,7 +141,7 @@ public sealed partial class PlatformStore : IDisposable
             var address = allocateAddress(used);
             var now = _time.GetUtcNow();
             var record = new InstanceRecord(id, descriptor.Metadata.Name, descriptor.Metadata.Tenant, descriptor.Spec.Technology,
-                InstanceState.Creating, address.ToString(), descriptor.Source, new Dictionary<string, string>(), now, now, null)
+                InstanceState.Creating, address.ToString(), descriptor.Source, InstanceFacts.None, null, now, now, null)
             { Deployment = replicaOf?.Deployment, Version = replicaOf?.Version };
             var insert = Prepared("""
                 INSERT INTO instances(id, name, tenant, technology, state, address, descriptor, backend_data, created_at, updated_at, deployment, version)
@@ -161,20 +165,22 @@ public sealed partial class PlatformStore : IDisposable
         }
     }
 
-    public InstanceRecord Update(string id, InstanceState state, IReadOnlyDictionary<string, string>? backendData = null, string? error = null)
+    /// <summary>Sets the state and error, and what the backend recorded when <paramref name="instance"/> is given.</summary>
+    public InstanceRecord Update(string id, InstanceState state, BackendInstance? instance = null, string? error = null)
     {
         lock (_gate)
         {
-            using var cmd = Command(backendData is null
+            using var cmd = Command(instance is null
                 ? "UPDATE instances SET state=$state, error=$error, updated_at=$now WHERE id=$id"
-                : "UPDATE instances SET state=$state, error=$error, backend_data=$data, updated_at=$now WHERE id=$id");
+                : "UPDATE instances SET state=$state, error=$error, facts=$facts, backend_state=$backend, updated_at=$now WHERE id=$id");
             cmd.Parameters.AddWithValue("$id", id);
             cmd.Parameters.AddWithValue("$state", state.ToString());
             cmd.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
             cmd.Parameters.AddWithValue("$now", Stamp(_time.GetUtcNow()));
-            if (backendData is not null)
+            if (instance is not null)
             {
-                cmd.Parameters.AddWithValue("$data", JsonSerializer.Serialize(backendData));
+                cmd.Parameters.AddWithValue("$facts", instance.Facts.ToJson());
+                cmd.Parameters.AddWithValue("$backend", (object?)instance.State?.ToJson() ?? DBNull.Value);
             }
             if (cmd.ExecuteNonQuery() == 0)
             {
@@ -185,17 +191,18 @@ public sealed partial class PlatformStore : IDisposable
     }
 
     /// <summary>
-    /// A created instance is running: its state, backend data and audit event in one transaction (the last store
-    /// write on the instantiation path). Returns <paramref name="record"/> as stored, without reading it back.
+    /// A created instance is running: its state, what the backend recorded and the audit event in one transaction (the
+    /// last store write on the instantiation path). Returns <paramref name="record"/> as stored, without reading it back.
     /// </summary>
-    public InstanceRecord MarkRunning(InstanceRecord record, IReadOnlyDictionary<string, string> backendData, string eventKind, string message)
+    public InstanceRecord MarkRunning(InstanceRecord record, BackendInstance instance, string eventKind, string message)
     {
         lock (_gate)
         {
             var now = _time.GetUtcNow();
             using var tx = _db.BeginTransaction(deferred: false);
-            var update = Prepared("UPDATE instances SET state=$state, error=NULL, backend_data=$data, updated_at=$now WHERE id=$id", tx);
-            Bind(update, ("$id", record.Id), ("$state", nameof(InstanceState.Running)), ("$data", JsonSerializer.Serialize(backendData)), ("$now", Stamp(now)));
+            var update = Prepared("UPDATE instances SET state=$state, error=NULL, facts=$facts, backend_state=$backend, updated_at=$now WHERE id=$id", tx);
+            Bind(update, ("$id", record.Id), ("$state", nameof(InstanceState.Running)), ("$facts", instance.Facts.ToJson()),
+                ("$backend", instance.State?.ToJson()), ("$now", Stamp(now)));
             if (update.ExecuteNonQuery() == 0)
             {
                 throw new LightNfvException(ErrorKind.NotFound, $"instance {record.Id} is not in the store");
@@ -204,7 +211,7 @@ public sealed partial class PlatformStore : IDisposable
             Bind(insert, ("$at", Stamp(now)), ("$id", record.Id), ("$kind", eventKind), ("$message", message));
             insert.ExecuteNonQuery();
             tx.Commit();
-            return record with { State = InstanceState.Running, BackendData = new Dictionary<string, string>(backendData), UpdatedAt = now, Error = null };
+            return record with { State = InstanceState.Running, Facts = instance.Facts, BackendState = instance.State, UpdatedAt = now, Error = null };
         }
     }
 
@@ -306,7 +313,8 @@ public sealed partial class PlatformStore : IDisposable
                 Enum.Parse<InstanceState>(r.GetString(r.GetOrdinal("state"))),
                 r.IsDBNull(addressOrdinal) ? null : r.GetString(addressOrdinal),
                 r.GetString(r.GetOrdinal("descriptor")),
-                JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(r.GetOrdinal("backend_data"))) ?? new(),
+                InstanceFacts.FromJson(r.GetString(r.GetOrdinal("facts"))),
+                r.IsDBNull(r.GetOrdinal("backend_state")) ? null : new StoredBackendState(r.GetString(r.GetOrdinal("backend_state"))),
                 Parse(r.GetString(r.GetOrdinal("created_at"))),
                 Parse(r.GetString(r.GetOrdinal("updated_at"))),
                 r.IsDBNull(errorOrdinal) ? null : r.GetString(errorOrdinal))

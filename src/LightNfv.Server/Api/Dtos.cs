@@ -1,6 +1,4 @@
 using LightNfv.Core.Descriptors;
-using LightNfv.Host.Processes;
-using LightNfv.Backends.Shared;
 using LightNfv.Platform.Store;
 
 namespace LightNfv.Server.Api;
@@ -10,7 +8,7 @@ public sealed record InstanceDto(string Id, string Name, string Tenant, string? 
 {
     /// <summary>From the record only (no host call): listing stays cheap with many instances.</summary>
     public static InstanceDto Of(InstanceRecord r) => new(r.Id, r.Name, r.Tenant, r.Deployment, r.Version, r.Technology.ToName(),
-        r.State.ToString().ToLowerInvariant(), r.Address, ProcessIdentity.Parse(r.BackendData.GetValueOrDefault(InstanceData.Process))?.Pid,
+        r.State.ToString().ToLowerInvariant(), r.Address, r.Facts.Process?.Pid,
         r.CreatedAt, r.UpdatedAt, r.Error);
 }
 

@@ -29,7 +29,8 @@ public static class InstancesApi
                 Instance = InstanceDto.Of(v.Record),
                 Host = v.Observation is null ? null : new { State = v.Observation.State.ToString().ToLowerInvariant(), v.Observation.Pid, v.Observation.StartedAt, v.Observation.Detail },
                 v.Stats,
-                Backend = v.Record.BackendData,
+                v.Record.Facts,
+                Backend = v.Record.BackendStateJson(),
                 v.Record.Descriptor,
             };
         }).WithSummary("An instance: record, host state, counters");
@@ -51,7 +52,7 @@ public static class InstancesApi
             var r = instances.Resolve(id);
             var history = monitor.HistoryOf(r.Id);
             var latest = history.Count > 0 ? history[^1] : null;
-            var now = latest?.Stats ?? backends.Find(r.Technology)?.Stats(new BackendInstance(r.Id, r.Technology, r.BackendData));
+            var now = latest?.Stats ?? backends.Find(r.Technology)?.Stats(r.AsBackendInstance());
             return new
             {
                 r.Id,

@@ -1,4 +1,5 @@
 using System.Net;
+using LightNfv.Backends.Process;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
@@ -47,7 +48,7 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IntegrationTest(o
         var backend = Lab.Registry.Require(Technology.Process);
         await backend.CreateAsync(Lab.Instances.SpecFor(record, descriptor), CancellationToken.None);
         HostState.CgroupDirectories(Lab.CgroupPath(id)).ShouldNotBeEmpty();
-        Lab.Store.Get(id)!.BackendData.ShouldBeEmpty();
+        Lab.Store.Get(id)!.ShouldSatisfyAllConditions(r => r.Facts.ShouldBe(InstanceFacts.None), r => r.BackendState.ShouldBeNull());
 
         await Lab.Instances.RemoveAsync(id);
 
@@ -82,7 +83,7 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IntegrationTest(o
         var address = IPAddress.Parse(record.Address!);
         var ns = Lab.InstanceNamespace(record.Id);
         Lab.TcpConnect(address, 5201).ShouldBeNull();
-        var before = ProcessIdentity.Parse(Lab.Store.Get(record.Id)!.BackendData["process"]).ShouldNotBeNull();
+        var before = ProcessIdentity.From(Lab.Store.Get(record.Id)!.Facts.Process).ShouldNotBeNull();
 
         var stopped = await Lab.Instances.StopAsync(record.Id, TimeSpan.FromSeconds(2));
         stopped.State.ShouldBe(InstanceState.Stopped);
@@ -129,8 +130,8 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IntegrationTest(o
             await Lab.RunAsync(Descriptors.Iperf3("three")),
         };
         records.Select(r => r.Address).Distinct().Count().ShouldBe(3);
-        var vnfs = records.Select(r => ProcessIdentity.Parse(r.BackendData["process"]).ShouldNotBeNull()).ToList();
-        var supervisors = records.Select(r => ProcessIdentity.Parse(r.BackendData["supervisor"]).ShouldNotBeNull()).ToList();
+        var vnfs = records.Select(r => ProcessIdentity.From(r.Facts.Process).ShouldNotBeNull()).ToList();
+        var supervisors = records.Select(r => ProcessIdentity.From(ProcessState.Of(r.AsBackendInstance()).Supervisor).ShouldNotBeNull()).ToList();
         NetNamespace.List(Lab.LabName).Count.ShouldBe(4); // the lab and one per instance
 
         var removed = await Lab.Instances.DownAsync();

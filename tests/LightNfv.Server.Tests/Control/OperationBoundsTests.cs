@@ -1,4 +1,5 @@
 using System.Globalization;
+using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Instances;
@@ -21,7 +22,7 @@ public sealed class OperationBoundsTests
     private static Deployment Desired(int replicas, int version = 1) => new("default", "web", version, replicas, default, default);
 
     private static InstanceRecord Replica(string id, InstanceState state, DateTimeOffset created, int version = 1, string? error = null) =>
-        new(id, $"web-{id}", "default", Technology.Process, state, "10.0.0.2", "", new Dictionary<string, string>(), created, created, error)
+        new(id, $"web-{id}", "default", Technology.Process, state, "10.0.0.2", "", InstanceFacts.None, null, created, created, error)
         {
             Deployment = "web",
             Version = version,

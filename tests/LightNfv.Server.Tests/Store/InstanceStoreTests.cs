@@ -1,4 +1,6 @@
 using System.Net;
+using LightNfv.Backends.Process;
+using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Instances;
@@ -29,19 +31,25 @@ public sealed class InstanceStoreTests() : TempStoreFile("lnfvs-inst")
         reserved.State.ShouldBe(InstanceState.Creating);
         reserved.Address.ShouldBe("10.99.0.2");
 
-        var running = store.MarkRunning(reserved, new Dictionary<string, string> { ["process"] = "42@7" }, "instance.started", "web running");
+        var instance = new BackendInstance(reserved.Id, Technology.Process,
+            new InstanceFacts { Process = new ProcessRef(42, 7), Cgroup = "lnfv/0123456789ab", Address = IPAddress.Parse("10.99.0.2") },
+            new ProcessState { Supervisor = new ProcessRef(41, 6) });
+        var running = store.MarkRunning(reserved, instance, "instance.started", "web running");
         var stored = store.Get("0123456789ab").ShouldNotBeNull();
         stored.State.ShouldBe(InstanceState.Running);
         running.State.ShouldBe(InstanceState.Running);
-        stored.BackendData["process"].ShouldBe("42@7");
-        running.BackendData.ShouldBe(stored.BackendData);
+        stored.Facts.ShouldBe(instance.Facts);
+        running.Facts.ShouldBe(stored.Facts);
+        stored.BackendState.ShouldBeOfType<StoredBackendState>().Json.ShouldBe("""{"supervisor":"41@6"}""");
+        running.BackendState.ShouldBeSameAs(instance.State, "the record as returned keeps the typed state: no parse on the instantiation path");
         running.UpdatedAt.ShouldBe(stored.UpdatedAt);
         store.Events().Single().ShouldSatisfyAllConditions(e => e.Kind.ShouldBe("instance.started"), e => e.InstanceId.ShouldBe("0123456789ab"));
 
         // The prepared statements serve the next instance too (a fresh address, its own row).
         var second = store.Reserve("0123456789ac", Descriptor("db"), Next);
         second.Address.ShouldBe("10.99.0.3");
-        store.MarkRunning(second, new Dictionary<string, string>(), "instance.started", "db running");
+        store.MarkRunning(second, new BackendInstance(second.Id, Technology.Process), "instance.started", "db running");
+        store.Get(second.Id).ShouldNotBeNull().BackendState.ShouldBeNull();
         store.List().Select(r => r.State).ShouldAllBe(s => s == InstanceState.Running);
     }
 
@@ -64,7 +72,7 @@ public sealed class InstanceStoreTests() : TempStoreFile("lnfvs-inst")
         using var store = new PlatformStore(StorePath);
         var reserved = store.Reserve("0123456789ab", Descriptor("web"), Next);
         store.Delete(reserved.Id);
-        Should.Throw<LightNfvException>(() => store.MarkRunning(reserved, new Dictionary<string, string>(), "instance.started", "x"))
+        Should.Throw<LightNfvException>(() => store.MarkRunning(reserved, new BackendInstance(reserved.Id, Technology.Process), "instance.started", "x"))
             .Kind.ShouldBe(ErrorKind.NotFound);
         store.Events().ShouldBeEmpty();
     }

@@ -48,13 +48,13 @@ public sealed partial class DockerBackendTests(ITestOutputHelper output) : Integ
 
         var view = Lab.Instances.Inspect(record.Id);
         view.Observation!.State.ShouldBe(ObservedState.Running);
-        var data = view.Record.BackendData;
-        data["containerName"].ShouldBe($"lightnfv-{record.Id}");
-        data["image"].ShouldStartWith("lightnfv/vnf:");
-        long.Parse(data["imageTarGzBytes"], CultureInfo.InvariantCulture).ShouldBeLessThan(5_000_000);
-        long.Parse(data["imageBytes"], CultureInfo.InvariantCulture).ShouldBeGreaterThan(0);
+        DockerState.Of(view.Record.AsBackendInstance()).ContainerName.ShouldBe($"lightnfv-{record.Id}");
+        var image = view.Record.Facts.Image.ShouldNotBeNull();
+        image.Reference.ShouldNotBeNull().ShouldStartWith("lightnfv/vnf:");
+        image.TarGzBytes.ShouldNotBeNull().ShouldBeLessThan(5_000_000);
+        image.Bytes.ShouldNotBeNull().ShouldBeGreaterThan(0);
         // Docker applied the descriptor's limits to a cgroup below the lab's parent, and the stats read it.
-        var cgroup = data["cgroup"];
+        var cgroup = view.Record.Facts.Cgroup.ShouldNotBeNull();
         cgroup.ShouldStartWith($"{Lab.CgroupParent}/docker/");
         HostState.ReadNumber(HostState.CgroupFile("memory", cgroup, HostState.IsCgroupV1 ? "memory.limit_in_bytes" : "memory.max")).ShouldBe((ulong)(64L << 20));
         view.Stats!.MemoryLimitBytes.ShouldBe((ulong)(64L << 20));
@@ -170,18 +170,19 @@ public sealed partial class DockerBackendTests(ITestOutputHelper output) : Integ
     {
         RequireDocker();
         var record = await Lab.RunAsync(Yaml("gone", Iperf3App));
-        var data = Lab.Instances.Inspect(record.Id).Record.BackendData;
+        var stored = Lab.Instances.Inspect(record.Id).Record;
+        var data = DockerState.Of(stored.AsBackendInstance());
         var pid = Lab.Instances.Inspect(record.Id).Observation!.Pid!.Value;
-        using var client = new EngineClient(data["dockerSocket"]);
-        (await client.InspectContainerAsync(data["container"], CancellationToken.None)).ShouldNotBeNull();
+        using var client = new EngineClient(data.DockerSocket!);
+        (await client.InspectContainerAsync(data.Container!, CancellationToken.None)).ShouldNotBeNull();
 
         await Lab.Instances.RemoveAsync(record.Id);
 
-        (await client.InspectContainerAsync(data["container"], CancellationToken.None)).ShouldBeNull();
+        (await client.InspectContainerAsync(data.Container!, CancellationToken.None)).ShouldBeNull();
         // The image stays for the next instance: it is shared, and `down` removes it with the data root.
-        (await client.InspectImageAsync(data["image"], CancellationToken.None)).ShouldNotBeNull();
+        (await client.InspectImageAsync(stored.Facts.Image!.Reference!, CancellationToken.None)).ShouldNotBeNull();
         NetNamespace.Exists(Lab.InstanceNamespace(record.Id)).ShouldBeFalse();
-        HostState.CgroupDirectories(data["cgroup"]).ShouldBeEmpty();
+        HostState.CgroupDirectories(stored.Facts.Cgroup!).ShouldBeEmpty();
         Poll.Until(() => HostState.Stat(pid) is null or { State: 'Z' }, Deadline).ShouldBeTrue();
         Directory.Exists(Lab.RunDirectory(record.Id)).ShouldBeFalse();
     }
@@ -191,10 +192,10 @@ public sealed partial class DockerBackendTests(ITestOutputHelper output) : Integ
     {
         RequireDocker();
         var record = await Lab.RunAsync(Yaml("locked", Shell("grep CapEff /proc/self/status; touch /probe 2>&1; echo touch-rc=$?; touch /tmp/ok && echo tmp-rc=$?; sleep 30")));
-        var data = Lab.Instances.Inspect(record.Id).Record.BackendData;
-        using var client = new EngineClient(data["dockerSocket"]);
+        var data = DockerState.Of(Lab.Instances.Inspect(record.Id).Record.AsBackendInstance());
+        using var client = new EngineClient(data.DockerSocket!);
         var text = "";
-        Poll.Until(() => (text = client.LogsAsync(data["container"], 50, CancellationToken.None).GetAwaiter().GetResult()).Contains("tmp-rc=", StringComparison.Ordinal), Deadline)
+        Poll.Until(() => (text = client.LogsAsync(data.Container!, 50, CancellationToken.None).GetAwaiter().GetResult()).Contains("tmp-rc=", StringComparison.Ordinal), Deadline)
             .ShouldBeTrue(text);
         Output.WriteLine(text);
         text.ShouldContain("CapEff:\t0000000000000000");
@@ -208,10 +209,10 @@ public sealed partial class DockerBackendTests(ITestOutputHelper output) : Integ
     {
         RequireDocker();
         var record = await Lab.RunAsync(Yaml("netadmin", Shell("grep CapEff /proc/self/status; sleep 30"), caps: "NET_ADMIN"));
-        var data = Lab.Instances.Inspect(record.Id).Record.BackendData;
-        using var client = new EngineClient(data["dockerSocket"]);
+        var data = DockerState.Of(Lab.Instances.Inspect(record.Id).Record.AsBackendInstance());
+        using var client = new EngineClient(data.DockerSocket!);
         var text = "";
-        Poll.Until(() => (text = client.LogsAsync(data["container"], 50, CancellationToken.None).GetAwaiter().GetResult()).Contains("CapEff", StringComparison.Ordinal), Deadline)
+        Poll.Until(() => (text = client.LogsAsync(data.Container!, 50, CancellationToken.None).GetAwaiter().GetResult()).Contains("CapEff", StringComparison.Ordinal), Deadline)
             .ShouldBeTrue(text);
         // CAP_NET_ADMIN is bit 12.
         text.ShouldContain("CapEff:\t0000000000001000");

@@ -42,11 +42,11 @@ public sealed class ContainerBackendTests(ITestOutputHelper output) : Integratio
 
         var view = Lab.Instances.Inspect(record.Id);
         view.Observation!.State.ShouldBe(ObservedState.Running);
-        view.Record.BackendData["runtime"].ShouldBe(runtime);
+        ContainerState.Of(view.Record.AsBackendInstance()).Runtime.ShouldBe(runtime);
         // The runtime applied the descriptor's limits to the cgroup LightNFV named.
         File.ReadAllText($"/sys/fs/cgroup/memory/{Lab.CgroupPath(record.Id)}/memory.limit_in_bytes").Trim().ShouldBe((64L << 20).ToString(System.Globalization.CultureInfo.InvariantCulture));
         HostState.NamespaceOf(view.Observation.Pid!.Value, "pid").ShouldNotBe(HostState.NamespaceOf(Environment.ProcessId, "pid"));
-        long.Parse(view.Record.BackendData["imageTarGzBytes"], System.Globalization.CultureInfo.InvariantCulture).ShouldBeLessThan(5_000_000);
+        view.Record.Facts.Image!.TarGzBytes.ShouldNotBeNull().ShouldBeLessThan(5_000_000);
     }
 
     [Fact]

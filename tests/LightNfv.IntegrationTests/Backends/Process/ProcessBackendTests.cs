@@ -170,8 +170,8 @@ public sealed class ProcessBackendTests(ITestOutputHelper output) : IntegrationT
         var ns = Lab.InstanceNamespace(id);
         var link = LightNfv.Backends.Shared.BackendContext.HostLinkName(id);
         var runDir = Lab.RunDirectory(id);
-        var vnf = ProcessIdentity.Parse(record.BackendData.GetValueOrDefault("process")).ShouldNotBeNull("backend data 'process'");
-        var supervisor = ProcessIdentity.Parse(record.BackendData.GetValueOrDefault("supervisor")).ShouldNotBeNull("backend data 'supervisor'");
+        var vnf = ProcessIdentity.From(record.Facts.Process).ShouldNotBeNull("fact 'process'");
+        var supervisor = ProcessIdentity.From(ProcessState.Of(record.AsBackendInstance()).Supervisor).ShouldNotBeNull("process state 'supervisor'");
 
         // Everything is there before...
         NetNamespace.Exists(ns).ShouldBeTrue();

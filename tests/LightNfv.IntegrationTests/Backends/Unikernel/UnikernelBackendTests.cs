@@ -41,7 +41,7 @@ public sealed class UnikernelBackendTests(ITestOutputHelper output) : Integratio
         view.Stats.MemoryBytes.ShouldBeLessThan(4UL << 20, "the guest and its share of the monitor stay under 4 MB");
         view.Stats.RxPackets.ShouldBeGreaterThan(1000UL);
         view.Stats.TxPackets.ShouldBeGreaterThan(1000UL);
-        long.Parse(record.BackendData["imageBytes"], CultureInfo.InvariantCulture).ShouldBeLessThanOrEqualTo(64 * 1024, "the guest ELF is the image");
+        record.Facts.Image!.Bytes.ShouldNotBeNull().ShouldBeLessThanOrEqualTo(64 * 1024, "the guest ELF is the image");
 
         await Lab.Instances.RemoveAsync(record);
         Lab.TcpConnect(address, 5201, TimeSpan.FromMilliseconds(300)).ShouldNotBeNull("the guest is gone");
@@ -56,12 +56,12 @@ public sealed class UnikernelBackendTests(ITestOutputHelper output) : Integratio
         backend.WarmPool.Refill(1).ShouldBe(1);
         backend.WarmPool.Available.ShouldBe(1);
         var record = await Lab.RunAsync(Iperf3("warm"));
-        record.BackendData["tap"].ShouldNotBe(UnikernelBackend.TapName(record.Id), "the warm guest keeps its pre-made tap");
+        UnikernelState.Of(record.AsBackendInstance()).Tap.ShouldNotBe(UnikernelBackend.TapName(record.Id), "the warm guest keeps its pre-made tap");
         backend.WarmPool.Available.ShouldBe(0);
         Lab.WaitForTcp(IPAddress.Parse(record.Address!), 5201).ShouldBeTrue();
 
         // The monitor host is a process of its own: the guest outlives the CLI that created it.
-        var pid = int.Parse(record.BackendData["monitor"], CultureInfo.InvariantCulture);
+        var pid = UnikernelState.Of(record.AsBackendInstance()).Monitor.ShouldNotBeNull();
         pid.ShouldNotBe(Environment.ProcessId);
         HostState.Cmdline(pid)!.ShouldContain(UnikernelBackend.HostExecutable);
 
@@ -86,7 +86,7 @@ public sealed class UnikernelBackendTests(ITestOutputHelper output) : Integratio
                 var b = (UnikernelBackend)Lab.Registry.Find(Technology.Unikernel)!;
                 var stats = MonitorClient.Send(b.SocketPath, MonitorMessage.Of("stats", ("id", record.Id)));
                 var console = File.Exists(Lab.ConsoleLog(record.Id)) ? File.ReadAllText(Lab.ConsoleLog(record.Id)) : "(no console log)";
-                var links = HostState.Run("ip", ["-n", Lab.LabName, "-s", "link", "show", record.BackendData["tap"]]).Stdout;
+                var links = HostState.Run("ip", ["-n", Lab.LabName, "-s", "link", "show", UnikernelState.Of(record.AsBackendInstance()).Tap!]).Stdout;
                 var neigh = HostState.Run("ip", ["-n", Lab.LabName, "neigh"]).Stdout;
                 Assert.Fail($"cycle {i} ({record.Id} at {record.Address}) does not answer: monitor says {stats}; console: {console}; tap: {links}; neighbours: {neigh}; monitor log: {File.ReadAllText(b.LogPath)[^Math.Min(2000, File.ReadAllText(b.LogPath).Length)..]}");
             }

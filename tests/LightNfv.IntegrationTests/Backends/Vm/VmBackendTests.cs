@@ -46,10 +46,10 @@ public sealed class VmBackendTests(ITestOutputHelper output) : IntegrationTest(o
         RequireAvailable(technology);
         var record = await Lab.RunAsync(Yaml(technology.ToName(), "vm-" + technology.ToName(), memoryMiB));
         var address = IPAddress.Parse(record.Address!);
-        var data = record.BackendData;
-        Output.WriteLine($"accel {data["accel"]}, machine {data["machine"]}, image {data["imageBytes"]} bytes: {data["boot"]}");
-        data["accel"].ShouldBeOneOf("kvm", "tcg");
-        var tap = data["hostLink"];
+        var data = VmState.Of(record.AsBackendInstance());
+        Output.WriteLine($"accel {data.Accel}, machine {data.Machine}, image {record.Facts.Image?.Bytes} bytes: {data.Boot}");
+        data.Accel.ShouldBeOneOf("kvm", "tcg");
+        var tap = record.Facts.HostLink.ShouldNotBeNull();
         HostState.LabLinks(Lab.LabName).ShouldContain(tap);
 
         Lab.TcpConnect(address, 5201, TimeSpan.FromSeconds(bootSeconds)).ShouldBeNull();
@@ -58,7 +58,7 @@ public sealed class VmBackendTests(ITestOutputHelper output) : IntegrationTest(o
 
         var view = Lab.Instances.Inspect(record.Id);
         view.Observation!.State.ShouldBe(ObservedState.Running);
-        var qemu = ProcessIdentity.Parse(view.Record.BackendData["process"])!.Value;
+        var qemu = ProcessIdentity.From(view.Record.Facts.Process)!.Value;
         view.Stats!.MemoryBytes.ShouldBeGreaterThan(0UL);
         File.Exists(VmBackend.QmpPath(Lab.RunDirectory(record.Id))).ShouldBeTrue();
         using (var qmp = QmpClient.Connect(VmBackend.QmpPath(Lab.RunDirectory(record.Id)), TimeSpan.FromSeconds(5)))
@@ -88,7 +88,7 @@ public sealed class VmBackendTests(ITestOutputHelper output) : IntegrationTest(o
         await Lab.Instances.StopAsync(record.Id, TimeSpan.FromSeconds(1));
         await Lab.Instances.StartAsync(record.Id);
         Lab.TcpConnect(address, 5201, TimeSpan.FromSeconds(60)).ShouldBeNull();
-        var qemu = ProcessIdentity.Parse(Lab.Instances.Inspect(record.Id).Record.BackendData["process"])!.Value;
+        var qemu = ProcessIdentity.From(Lab.Instances.Inspect(record.Id).Record.Facts.Process)!.Value;
 
         await Lab.Instances.RemoveAsync(record.Id);
         Poll.Until(() => HostState.IsGone(qemu), TimeSpan.FromSeconds(10)).ShouldBeTrue();

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LightNfv.Core.Backends;
+
+namespace LightNfv.Backends.Unikernel;
+
+/// <summary>
+/// The unikernel backend's own record of a guest: what its monitor host was asked to run and what it reported back.
+/// The guest has no main process of its own (its vCPU is a thread of the shared monitor host), so the shared
+/// process fact stays empty.
+/// </summary>
+public sealed record UnikernelState : BackendState
+{
+    /// <summary>The VNF compiled into the guest, and its port.</summary>
+    public int App { get; init; }
+
+    public int Port { get; init; }
+
+    /// <summary>Guest memory, rounded down to 2 MiB.</summary>
+    public ulong MemoryBytes { get; init; }
+
+    /// <summary>The guest's tap on the lab bridge (a warm guest keeps its pre-made one), while it runs.</summary>
+    public string? Tap { get; init; }
+
+    public string? Mac { get; init; }
+
+    /// <summary>The pid of the monitor host that runs the guest, while it runs.</summary>
+    public int? Monitor { get; init; }
+
+    public override string ToJson() => JsonSerializer.Serialize(this, UnikernelStateJson.Default.UnikernelState);
+
+    internal static UnikernelState Of(BackendInstance instance) => Read(instance.State, UnikernelStateJson.Default.UnikernelState);
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    NumberHandling = JsonNumberHandling.AllowReadingFromString)]
+[JsonSerializable(typeof(UnikernelState))]
+internal sealed partial class UnikernelStateJson : JsonSerializerContext;
