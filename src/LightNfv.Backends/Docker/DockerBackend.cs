@@ -19,7 +19,7 @@ namespace LightNfv.Backends.Docker;
 /// the fastest correct way (no docker network driver, no iptables, no moving links, ~2.5 ms), and the instance then
 /// looks like every other one to the probe, stats and teardown.
 /// </summary>
-public sealed class DockerBackend(BackendContext host) : IBackend
+public sealed partial class DockerBackend(BackendContext host) : IBackend
 {
     internal const string KeyNamespace = InstanceData.Namespace, KeyHostLink = InstanceData.HostLink, KeyAddress = InstanceData.Address, KeyRunDir = InstanceData.RunDir,
         KeyContainer = "container", KeyContainerName = "containerName", KeySocket = "dockerSocket", KeyImage = InstanceData.Image,
