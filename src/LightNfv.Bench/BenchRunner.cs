@@ -94,11 +94,8 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                 var cold = subjects.Where(s => !s.Warm).ToList();
                 foreach (var t in available)
                 {
-                    if (service.Backends.Find(t) is Backends.Vm.VmBackend vm && vm.Progress is null)
-                    {
-                        // First-use builds take minutes and may retry a download: say so as it happens.
-                        vm.Progress = line => Progress?.Invoke(line);
-                    }
+                    // First-use builds take minutes and may retry a download: say so as it happens.
+                    service.Backends.Find(t)?.ReportBuildProgress(line => Progress?.Invoke(line));
                 }
                 for (var i = 0; i < cold.Count; i++)
                 {

@@ -17,6 +17,8 @@ public abstract partial class VmBackend
 
     public abstract BackendProfile Profile { get; }
 
+    public void ReportBuildProgress(Action<string> progress) => Progress ??= progress;
+
     /// <summary>Takes spec.accel (its value is checked by the parser); no OCI runtime; at least the guest's minimum memory.</summary>
     public void Validate(VnfSpec spec)
     {

@@ -39,6 +39,14 @@ public interface IBackend
     /// </summary>
     IReadOnlyList<string> ShutdownHostServices() => [];
 
+    /// <summary>
+    /// Where to say how first-use builds (kernel, disk image) progress, when the backend has such builds and no
+    /// listener yet: they take minutes and may retry a download. Default: no builds to report.
+    /// </summary>
+    void ReportBuildProgress(Action<string> progress)
+    {
+    }
+
     /// <summary>What callers need to know about the technology (start bound, how the bench measures it).</summary>
     BackendProfile Profile => BackendProfile.Default;
 
