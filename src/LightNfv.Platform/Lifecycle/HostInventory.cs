@@ -159,7 +159,15 @@ public sealed class HostInventory(BackendContext host, BackendRegistry? backends
         {
             if (backends?.Find(technology) is { } backend)
             {
-                Try(errors, technology.ToName(), () => backend.RemoveOrphan(orphan.Id));
+                try
+                {
+                    backend.RemoveOrphan(orphan.Id);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // A backend's own service (dockerd, the monitor host) may fail in its own way: reported, the others go on.
+                    errors.Add($"{technology.ToName()}: {e.Message}");
+                }
             }
         }
         return errors;
@@ -174,7 +182,17 @@ public sealed class HostInventory(BackendContext host, BackendRegistry? backends
         var orphans = Orphans(known);
         foreach (var orphan in orphans)
         {
-            if (Remove(orphan) is { Count: > 0 } errors)
+            IReadOnlyList<string> errors;
+            try
+            {
+                errors = Remove(orphan);
+            }
+            catch (Exception e)
+            {
+                // At start-up one orphan a backend cannot remove (dockerd gone mid-call) must not stop the daemon or the others.
+                errors = [e.Message];
+            }
+            if (errors.Count > 0)
             {
                 failed(orphan.Id, string.Join("; ", errors));
             }
