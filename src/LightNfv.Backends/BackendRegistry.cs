@@ -28,6 +28,52 @@ public sealed class BackendRegistry
 
     public IBackend? Find(Technology technology) => _backends.GetValueOrDefault(technology);
 
+    /// <summary>What callers need to know about a technology: its backend's profile, or the default one.</summary>
+    public BackendProfile Profile(Technology technology) => Find(technology)?.Profile ?? ProfileOf(technology);
+
+    /// <summary>
+    /// The profile of the backend this build has for a technology, without a registry (the operation bounds, the
+    /// bench's descriptor); the one place that maps a technology to its backend's constants.
+    /// </summary>
+    public static BackendProfile ProfileOf(Technology technology) => technology switch
+    {
+        Technology.Process => ProcessBackend.Known,
+        Technology.Container => Oci.ContainerBackend.Known,
+        Technology.Docker => Docker.DockerBackend.Known,
+        Technology.Unikernel => Unikernel.UnikernelBackend.Known,
+        Technology.Tinyx => MicroVm.TinyxBackend.Known,
+        Technology.StandardVm => StandardVm.StandardVmBackend.Known,
+        _ => BackendProfile.Default,
+    };
+
+    /// <summary>
+    /// Admission of a descriptor, the same for every entry point (CLI validate and run, API upload and VNF create):
+    /// the parser's syntax and generic rules, then the technology's own rules by its backend. Throws a
+    /// <see cref="DescriptorException"/> naming the field and the fix.
+    /// </summary>
+    public VnfDescriptor Admit(string yaml) => Admit(DescriptorParser.Parse(yaml));
+
+    /// <inheritdoc cref="Admit(string)"/>
+    public VnfDescriptor Admit(VnfDescriptor descriptor)
+    {
+        Validate(descriptor.Spec);
+        return descriptor;
+    }
+
+    /// <summary>The technology's own rules for a parsed spec; a technology without a backend takes the shared ones.</summary>
+    public void Validate(VnfSpec spec)
+    {
+        if (Find(spec.Technology) is { } backend)
+        {
+            backend.Validate(spec);
+        }
+        else
+        {
+            SpecRules.RejectRuntime(spec);
+            SpecRules.RejectAccel(spec);
+        }
+    }
+
     private readonly Dictionary<Technology, BackendProbe> _available = new();
 
     public BackendProbe Probe(Technology technology) =>

@@ -2,6 +2,7 @@ using LightNfv.Bench.Environment;
 using LightNfv.Bench.Experiments;
 using LightNfv.Bench.Reports;
 using LightNfv.Bench.Statistics;
+using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Host.Namespaces;
 using LightNfv.Platform.Lifecycle;
@@ -93,11 +94,8 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
                 var cold = subjects.Where(s => !s.Warm).ToList();
                 foreach (var t in available)
                 {
-                    if (service.Backends.Find(t) is Backends.Vm.VmBackend vm && vm.Progress is null)
-                    {
-                        // First-use builds take minutes and may retry a download: say so as it happens.
-                        vm.Progress = line => Progress?.Invoke(line);
-                    }
+                    // First-use builds take minutes and may retry a download: say so as it happens.
+                    service.Backends.Find(t)?.ReportBuildProgress(line => Progress?.Invoke(line));
                 }
                 for (var i = 0; i < cold.Count; i++)
                 {
@@ -257,47 +255,27 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
         {
             var tech = subject.Technology;
             var variant = subject.Variant;
-            var how = (subject.Warm
-                ? tech == Technology.Unikernel
-                    ? "from a pre-created guest (VM, memory, image, tap on the bridge, vCPU thread; booted and parked at its first network wait), like the draft's pre-created taps; "
-                    : "from a pre-created shell (namespace on the bridge, empty cgroup), like the draft's pre-created taps; "
-                : "everything made on the create call; ") + (subject.Runtime is { } rt && service.Backends.Find(tech) is Backends.Oci.ContainerBackend cb && cb.Runtime(rt) is { } r ? r.Version + "; " : "");
-            var call = tech switch
-            {
-                Technology.Container => $"store, image (built once, then cached), namespace, veth, config.json, `{subject.Runtime} run --detach`",
-                Technology.Docker => "store, image (built and imported once, then cached), Engine API create and start, veth into the container's namespace",
-                Technology.Unikernel => "store, one request to the long-lived monitor host: tap, KVM VM, long-mode entry, vCPU thread (cold) or a parked guest's identity (warm); "
-                    + "on this host PVM emulates every guest instruction (~1 µs each), which bounds the data path but barely instantiation: the guest boots in a few dozen instructions",
-                Technology.Tinyx => "store, kernel + initramfs (built once, then cached), accelerator (probed once, cached), tap on the bridge, QEMU launch; guest boot",
-                Technology.StandardVm => "store, Debian disk (debootstrap once, then cached), accelerator (probed once, cached), tap on the bridge, QEMU launch; guest boot with systemd",
-                _ => "store, cgroup, namespaces, veth, spawn",
-            };
+            var profile = service.Backends.Profile(tech).Bench;
+            var how = (subject.Warm ? profile.WarmStart : "everything made on the create call; ") +
+                (subject.RuntimeVersion is { } version ? version + "; " : "");
+            var call = profile.CreateCall(subject.Runtime);
             if (vmNotes.TryGetValue(subject, out var vmNote))
             {
                 how += vmNote + "; ";
             }
             results.Add(Result(tech, variant, Metrics.InstantiationMs, "ms", instantiation[subject],
-                how + $"create call ({call}) to the first SYN answered (RST or SYN-ACK) — the draft's definition; probed from the lab namespace by a non-blocking connect loop (50 µs step) once the call returns" + (tech is Technology.Tinyx or Technology.StandardVm ? "; for VMs the step is 1 ms for tinyx and 20 ms for standardvm (a SYN flood starves an emulated guest)" : "")));
+                how + $"create call ({call}) to the first SYN answered (RST or SYN-ACK) — the draft's definition; probed from the lab namespace by a non-blocking connect loop (50 µs step) once the call returns" + profile.ProbeStepNote));
             results.Add(Result(tech, variant, Metrics.ReadyMs, "ms", ready[subject],
                 how + "create call to the first SYN-ACK from the VNF itself (iperf3 listening); same probe"));
             AddNetworkResults(results, tech.ToName(), variant, subject.Label, "");
             if (images.TryGetValue(subject, out var image))
             {
-                results.Add(Result(tech, variant, Metrics.ImageMb, "MB", [image.Tree], tech == Technology.Unikernel
-                    ? "the guest ELF (freestanding C: ARP, ICMP, TCP and the iperf3 server; built by the project's build), all the instance needs besides the shared monitor host"
-                    : tech is Technology.Tinyx or Technology.StandardVm
-                    ? "bytes on disk of what the VM boots (kernel + initramfs, or kernel + initrd + allocated disk blocks); " + (vmNote ?? "")
-                    : $"root filesystem built from the VNF (binary, library closure, minimal /etc), uncompressed; {image.TarGz:0.##} MB as tar.gz; shared read-only by every instance of the image"));
+                results.Add(Result(tech, variant, Metrics.ImageMb, "MB", [image.Tree], profile.ImageNote(image.TarGz, vmNote)));
             }
             if (memory[subject].Count > 0)
             {
-                results.Add(Result(tech, variant, Metrics.MemoryMb, "MB", memory[subject], tech == Technology.Unikernel
-                    ? $"guest RAM resident in the host (mincore of its memory slot: pages it touched) plus the vCPU's kvm_run mapping plus the monitor host's RSS growth when the guest was prepared (thread, buffers), {options.MemorySettle.TotalMilliseconds:0} ms after it answered; the monitor host's shared runtime (~30 MB .NET, for all guests) is not counted"
-                    : tech is Technology.Tinyx or Technology.StandardVm
-                    ? $"QEMU's private resident memory (RssAnon + RssShmem: guest RAM touched, TCG cache, heap) with the VM idle, {options.MemorySettle.TotalMilliseconds:0} ms after its VNF answered; " +
-                      $"not counted: {(sharedMb[subject].Count > 0 ? sharedMb[subject].Average() : 0):0.#} MB resident from shared files (the QEMU binary and its libraries, shared by every QEMU, like a container's libraries), so VmRSS is that much higher"
-                    : $"private memory of the idle iperf3 VNF's cgroup (anonymous pages, tmpfs, kernel memory), {options.MemorySettle.TotalMilliseconds:0} ms after it answered; " +
-                      $"not counted, as in docker stats: page cache of the image's files (shared by every instance of the image, charged to whichever cgroup reads a page first; {(sharedMb[subject].Count > 0 ? sharedMb[subject].Average() : 0):0.##} MB on average here)"));
+                results.Add(Result(tech, variant, Metrics.MemoryMb, "MB", memory[subject],
+                    profile.MemoryNote(options.MemorySettle.TotalMilliseconds, sharedMb[subject].Count > 0 ? sharedMb[subject].Average() : 0)));
             }
         }
         var host = HostProbe.Describe(CgroupVersion(), service.Backends.Host.Tuning ?? "lab not opened", options.Command, _time.GetUtcNow());
@@ -313,11 +291,17 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
 
     /// <summary>Measured runs of a technology: all of them, or fewer where one run takes tens of seconds.</summary>
     private int RunsFor(Technology technology) =>
-        options.RunCaps.TryGetValue(technology, out var cap) ? Math.Min(cap, options.Runs) : options.Runs;
+        RunCap(technology) is { } cap ? Math.Min(cap, options.Runs) : options.Runs;
 
     /// <summary>Warm-up runs: none more for a slow technology (its preparation run already booted one), else all.</summary>
     private int WarmupsFor(Technology technology) =>
-        options.RunCaps.ContainsKey(technology) ? 0 : options.WarmupRuns;
+        RunCap(technology) is null ? options.WarmupRuns : 0;
+
+    private int? RunCap(Technology technology)
+    {
+        var profile = service.Backends.Profile(technology).Bench;
+        return options.Quick ? profile.QuickRunCap : profile.RunCap;
+    }
 
     private void AddNetworkResults(List<MetricResult> results, string tech, string variant, string key, string prefix)
     {
@@ -354,17 +338,16 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
     /// </summary>
     private IEnumerable<BenchSubject> SubjectsOf(Technology tech)
     {
-        var warm = service.Backends.Find(tech)?.WarmPool is not null;
-        IEnumerable<string?> runtimes = tech == Technology.Container && service.Backends.Find(tech) is Backends.Oci.ContainerBackend c
-            ? c.AvailableRuntimes().Select(r => (string?)r.Name)
-            : new string?[] { null };
-        foreach (var runtime in runtimes)
+        var backend = service.Backends.Find(tech);
+        var warm = backend?.WarmPool is not null;
+        IReadOnlyList<BackendVariant?> variants = backend?.Variants() is { Count: > 0 } v ? [.. v] : [null];
+        foreach (var variant in variants)
         {
-            var prefix = runtime is null ? "" : runtime + "-";
-            yield return new BenchSubject(tech, prefix + "cold", Warm: false, runtime);
+            var prefix = variant is null ? "" : variant.Name + "-";
+            yield return new BenchSubject(tech, prefix + "cold", Warm: false, variant?.Name) { RuntimeVersion = variant?.Version };
             if (warm)
             {
-                yield return new BenchSubject(tech, prefix + "warm", Warm: true, runtime);
+                yield return new BenchSubject(tech, prefix + "warm", Warm: true, variant?.Name) { RuntimeVersion = variant?.Version };
             }
         }
     }

@@ -18,7 +18,7 @@ namespace LightNfv.Backends.Docker;
 /// the fastest correct way (no docker network driver, no iptables, no moving links, ~2.5 ms), and the instance then
 /// looks like every other one to the probe, stats and teardown.
 /// </summary>
-public sealed class DockerBackend(BackendContext host) : IBackend
+public sealed partial class DockerBackend(BackendContext host) : IBackend
 {
     public const string ImageRepository = "lightnfv/vnf";
     public const string LabelPlatform = "org.lightnfv.platform", LabelInstance = "org.lightnfv.instance", LabelTenant = "org.lightnfv.tenant";

@@ -12,7 +12,7 @@ namespace LightNfv.Backends.MicroVm;
 /// -M microvm through its PVH entry, with the VNF's root filesystem as an initramfs and lnfv-init as PID 1. The kernel
 /// configures eth0 from ip= (CONFIG_IP_PNP); the VNF's argv follows "--" on the command line.
 /// </summary>
-public sealed class TinyxBackend(BackendContext host) : VmBackend(host)
+public sealed partial class TinyxBackend(BackendContext host) : VmBackend(host)
 {
     public override Technology Technology => Technology.Tinyx;
 

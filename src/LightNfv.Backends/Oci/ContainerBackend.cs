@@ -18,7 +18,7 @@ namespace LightNfv.Backends.Oci;
 /// bundle whose config.json LightNFV writes itself: the lab namespace's network, cgroup limits, no capabilities but
 /// those declared, no new privileges, a seccomp deny-list, masked and read-only kernel paths.
 /// </summary>
-public sealed class ContainerBackend(BackendContext host) : IBackend
+public sealed partial class ContainerBackend(BackendContext host) : IBackend
 {
     private readonly Dictionary<string, OciRuntime?> _runtimes = new(StringComparer.Ordinal);
 

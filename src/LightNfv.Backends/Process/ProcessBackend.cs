@@ -14,7 +14,7 @@ namespace LightNfv.Backends.Process;
 /// network, pid, mount, uts and ipc namespaces and in a cgroup with memory, cpu and pids limits.
 /// The cheapest isolation Linux offers, and the floor every other backend is compared with.
 /// </summary>
-public sealed class ProcessBackend(BackendContext host) : IBackend
+public sealed partial class ProcessBackend(BackendContext host) : IBackend
 {
     public IWarmPool WarmPool => host.Shells;
 

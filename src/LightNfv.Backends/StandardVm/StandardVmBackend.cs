@@ -17,7 +17,7 @@ namespace LightNfv.Backends.StandardVm;
 /// with ACPI (virtio-mmio, no firmware to emulate) by default; q35 (SeaBIOS, PCI) through LIGHTNFV_STANDARDVM_MACHINE
 /// for comparison. Stop is an ACPI power button press (systemd shuts down), then quit.
 /// </summary>
-public sealed class StandardVmBackend(BackendContext host) : VmBackend(host)
+public sealed partial class StandardVmBackend(BackendContext host) : VmBackend(host)
 {
     public override Technology Technology => Technology.StandardVm;
 

@@ -18,7 +18,7 @@ namespace LightNfv.Backends.Unikernel;
 /// LightNfv.UnikernelMonitor). Each instance is a VM with one vCPU, its memory sized from spec.resources, and a tap on
 /// the lab bridge. Instances outlive the CLI that made them; `down` stops the monitor host.
 /// </summary>
-public sealed class UnikernelBackend(BackendContext host) : IBackend
+public sealed partial class UnikernelBackend(BackendContext host) : IBackend
 {
     public const string HostExecutable = "lnfv-ukhost";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);

@@ -20,7 +20,7 @@ public sealed record VmBoot(string Kernel, string? Initrd, string? Disk, string 
 /// the tap is not persistent, so it vanishes with QEMU. Control and status go through the QMP socket in the run
 /// directory; the guest's serial console is the instance's log. Pid and start time are recorded for re-adoption.
 /// </summary>
-public abstract class VmBackend(BackendContext host) : IBackend
+public abstract partial class VmBackend(BackendContext host) : IBackend
 {
     protected BackendContext Host => host;
 

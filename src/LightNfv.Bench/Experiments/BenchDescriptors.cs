@@ -1,10 +1,11 @@
+using LightNfv.Backends;
 using LightNfv.Core.Descriptors;
 
 namespace LightNfv.Bench.Experiments;
 
 /// <summary>
 /// The benchmark's VNF: the draft's workload (an iperf3 server), the same descriptor for every technology, except the
-/// standard VM's memory: Debian's 14 MB zstd initrd does not unpack in 128 MiB (the kernel panics), so it gets 256.
+/// memory, which the technology's bench profile gives (a standard VM's initrd does not unpack in 128 MiB).
 /// </summary>
 public static class BenchDescriptors
 {
@@ -22,7 +23,7 @@ public static class BenchDescriptors
             builtin: iperf3-server
           resources:
             vcpus: 1
-            memoryMiB: {(technology == Technology.StandardVm ? 256 : 64)}
+            memoryMiB: {BackendRegistry.ProfileOf(technology).Bench.MemoryMiB}
             pids: 64
           network:
             ports: [5201]

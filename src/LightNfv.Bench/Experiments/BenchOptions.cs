@@ -1,3 +1,4 @@
+using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 
 namespace LightNfv.Bench.Experiments;
@@ -8,10 +9,10 @@ public sealed record BenchOptions
     public int Runs { get; init; } = 20;
 
     /// <summary>
-    /// At most this many measured runs (and one warm-up) for technologies where a run takes tens of seconds: a Debian
-    /// VM boots with systemd under emulation here in about 20 s, so 20 runs would take longer than everything else.
+    /// A quick bench: a technology where a run takes tens of seconds (a Debian VM boots with systemd under emulation
+    /// here in about 20 s) is capped at its profile's quick cap instead of its full one.
     /// </summary>
-    public IReadOnlyDictionary<Technology, int> RunCaps { get; init; } = new Dictionary<Technology, int> { [Technology.StandardVm] = 5 };
+    public bool Quick { get; init; }
     /// <summary>Unrecorded runs first: JIT, page cache and kernel slab warm-up would otherwise dominate run 1.</summary>
     public int WarmupRuns { get; init; } = 3;
     /// <summary>How long an instance idles after answering before its memory is read.</summary>
@@ -32,12 +33,7 @@ public sealed record BenchOptions
 
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>VMs boot a kernel (and a standard VM, systemd) under emulation where KVM cannot boot Linux: give them longer.</summary>
-    public TimeSpan ReadyTimeoutFor(Technology technology) => technology switch
-    {
-        Technology.StandardVm => ReadyTimeout < TimeSpan.FromSeconds(240) ? TimeSpan.FromSeconds(240) : ReadyTimeout,
-        Technology.Tinyx => ReadyTimeout < TimeSpan.FromSeconds(60) ? TimeSpan.FromSeconds(60) : ReadyTimeout,
-        _ => ReadyTimeout,
-    };
+    /// <summary>The readiness timeout, at least the technology's own (a VM boots a kernel under emulation where KVM cannot boot Linux).</summary>
+    public TimeSpan ReadyTimeoutFor(BenchProfile profile) => ReadyTimeout < profile.MinReadyTimeout ? profile.MinReadyTimeout : ReadyTimeout;
     public string Command { get; init; } = "lightnfv bench";
 }

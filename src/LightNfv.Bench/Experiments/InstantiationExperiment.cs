@@ -10,6 +10,9 @@ namespace LightNfv.Bench.Experiments;
 public sealed record BenchSubject(Technology Technology, string Variant, bool Warm, string? Runtime = null)
 {
     public string Label => $"{Technology.ToName()}/{Variant}";
+
+    /// <summary>The version of the variant's OCI runtime, for the notes.</summary>
+    public string? RuntimeVersion { get; init; }
 }
 
 /// <summary>One instantiation: the create call to the first answered SYN (the draft's figure) and to the VNF's first SYN-ACK, then its idle memory.</summary>
@@ -36,23 +39,6 @@ public sealed record InstantiationSample(double InstantiationMs, double ReadyMs,
 /// </summary>
 public sealed class InstantiationExperiment(InstanceService service, BenchOptions options)
 {
-    /// <summary>SYN spacing for VMs: 1 ms resolution (DESIGN's bound), so the probe does not starve an emulated guest.</summary>
-    public static readonly TimeSpan VmProbeStep = TimeSpan.FromMilliseconds(1);
-
-    /// <summary>
-    /// The standard VM boots for tens of seconds under TCG; with a SYN every 1 ms it did not answer within 240 s in
-    /// the bench (answered in 18-30 s when probed every 0.5 s): every SYN is an interrupt an emulated Debian kernel
-    /// handles slowly while it boots. 20 ms is 0.1% of its boot time.
-    /// </summary>
-    public static readonly TimeSpan StandardVmProbeStep = TimeSpan.FromMilliseconds(20);
-
-    /// <summary>The probe's SYN spacing for a technology: the VM steps above, else the probe's default (null).</summary>
-    public static TimeSpan? ProbeStepFor(Technology technology) => technology switch
-    {
-        Technology.Tinyx => VmProbeStep,
-        Technology.StandardVm => StandardVmProbeStep,
-        _ => null,
-    };
 
     public InstantiationSample Run(BenchSubject subject, string name, bool measureMemory)
     {
@@ -62,6 +48,7 @@ public sealed class InstantiationExperiment(InstanceService service, BenchOption
             // Untimed, like the draft's pre-created taps: the shell exists before the create call is issued.
             service.RefillWarmPool(technology, 1);
         }
+        var profile = service.Backends.Profile(technology).Bench;
         var descriptor = BenchDescriptors.Iperf3(technology, name, subject.Runtime);
         var port = descriptor.Spec.Network.ReadinessPort ?? 5201;
         // Untimed, as benchmark harnesses do between iterations: a collection now, so that none lands by chance in a
@@ -73,11 +60,9 @@ public sealed class InstantiationExperiment(InstanceService service, BenchOption
         var record = service.RunAsync(descriptor, new RunOptions(UseWarmPool: subject.Warm)).GetAwaiter().GetResult();
         try
         {
-            var timeout = options.ReadyTimeoutFor(technology);
+            var timeout = options.ReadyTimeoutFor(profile);
             var probe = TcpReadinessProbe.Probe(IPAddress.Parse(record.Address!), port, start, timeout, acceptRst: false,
-                step: ProbeStepFor(technology),
-                // The unikernel's emulated guest answers slower than a 50 µs flood on a busy host; the other rows keep 50 µs.
-                paceDownWhenSilent: technology == Technology.Unikernel, sockets: sockets);
+                step: profile.ProbeStep, paceDownWhenSilent: profile.PaceDownWhenSilent, sockets: sockets);
             if (!probe.Ready)
             {
                 throw new TimeoutException($"{technology.ToName()} instance {record.Id} did not answer on port {port} within {timeout.TotalSeconds:0} s");

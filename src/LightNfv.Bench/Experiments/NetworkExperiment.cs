@@ -68,8 +68,9 @@ public sealed class NetworkExperiment(InstanceService service, BenchOptions opti
 
     private NetworkSample Measure(IPAddress address, Core.Descriptors.Technology? technology = null)
     {
-        var timeout = technology is { } t ? options.ReadyTimeoutFor(t) : options.ReadyTimeout;
-        var step = technology is { } tech ? InstantiationExperiment.ProbeStepFor(tech) : null;
+        var profile = technology is { } t ? service.Backends.Profile(t).Bench : null;
+        var timeout = profile is null ? options.ReadyTimeout : options.ReadyTimeoutFor(profile);
+        var step = profile?.ProbeStep;
         var lab = service.Backends.Host.Lab.Namespace;
         using (var sockets = new ProbeSockets(lab))
         {

@@ -88,7 +88,7 @@ public static class BenchCommand
                 Technologies = technologies,
                 Runs = n,
                 WarmupRuns = isQuick ? 2 : 3,
-                RunCaps = new Dictionary<Technology, int> { [Technology.StandardVm] = isQuick ? 2 : 5 },
+                Quick = isQuick,
                 NetworkRuns = isQuick ? 1 : 3,
                 ThroughputDuration = TimeSpan.FromSeconds(isQuick ? 1 : 3),
                 PingCount = isQuick ? 200 : 1000,

@@ -16,7 +16,7 @@ public static class RunCommand
         var cmd = new Command("run", "Create and start a VNF instance from a descriptor; prints its id and address") { file };
         cmd.SetAction((pr, ct) => Cli.Guard(async (ctx, token) =>
         {
-            var descriptor = DescriptorParser.ParseFile(pr.GetValue(file)!.FullName);
+            var descriptor = ctx.Instances.Backends.Admit(DescriptorParser.ParseFile(pr.GetValue(file)!.FullName));
             var record = await ctx.Instances.RunAsync(descriptor, token).ConfigureAwait(false);
             Console.WriteLine($"{record.Id}  {record.Address}");
             if (ctx.Options.WarmPool > 0)

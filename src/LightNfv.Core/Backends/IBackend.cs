@@ -38,6 +38,37 @@ public interface IBackend
     /// and removes what they leave. Returns what it removed, for the operator. Default: nothing to do.
     /// </summary>
     IReadOnlyList<string> ShutdownHostServices() => [];
+
+    /// <summary>
+    /// Where to say how first-use builds (kernel, disk image) progress, when the backend has such builds and no
+    /// listener yet: they take minutes and may retry a download. Default: no builds to report.
+    /// </summary>
+    void ReportBuildProgress(Action<string> progress)
+    {
+    }
+
+    /// <summary>What callers need to know about the technology (start bound, how the bench measures it).</summary>
+    BackendProfile Profile => BackendProfile.Default;
+
+    /// <summary>The variants the bench measures separately on this host (the OCI runtimes it has); empty when there is one way.</summary>
+    IReadOnlyList<BackendVariant> Variants() => [];
+
+    /// <summary>
+    /// Checks the technology-specific fields of a parsed spec (runtime, accelerator, minimum memory, fields that
+    /// apply to other technologies only). Throws a <see cref="Errors.LightNfvException"/> naming the field and the fix.
+    /// </summary>
+    void Validate(VnfSpec spec)
+    {
+        SpecRules.RejectRuntime(spec);
+        SpecRules.RejectAccel(spec);
+    }
+
+    /// <summary>
+    /// Removes every host object of <paramref name="id"/> this backend would have made (an instance no record knows:
+    /// the store was lost, or a crash fell between making an object and recording it). Idempotent; a backend that made
+    /// none is a no-op. Returns a description of each object it removed.
+    /// </summary>
+    IReadOnlyList<string> RemoveOrphan(string id) => [];
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using LightNfv.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Instances;
@@ -29,17 +30,10 @@ public sealed partial class OperationBounds
     public IReadOnlyDictionary<string, TimeSpan> Overrides { get; init; } = new Dictionary<string, TimeSpan>();
 
     /// <summary>
-    /// Time to start one replica of a technology, generous for this machine kind: a process or container starts in
-    /// tens of ms, docker in a few hundred, a VM boots under TCG in seconds, and the first standard VM may build its
-    /// Debian disk (about a minute).
+    /// Time to start one replica of a technology, as its backend's profile says (generous for this machine kind: a
+    /// process or container starts in tens of ms, a VM boots under TCG in seconds).
     /// </summary>
-    public static TimeSpan StartTime(Technology t) => t switch
-    {
-        Technology.Process or Technology.Container => TimeSpan.FromSeconds(10),
-        Technology.Docker or Technology.Unikernel => TimeSpan.FromSeconds(30),
-        Technology.Tinyx => TimeSpan.FromSeconds(60),
-        _ => TimeSpan.FromSeconds(180),
-    };
+    public static TimeSpan StartTime(Technology t) => BackendRegistry.ProfileOf(t).StartBound;
 
     /// <summary>Time a probe takes to call a replica dead: interval x failureThreshold + one timeout.</summary>
     public static TimeSpan ProbeBudget(HealthSpec health) => health.Interval * health.FailureThreshold + health.Timeout;

@@ -153,46 +153,8 @@ public sealed partial class Reconciler : IAsyncDisposable
     /// Removes host resources named like an instance of this platform that no record owns (a crash between making
     /// them and recording them): cgroups, network namespaces, run directories. Warm-pool shells are not orphans.
     /// </summary>
-    private int SweepOrphans()
-    {
-        var host = _instances.Backends.Host;
-        var known = _store.List().Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
-        var shells = Path.Combine(host.Options.StateDirectory, "warm", "shells");
-        if (Directory.Exists(shells))
-        {
-            known.UnionWith(Directory.EnumerateFiles(shells).Select(Path.GetFileName)!);
-        }
-        var orphans = new HashSet<string>(StringComparer.Ordinal);
-        try
-        {
-            orphans.UnionWith(host.Cgroups.ListChildren(host.Options.CgroupParent).Where(InstanceId.IsValid));
-        }
-        catch (Exception e) when (e is LightNfvException or IOException)
-        {
-        }
-        var prefix = LabNetwork.InstancePrefix(host.Options.LabNamespace);
-        orphans.UnionWith(NetNamespace.List(prefix).Select(n => n[prefix.Length..]).Where(InstanceId.IsValid));
-        if (Directory.Exists(host.Options.InstancesDirectory))
-        {
-            orphans.UnionWith(Directory.EnumerateDirectories(host.Options.InstancesDirectory).Select(Path.GetFileName).Where(n => n is not null && InstanceId.IsValid(n))!);
-        }
-        orphans.ExceptWith(known);
-        var process = _instances.Backends.Find(Technology.Process);
-        foreach (var id in orphans)
-        {
-            try
-            {
-                // Every name derives from the id, so the process backend's teardown removes any of them.
-                process?.DestroyAsync(new BackendInstance(id, Technology.Process), CancellationToken.None).GetAwaiter().GetResult();
-                LogOrphan(_logger, id);
-            }
-            catch (Exception e)
-            {
-                LogOrphanFailed(_logger, id, e.Message);
-            }
-        }
-        return orphans.Count;
-    }
+    private int SweepOrphans() =>
+        _instances.HostObjects.Sweep(_store.List().Select(r => r.Id), id => LogOrphan(_logger, id), (id, error) => LogOrphanFailed(_logger, id, error));
 
     // ---- loops ------------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LightNfv.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Platform.Store;
@@ -15,14 +16,14 @@ public static class OperationKinds
 /// the request against the stored state, then writes desired state and the operation record in one transaction and
 /// kicks the reconciler, which does the work; the caller polls the operation.
 /// </summary>
-public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler)
+public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, BackendRegistry backends)
 {
     public const string DefaultTenant = "default";
 
-    /// <summary>Stores a descriptor (a new version if the name exists); validated first, errors name the field.</summary>
+    /// <summary>Stores a descriptor (a new version if the name exists); admitted first (parser and backend), errors name the field.</summary>
     public DescriptorVersion AddDescriptor(string yaml)
     {
-        var d = DescriptorParser.Parse(yaml);
+        var d = backends.Admit(yaml);
         if (store.Descriptor(d.Metadata.Tenant, d.Metadata.Name) is { } last && last.Source == yaml)
         {
             return last; // same text again: no new version (idempotent PUT-like behaviour)

@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Net;
+using LightNfv.Backends;
 using LightNfv.Backends.Shared;
+using LightNfv.Core.Backends;
+using LightNfv.Core.Descriptors;
 using LightNfv.Core.Instances;
 using LightNfv.Core.Networking;
 using LightNfv.Host.Cgroups;
@@ -21,9 +24,10 @@ public sealed record OrphanedInstance(string Id, IReadOnlyList<string> Objects, 
 /// (network namespace "&lt;lab&gt;-&lt;id&gt;", cgroup "&lt;parent&gt;/&lt;id&gt;", run directory "instances/&lt;id&gt;", the
 /// lab-side veth or tap "lnfv&lt;id[..10]&gt;" with a permanent neighbour entry on the bridge for the instance's address and
 /// MAC, and the processes in the cgroup or running from the run directory, named by pid and start time). The store is
-/// not consulted, so what it says can be checked against the host.
+/// not consulted, so what it says can be checked against the host. Objects only one technology makes (a container
+/// under dockerd, a guest in the unikernel monitor) are its backend's to remove (<see cref="IBackend.RemoveOrphan"/>).
 /// </summary>
-public sealed class HostInventory(BackendContext host)
+public sealed class HostInventory(BackendContext host, BackendRegistry? backends = null)
 {
     /// <summary>Ids with at least one host object (warm-pool shells included).</summary>
     public IReadOnlySet<string> Ids()
@@ -151,7 +155,53 @@ public sealed class HostInventory(BackendContext host)
                 Directory.Delete(host.RunDirectory(orphan.Id), recursive: true);
             }
         });
+        foreach (var technology in Enum.GetValues<Technology>())
+        {
+            if (backends?.Find(technology) is { } backend)
+            {
+                try
+                {
+                    backend.RemoveOrphan(orphan.Id);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // A backend's own service (dockerd, the monitor host) may fail in its own way: reported, the others go on.
+                    errors.Add($"{technology.ToName()}: {e.Message}");
+                }
+            }
+        }
         return errors;
+    }
+
+    /// <summary>
+    /// The daemon's start-up sweep: removes every orphan (see <see cref="Orphans"/>) with <see cref="Remove"/>, telling
+    /// <paramref name="removed"/> or <paramref name="failed"/> of each. Returns how many there were.
+    /// </summary>
+    public int Sweep(IEnumerable<string> known, Action<string> removed, Action<string, string> failed)
+    {
+        var orphans = Orphans(known);
+        foreach (var orphan in orphans)
+        {
+            IReadOnlyList<string> errors;
+            try
+            {
+                errors = Remove(orphan);
+            }
+            catch (Exception e)
+            {
+                // At start-up one orphan a backend cannot remove (dockerd gone mid-call) must not stop the daemon or the others.
+                errors = [e.Message];
+            }
+            if (errors.Count > 0)
+            {
+                failed(orphan.Id, string.Join("; ", errors));
+            }
+            else
+            {
+                removed(orphan.Id);
+            }
+        }
+        return orphans.Count;
     }
 
     private static void Try(List<string> errors, string what, Action step)

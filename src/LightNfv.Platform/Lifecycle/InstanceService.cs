@@ -37,7 +37,7 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
     public BackendRegistry Backends => backends;
 
     /// <summary>The host's own view of the platform's objects, by instance id (independent of the store).</summary>
-    public HostInventory HostObjects => _inventory ??= new HostInventory(backends.Host);
+    public HostInventory HostObjects => _inventory ??= new HostInventory(backends.Host, backends);
 
     private HostInventory? _inventory;
 

@@ -28,12 +28,4 @@ public class DescriptorAccelTests
         e.Message.ShouldContain("'hvf'");
         e.Message.ShouldContain("auto, kvm, tcg");
     }
-
-    [Fact]
-    public void Accel_on_a_non_vm_technology_is_rejected()
-    {
-        var e = Should.Throw<DescriptorException>(() => DescriptorParser.Parse(Vnf("container", "  accel: kvm\n")));
-        e.Field.ShouldBe("spec.accel");
-        e.Message.ShouldContain("tinyx and standardvm");
-    }
 }

@@ -38,13 +38,6 @@ public class DescriptorContainerFieldsTests
         Fails(Container("  runtime: kata\n"), "spec.runtime", "'kata'").Message.ShouldContain("crun, runc");
 
     [Fact]
-    public void Runtime_only_applies_to_containers()
-    {
-        var yaml = Container("  runtime: crun\n").Replace("technology: container", "technology: process", StringComparison.Ordinal);
-        Fails(yaml, "spec.runtime", "only applies to technology 'container'");
-    }
-
-    [Fact]
     public void Capabilities_are_normalized_and_deduplicated()
     {
         var d = DescriptorParser.Parse(Container(extraApp: "    capabilities: [net_admin, CAP_NET_ADMIN, NET_RAW]\n"));

@@ -1,0 +1,49 @@
+using LightNfv.Core.Backends;
+using LightNfv.Core.Descriptors;
+using LightNfv.Core.Errors;
+using LightNfv.Host.Kvm;
+
+namespace LightNfv.Backends.Unikernel;
+
+public sealed partial class UnikernelBackend
+{
+    internal static readonly BackendProfile Known = new()
+    {
+        StartBound = TimeSpan.FromSeconds(30),
+        Bench = new()
+        {
+            // The emulated guest answers slower than a 50 µs flood on a busy host; the other rows keep 50 µs.
+            PaceDownWhenSilent = true,
+            WarmStart = "from a pre-created guest (VM, memory, image, tap on the bridge, vCPU thread; booted and parked at its first network wait), like the draft's pre-created taps; ",
+            CreateCall = _ => "store, one request to the long-lived monitor host: tap, KVM VM, long-mode entry, vCPU thread (cold) or a parked guest's identity (warm); "
+                + "on this host PVM emulates every guest instruction (~1 µs each), which bounds the data path but barely instantiation: the guest boots in a few dozen instructions",
+            ImageNote = (_, _) => "the guest ELF (freestanding C: ARP, ICMP, TCP and the iperf3 server; built by the project's build), all the instance needs besides the shared monitor host",
+            MemoryNote = (settleMs, _) => $"guest RAM resident in the host (mincore of its memory slot: pages it touched) plus the vCPU's kvm_run mapping plus the monitor host's RSS growth when the guest was prepared (thread, buffers), {settleMs:0} ms after it answered; the monitor host's shared runtime (~30 MB .NET, for all guests) is not counted",
+        },
+    };
+
+    public BackendProfile Profile => Known;
+
+    /// <summary>No runtime, no accelerator (the monitor uses KVM), and guest memory within what the guest layout maps.</summary>
+    public void Validate(VnfSpec spec)
+    {
+        SpecRules.RejectRuntime(spec);
+        SpecRules.RejectAccel(spec);
+        var memory = (ulong)spec.Resources.MemoryMiB << 20;
+        if (memory < GuestLayout.MinMemory || memory > GuestLayout.MaxMemory)
+        {
+            throw new DescriptorException("spec.resources.memoryMiB", $"a unikernel takes 2 to 1024 MiB, not {spec.Resources.MemoryMiB}");
+        }
+    }
+
+    /// <summary>The guest the monitor host still runs for the id (its tap goes with it); the run directory is the inventory's.</summary>
+    public IReadOnlyList<string> RemoveOrphan(string id)
+    {
+        if (!MonitorRunning())
+        {
+            return [];
+        }
+        Request(MonitorMessage.Of("destroy", ("id", id)));
+        return [$"unikernel guest {id}"];
+    }
+}
