@@ -65,8 +65,8 @@ public sealed partial class CliTests(ITestOutputHelper output) : IntegrationTest
             doc.RootElement.GetProperty("address").GetString().ShouldBe(address);
             // The shared facts typed, the backend's own record as an object.
             doc.RootElement.GetProperty("facts").GetProperty("address").GetString().ShouldBe(address);
-            doc.RootElement.GetProperty("facts").GetProperty("process").GetString().ShouldMatch(@"^\d+@\d+$");
-            doc.RootElement.GetProperty("backend").GetProperty("supervisor").GetString().ShouldMatch(@"^\d+@\d+$");
+            doc.RootElement.GetProperty("facts").GetProperty("process").GetString()!.ShouldMatch(@"^\d+@\d+$");
+            doc.RootElement.GetProperty("backend").GetProperty("supervisor").GetString()!.ShouldMatch(@"^\d+@\d+$");
         }
         Lab.TcpConnect(System.Net.IPAddress.Parse(address), 5201).ShouldBeNull("the instance the CLI started should answer TCP");
 
