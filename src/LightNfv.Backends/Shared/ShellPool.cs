@@ -77,6 +77,12 @@ public sealed class ShellPool(BackendContext host) : IWarmPool
         return drained;
     }
 
+    /// <summary>Ready shells and ones being claimed right now (their marker is renamed to "ID.claimed.PID" meanwhile).</summary>
+    public IReadOnlyCollection<string> ShellIds() => System.IO.Directory.Exists(Directory_)
+        ? System.IO.Directory.EnumerateFiles(Directory_).Select(f => Path.GetFileName(f)).Where(n => n.Length >= InstanceId.Length)
+            .Select(n => n[..InstanceId.Length]).Where(InstanceId.IsValid).ToHashSet(StringComparer.Ordinal)
+        : [];
+
     private IEnumerable<string> Markers() => System.IO.Directory.Exists(Directory_)
         ? System.IO.Directory.EnumerateFiles(Directory_).Where(f => InstanceId.IsValid(Path.GetFileName(f)))
         : [];

@@ -16,6 +16,12 @@ public interface IWarmPool
     /// <summary>Makes shells until <paramref name="target"/> are ready; returns how many it made.</summary>
     int Refill(int target, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Ids of the shells this pool holds now (ready, or being claimed): host objects named like an instance that are
+    /// not orphans. Empty for a pool whose shells get their id only when claimed.
+    /// </summary>
+    IReadOnlyCollection<string> ShellIds() => [];
+
     /// <summary>Removes every unclaimed shell; returns how many.</summary>
     int Drain();
 }

@@ -4,6 +4,7 @@ using LightNfv.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Instances;
+using LightNfv.Platform.Control.Operations;
 using LightNfv.Platform.Store;
 
 namespace LightNfv.Platform.Control;
@@ -48,13 +49,12 @@ public sealed partial class OperationBounds
         {
             return set;
         }
-        int Param(string name) => op.Parameters.TryGetValue(name, out var v) && int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
-        var replicas = op.Kind switch
+        var replicas = OperationParameters.Of(op) switch
         {
-            OperationKinds.Instantiate => Param("replicas"),
+            InstantiateParameters i => i.Replicas ?? 0,
             // A scale also replaces the replicas its VNF had left failed: one more for slack.
-            OperationKinds.Scale => Math.Abs(Param("replicas") - Param("previousReplicas")) + 1,
-            OperationKinds.Terminate => currentReplicas,
+            ScaleParameters s => Math.Abs((s.Replicas ?? 0) - (s.PreviousReplicas ?? 0)) + 1,
+            TerminateParameters => currentReplicas,
             // Update and rollback are rolling: every replica is made new, and each must answer before an old one goes.
             _ => desiredReplicas,
         };

@@ -1,7 +1,7 @@
-using System.Globalization;
 using LightNfv.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
+using LightNfv.Platform.Control.Operations;
 using LightNfv.Platform.Store;
 
 namespace LightNfv.Platform.Control;
@@ -41,20 +41,14 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
         var parsed = DescriptorParser.Parse(descriptor.Source);
         var n = replicas ?? parsed.Spec.Scaling?.MinReplicas ?? 1;
         CheckReplicas(n, "replicas");
-        return Begin(OperationKinds.Instantiate, tenant, name, new Deployment(tenant, name, descriptor.Version, n, default, default),
-            new() { ["replicas"] = Str(n), ["version"] = Str(descriptor.Version) });
+        return Begin(tenant, name, new Deployment(tenant, name, descriptor.Version, n, default, default), new InstantiateParameters(n, descriptor.Version));
     }
 
     public OperationRecord Scale(string tenant, string name, int replicas, string? policy = null)
     {
         var d = RequireDeployment(tenant, name);
         CheckReplicas(replicas, "replicas");
-        var p = new Dictionary<string, string> { ["replicas"] = Str(replicas), ["previousReplicas"] = Str(d.Replicas) };
-        if (policy is not null)
-        {
-            p["policy"] = policy;
-        }
-        return Begin(OperationKinds.Scale, tenant, name, d with { Replicas = replicas }, p);
+        return Begin(tenant, name, d with { Replicas = replicas }, new ScaleParameters(replicas, d.Replicas, policy));
     }
 
     public OperationRecord Update(string tenant, string name, int? version)
@@ -65,14 +59,13 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
         {
             throw new LightNfvException(ErrorKind.Conflict, $"version: VNF '{name}' already runs version {d.Version}; POST a changed descriptor to make a new version");
         }
-        return Begin(OperationKinds.Update, tenant, name, d with { Version = target.Version },
-            new() { ["version"] = Str(target.Version), ["previousVersion"] = Str(d.Version) });
+        return Begin(tenant, name, d with { Version = target.Version }, new UpdateParameters(target.Version, d.Version));
     }
 
     public OperationRecord Terminate(string tenant, string name)
     {
         RequireDeployment(tenant, name);
-        return Begin(OperationKinds.Terminate, tenant, name, null, new());
+        return Begin(tenant, name, null, new TerminateParameters());
     }
 
     /// <summary>Heals one replica (or every replica) now, whatever its probe says; resets its heal budget.</summary>
@@ -85,7 +78,7 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
             throw new LightNfvException(ErrorKind.NotFound, $"instanceId: '{instanceId}' is not a replica of VNF '{name}'; GET /api/v1/vnfs/{name} lists them");
         }
         var targets = instanceId is null ? replicas : replicas.Where(r => r.Id == instanceId || r.Name == instanceId).ToList();
-        var op = store.BeginOperation(OperationKinds.Heal, tenant, name, d, new Dictionary<string, string> { ["instanceId"] = string.Join(",", targets.Select(t => t.Id)), ["reason"] = "requested" });
+        var op = store.BeginOperation(tenant, name, d, new HealParameters(targets.Select(t => t.Id).ToList(), "requested", null));
         if (targets.Count == 0)
         {
             return store.FinishOperation(op.Id, OperationState.Completed);
@@ -98,13 +91,13 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
         return targets.Count == 1 ? op : store.FinishOperation(op.Id, OperationState.Completed);
     }
 
-    private OperationRecord Begin(string kind, string tenant, string name, Deployment? desired, Dictionary<string, string> parameters)
+    private OperationRecord Begin(string tenant, string name, Deployment? desired, OperationParameters parameters)
     {
         if (store.Operations(OperationState.Processing).FirstOrDefault(o => o.Tenant == tenant && o.Deployment == name && o.Kind != OperationKinds.Heal) is { } busy)
         {
             throw new LightNfvException(ErrorKind.Conflict, $"name: VNF '{name}' has operation {busy.Id} ({busy.Kind}) in progress; poll GET /api/v1/operations/{busy.Id} and retry when it ends");
         }
-        var op = store.BeginOperation(kind, tenant, name, desired, parameters);
+        var op = store.BeginOperation(tenant, name, desired, parameters);
         reconciler.Kick();
         return op;
     }
@@ -124,6 +117,4 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
             throw new LightNfvException(ErrorKind.Invalid, $"{field}: {n} is out of range; expected 0 to {DescriptorParser.MaxReplicas}");
         }
     }
-
-    private static string Str(int n) => n.ToString(CultureInfo.InvariantCulture);
 }

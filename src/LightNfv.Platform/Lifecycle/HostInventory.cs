@@ -52,14 +52,7 @@ public sealed class HostInventory(BackendContext host, BackendRegistry? backends
     }
 
     /// <summary>Ids of the warm pool's shells (ready, or being claimed right now): not orphans.</summary>
-    public IReadOnlySet<string> Shells()
-    {
-        var dir = Path.Combine(host.Options.StateDirectory, "warm", "shells");
-        return Directory.Exists(dir)
-            ? Directory.EnumerateFiles(dir).Select(f => Path.GetFileName(f)).Where(n => n.Length >= InstanceId.Length)
-                .Select(n => n[..InstanceId.Length]).Where(InstanceId.IsValid).ToHashSet(StringComparer.Ordinal)
-            : [];
-    }
+    public IReadOnlySet<string> Shells() => host.Shells.ShellIds().ToHashSet(StringComparer.Ordinal);
 
     /// <summary>
     /// Whether the host has an instance named <paramref name="id"/> (checked before an id is handed out): its namespace

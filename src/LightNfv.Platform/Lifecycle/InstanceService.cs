@@ -271,6 +271,20 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
         return record;
     }
 
+    /// <summary>What the host says of an instance's workload now (missing when this build lacks its backend).</summary>
+    public ObservedState Observe(InstanceRecord record) =>
+        backends.Find(record.Technology)?.Inspect(Instance(record)).State ?? ObservedState.Missing;
+
+    /// <summary>
+    /// Stops a replica at once, without grace (its heal starts it again), also when its process is already dead: the
+    /// stop kills stragglers and reaps the dead workload's supervisor. Records it exited, with the heal's reason.
+    /// </summary>
+    public async Task<InstanceRecord> StopForHealAsync(InstanceRecord record, string reason, CancellationToken cancellationToken = default)
+    {
+        var stopped = await backends.Require(record.Technology).StopAsync(Instance(record), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        return store.Update(record.Id, InstanceState.Exited, stopped, reason);
+    }
+
     /// <summary>
     /// Stops (if running) and removes an instance and everything it owns on the host. The host objects go even when the
     /// store cannot be written (a full disk): the record is updated when it can be, and the error then says so.

@@ -4,10 +4,13 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using LightNfv.Bench.Experiments;
+using LightNfv.Core.Descriptors;
 using LightNfv.Host.Namespaces;
 using LightNfv.Host.Network;
 using LightNfv.Host.Probes;
 using LightNfv.IntegrationTests.Infrastructure;
+using LightNfv.Platform.Control;
+using LightNfv.Platform.Store;
 using static LightNfv.IntegrationTests.Infrastructure.DaemonApi;
 
 namespace LightNfv.IntegrationTests.Server;
@@ -210,24 +213,43 @@ public sealed class DaemonTests(ITestOutputHelper output) : IntegrationTest(outp
 
         var update = await Send(http, HttpMethod.Post, "api/v1/vnfs/svc/update", body: new { });
         var id = update.GetProperty("id").GetString()!;
+        // Behaviour, not speed (how fast belongs in the bench): at every check some running replica answers, waited for
+        // at most as long as the daemon gives the update itself before failing it.
+        var health = DescriptorParser.Parse(Iperf3("svc", memoryMiB: 48)).Spec.Health!;
+        var bound = new OperationBounds().For(new OperationRecord(id, OperationKinds.Update, "default", "svc", OperationState.Processing,
+            new Dictionary<string, string>(), null, default, default), Technology.Process, health, 2, 2);
         var checks = 0;
         string state;
         do
         {
-            // The service answers if any running replica answers a TCP handshake.
-            var running = (await Replicas(http, "svc")).Where(r => r.GetProperty("state").GetString() == "running").ToList();
-            var answering = running.Any(r => TcpReadinessProbe.WaitForAnswer(Lab.Host.Lab, IPAddress.Parse(r.GetProperty("address").GetString()!), 5201,
-                Stopwatch.GetTimestamp(), TimeSpan.FromMilliseconds(500)).Ready);
-            answering.ShouldBeTrue($"no replica answered during the update (check {checks})");
+            (await SomeReplicaAnswers(http, "svc", bound)).ShouldBeTrue($"no replica answered during the update within its bound of {bound} (check {checks})");
             checks++;
             state = (await Send(http, HttpMethod.Get, $"api/v1/operations/{id}")).GetProperty("state").GetString()!;
         }
         while (state == "processing" && checks < 2000);
         state.ShouldBe("completed");
+        (await SomeReplicaAnswers(http, "svc", bound)).ShouldBeTrue("the updated replicas answer");
         Output.WriteLine($"{checks} availability checks during the update");
         var replicas = await Replicas(http, "svc");
         replicas.Count.ShouldBe(2);
         replicas.ShouldAllBe(r => r.GetProperty("version").GetInt32() == 2);
         await Teardown(http, daemon, "svc");
+    }
+
+    /// <summary>Whether a running replica of <paramref name="vnf"/> answers a TCP handshake, retried until <paramref name="within"/> passes.</summary>
+    private async Task<bool> SomeReplicaAnswers(HttpClient http, string vnf, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        do
+        {
+            var running = (await Replicas(http, vnf)).Where(r => r.GetProperty("state").GetString() == "running").ToList();
+            if (running.Any(r => TcpReadinessProbe.WaitForAnswer(Lab.Host.Lab, IPAddress.Parse(r.GetProperty("address").GetString()!), 5201,
+                    Stopwatch.GetTimestamp(), TimeSpan.FromSeconds(1)).Ready))
+            {
+                return true;
+            }
+        }
+        while (DateTime.UtcNow < deadline);
+        return false;
     }
 }

@@ -1,8 +1,8 @@
 using LightNfv.Core.Descriptors;
-using LightNfv.Platform.Control;
+using LightNfv.Platform.Control.Liveness;
 using Microsoft.Extensions.Time.Testing;
 
-namespace LightNfv.Server.Tests.Control;
+namespace LightNfv.Platform.Tests.Control.Liveness;
 
 /// <summary>The liveness schedule on a virtual clock: first probe after one interval, threshold, reset, hold, one probe in flight.</summary>
 public sealed class LivenessTrackerTests

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using LightNfv.Platform.Monitoring;
 
-namespace LightNfv.Server.Tests.Monitoring;
+namespace LightNfv.Platform.Tests.Monitoring;
 
 /// <summary>The host's view of a replica's processes: /proc stat states (fake and real) and the cgroup freeze files.</summary>
 public sealed class ReplicaProcessesTests : IDisposable

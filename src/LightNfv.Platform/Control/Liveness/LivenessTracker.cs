@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using LightNfv.Core.Descriptors;
 
-namespace LightNfv.Platform.Control;
+namespace LightNfv.Platform.Control.Liveness;
 
 /// <summary>
 /// When each replica's liveness probe is due and how many of them failed in a row. A replica seen for the first time

@@ -4,7 +4,7 @@ using System.Text;
 using LightNfv.Core.Descriptors;
 using LightNfv.Platform.Monitoring;
 
-namespace LightNfv.Server.Tests.Monitoring;
+namespace LightNfv.Platform.Tests.Monitoring;
 
 /// <summary>
 /// The network probe against loopback servers: a listener that never accepts (what a stopped or deadlocked VNF looks

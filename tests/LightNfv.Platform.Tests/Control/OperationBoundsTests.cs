@@ -7,7 +7,7 @@ using LightNfv.Platform.Control;
 using LightNfv.Platform.Store;
 using Microsoft.Extensions.Time.Testing;
 
-namespace LightNfv.Server.Tests.Control;
+namespace LightNfv.Platform.Tests.Control;
 
 /// <summary>When an operation completes, fails at once, stays processing, or fails at its bound; and how the bound is set.</summary>
 public sealed class OperationBoundsTests

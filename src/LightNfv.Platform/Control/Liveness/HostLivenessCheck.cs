@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Sockets;
+using LightNfv.Backends.Shared;
+using LightNfv.Core.Descriptors;
+using LightNfv.Core.Errors;
+using LightNfv.Host.Cgroups;
+using LightNfv.Host.Processes;
+using LightNfv.Platform.Monitoring;
+using LightNfv.Platform.Store;
+
+namespace LightNfv.Platform.Control.Liveness;
+
+/// <summary>
+/// The host's liveness check of a replica. Its cgroup frozen: held, not judged (the hook for a quarantine). Any of its
+/// processes stopped: failed, whatever the network says, because the kernel completes a stopped listener's
+/// handshakes. Then the TCP probe from the lab, if the descriptor has one.
+/// </summary>
+public sealed class HostLivenessCheck(BackendContext host) : ILivenessCheck
+{
+    /// <summary>The mount table, read once: where a v1 freezer hierarchy is mounted, if anywhere.</summary>
+    private readonly Lazy<IReadOnlyList<MountInfoEntry>> _mounts = new(() =>
+    {
+        try
+        {
+            return MountInfo.Read();
+        }
+        catch (LightNfvException)
+        {
+            return [];
+        }
+    });
+
+    public async Task<LivenessCheck> CheckAsync(InstanceRecord r, HealthSpec health, CancellationToken ct)
+    {
+        var cgroupPath = r.Facts.Cgroup ?? host.CgroupPath(r.Id);
+        var cgroup = host.Cgroups.Open(cgroupPath);
+        if (cgroup is not null && (ReplicaProcesses.IsFrozen(cgroup) ||
+            (host.Cgroups.Version == "v1" && ReplicaProcesses.V1FreezerDirectory(cgroupPath, _mounts.Value) is { } freezer && ReplicaProcesses.IsFrozenDirectory(freezer))))
+        {
+            return LivenessCheck.Held;
+        }
+        var pids = new List<int>();
+        if (ProcessIdentity.From(r.Facts.Process) is { IsAlive: true } main)
+        {
+            pids.Add(main.Pid);
+        }
+        if (cgroup is not null)
+        {
+            pids.AddRange(cgroup.Pids());
+        }
+        var stopped = ReplicaProcesses.Stopped(pids);
+        if (stopped.Count > 0)
+        {
+            var s = stopped[0];
+            return LivenessCheck.Failed($"process {s.Pid} ({s.Command}) is {(s.State == 'T' ? "stopped (state T: SIGSTOP or SIGTSTP)" : "stopped by a tracer (state t)")}" +
+                (stopped.Count > 1 ? $", and {stopped.Count - 1} more of its processes" : ""));
+        }
+        if (health.TcpPort is not { } port || r.Address is null)
+        {
+            return LivenessCheck.Passed;
+        }
+        var failure = await TcpLivenessProbe.CheckAsync(
+            () => host.Lab.RunInLab(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp)),
+            IPAddress.Parse(r.Address), port, health, ct).ConfigureAwait(false);
+        return new LivenessCheck(false, failure);
+    }
+}

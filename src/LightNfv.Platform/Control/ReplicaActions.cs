@@ -1,0 +1,85 @@
+using LightNfv.Core.Descriptors;
+using LightNfv.Core.Instances;
+using LightNfv.Platform.Control.Healing;
+using LightNfv.Platform.Control.Liveness;
+using LightNfv.Platform.Control.Rollout;
+using LightNfv.Platform.Lifecycle;
+using LightNfv.Platform.Store;
+using Microsoft.Extensions.Logging;
+
+namespace LightNfv.Platform.Control;
+
+/// <summary>
+/// Makes and removes a VNF's replicas for every part of the control plane (convergence, healing, adoption), through
+/// <see cref="InstanceService"/>, and keeps what the parts track of a replica in step: its exit watch, its heal
+/// history, its liveness schedule. Callers hold the reconciler's mutation lock.
+/// </summary>
+public sealed partial class ReplicaActions(InstanceService instances, IReplicaWatcher watcher, HealQueue heals, IHealPolicy healPolicy,
+    LivenessTracker liveness, RolloutOptions options, ILogger logger)
+{
+    public InstanceService Instances => instances;
+
+    public List<InstanceRecord> Of(Deployment d) =>
+        instances.Store.List().Where(r => r.Tenant == d.Tenant && r.Deployment == d.Name).ToList();
+
+    public async Task<InstanceRecord> CreateAsync(Deployment d, VnfDescriptor descriptor, CancellationToken ct)
+    {
+        // Replica names are the VNF's name plus a short suffix, unique per tenant like Kubernetes pod names.
+        var replica = descriptor with { Metadata = descriptor.Metadata with { Name = $"{d.Name}-{InstanceId.New()[..5]}" } };
+        var record = await instances.RunAsync(replica, new RunOptions { ReplicaOf = new ReplicaOf(d.Name, d.Version) }, ct).ConfigureAwait(false);
+        Watch(record);
+        LogCreated(logger, record.Id, record.Name, d.Version);
+        if (options.WarmPool > 0)
+        {
+            // Off the create path: the next scale-out claims a ready shell.
+            var target = options.WarmPool;
+            _ = Task.Run(() =>
+            {
+                try
+                {
+                    instances.RefillWarmPools(target);
+                }
+                catch (Exception e)
+                {
+                    LogPassFailed(logger, $"warm pool refill: {e.Message}");
+                }
+            });
+        }
+        return record;
+    }
+
+    public async Task RemoveAsync(InstanceRecord r, CancellationToken ct)
+    {
+        watcher.Unwatch(r.Id);
+        await instances.RemoveAsync(r, ct).ConfigureAwait(false);
+        healPolicy.Forget(r.Id);
+        liveness.Forget(r.Id);
+        LogRemoved(logger, r.Id, r.Name);
+    }
+
+    /// <summary>Removes a replica, logging instead of throwing (start-up must go on).</summary>
+    public void RemoveQuietly(InstanceRecord r, string why)
+    {
+        try
+        {
+            RemoveAsync(r, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            LogRemoveFailed(logger, r.Id, $"{why}: {e.Message}");
+        }
+    }
+
+    /// <summary>Watches the replica's process: its end asks for a heal. False when the record names no process.</summary>
+    public bool Watch(InstanceRecord r)
+    {
+        var id = r.Id;
+        return watcher.Watch(r, pid =>
+        {
+            LogExited(logger, id, pid);
+            heals.Enqueue(new HealRequest(id, $"process {pid} exited", false, null));
+        });
+    }
+
+    public void Unwatch(string id) => watcher.Unwatch(id);
+}
