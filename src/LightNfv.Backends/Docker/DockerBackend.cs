@@ -41,7 +41,7 @@ public sealed class DockerBackend(BackendContext host) : IBackend
 
     public BackendProbe Probe()
     {
-        if (!Environment.IsPrivilegedProcess)
+        if (!LightNfv.Host.Processes.Privileges.IsRoot)
         {
             return BackendProbe.Missing("needs root (dockerd, namespaces, veth and cgroups); run as root or with sudo");
         }

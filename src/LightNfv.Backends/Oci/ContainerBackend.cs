@@ -50,7 +50,7 @@ public sealed class ContainerBackend(BackendContext host) : IBackend
 
     public BackendProbe Probe()
     {
-        if (!Environment.IsPrivilegedProcess)
+        if (!LightNfv.Host.Processes.Privileges.IsRoot)
         {
             return BackendProbe.Missing("needs root (namespaces, veth, cgroups and an OCI runtime); run as root or with sudo");
         }
