@@ -36,7 +36,7 @@ public sealed partial class DockerBackend(BackendContext host) : IBackend
 
     public BackendProbe Probe()
     {
-        if (!Environment.IsPrivilegedProcess)
+        if (!LightNfv.Host.Processes.Privileges.IsRoot)
         {
             return BackendProbe.Missing("needs root (dockerd, namespaces, veth and cgroups); run as root or with sudo");
         }

@@ -46,7 +46,7 @@ public sealed partial class ContainerBackend(BackendContext host) : IBackend
 
     public BackendProbe Probe()
     {
-        if (!Environment.IsPrivilegedProcess)
+        if (!LightNfv.Host.Processes.Privileges.IsRoot)
         {
             return BackendProbe.Missing("needs root (namespaces, veth, cgroups and an OCI runtime); run as root or with sudo");
         }

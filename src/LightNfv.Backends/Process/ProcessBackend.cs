@@ -26,7 +26,7 @@ public sealed partial class ProcessBackend(BackendContext host) : IBackend
         {
             return BackendProbe.Missing("needs Linux");
         }
-        if (Environment.UserName != "root" && !IsRoot())
+        if (!Privileges.IsRoot)
         {
             return BackendProbe.Missing("needs root (namespaces, veth and cgroups); run as root or with sudo");
         }
@@ -44,8 +44,6 @@ public sealed partial class ProcessBackend(BackendContext host) : IBackend
             return BackendProbe.Missing(e.Message);
         }
     }
-
-    private static bool IsRoot() => File.ReadLines("/proc/self/status").Any(l => l.StartsWith("Uid:\t0\t", StringComparison.Ordinal));
 
     public Task<BackendInstance> CreateAsync(InstanceSpec spec, CancellationToken cancellationToken)
     {

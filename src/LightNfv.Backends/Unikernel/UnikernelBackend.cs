@@ -48,7 +48,7 @@ public sealed partial class UnikernelBackend(BackendContext host) : IBackend
         {
             return BackendProbe.Missing("needs Linux");
         }
-        if (!File.ReadLines("/proc/self/status").Any(l => l.StartsWith("Uid:\t0\t", StringComparison.Ordinal)))
+        if (!LightNfv.Host.Processes.Privileges.IsRoot)
         {
             return BackendProbe.Missing("needs root (/dev/kvm, taps on the lab bridge); run as root or with sudo");
         }

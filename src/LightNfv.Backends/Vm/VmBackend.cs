@@ -48,7 +48,7 @@ public abstract partial class VmBackend(BackendContext host) : IBackend
 
     public virtual BackendProbe Probe()
     {
-        if (!Environment.IsPrivilegedProcess)
+        if (!LightNfv.Host.Processes.Privileges.IsRoot)
         {
             return BackendProbe.Missing("needs root (tap devices on the lab bridge); run as root or with sudo");
         }

@@ -1,35 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using LightNfv.Bench.Statistics;
+using LightNfv.Host.UnixSockets;
 
 namespace LightNfv.Bench.Experiments;
-
-/// <summary>An HTTP client that talks to the daemon over its unix socket.</summary>
-public static class UnixHttp
-{
-    public static HttpClient Create(string socket, int maxConnections = 8) => new(new SocketsHttpHandler
-    {
-        MaxConnectionsPerServer = maxConnections,
-        ConnectCallback = async (_, ct) =>
-        {
-            var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            try
-            {
-                await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), ct).ConfigureAwait(false);
-                return new NetworkStream(s, ownsSocket: true);
-            }
-            catch
-            {
-                s.Dispose();
-                throw;
-            }
-        },
-    })
-    { BaseAddress = new Uri("http://lightnfv/"), Timeout = TimeSpan.FromSeconds(30) };
-}
 
 /// <param name="LatencyMs">From each request's due time to the end of its response (includes any lateness of the sender).</param>
 /// <param name="ServiceMs">From sending each request to the end of its response (what the client sees once it sends).</param>

@@ -10,6 +10,7 @@ using LightNfv.Bench.Statistics;
 using LightNfv.Host.Network;
 using LightNfv.Host.Probes;
 using LightNfv.Host.Processes;
+using LightNfv.Host.UnixSockets;
 
 namespace LightNfv.Bench.Experiments;
 

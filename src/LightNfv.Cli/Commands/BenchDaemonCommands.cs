@@ -2,6 +2,7 @@ using System.CommandLine;
 using LightNfv.Bench.Experiments;
 using LightNfv.Bench.Statistics;
 using LightNfv.Core.Errors;
+using LightNfv.Host.UnixSockets;
 
 namespace LightNfv.Cli.Commands;
 

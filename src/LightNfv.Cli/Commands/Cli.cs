@@ -101,6 +101,43 @@ public static class Cli
         return names;
     }
 
+    /// <summary>
+    /// Runs an instance command on the platform: through the daemon's API when its socket answers (like docker and
+    /// dockerd), else embedded with the store from <paramref name="open"/> (default <see cref="PlatformContext.Open"/>).
+    /// Either way an error is one line and the exit code of its kind.
+    /// </summary>
+    public static async Task<int> OnPlatform(Func<PlatformEndpoint, CancellationToken, Task<int>> body, CancellationToken cancellationToken,
+        Func<PlatformContext>? open = null)
+    {
+        using (var daemon = DaemonClient.TryConnect())
+        {
+            if (daemon is not null)
+            {
+                try
+                {
+                    return await body(new DaemonPlatform(daemon), cancellationToken).ConfigureAwait(false);
+                }
+                catch (LightNfvException e)
+                {
+                    Console.Error.WriteLine($"error: {e.Message}");
+                    return ExitCode(e.Kind);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The daemon sees the request aborted and removes what it was creating, as the embedded command does.
+                    Console.Error.WriteLine("interrupted; what was being created has been removed");
+                    return 130;
+                }
+                catch (Exception e) when (e is System.Net.Http.HttpRequestException or IOException or System.Text.Json.JsonException)
+                {
+                    Console.Error.WriteLine($"error: the daemon on {daemon.Socket} stopped answering: {OneLine(e.Message)}");
+                    return 1;
+                }
+            }
+        }
+        return await Guard(open ?? PlatformContext.Open, (ctx, token) => body(new EmbeddedPlatform(ctx), token), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Runs a command body with the platform, mapping errors to a message and an exit code per kind.</summary>
     public static Task<int> Guard(Func<PlatformContext, CancellationToken, Task<int>> body, CancellationToken cancellationToken) =>
         Guard(PlatformContext.Open, body, cancellationToken);

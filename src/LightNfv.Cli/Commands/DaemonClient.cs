@@ -1,15 +1,15 @@
-using LightNfv.Core.Configuration;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
-using LightNfv.Backends.Shared;
+using LightNfv.Core.Configuration;
 using LightNfv.Core.Errors;
+using LightNfv.Host.UnixSockets;
+using LightNfv.Server.Daemon;
 
 namespace LightNfv.Cli.Commands;
 
 /// <summary>
-/// HTTP over the daemon's unix socket. <see cref="TryConnect"/> says whether a daemon answers; the commands that can
-/// run either way use it when it does, and the embedded platform when it does not.
+/// HTTP over the daemon's unix socket. <see cref="TryConnect"/> says whether a daemon answers; every platform command
+/// goes through it when one does (<see cref="DaemonPlatform"/>), and runs embedded when none does.
 /// </summary>
 public sealed class DaemonClient : IDisposable
 {
@@ -18,37 +18,25 @@ public sealed class DaemonClient : IDisposable
     private DaemonClient(string socket)
     {
         Socket = socket;
-        _http = LightNfv.Bench.Experiments.UnixHttp.Create(socket);
-        _http.Timeout = TimeSpan.FromSeconds(60);
+        _http = UnixHttp.Create(socket);
+        // As long as the work takes (a first VM boot builds its disk); Ctrl-C cancels, and the daemon then rolls back.
+        _http.Timeout = Timeout.InfiniteTimeSpan;
     }
 
     public string Socket { get; }
 
-    public static string SocketPath => Environment.GetEnvironmentVariable("LIGHTNFV_SOCKET") is { Length: > 0 } s ? s : Path.Combine(new PlatformOptions().StateDirectory, "lightnfv.sock");
+    public static string SocketPath => Environment.GetEnvironmentVariable("LIGHTNFV_SOCKET") is { Length: > 0 } s ? s : DaemonOptions.DefaultSocket(new PlatformOptions().StateDirectory);
 
     /// <summary>A client if a daemon listens on the socket now; null otherwise (stale socket file, no daemon).</summary>
-    public static DaemonClient? TryConnect()
-    {
-        var path = SocketPath;
-        if (!File.Exists(path))
-        {
-            return null;
-        }
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            probe.Connect(new UnixDomainSocketEndPoint(path));
-        }
-        catch (SocketException)
-        {
-            return null;
-        }
-        return new DaemonClient(path);
-    }
+    public static DaemonClient? TryConnect() => UnixHttp.Answers(SocketPath) ? new DaemonClient(SocketPath) : null;
 
     public static DaemonClient Require() => TryConnect()
         ?? throw new LightNfvException(ErrorKind.Unavailable, $"no LightNFV daemon answers on {SocketPath}; start one with 'lightnfv serve'");
 
+    /// <summary>
+    /// One request; the JSON body (a text body as a JSON string). An error answer is thrown as the error the daemon
+    /// raised: its kind (from the problem's type) gives the same exit code as the embedded command, its detail the same line.
+    /// </summary>
     public async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body = null, string? yaml = null, CancellationToken ct = default)
     {
         using var request = new HttpRequestMessage(method, path.TrimStart('/'));
@@ -68,19 +56,29 @@ public sealed class DaemonClient : IDisposable
         if (!response.IsSuccessStatusCode)
         {
             var detail = json.ValueKind == JsonValueKind.Object && json.TryGetProperty("detail", out var d) ? d.GetString() : text;
-            var kind = (int)response.StatusCode switch
-            {
-                400 or 415 or 422 => ErrorKind.Invalid,
-                413 => ErrorKind.TooLarge,
-                404 => ErrorKind.NotFound,
-                409 => ErrorKind.Conflict,
-                503 => ErrorKind.Unavailable,
-                429 => ErrorKind.Exhausted,
-                _ => ErrorKind.Host,
-            };
-            throw new LightNfvException(kind, detail ?? $"HTTP {(int)response.StatusCode}");
+            throw new LightNfvException(KindOf(json, (int)response.StatusCode), detail ?? $"HTTP {(int)response.StatusCode}");
         }
         return json;
+    }
+
+    /// <summary>The error kind a problem document names in its type (…/problems/&lt;kind&gt;), else the one its status implies.</summary>
+    internal static ErrorKind KindOf(JsonElement problem, int status)
+    {
+        if (problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty("type", out var t) && t.GetString() is { } type
+            && Enum.TryParse<ErrorKind>(type[(type.LastIndexOf('/') + 1)..], ignoreCase: true, out var kind) && Enum.IsDefined(kind))
+        {
+            return kind;
+        }
+        return status switch
+        {
+            400 or 415 or 422 => ErrorKind.Invalid,
+            413 => ErrorKind.TooLarge,
+            404 => ErrorKind.NotFound,
+            409 => ErrorKind.Conflict,
+            503 => ErrorKind.Unavailable,
+            429 => ErrorKind.Exhausted,
+            _ => ErrorKind.Host,
+        };
     }
 
     public void Dispose() => _http.Dispose();

@@ -1,29 +1,31 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
-using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
-using LightNfv.Core.Instances;
-using LightNfv.Platform.Lifecycle;
-using LightNfv.Platform.Store;
+using LightNfv.Core.Errors;
+using LightNfv.Host.Processes;
+using LightNfv.Server.Api;
+using LightNfv.Server.Daemon;
 
 namespace LightNfv.Cli.Commands;
+
+// The instance commands: each parses its arguments, makes one call on the platform (the daemon's API when one answers,
+// else embedded: see PlatformEndpoint) and prints the answer, so the output is the same either way.
 
 public static class RunCommand
 {
     public static Command Create()
     {
         var file = new Option<FileInfo>("--file", "-f") { Description = "VNF descriptor (YAML)", Required = true };
-        var cmd = new Command("run", "Create and start a VNF instance from a descriptor; prints its id and address") { file };
-        cmd.SetAction((pr, ct) => Cli.Guard(async (ctx, token) =>
+        var cmd = new Command("run", "Create and start a standalone instance from a descriptor; prints its id and address. Under a daemon it is " +
+            "the daemon's to list and remove, but never reconciled (not restarted, not scaled): a VNF the daemon keeps up is 'lightnfv vnf create' + 'vnf instantiate'") { file };
+        cmd.SetAction((pr, ct) => Cli.OnPlatform(async (platform, token) =>
         {
-            var descriptor = ctx.Instances.Backends.Admit(DescriptorParser.ParseFile(pr.GetValue(file)!.FullName));
-            var record = await ctx.Instances.RunAsync(descriptor, token).ConfigureAwait(false);
-            Console.WriteLine($"{record.Id}  {record.Address}");
-            if (ctx.Options.WarmPool > 0)
-            {
-                // After the instance is up, not before: the next run starts warm.
-                ctx.Instances.RefillWarmPool(descriptor.Spec.Technology, ctx.Options.WarmPool, token);
-            }
+            // Parsed here in both modes: a bad descriptor is the same one line, exit 2, before any daemon is asked.
+            var yaml = DescriptorLimits.ReadFile(pr.GetValue(file)!.FullName);
+            var descriptor = DescriptorParser.Parse(yaml);
+            var r = await platform.RunAsync(descriptor, yaml, token).ConfigureAwait(false);
+            Console.WriteLine($"{r.GetProperty("id").GetString()}  {r.GetProperty("address").GetString()}");
             return 0;
         }, ct));
         return cmd;
@@ -36,47 +38,41 @@ public static class PsCommand
     {
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
         var cmd = new Command("ps", "List instances") { json };
-        cmd.SetAction(async (pr, ct) =>
+        cmd.SetAction((pr, ct) => Cli.OnPlatform(async (platform, token) =>
         {
-            if (await TopCommand.ThroughDaemonAsync(pr.GetValue(json), ct).ConfigureAwait(false) is { } code)
+            var list = await platform.ListAsync(token).ConfigureAwait(false);
+            if (pr.GetValue(json))
             {
-                return code;
+                Json.Print(list);
+                return 0;
             }
-            return await Cli.Guard((ctx, _) => Embedded(ctx, pr.GetValue(json)), ct).ConfigureAwait(false);
-        });
+            var rows = list.EnumerateArray().ToList();
+            var orphans = rows.Count(r => Json.Text(r, "state") == OrphanDto.OrphanedState);
+            Table.Write(Console.Out, ["ID", "NAME", "TENANT", "TECHNOLOGY", "STATE", "ADDRESS", "PID", "CREATED"], rows.Select(r => Json.Text(r, "state") == OrphanDto.OrphanedState
+                ? (IReadOnlyList<string>)
+                [
+                    Json.Text(r, "id"), "-", "-", "-", OrphanDto.OrphanedState, Json.Text(r, "address"),
+                    r.GetProperty("pids").EnumerateArray().Select(p => p.GetInt32().ToString(CultureInfo.InvariantCulture)).FirstOrDefault() ?? "-", "-",
+                ]
+                :
+                [
+                    Json.Text(r, "id"), Json.Text(r, "name"), Json.Text(r, "tenant"), Json.Text(r, "technology"), State(r), Json.Text(r, "address"),
+                    r.TryGetProperty("pid", out var p) ? p.GetInt32().ToString(CultureInfo.InvariantCulture) : "-",
+                    Ago(r.GetProperty("createdAt").GetDateTimeOffset()),
+                ]));
+            if (orphans > 0)
+            {
+                Console.Error.WriteLine($"{orphans} orphaned instance(s): host objects no record knows (was the store lost or replaced?); " +
+                    "'lightnfv rm <id>' or 'lightnfv down' removes them");
+            }
+            return 0;
+        }, ct));
         return cmd;
     }
 
-    private static Task<int> Embedded(PlatformContext ctx, bool asJson)
-    {
-        {
-            var views = ctx.Instances.List();
-            // Instances the host still runs although no record knows them (a store lost or replaced while they ran).
-            var orphans = ctx.Instances.Orphans();
-            if (asJson)
-            {
-                Console.WriteLine(JsonSerializer.Serialize(views.Select(Json.Of).Concat(orphans.Select(Json.Of)), Json.Options));
-                return Task.FromResult(0);
-            }
-            Table.Write(Console.Out, ["ID", "NAME", "TENANT", "TECHNOLOGY", "STATE", "ADDRESS", "PID", "CREATED"],
-                views.Select(v => (IReadOnlyList<string>)
-                [
-                    v.Record.Id, v.Record.Name, v.Record.Tenant, v.Record.Technology.ToName(), Json.State(v),
-                    v.Record.Address ?? "-", v.Observation?.Pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
-                    Ago(v.Record.CreatedAt),
-                ]).Concat(orphans.Select(o => (IReadOnlyList<string>)
-                [
-                    o.Id, "-", "-", "-", "orphaned", o.Address?.ToString() ?? "-",
-                    o.Processes.Count > 0 ? o.Processes[0].Pid.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-", "-",
-                ])));
-            if (orphans.Count > 0)
-            {
-                Console.Error.WriteLine($"{orphans.Count} orphaned instance(s): host objects no record knows (was the store lost or replaced?); " +
-                    "'lightnfv rm <id>' or 'lightnfv down' removes them");
-            }
-            return Task.FromResult(0);
-        }
-    }
+    /// <summary>The state, with why it exited when it did.</summary>
+    private static string State(JsonElement r) =>
+        Json.Text(r, "state") is var state && state == "exited" && r.TryGetProperty("error", out var e) ? $"exited ({e.GetString()})" : state;
 
     internal static string Ago(DateTimeOffset t)
     {
@@ -91,10 +87,10 @@ public static class InspectCommand
     {
         var id = new Argument<string>("instance") { Description = "Instance id, id prefix or name" };
         var cmd = new Command("inspect", "Show an instance: record, host state, resource counters (JSON)") { id };
-        cmd.SetAction((pr, ct) => Cli.Guard((ctx, _) =>
+        cmd.SetAction((pr, ct) => Cli.OnPlatform(async (platform, token) =>
         {
-            Console.WriteLine(JsonSerializer.Serialize(Json.Of(ctx.Instances.Inspect(pr.GetValue(id)!)), Json.Options));
-            return Task.FromResult(0);
+            Json.Print(await platform.InspectAsync(pr.GetValue(id)!, token).ConfigureAwait(false));
+            return 0;
         }, ct));
         return cmd;
     }
@@ -107,21 +103,10 @@ public static class LogsCommand
         var id = new Argument<string>("instance") { Description = "Instance id, id prefix or name" };
         var tail = new Option<int?>("--tail", "-n") { Description = "Only the last N lines" };
         var cmd = new Command("logs", "Print what the instance wrote to stdout and stderr") { id, tail };
-        cmd.SetAction((pr, ct) => Cli.Guard((ctx, _) =>
+        cmd.SetAction((pr, ct) => Cli.OnPlatform(async (platform, token) =>
         {
-            var record = ctx.Instances.Resolve(pr.GetValue(id)!);
-            var path = InstanceSpec.LogPathIn(ctx.Host.RunDirectory(record.Id));
-            if (!File.Exists(path))
-            {
-                return Task.FromResult(0);
-            }
-            var lines = File.ReadAllLines(path);
-            var n = pr.GetValue(tail);
-            foreach (var line in n is { } k ? lines.TakeLast(k) : lines)
-            {
-                Console.WriteLine(line);
-            }
-            return Task.FromResult(0);
+            Console.Out.Write(await platform.LogsAsync(pr.GetValue(id)!, pr.GetValue(tail), token).ConfigureAwait(false));
+            return 0;
         }, ct));
         return cmd;
     }
@@ -132,12 +117,12 @@ public static class StopCommand
     public static Command Create()
     {
         var id = new Argument<string>("instance") { Description = "Instance id, id prefix or name" };
-        var grace = new Option<double>("--time", "-t") { Description = "Seconds to wait after SIGTERM before SIGKILL", DefaultValueFactory = _ => 5 };
-        var cmd = new Command("stop", "Stop an instance (its namespace, cgroup and address are kept)") { id, grace };
-        cmd.SetAction((pr, ct) => Cli.Guard(async (ctx, token) =>
+        var grace = new Option<double>("--time", "-t") { Description = "Seconds to wait after SIGTERM before SIGKILL (0 to 3600)", DefaultValueFactory = _ => 5 };
+        var cmd = new Command("stop", "Stop an instance (its namespace, cgroup and address are kept); under a daemon, standalone instances only") { id, grace };
+        cmd.SetAction((pr, ct) => Cli.OnPlatform(async (platform, token) =>
         {
-            var r = await ctx.Instances.StopAsync(pr.GetValue(id)!, TimeSpan.FromSeconds(pr.GetValue(grace)), token).ConfigureAwait(false);
-            Console.WriteLine(r.Id);
+            var r = await platform.StopAsync(pr.GetValue(id)!, pr.GetValue(grace), token).ConfigureAwait(false);
+            Console.WriteLine(Json.Text(r, "id"));
             return 0;
         }, ct));
         return cmd;
@@ -149,11 +134,11 @@ public static class StartCommand
     public static Command Create()
     {
         var id = new Argument<string>("instance") { Description = "Instance id, id prefix or name" };
-        var cmd = new Command("start", "Start a stopped or exited instance again") { id };
-        cmd.SetAction((pr, ct) => Cli.Guard(async (ctx, token) =>
+        var cmd = new Command("start", "Start a stopped or exited instance again; under a daemon, standalone instances only") { id };
+        cmd.SetAction((pr, ct) => Cli.OnPlatform(async (platform, token) =>
         {
-            var r = await ctx.Instances.StartAsync(pr.GetValue(id)!, token).ConfigureAwait(false);
-            Console.WriteLine(r.Id);
+            var r = await platform.StartAsync(pr.GetValue(id)!, token).ConfigureAwait(false);
+            Console.WriteLine(Json.Text(r, "id"));
             return 0;
         }, ct));
         return cmd;
@@ -165,14 +150,19 @@ public static class RmCommand
     public static Command Create()
     {
         var ids = new Argument<string[]>("instance") { Description = "Instance ids, id prefixes or names", Arity = ArgumentArity.ZeroOrMore };
-        var all = new Option<bool>("--all", "-a") { Description = "Remove every instance" };
-        var cmd = new Command("rm", "Remove instances (running ones are stopped first) and everything they own on the host") { ids, all };
-        cmd.SetAction((pr, ct) => Cli.Guard(() => PlatformContext.OpenForRemoval(), async (ctx, token) =>
+        var all = new Option<bool>("--all", "-a") { Description = "Remove every instance (under a daemon: every standalone one; replicas stay with their VNFs)" };
+        var cmd = new Command("rm", "Remove instances (running ones are stopped first) and everything they own on the host; under a daemon, standalone instances only") { ids, all };
+        cmd.SetAction((pr, ct) => Cli.OnPlatform(async (platform, token) =>
         {
             if (pr.GetValue(all))
             {
-                var n = await ctx.Instances.RemoveAllAsync(token).ConfigureAwait(false);
-                Console.WriteLine($"removed {n} instance(s)");
+                var removed = await platform.RemoveAllAsync(token).ConfigureAwait(false);
+                Console.WriteLine($"removed {removed.GetProperty("removed").GetInt32()} instance(s)");
+                var kept = removed.GetProperty("keptVnfs").EnumerateArray().Select(v => v.GetString()).ToList();
+                if (kept.Count > 0)
+                {
+                    Console.Error.WriteLine($"replicas of VNF(s) {string.Join(", ", kept)} are kept: the daemon keeps them up; 'lightnfv vnf terminate NAME' removes them");
+                }
                 return 0;
             }
             var refs = pr.GetValue(ids) ?? [];
@@ -181,49 +171,78 @@ public static class RmCommand
                 Console.Error.WriteLine("error: name at least one instance, or use --all");
                 return 2;
             }
-            foreach (var r in refs)
+            foreach (var reference in refs)
             {
-                InstanceRecord record;
-                try
-                {
-                    record = ctx.Instances.Resolve(r);
-                }
-                catch (Core.Errors.LightNfvException e) when (e.Kind == Core.Errors.ErrorKind.NotFound && ctx.Instances.RemoveOrphan(r) is { } orphan)
-                {
-                    // No record, but the host still has objects of that id: an orphan (`ps` lists them).
-                    Console.WriteLine($"{orphan.Id} (orphaned: {string.Join(", ", orphan.Objects)})");
-                    continue;
-                }
-                await ctx.Instances.RemoveAsync(record, token).ConfigureAwait(false);
-                Console.WriteLine(record.Id);
+                var r = await platform.RemoveAsync(reference, token).ConfigureAwait(false);
+                // No record, but the host still had objects of that id: an orphan (`ps` lists them).
+                Console.WriteLine(r.GetProperty("orphaned").GetBoolean()
+                    ? $"{Json.Text(r, "id")} (orphaned: {string.Join(", ", r.GetProperty("objects").EnumerateArray().Select(o => o.GetString()))})"
+                    : Json.Text(r, "id"));
             }
             return 0;
-        }, ct));
+        }, ct, () => PlatformContext.OpenForRemoval()));
         return cmd;
     }
 }
 
 public static class DownCommand
 {
+    public const string WithDaemonFlag = "--with-daemon";
+
     public static Command Create()
     {
-        var cmd = new Command("down", "Remove everything LightNFV created on this host: instances, namespaces, links, cgroups, the lab network");
-        cmd.SetAction((pr, ct) => Cli.Guard(PlatformContext.OpenForReset, async (ctx, token) =>
+        var withDaemon = new Option<bool>(WithDaemonFlag)
         {
-            using (var daemon = DaemonClient.TryConnect())
+            Description = "If a daemon serves this platform, stop it first (SIGTERM), then remove everything; its VNFs' descriptors and desired state stay in the store",
+        };
+        var cmd = new Command("down", "Remove everything LightNFV created on this host: instances, namespaces, links, cgroups, the lab network. " +
+            $"Refused while a daemon serves the platform (it runs on that lab and would recreate its VNFs), unless {WithDaemonFlag}") { withDaemon };
+        cmd.SetAction(async (pr, ct) =>
+        {
+            try
             {
-                if (daemon is not null)
-                {
-                    // The daemon would recreate what `down` removes: stop it first.
-                    throw new Core.Errors.LightNfvException(Core.Errors.ErrorKind.Conflict,
-                        $"a LightNFV daemon serves this platform ({daemon.Socket}); stop it first (its VNFs keep running until 'down')");
-                }
+                await StopDaemonAsync(pr.GetValue(withDaemon), ct).ConfigureAwait(false);
             }
-            var removed = await ctx.Instances.DownAsync(token).ConfigureAwait(false);
-            Console.WriteLine(removed.Count == 0 ? "nothing to remove" : "removed " + string.Join(", ", removed));
-            return 0;
-        }, ct));
+            catch (LightNfvException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return Cli.ExitCode(e.Kind);
+            }
+            return await Cli.Guard(PlatformContext.OpenForReset, async (ctx, token) =>
+            {
+                var removed = await ctx.Instances.DownAsync(token).ConfigureAwait(false);
+                Console.WriteLine(removed.Count == 0 ? "nothing to remove" : "removed " + string.Join(", ", removed));
+                return 0;
+            }, ct).ConfigureAwait(false);
+        });
         return cmd;
+    }
+
+    /// <summary>
+    /// `down` takes away the lab the daemon works on, and a running daemon would bring its VNFs back at once: with
+    /// <paramref name="stop"/> the daemon is asked to stop (SIGTERM, as a service manager would) and awaited, else refused.
+    /// </summary>
+    private static async Task StopDaemonAsync(bool stop, CancellationToken ct)
+    {
+        using var daemon = DaemonClient.TryConnect();
+        if (daemon is null)
+        {
+            return;
+        }
+        var status = await daemon.SendAsync(HttpMethod.Get, "api/v1/status", ct: ct).ConfigureAwait(false);
+        var pid = status.GetProperty("pid").GetInt32();
+        if (!stop)
+        {
+            throw new LightNfvException(ErrorKind.Conflict,
+                $"a LightNFV daemon serves this platform ({daemon.Socket}, pid {pid}) and would recreate its VNFs: stop it first, " +
+                $"or run 'lightnfv down {WithDaemonFlag}' to stop it and remove everything");
+        }
+        const int sigterm = 15;
+        if (ProcessIdentity.Of(pid) is { } process && ProcessSignals.Send(process, sigterm) && !ProcessSignals.WaitForExit(process, TimeSpan.FromSeconds(30)))
+        {
+            throw new LightNfvException(ErrorKind.Host, $"the daemon (pid {pid}) did not stop within 30 s of SIGTERM; stop it, then run 'lightnfv down' again");
+        }
+        Console.Error.WriteLine($"stopped the daemon (pid {pid})");
     }
 }
 
@@ -247,44 +266,26 @@ public static class ProbeCommand
     }
 }
 
-/// <summary>The JSON shape of an instance for `ps --json` and `inspect`.</summary>
+/// <summary>JSON as the CLI prints it: the API's shapes and options, indented.</summary>
 internal static class Json
 {
-    public static readonly JsonSerializerOptions Options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    public static readonly JsonSerializerOptions Options = Create();
 
-    public static string State(InstanceView v) =>
-        v.Record.State == InstanceState.Exited && v.Record.Error is { } e ? $"exited ({e})" : v.Record.State.ToString().ToLowerInvariant();
-
-    /// <summary>An orphan in `ps --json`: what the host has of it, with state "orphaned".</summary>
-    public static object Of(OrphanedInstance o) => new
+    private static JsonSerializerOptions Create()
     {
-        o.Id,
-        State = "orphaned",
-        Address = o.Address?.ToString(),
-        Host = new { Objects = o.Objects, Pids = o.Processes.Select(p => p.Pid).ToArray() },
-    };
+        var o = new JsonSerializerOptions { WriteIndented = true };
+        ServerApp.Configure(o);
+        return o;
+    }
 
-    public static object Of(InstanceView v) => new
-    {
-        v.Record.Id,
-        v.Record.Name,
-        v.Record.Tenant,
-        Technology = v.Record.Technology.ToName(),
-        State = v.Record.State.ToString().ToLowerInvariant(),
-        v.Record.Address,
-        v.Record.CreatedAt,
-        v.Record.UpdatedAt,
-        v.Record.Error,
-        Host = v.Observation is null ? null : new
-        {
-            State = v.Observation.State.ToString().ToLowerInvariant(),
-            v.Observation.Pid,
-            v.Observation.StartedAt,
-            v.Observation.Detail,
-        },
-        Stats = v.Stats,
-        v.Record.Facts,
-        Backend = v.Record.BackendStateJson(),
-        v.Record.Descriptor,
-    };
+    public static JsonElement Element<T>(T value) => JsonSerializer.SerializeToElement(value, Options);
+
+    public static Task<JsonElement> Done<T>(T value) => Task.FromResult(Element(value));
+
+    public static async Task<JsonElement> Async<T>(Func<Task<T>> value) => Element(await value().ConfigureAwait(false));
+
+    public static void Print(JsonElement value) => Console.WriteLine(JsonSerializer.Serialize(value, Options));
+
+    /// <summary>A string property, "-" when absent or null (the table's blank).</summary>
+    public static string Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.GetString() is { } s ? s : "-";
 }

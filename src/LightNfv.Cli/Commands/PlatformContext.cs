@@ -1,36 +1,30 @@
-using LightNfv.Core.Configuration;
 using LightNfv.Backends;
 using LightNfv.Backends.Shared;
+using LightNfv.Core.Configuration;
+using LightNfv.Platform.Composition;
 using LightNfv.Platform.Lifecycle;
 using LightNfv.Platform.Store;
 
 namespace LightNfv.Cli.Commands;
 
-/// <summary>The embedded (daemonless) platform one CLI invocation works with: options from the environment, the store, the backends.</summary>
+/// <summary>
+/// The embedded (daemonless) platform of one CLI invocation: <see cref="PlatformServices"/> over the LIGHTNFV_*
+/// environment, plus the store-opening modes of the commands that must work on a full disk or a damaged store.
+/// </summary>
 public sealed class PlatformContext : IDisposable
 {
-    private PlatformContext(PlatformOptions options, PlatformStore store)
-    {
-        Options = options;
-        Host = new BackendContext(options);
-        Store = store;
-        Backends = new BackendRegistry(Host);
-        Instances = new InstanceService(Store, Backends);
-    }
+    private PlatformContext(PlatformServices services) => Services = services;
 
-    public static string StorePath(PlatformOptions options) => Path.Combine(options.StateDirectory, PlatformStore.FileName);
+    public PlatformServices Services { get; }
+    public PlatformOptions Options => Services.Options;
+    public BackendContext Host => Services.Context;
+    public PlatformStore Store => Services.Store;
+    public BackendRegistry Backends => Services.Backends;
+    public InstanceService Instances => Services.Instances;
 
-    public PlatformOptions Options { get; }
-    public BackendContext Host { get; }
-    public PlatformStore Store { get; }
-    public BackendRegistry Backends { get; }
-    public InstanceService Instances { get; }
+    public static string StorePath(PlatformOptions options) => PlatformServices.StorePath(options);
 
-    public static PlatformContext Open()
-    {
-        var options = new PlatformOptions();
-        return new(options, PlatformStore.OpenIn(options.StateDirectory));
-    }
+    public static PlatformContext Open() => new(PlatformServices.Open());
 
     /// <summary>
     /// For `down`, which must reset the platform from any state: a store that is not a database or is damaged is
@@ -50,11 +44,11 @@ public sealed class PlatformContext : IDisposable
         var path = StorePath(options);
         try
         {
-            return new(options, PlatformStore.OpenIn(options.StateDirectory));
+            return new(PlatformServices.Open(options));
         }
         catch (Core.Errors.LightNfvException e) when (StoreErrors.IsDiskFull(e))
         {
-            return new(options, new PlatformStore(":memory:")) { StoreProblem = e };
+            return new(PlatformServices.With(options, new PlatformStore(":memory:"))) { StoreProblem = e };
         }
         catch (Core.Errors.LightNfvException e) when (moveDamagedAside && e.InnerException is Microsoft.Data.Sqlite.SqliteException s && StoreErrors.IsDamaged(s))
         {
@@ -66,7 +60,7 @@ public sealed class PlatformContext : IDisposable
                     File.Move(path + suffix, aside + suffix);
                 }
             }
-            return new(options, new PlatformStore(path)) { Notice = $"{e.Message.Split(';')[0]}: moved aside to {aside}; a new store was made" };
+            return new(PlatformServices.With(options, new PlatformStore(path))) { Notice = $"{e.Message.Split(';')[0]}: moved aside to {aside}; a new store was made" };
         }
     }
 
@@ -76,9 +70,5 @@ public sealed class PlatformContext : IDisposable
     /// <summary>Something the command did on its own that the operator should know (see <see cref="OpenForReset"/>).</summary>
     public string? Notice { get; private init; }
 
-    public void Dispose()
-    {
-        Store.Dispose();
-        Host.Dispose();
-    }
+    public void Dispose() => Services.Dispose();
 }

@@ -38,7 +38,9 @@ public static class ServeCommand
                     Console.Error.WriteLine($"lightnfv: WARNING: listening on http://{tcp} without authentication ({DaemonOptions.InsecureNoAuthFlag}): {DaemonOptions.ListenExposure(tcp)}");
                 }
                 Console.Error.WriteLine($"lightnfv: serving on unix:{options.SocketPath}{(options.Listen is { } ep ? $" and http://{ep}" : "")}");
-                await app.RunAsync().ConfigureAwait(false);
+                // With the command's token: System.CommandLine takes SIGTERM and Ctrl-C and cancels it; without it the daemon
+                // heard of neither and was cut off after the 30 s termination timeout (`down --with-daemon`, the benches' Stop).
+                await Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.RunAsync(app, ct).ConfigureAwait(false);
                 return 0;
             }
             catch (LightNfvException e)

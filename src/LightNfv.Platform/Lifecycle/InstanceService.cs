@@ -48,6 +48,8 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
     public async Task<InstanceRecord> RunAsync(VnfDescriptor descriptor, RunOptions options, CancellationToken cancellationToken = default)
     {
         var backend = backends.Require(descriptor.Spec.Technology);
+        // Every create is admitted by its technology's own rules (runtime, accel, minimum memory), whoever asks.
+        backend.Validate(descriptor.Spec);
         var pool = backends.Host.Pool;
         var id = (options.UseWarmPool ? backend.WarmPool?.TryClaim() : null) ?? FreshId();
         // The store's addresses and the host's: an instance the store lost (deleted or replaced while it ran) still
@@ -156,7 +158,7 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
     }
 
     /// <summary>A store write that must not stop a removal: the host comes first, the record follows when it can.</summary>
-    private Exception? TryRecord(Action write)
+    internal Exception? TryRecord(Action write)
     {
         try
         {
@@ -185,6 +187,13 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
         backends.Find(technology)?.WarmPool is { } pool && backends.Probe(technology).Available
             ? pool.Refill(target, cancellationToken)
             : 0;
+
+    /// <summary>
+    /// After a standalone `run`: tops up the technology's warm pool to the configured size (LIGHTNFV_WARM_POOL), so the
+    /// next run starts warm. Called after the instance is up, never before: the run itself is not slowed.
+    /// </summary>
+    public int RefillAfterRun(Technology technology, CancellationToken cancellationToken = default) =>
+        backends.Host.Options.WarmPool > 0 ? RefillWarmPool(technology, backends.Host.Options.WarmPool, cancellationToken) : 0;
 
     public InstanceSpec SpecFor(InstanceRecord record, VnfDescriptor descriptor)
     {
@@ -215,6 +224,33 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
     }
 
     public IReadOnlyList<InstanceView> List(bool withStats = false) => store.List().Select(r => View(r, withStats)).ToList();
+
+    /// <summary>
+    /// Every record; those <paramref name="observe"/> picks are read from the host too (and a crash recorded), the
+    /// others are returned as stored (the daemon's replicas: their states are the reconciler's to keep).
+    /// </summary>
+    public IReadOnlyList<InstanceView> List(Func<InstanceRecord, bool> observe) =>
+        store.List().Select(r => observe(r) ? View(r, false) : new InstanceView(r, null, null)).ToList();
+
+    /// <summary>An instance's counters now (cgroup CPU and memory, lab-side link); null if this build lacks its backend.</summary>
+    public InstanceStats? Stats(InstanceRecord record) => backends.Find(record.Technology)?.Stats(Instance(record));
+
+    /// <summary>What the instance wrote to stdout and stderr (its console log), the last <paramref name="tail"/> lines if given.</summary>
+    public IReadOnlyList<string> ReadLog(string reference, int? tail = null)
+    {
+        if (tail is < 0)
+        {
+            throw new LightNfvException(ErrorKind.Invalid, $"tail: {tail} is negative; give the number of last lines to show (0 or more)");
+        }
+        var record = Resolve(reference);
+        var path = InstanceSpec.LogPathIn(backends.Host.RunDirectory(record.Id));
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+        var lines = File.ReadAllLines(path);
+        return tail is { } n ? lines.TakeLast(n).ToList() : lines;
+    }
 
     public InstanceView Inspect(string reference) => View(Resolve(reference), withStats: true);
 
@@ -248,6 +284,18 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
         var stats = withStats && observation.State != ObservedState.Missing ? backend.Stats(instance) : null;
         return new InstanceView(record, observation, stats);
     }
+
+    /// <summary>The longest stop grace accepted (an hour): longer is a typo, not a wish.</summary>
+    public static readonly TimeSpan MaxStopGrace = TimeSpan.FromHours(1);
+
+    /// <summary>A stop grace given in seconds (`stop --time`, the API's `time`), checked: 0 to an hour; null is the default.</summary>
+    public static TimeSpan? StopGrace(double? seconds) => seconds switch
+    {
+        null => null,
+        double s when s >= 0 && s <= MaxStopGrace.TotalSeconds => TimeSpan.FromSeconds(s),
+        var s => throw new LightNfvException(ErrorKind.Invalid,
+            $"time: {s} seconds is not a stop grace; give 0 to {MaxStopGrace.TotalSeconds} seconds (default {DefaultStopGrace.TotalSeconds})"),
+    };
 
     public async Task<InstanceRecord> StopAsync(string reference, TimeSpan? grace = null, CancellationToken cancellationToken = default)
     {
@@ -322,9 +370,12 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
     /// Removes every instance, and every orphan the host still has objects of; returns how many. Each one is tried even
     /// when another fails; the first failure is thrown at the end.
     /// </summary>
-    public async Task<int> RemoveAllAsync(CancellationToken cancellationToken = default)
+    public Task<int> RemoveAllAsync(CancellationToken cancellationToken = default) => RemoveAllAsync(_ => true, cancellationToken);
+
+    /// <summary>As <see cref="RemoveAllAsync(CancellationToken)"/>, only the records <paramref name="which"/> picks (and every orphan).</summary>
+    public async Task<int> RemoveAllAsync(Func<InstanceRecord, bool> which, CancellationToken cancellationToken = default)
     {
-        var all = store.List();
+        var all = store.List().Where(which).ToList();
         var errors = new List<Exception>();
         foreach (var r in all)
         {
@@ -357,162 +408,9 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
         return all.Count + orphans.Count;
     }
 
-    /// <summary>
-    /// Removes everything the platform created on the host: every instance, then any orphan namespace, cgroup, run
-    /// directory or process (left by a crash or a lost store), then the lab network. Resets from any state a kill can
-    /// leave: every step runs even when an earlier one failed (a lab without its bridge, no /run/netns, a store that
-    /// cannot be written), and the failures are reported together at the end. The store keeps its audit trail.
-    /// </summary>
-    public async Task<IReadOnlyList<string>> DownAsync(CancellationToken cancellationToken = default)
-    {
-        var removed = new List<string>();
-        var errors = new List<string>();
-        void Step(string what, Action step)
-        {
-            try
-            {
-                step();
-            }
-            catch (Exception e) when (e is LightNfvException or IOException or UnauthorizedAccessException or SqliteException)
-            {
-                errors.Add($"{what}: {(e is SqliteException se ? StoreErrors.Explain(se, store.FilePath).Message : e.Message)}");
-            }
-        }
-        var count = 0;
-        try
-        {
-            count = await RemoveAllAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is LightNfvException or SqliteException)
-        {
-            errors.Add(e is SqliteException se ? StoreErrors.Explain(se, store.FilePath).Message : e.Message);
-        }
-        foreach (var t in Enum.GetValues<Technology>())
-        {
-            Step($"warm {t.ToName()} shells", () =>
-            {
-                if (backends.Find(t)?.WarmPool is { } pool && pool.Drain() is var n and > 0)
-                {
-                    removed.Add($"{n} warm {t.ToName()} shell(s)");
-                }
-            });
-        }
-        if (count > 0)
-        {
-            removed.Add($"{count} instance(s)");
-        }
-        foreach (var t in Enum.GetValues<Technology>())
-        {
-            Step($"{t.ToName()} host services", () =>
-            {
-                if (backends.Find(t) is { } b)
-                {
-                    removed.AddRange(b.ShutdownHostServices());
-                }
-            });
-        }
-        var host = backends.Host;
-        Step("orphans", () =>
-        {
-            // What is left now has no record (or its record's removal failed above): sweep it by name.
-            foreach (var o in HostObjects.Orphans(SafeList().Select(r => r.Id)))
-            {
-                if (HostObjects.Remove(o) is { Count: > 0 } failed)
-                {
-                    errors.AddRange(failed.Select(f => $"orphan {o.Id}: {f}"));
-                }
-                else
-                {
-                    removed.Add($"orphan {o.Id}");
-                }
-            }
-        });
-        Step("cgroups", () =>
-        {
-            var cgroups = host.Cgroups;
-            foreach (var child in cgroups.ListChildren(host.Options.CgroupParent))
-            {
-                var cg = cgroups.Open($"{host.Options.CgroupParent}/{child}");
-                if (cg is not null)
-                {
-                    cg.KillAll(TimeSpan.FromSeconds(2));
-                    cg.Remove();
-                    removed.Add($"cgroup {cg.RelativePath}");
-                }
-            }
-            if (cgroups.Open(host.Options.CgroupParent) is { } parent && parent.Remove())
-            {
-                removed.Add($"cgroup {host.Options.CgroupParent}");
-            }
-            // OCI runtimes make the parent in every hierarchy, not only the ones LightNFV manages.
-            foreach (var dir in Host.Cgroups.CgroupSweeper.RemoveEverywhere(host.Options.CgroupParent))
-            {
-                errors.Add($"cgroup {dir} is still busy; stop what runs in it and run 'lightnfv down' again");
-            }
-        });
-        Step("run directories", () =>
-        {
-            // Directories of instances whose records are gone (an `instances/<id>` left empty by a kill).
-            var known = SafeList().Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
-            if (Directory.Exists(host.Options.InstancesDirectory))
-            {
-                foreach (var dir in Directory.EnumerateDirectories(host.Options.InstancesDirectory))
-                {
-                    if (InstanceId.IsValid(Path.GetFileName(dir)) && !known.Contains(Path.GetFileName(dir)))
-                    {
-                        Directory.Delete(dir, recursive: true);
-                        removed.Add($"directory {dir}");
-                    }
-                }
-                NetNamespace.TryRemoveEmpty(host.Options.InstancesDirectory);
-            }
-        });
-        Step("lab network", () =>
-        {
-            if (host.LabOpened)
-            {
-                host.Lab.Dispose();
-            }
-            foreach (var ns in LabNetwork.Destroy(host.Options.LabNamespace))
-            {
-                removed.Add($"netns {ns}");
-            }
-        });
-        Step("cgroup tuning", () =>
-        {
-            if (Host.Cgroups.CgroupTuning.Revert(host.TuningUser))
-            {
-                removed.Add($"cgroup {Host.Cgroups.CgroupTuning.Option} (restored)");
-            }
-        });
-        Step("/run/netns", NetNamespace.ReleaseDirectory);
-        Step("/run/lightnfv", NetNamespace.ReleaseRunDirectory);
-        var summary = removed.Count == 0 ? "nothing to remove" : string.Join(", ", removed);
-        if (TryRecord(() => store.AddEvent(null, "platform.down", summary)) is { } storeError && errors.Count == 0)
-        {
-            // The host is clean; only the audit event is missing. Say so, but do not fail the reset for it.
-            removed.Add($"(not recorded: {storeError.Message})");
-        }
-        if (errors.Count > 0)
-        {
-            throw new LightNfvException(ErrorKind.Host,
-                $"down removed {(removed.Count == 0 ? "nothing" : string.Join(", ", removed))}, but: {string.Join("; ", errors)}");
-        }
-        return removed;
-    }
-
-    /// <summary>The records, or none when the store cannot be read (down then goes by the host's names alone).</summary>
-    private IReadOnlyList<InstanceRecord> SafeList()
-    {
-        try
-        {
-            return store.List();
-        }
-        catch (SqliteException)
-        {
-            return [];
-        }
-    }
+    /// <summary>Removes everything the platform created on the host (see <see cref="PlatformTeardown"/>).</summary>
+    public Task<IReadOnlyList<string>> DownAsync(CancellationToken cancellationToken = default) =>
+        new PlatformTeardown(this).DownAsync(cancellationToken);
 
     private static BackendInstance Instance(InstanceRecord record) => record.AsBackendInstance();
 }

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using LightNfv.Backends;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Instances;
+using LightNfv.Platform.Lifecycle;
 using LightNfv.Platform.Store;
 using Microsoft.Extensions.Logging;
 
@@ -22,7 +22,7 @@ public sealed record MetricSample(
 /// Samples every running instance's counters (backend Stats: cgroup CPU and memory, lab-side veth counters) on an
 /// interval and keeps a short history per instance, for /metrics, `lightnfv top` and the auto-scaler.
 /// </summary>
-public sealed partial class InstanceMonitor(PlatformStore store, BackendRegistry backends, TimeProvider time, ILogger<InstanceMonitor> logger)
+public sealed partial class InstanceMonitor(InstanceService instances, TimeProvider time, ILogger<InstanceMonitor> logger)
 {
     private readonly ConcurrentDictionary<string, History> _history = new();
 
@@ -85,19 +85,17 @@ public sealed partial class InstanceMonitor(PlatformStore store, BackendRegistry
     /// <summary>Takes one sample of every running instance; forgets instances that are gone.</summary>
     public void SampleOnce()
     {
-        var records = store.List();
+        var records = instances.Store.List();
         var live = new HashSet<string>();
         foreach (var r in records.Where(r => r.State == InstanceState.Running))
         {
             live.Add(r.Id);
             try
             {
-                var backend = backends.Find(r.Technology);
-                if (backend is null)
+                if (instances.Stats(r) is not { } stats)
                 {
                     continue;
                 }
-                var stats = backend.Stats(r.AsBackendInstance());
                 var history = _history.GetOrAdd(r.Id, _ => new History(HistoryLength));
                 history.Add(Derive(history.Latest, stats, time.GetUtcNow(), VcpusOf(r)));
             }

@@ -1,13 +1,17 @@
-using LightNfv.Backends;
-using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
+using LightNfv.Core.Errors;
+using LightNfv.Core.Instances;
 using LightNfv.Platform.Lifecycle;
 using LightNfv.Platform.Monitoring;
 using LightNfv.Platform.Store;
 
 namespace LightNfv.Server.Api;
 
-/// <summary>/api/v1/instances: every instance (replicas of VNFs and those made by `lightnfv run`), its logs and counters.</summary>
+/// <summary>
+/// /api/v1/instances: every instance (replicas of VNFs and standalone ones made by `lightnfv run`), its logs and
+/// counters, and the lifecycle of standalone instances (create, stop, start, remove): what the CLI calls when a daemon
+/// runs. Each handler parses into one call of <see cref="InstanceService"/>.
+/// </summary>
 public static class InstancesApi
 {
     public static void Map(RouteGroupBuilder api)
@@ -15,44 +19,76 @@ public static class InstancesApi
         var g = api.MapGroup("/instances").WithTags("instances");
         // `lightnfv top`: the latest sample of every running instance, one request.
         api.MapGet("/top", (PlatformStore store, InstanceMonitor monitor) => store.List()
-            .Where(r => r.State == Core.Instances.InstanceState.Running)
-            .Select(r => (r, s: monitor.Latest(r.Id)))
-            .Select(x => new TopRow(x.r.Id, x.r.Name, x.r.Deployment, x.r.Technology.ToName(), x.s?.CpuPercent ?? 0, x.s?.Stats.MemoryBytes ?? 0,
-                x.s?.MemoryPercent ?? 0, x.s?.PacketRate ?? 0, x.s?.Stats.RxBytes ?? 0, x.s?.Stats.TxBytes ?? 0))).WithTags("instances");
-        g.MapGet("/", (PlatformStore store) => store.List().Select(InstanceDto.Of)).WithSummary("List instances (from the store; no host calls)");
+            .Where(r => r.State == InstanceState.Running)
+            .Select(r => Top(r, monitor.Latest(r.Id)))).WithTags("instances");
 
-        g.MapGet("/{id}", (string id, InstanceService instances) =>
+        g.MapGet("/", (bool? observe, InstanceService instances) => observe == true
+            ? instances.List(r => r.Deployment is null).Select(v => (object)InstanceDto.Of(v)).Concat(instances.Orphans().Select(OrphanDto.Of)).ToList()
+            : instances.Store.List().Select(r => (object)InstanceDto.Of(r)).ToList())
+            .WithSummary("List instances: from the store (no host calls); with observe=true standalone instances are read from the host too and orphans are listed (`lightnfv ps`)");
+
+        g.MapPost("/", async (HttpRequest request, InstanceService instances) =>
         {
-            var v = instances.Inspect(id);
-            return new
+            var descriptor = DescriptorParser.Parse(await DescriptorsApi.ReadDescriptorAsync(request).ConfigureAwait(false));
+            var ct = request.HttpContext.RequestAborted;
+            var record = await instances.RunAsync(descriptor, ct).ConfigureAwait(false);
+            instances.RefillAfterRun(descriptor.Spec.Technology, ct);
+            return Results.Created($"/api/v1/instances/{record.Id}", InstanceDto.Of(record));
+        }).Accepts<string>("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain", "application/json").Produces<InstanceDto>(StatusCodes.Status201Created)
+          .WithMetadata(new BodySizeLimit(DescriptorsApi.MaxBodyBytes))
+          .WithSummary("Create and start a standalone instance from a descriptor (`lightnfv run`): the daemon knows it and never reconciles it");
+
+        g.MapDelete("/", async (InstanceService instances, CancellationToken ct) =>
+        {
+            var kept = instances.Store.List().Where(r => r.Deployment is not null).Select(r => r.Deployment!).Distinct().Order().ToList();
+            var n = await instances.RemoveAllAsync(r => r.Deployment is null, ct).ConfigureAwait(false);
+            return new RemovedAllDto(n, kept);
+        }).WithSummary("Remove every standalone instance and every orphan (`lightnfv rm --all`); replicas stay with their VNFs");
+
+        g.MapGet("/{id}", (string id, InstanceService instances) => InstanceDetailDto.Of(instances.Inspect(id)))
+            .WithSummary("An instance: record, host state, counters");
+
+        g.MapDelete("/{id}", async (string id, InstanceService instances, CancellationToken ct) =>
+        {
+            InstanceRecord record;
+            try
             {
-                Instance = InstanceDto.Of(v.Record),
-                Host = v.Observation is null ? null : new { State = v.Observation.State.ToString().ToLowerInvariant(), v.Observation.Pid, v.Observation.StartedAt, v.Observation.Detail },
-                v.Stats,
-                v.Record.Facts,
-                Backend = v.Record.BackendStateJson(),
-                v.Record.Descriptor,
-            };
-        }).WithSummary("An instance: record, host state, counters");
+                record = instances.Resolve(id);
+            }
+            catch (LightNfvException e) when (e.Kind == ErrorKind.NotFound && instances.RemoveOrphan(id) is { } orphan)
+            {
+                return new RemovedDto(orphan.Id, true, orphan.Objects);
+            }
+            await instances.RemoveAsync(Standalone(record, "removed"), ct).ConfigureAwait(false);
+            return new RemovedDto(record.Id, false, null);
+        }).WithSummary("Remove a standalone instance (stopped first if running) or an orphan, and everything it owns on the host");
+
+        g.MapPost("/{id}/stop", async (string id, double? time, InstanceService instances, CancellationToken ct) =>
+        {
+            var grace = InstanceService.StopGrace(time);
+            Standalone(instances.Resolve(id), "stopped");
+            var r = await instances.StopAsync(id, grace, ct).ConfigureAwait(false);
+            return InstanceDto.Of(r);
+        }).WithSummary("Stop a standalone instance: SIGTERM, then SIGKILL after `time` seconds (default 5); its namespace, cgroup and address are kept");
+
+        g.MapPost("/{id}/start", async (string id, InstanceService instances, CancellationToken ct) =>
+        {
+            Standalone(instances.Resolve(id), "started");
+            return InstanceDto.Of(await instances.StartAsync(id, ct).ConfigureAwait(false));
+        }).WithSummary("Start a stopped or exited standalone instance again");
 
         g.MapGet("/{id}/logs", (string id, int? tail, InstanceService instances) =>
         {
-            var r = instances.Resolve(id);
-            var path = InstanceSpec.LogPathIn(instances.Backends.Host.RunDirectory(r.Id));
-            if (!File.Exists(path))
-            {
-                return Results.Text("", "text/plain");
-            }
-            var lines = File.ReadAllLines(path);
-            return Results.Text(string.Join('\n', tail is { } n ? lines.TakeLast(n) : lines) + (lines.Length > 0 ? "\n" : ""), "text/plain");
+            var lines = instances.ReadLog(id, tail);
+            return Results.Text(lines.Count == 0 ? "" : string.Join('\n', lines) + "\n", "text/plain");
         }).WithSummary("What the instance wrote to stdout and stderr");
 
-        g.MapGet("/{id}/stats", (string id, InstanceService instances, BackendRegistry backends, InstanceMonitor monitor) =>
+        g.MapGet("/{id}/stats", (string id, InstanceService instances, InstanceMonitor monitor) =>
         {
             var r = instances.Resolve(id);
             var history = monitor.HistoryOf(r.Id);
             var latest = history.Count > 0 ? history[^1] : null;
-            var now = latest?.Stats ?? backends.Find(r.Technology)?.Stats(r.AsBackendInstance());
+            var now = latest?.Stats ?? instances.Stats(r);
             return new
             {
                 r.Id,
@@ -65,6 +101,16 @@ public static class InstancesApi
             };
         }).WithSummary("CPU, memory and network counters, with the recent history");
     }
-}
 
-public sealed record TopRow(string Id, string Name, string? Vnf, string Technology, double CpuPercent, ulong MemoryBytes, double MemoryPercent, double PacketRate, ulong RxBytes, ulong TxBytes);
+    public static TopRow Top(InstanceRecord r, MetricSample? s) => new(r.Id, r.Name, r.Deployment, r.Technology.ToName(), s?.CpuPercent ?? 0,
+        s?.Stats.MemoryBytes ?? 0, s?.MemoryPercent ?? 0, s?.PacketRate ?? 0, s?.Stats.RxBytes ?? 0, s?.Stats.TxBytes ?? 0);
+
+    /// <summary>
+    /// A replica of a VNF is the reconciler's: changing it behind its back would race with healing and scaling, so the
+    /// instance routes refuse, naming the VNF command that does it.
+    /// </summary>
+    private static InstanceRecord Standalone(InstanceRecord r, string action) => r.Deployment is { } vnf
+        ? throw new LightNfvException(ErrorKind.Conflict,
+            $"instance {r.Id} is a replica of VNF '{vnf}', which the daemon keeps at its desired state, so it is not {action} on its own; use 'lightnfv vnf scale|heal|terminate {vnf}'")
+        : r;
+}

@@ -1,13 +1,11 @@
 using LightNfv.Core.Configuration;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using LightNfv.Backends;
-using LightNfv.Backends.Shared;
 using LightNfv.Host.Processes;
+using LightNfv.Host.UnixSockets;
 using LightNfv.Platform.Alerts;
+using LightNfv.Platform.Composition;
 using LightNfv.Platform.Control;
-using LightNfv.Platform.Lifecycle;
 using LightNfv.Platform.Monitoring;
 using LightNfv.Platform.Scaling;
 using LightNfv.Platform.Store;
@@ -114,28 +112,26 @@ public static class ServerApp
         o.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
     }
 
+    /// <summary>Registers the platform's parts, each built by <see cref="PlatformServices"/> (the one composition root).</summary>
     public static void AddPlatform(IServiceCollection services, DaemonOptions options)
     {
         services.AddSingleton(options);
         services.AddSingleton(options.Host);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new BackendContext(sp.GetRequiredService<PlatformOptions>()));
-        services.AddSingleton(sp => new BackendRegistry(sp.GetRequiredService<BackendContext>()));
-        services.AddSingleton(sp => PlatformStore.OpenIn(sp.GetRequiredService<PlatformOptions>().StateDirectory, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new InstanceService(sp.GetRequiredService<PlatformStore>(), sp.GetRequiredService<BackendRegistry>()));
+        // Built from the registered options, so a test server's replacement options are the ones used.
+        services.AddSingleton(sp => PlatformServices.Open(sp.GetRequiredService<PlatformOptions>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => sp.GetRequiredService<PlatformServices>().Context);
+        services.AddSingleton(sp => sp.GetRequiredService<PlatformServices>().Backends);
+        services.AddSingleton(sp => sp.GetRequiredService<PlatformServices>().Store);
+        services.AddSingleton(sp => sp.GetRequiredService<PlatformServices>().Instances);
         services.AddHttpClient(nameof(WebhookDispatcher), c => c.Timeout = TimeSpan.FromSeconds(5));
         services.AddSingleton(sp => new WebhookDispatcher(sp.GetRequiredService<PlatformStore>(),
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(WebhookDispatcher)), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<WebhookDispatcher>>()));
         services.AddSingleton<AlertHub>();
-        services.AddSingleton(sp => new InstanceMonitor(sp.GetRequiredService<PlatformStore>(), sp.GetRequiredService<BackendRegistry>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<InstanceMonitor>>()));
-        services.AddSingleton(sp => new Reconciler(sp.GetRequiredService<InstanceService>(), sp.GetRequiredService<AlertHub>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Reconciler>>())
-        {
-            Interval = options.ReconcileInterval,
-            WarmPool = options.Host.WarmPool,
-        });
+        services.AddSingleton(sp => sp.GetRequiredService<PlatformServices>().CreateMonitor(sp.GetRequiredService<ILogger<InstanceMonitor>>()));
+        services.AddSingleton(sp => sp.GetRequiredService<PlatformServices>().CreateReconciler(sp.GetRequiredService<AlertHub>(),
+            sp.GetRequiredService<ILogger<Reconciler>>(), sp.GetRequiredService<DaemonOptions>().ReconcileInterval));
         services.AddSingleton<VnfLifecycle>();
         services.AddSingleton<AutoScaler>();
         services.AddHostedService<ControlPlaneService>();
@@ -145,18 +141,12 @@ public static class ServerApp
     private static void PrepareSocket(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        if (!File.Exists(path))
+        if (UnixHttp.Answers(path))
         {
-            return;
-        }
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            probe.Connect(new UnixDomainSocketEndPoint(path));
             throw new Core.Errors.LightNfvException(Core.Errors.ErrorKind.Conflict,
                 $"a LightNFV daemon already listens on {path}; stop it first, or give this one its own LIGHTNFV_STATE_DIR or --socket");
         }
-        catch (SocketException)
+        if (File.Exists(path))
         {
             File.Delete(path);
         }

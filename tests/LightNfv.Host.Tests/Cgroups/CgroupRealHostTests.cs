@@ -9,7 +9,7 @@ public sealed class CgroupRealHostTests(ITestOutputHelper output)
     [Fact]
     public void Creates_limits_joins_kills_and_removes_a_real_cgroup()
     {
-        Assert.SkipUnless(IsRoot(), "needs root to create cgroups on the real cgroupfs");
+        Assert.SkipUnless(LightNfv.Host.Processes.Privileges.IsRoot, "needs root to create cgroups on the real cgroupfs");
         var driver = CgroupDriver.Detect();
         Assert.SkipUnless(driver is CgroupV1Driver, $"this host uses cgroup {driver.Version}; this test targets the v1 layout");
         var v1 = (CgroupV1Driver)driver;
@@ -96,8 +96,6 @@ public sealed class CgroupRealHostTests(ITestOutputHelper output)
             driver.Open(top)?.Remove();
         }
     }
-
-    private static bool IsRoot() => File.ReadAllLines("/proc/self/status").Any(l => l.StartsWith("Uid:", StringComparison.Ordinal) && l.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1] == "0");
 
     /// <summary>This run's directories in any hierarchy (other runs may own other lightnfv-test-* names).</summary>
     private static List<string> LeftOvers(string top) =>

@@ -14,7 +14,7 @@ namespace LightNfv.Host.Tests.Namespaces;
 /// </summary>
 public sealed class HostNetworkTests
 {
-    private static void RequireRoot() => Assert.SkipUnless(Environment.IsPrivilegedProcess, "needs root to make a network namespace");
+    private static void RequireRoot() => Assert.SkipUnless(LightNfv.Host.Processes.Privileges.IsRoot, "needs root to make a network namespace");
 
     /// <summary>Runs <paramref name="work"/> on a fresh thread inside a new network namespace of its own; the thread then ends.</summary>
     private static T InForeignNamespace<T>(Func<T> work) => OsThread.Run(() =>

@@ -13,7 +13,7 @@ public static class HostState
 {
     public const string CgroupRoot = "/sys/fs/cgroup";
 
-    public static bool IsRoot => Environment.IsPrivilegedProcess;
+    public static bool IsRoot => LightNfv.Host.Processes.Privileges.IsRoot;
 
     // ---- processes ----
 

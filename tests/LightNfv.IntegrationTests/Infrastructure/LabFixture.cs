@@ -9,6 +9,7 @@ using LightNfv.Host.Namespaces;
 using LightNfv.Host.Network;
 using LightNfv.Host.Probes;
 using LightNfv.Host.Processes;
+using LightNfv.Platform.Composition;
 using LightNfv.Platform.Lifecycle;
 using LightNfv.Platform.Store;
 
@@ -44,11 +45,11 @@ public sealed class LabFixture : IDisposable
             Subnet = Subnet,
             CgroupParent = CgroupParent,
         };
-        Host = new BackendContext(Options);
-        Registry = new BackendRegistry(Host);
-        Store = new PlatformStore(Path.Combine(StateDirectory, "lightnfv.db"));
-        Instances = new InstanceService(Store, Registry);
+        // The same composition root as the CLI and the daemon.
+        Services = PlatformServices.Open(Options);
     }
+
+    public PlatformServices Services { get; }
 
     public string Tag { get; }
     public string LabName { get; }
@@ -57,10 +58,10 @@ public sealed class LabFixture : IDisposable
     public string Subnet { get; }
     public string StateDirectory { get; }
     public PlatformOptions Options { get; }
-    public BackendContext Host { get; }
-    public BackendRegistry Registry { get; }
-    public PlatformStore Store { get; }
-    public InstanceService Instances { get; }
+    public BackendContext Host => Services.Context;
+    public BackendRegistry Registry => Services.Backends;
+    public PlatformStore Store => Services.Store;
+    public InstanceService Instances => Services.Instances;
 
     /// <summary>An address of this lab's subnet, e.g. Address(50) = 10.x.0.50.</summary>
     public IPAddress Address(int lastOctet) => IPAddress.Parse($"10.{SubnetOctet}.0.{lastOctet}");
@@ -155,8 +156,7 @@ public sealed class LabFixture : IDisposable
         {
             problems.Add($"DownAsync failed: {e}");
         }
-        Store.Dispose();
-        Host.Dispose();
+        Services.Dispose();
 
         // Supervisors of instances the CLI started are re-parented to this process (the nearest subreaper), and the
         // CLI cannot reap them: do it here so they do not pile up as zombies.

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using LightNfv.Bench.Experiments;
 using LightNfv.Core.Descriptors;
+using LightNfv.Host.UnixSockets;
 using LightNfv.Host.Namespaces;
 using LightNfv.Host.Network;
 using LightNfv.Host.Probes;

@@ -51,7 +51,7 @@ public sealed class AutoScalerTests : IDisposable
         var instances = new InstanceService(_store, new BackendRegistry(host));
         var alerts = new AlertHub(_store, new WebhookDispatcher(_store, new HttpClient(), _time, NullLogger<WebhookDispatcher>.Instance), NullLogger<AlertHub>.Instance);
         _reconciler = new Reconciler(instances, alerts, _time, NullLogger<Reconciler>.Instance); // not started: no host work
-        _monitor = new InstanceMonitor(_store, instances.Backends, _time, NullLogger<InstanceMonitor>.Instance);
+        _monitor = new InstanceMonitor(instances, _time, NullLogger<InstanceMonitor>.Instance);
         _lifecycle = new VnfLifecycle(_store, _reconciler, instances.Backends);
         _scaler = new AutoScaler(_store, _monitor, _lifecycle, _time, NullLogger<AutoScaler>.Instance);
     }
