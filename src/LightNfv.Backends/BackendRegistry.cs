@@ -1,5 +1,5 @@
-using LightNfv.Backends.Shared;
 using LightNfv.Backends.Process;
+using LightNfv.Backends.Shared;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;

@@ -2,13 +2,12 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using LightNfv.Backends.Unikernel;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Networking;
 using LightNfv.Host.Kvm;
 using LightNfv.Host.Network;
 using LightNfv.Host.Processes;
-
-using LightNfv.Backends.Unikernel;
 
 namespace LightNfv.UnikernelMonitor;
 

@@ -1,5 +1,5 @@
-using LightNfv.Core.Configuration;
 using System.Security.Cryptography;
+using LightNfv.Core.Configuration;
 using LightNfv.Server.Daemon;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;

@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LightNfv.Backends.Shared;
 using LightNfv.Core.Errors;
-using LightNfv.Host.Cgroups;
 using LightNfv.Host.Processes;
 
 namespace LightNfv.Backends.Docker;

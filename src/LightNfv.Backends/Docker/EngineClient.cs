@@ -136,7 +136,8 @@ public sealed class EngineClient : IDisposable
         var content = new StreamContent(file, 1 << 16);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
         var request = new HttpRequestMessage(HttpMethod.Post,
-            V($"images/create?fromSrc=-&repo={Uri.EscapeDataString(repository)}&tag={Uri.EscapeDataString(tag)}")) { Content = content };
+            V($"images/create?fromSrc=-&repo={Uri.EscapeDataString(repository)}&tag={Uri.EscapeDataString(tag)}"))
+        { Content = content };
         using var response = await SendAsync(request, operation, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, operation, cancellationToken).ConfigureAwait(false);
         // A stream of JSON progress messages; a failure midway still answers 200 and says so in an "error" message.

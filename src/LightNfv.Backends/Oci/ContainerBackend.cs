@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
-using LightNfv.Backends.Shared;
 using LightNfv.Backends.Oci.Spec;
+using LightNfv.Backends.Shared;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;

@@ -1,9 +1,9 @@
-using LightNfv.Core.Configuration;
 using System.Net;
 using LightNfv.Core.Backends;
+using LightNfv.Core.Configuration;
 using LightNfv.Core.Networking;
-using LightNfv.Host.Namespaces;
 using LightNfv.Host.Cgroups;
+using LightNfv.Host.Namespaces;
 using LightNfv.Host.Network;
 
 namespace LightNfv.Backends.Shared;

@@ -1,4 +1,3 @@
-using LightNfv.Backends.Process;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Instances;
 using LightNfv.Core.Networking;

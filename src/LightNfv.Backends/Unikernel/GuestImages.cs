@@ -30,7 +30,7 @@ public static class GuestImages
             return null;
         }
         var p = argv.ToList().IndexOf("-p");
-        ushort port = app == 1 ? (ushort)5201 : (ushort)7;
+        var port = app == 1 ? (ushort)5201 : (ushort)7;
         if (p >= 0 && p + 1 < argv.Count && !ushort.TryParse(argv[p + 1], System.Globalization.CultureInfo.InvariantCulture, out port))
         {
             return null;

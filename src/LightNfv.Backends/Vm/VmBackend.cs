@@ -89,9 +89,17 @@ public abstract partial class VmBackend(BackendContext host) : IBackend
                 Facts = instance.Facts with { Image = new ImageFacts(null, boot.ImageBytes, null) },
                 State = new VmState
                 {
-                    Accel = accel, Machine = boot.Machine, Kernel = boot.Kernel, Initrd = boot.Initrd, Disk = boot.Disk,
-                    Append = boot.Append, Acpi = boot.Acpi, Boot = boot.Description, TbSizeMiB = boot.TbSizeMiB,
-                    MemoryMiB = spec.Resources.MemoryMiB, Vcpus = spec.Resources.Vcpus,
+                    Accel = accel,
+                    Machine = boot.Machine,
+                    Kernel = boot.Kernel,
+                    Initrd = boot.Initrd,
+                    Disk = boot.Disk,
+                    Append = boot.Append,
+                    Acpi = boot.Acpi,
+                    Boot = boot.Description,
+                    TbSizeMiB = boot.TbSizeMiB,
+                    MemoryMiB = spec.Resources.MemoryMiB,
+                    Vcpus = spec.Resources.Vcpus,
                 },
             });
         }

@@ -1,8 +1,7 @@
-using LightNfv.Core.Configuration;
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
-using LightNfv.Backends.Shared;
+using LightNfv.Core.Configuration;
 using LightNfv.Core.Errors;
 using LightNfv.Platform.Store;
 using Microsoft.Data.Sqlite;

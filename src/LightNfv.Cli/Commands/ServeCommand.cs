@@ -1,4 +1,3 @@
-using LightNfv.Core.Configuration;
 using System.CommandLine;
 using LightNfv.Core.Errors;
 using LightNfv.Server.Daemon;

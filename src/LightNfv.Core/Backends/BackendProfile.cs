@@ -49,11 +49,11 @@ public sealed record BenchProfile
     public string ProbeStepNote { get; init; } = "";
 
     /// <summary>The image note, given the tar.gz size in MB and the backend's note about the run (accelerator, kernel).</summary>
-    public Func<double?, string?, string> ImageNote { get; init; } = (tarGzMb, _) => 
+    public Func<double?, string?, string> ImageNote { get; init; } = (tarGzMb, _) =>
         $"root filesystem built from the VNF (binary, library closure, minimal /etc), uncompressed; {tarGzMb:0.##} MB as tar.gz; shared read-only by every instance of the image";
 
     /// <summary>The memory note, given the settle time in ms and the average MB of shared files left out.</summary>
-    public Func<double, double, string> MemoryNote { get; init; } = (settleMs, sharedMb) => 
+    public Func<double, double, string> MemoryNote { get; init; } = (settleMs, sharedMb) =>
         $"private memory of the idle iperf3 VNF's cgroup (anonymous pages, tmpfs, kernel memory), {settleMs:0} ms after it answered; " +
         $"not counted, as in docker stats: page cache of the image's files (shared by every instance of the image, charged to whichever cgroup reads a page first; {sharedMb:0.##} MB on average here)";
 }

@@ -1,8 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Text.RegularExpressions;
-using LightNfv.Core.Errors;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace LightNfv.Core.Descriptors;
@@ -52,7 +48,7 @@ public static partial class DescriptorParser
     /// <summary>Where a field named by <see cref="DescriptorLimits.CheckExec"/> is: its own node when it has one, else the command's or env's.</summary>
     private static (int Line, int Column) At(string field, YamlNode commandNode, YamlNode? envNode)
     {
-        YamlNode node = field.StartsWith("spec.app.env", StringComparison.Ordinal) && envNode is not null ? envNode : commandNode;
+        var node = field.StartsWith("spec.app.env", StringComparison.Ordinal) && envNode is not null ? envNode : commandNode;
         if (field.StartsWith("spec.app.env.", StringComparison.Ordinal) && envNode is YamlMappingNode map &&
             map.Children.FirstOrDefault(c => c.Key is YamlScalarNode k && k.Value == field["spec.app.env.".Length..]).Value is { } value)
         {
@@ -114,39 +110,39 @@ public static partial class DescriptorParser
         switch (node)
         {
             case YamlScalarNode scalar:
-            {
-                var argv = (scalar.Value ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-                if (argv.Length == 0)
                 {
-                    throw Error(node, path, $"'{scalar.Value}' is an empty command; give the program and its arguments, e.g. [iperf3, -s]");
-                }
-                CheckProgram(node, argv[0]);
-                return argv;
-            }
-            case YamlSequenceNode seq:
-            {
-                if (seq.Children.Count == 0)
-                {
-                    throw Error(node, path, "'[]' is an empty command; give the program and its arguments, e.g. [iperf3, -s]");
-                }
-                var argv = new string[seq.Children.Count];
-                for (var i = 0; i < argv.Length; i++)
-                {
-                    var item = seq.Children[i];
-                    var itemPath = $"{path}[{i}]";
-                    if (IsNull(item))
+                    var argv = (scalar.Value ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                    if (argv.Length == 0)
                     {
-                        throw Error(item, itemPath, $"'{RawValue(item)}' is an empty argument; quote it (\"\") if an empty string is meant, otherwise remove it");
+                        throw Error(node, path, $"'{scalar.Value}' is an empty command; give the program and its arguments, e.g. [iperf3, -s]");
                     }
-                    argv[i] = Scalar(item, itemPath, "a string");
+                    CheckProgram(node, argv[0]);
+                    return argv;
                 }
-                if (argv[0].Length == 0)
+            case YamlSequenceNode seq:
                 {
-                    throw Error(seq.Children[0], $"{path}[0]", "'' is not a program; the first element must name the program to run, e.g. iperf3");
+                    if (seq.Children.Count == 0)
+                    {
+                        throw Error(node, path, "'[]' is an empty command; give the program and its arguments, e.g. [iperf3, -s]");
+                    }
+                    var argv = new string[seq.Children.Count];
+                    for (var i = 0; i < argv.Length; i++)
+                    {
+                        var item = seq.Children[i];
+                        var itemPath = $"{path}[{i}]";
+                        if (IsNull(item))
+                        {
+                            throw Error(item, itemPath, $"'{RawValue(item)}' is an empty argument; quote it (\"\") if an empty string is meant, otherwise remove it");
+                        }
+                        argv[i] = Scalar(item, itemPath, "a string");
+                    }
+                    if (argv[0].Length == 0)
+                    {
+                        throw Error(seq.Children[0], $"{path}[0]", "'' is not a program; the first element must name the program to run, e.g. iperf3");
+                    }
+                    CheckProgram(seq.Children[0], argv[0]);
+                    return argv;
                 }
-                CheckProgram(seq.Children[0], argv[0]);
-                return argv;
-            }
             default:
                 throw Error(node, path, $"expected a sequence of strings such as [iperf3, -s], got {Describe(node)}");
         }

@@ -1,8 +1,4 @@
-using System.Globalization;
 using System.Net;
-using System.Text.RegularExpressions;
-using LightNfv.Core.Errors;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace LightNfv.Core.Descriptors;

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Net;
 using System.Text.RegularExpressions;
 using LightNfv.Core.Errors;
 using YamlDotNet.Core;

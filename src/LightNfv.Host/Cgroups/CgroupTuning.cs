@@ -131,7 +131,7 @@ public static class CgroupTuning
     private static void Remount(MountInfoEntry target, string data)
     {
         // A remount must repeat the per-mount flags, or it would clear them.
-        ulong flags = MS_REMOUNT;
+        var flags = MS_REMOUNT;
         foreach (var o in target.MountOptions.Split(','))
         {
             flags |= o switch

@@ -48,8 +48,8 @@ public static class GuestLayout
     public static ulong GdtEntry(bool code)
     {
         ulong limitLow = 0xFFFF, limitHigh = 0xF;
-        ulong access = code ? 0x9BUL : 0x93UL; // P | S | type (code: execute/read, accessed; data: read/write, accessed)
-        ulong flags = code ? 0xAUL : 0xCUL;   // G | L for code, G | D/B for data
+        var access = code ? 0x9BUL : 0x93UL; // P | S | type (code: execute/read, accessed; data: read/write, accessed)
+        var flags = code ? 0xAUL : 0xCUL;   // G | L for code, G | D/B for data
         return limitLow | (access << 40) | (limitHigh << 48) | (flags << 52);
     }
 

@@ -22,44 +22,44 @@ public sealed unsafe partial class UnikernelVm
         switch (call.Kind)
         {
             case HypercallKind.Console:
-            {
-                var (buf, len) = (Field(arg, 0), Math.Min(Field(arg, 1), 4096));
-                if (!InMemory(buf, len))
                 {
-                    return "console write outside guest memory";
+                    var (buf, len) = (Field(arg, 0), Math.Min(Field(arg, 1), 4096));
+                    if (!InMemory(buf, len))
+                    {
+                        return "console write outside guest memory";
+                    }
+                    WriteConsole(mem.Slice((int)buf, (int)len));
+                    return null;
                 }
-                WriteConsole(mem.Slice((int)buf, (int)len));
-                return null;
-            }
             case HypercallKind.Send:
                 return SendFrames(mem, Field(arg, 0), Field(arg, 1));
             case HypercallKind.Wait:
-            {
-                var (buf, cap, deadline) = (Field(arg, 0), Math.Min(Field(arg, 1), 65536), Field(arg, 2));
-                if (!InMemory(buf, cap))
                 {
-                    return "receive buffer outside guest memory";
-                }
-                if (SendFrames(mem, Field(arg, 5), Field(arg, 6)) is { } sendFailure)
-                {
-                    return sendFailure;
-                }
-                _parked.Set();
-                if (!_bound)
-                {
-                    // Parked in the warm pool: the guest has booted and waits for its identity.
-                    ParkUntilBound();
-                    if (_stopping)
+                    var (buf, cap, deadline) = (Field(arg, 0), Math.Min(Field(arg, 1), 65536), Field(arg, 2));
+                    if (!InMemory(buf, cap))
                     {
-                        return null;
+                        return "receive buffer outside guest memory";
                     }
-                    _startTimestamp = Stopwatch.GetTimestamp();
+                    if (SendFrames(mem, Field(arg, 5), Field(arg, 6)) is { } sendFailure)
+                    {
+                        return sendFailure;
+                    }
+                    _parked.Set();
+                    if (!_bound)
+                    {
+                        // Parked in the warm pool: the guest has booted and waits for its identity.
+                        ParkUntilBound();
+                        if (_stopping)
+                        {
+                            return null;
+                        }
+                        _startTimestamp = Stopwatch.GetTimestamp();
+                    }
+                    var n = Receive(mem.Slice((int)buf, (int)cap), deadline);
+                    BinaryPrimitives.WriteUInt64LittleEndian(arg[24..], (ulong)n);
+                    BinaryPrimitives.WriteUInt64LittleEndian(arg[32..], Now);
+                    return null;
                 }
-                var n = Receive(mem.Slice((int)buf, (int)cap), deadline);
-                BinaryPrimitives.WriteUInt64LittleEndian(arg[24..], (ulong)n);
-                BinaryPrimitives.WriteUInt64LittleEndian(arg[32..], Now);
-                return null;
-            }
             case HypercallKind.Exit:
                 Detail = $"exited with code {Field(arg, 0)}";
                 State = GuestState.Exited;

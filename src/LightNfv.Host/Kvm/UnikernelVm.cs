@@ -1,7 +1,5 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using LightNfv.Host.Native;
 using LightNfv.Host.Network;
 

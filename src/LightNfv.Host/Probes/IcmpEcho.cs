@@ -7,8 +7,8 @@ namespace LightNfv.Host.Probes;
 
 /// <summary>
 /// Round-trip times of ICMP echo, one request in flight at a time and the next sent as soon as the reply is in (a
-/// flood in ping's sense, bounded by <paramref name="count"/> and a deadline). A raw socket (root) opened in
-/// <paramref name="netNamespace"/> (the lab), or in the calling thread's namespace when null.
+/// flood in ping's sense, bounded by its count and a deadline). A raw socket (root) opened in
+/// the given namespace (the lab), or in the calling thread's namespace when null.
 /// </summary>
 public static class IcmpEcho
 {

@@ -32,7 +32,7 @@ public static class HostCommand
         var temp = outputPath is null;
         var output = outputPath ?? Path.Combine(Path.GetTempPath(), $"lightnfv-cmd-{Guid.NewGuid():N}.log");
         // Output is read back from where this command started writing: the file may be a shared console log.
-        long offset = File.Exists(output) ? new FileInfo(output).Length : 0;
+        var offset = File.Exists(output) ? new FileInfo(output).Length : 0;
         try
         {
             // A fresh thread starts in its creator's network namespace: the host's, by HostNetwork.Run.

@@ -2,9 +2,8 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using LightNfv.Core.Errors;
-using LightNfv.Host.Native;
-
 using LightNfv.Host.Namespaces;
+using LightNfv.Host.Native;
 
 namespace LightNfv.Host.Processes;
 
@@ -105,7 +104,7 @@ public static unsafe class NamespacedSpawner
             env[k] = v;
         }
 
-        int* pipe = stackalloc int[2];
+        var pipe = stackalloc int[2];
         Errno.Check(Libc.pipe2(pipe, Libc.O_CLOEXEC), "pipe2");
         using var readEnd = new FileDescriptor(pipe[0]);
         int helperPid;

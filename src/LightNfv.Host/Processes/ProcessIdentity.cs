@@ -1,6 +1,5 @@
 using System.Globalization;
 using LightNfv.Core.Backends;
-using LightNfv.Host.Native;
 
 namespace LightNfv.Host.Processes;
 

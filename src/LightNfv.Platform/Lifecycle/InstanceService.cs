@@ -5,7 +5,6 @@ using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Instances;
 using LightNfv.Core.Networking;
-using LightNfv.Host.Namespaces;
 using LightNfv.Host.Network;
 using LightNfv.Platform.Store;
 using Microsoft.Data.Sqlite;

@@ -8,15 +8,10 @@ using Microsoft.Extensions.Logging;
 namespace LightNfv.Platform.Monitoring;
 
 /// <summary>One sample of an instance, with rates computed against the previous sample.</summary>
-public sealed record MetricSample(
-    DateTimeOffset At,
-    InstanceStats Stats,
-    /// <summary>CPU use in percent of the instance's vCPUs.</summary>
-    double CpuPercent,
-    /// <summary>Memory use in percent of its limit (0 when unlimited).</summary>
-    double MemoryPercent,
-    /// <summary>Packets per second received plus sent.</summary>
-    double PacketRate);
+/// <param name="CpuPercent">CPU use in percent of the instance's vCPUs.</param>
+/// <param name="MemoryPercent">Memory use in percent of its limit (0 when unlimited).</param>
+/// <param name="PacketRate">Packets per second received plus sent.</param>
+public sealed record MetricSample(DateTimeOffset At, InstanceStats Stats, double CpuPercent, double MemoryPercent, double PacketRate);
 
 /// <summary>
 /// Samples every running instance's counters (backend Stats: cgroup CPU and memory, lab-side veth counters) on an

@@ -1,5 +1,3 @@
-using LightNfv.Core.Backends;
-
 namespace LightNfv.Platform.Store;
 
 public sealed partial class PlatformStore

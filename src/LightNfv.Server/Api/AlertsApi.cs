@@ -21,7 +21,7 @@ public static class AlertsApi
             context.Response.Headers.ContentType = "text/event-stream";
             context.Response.Headers.CacheControl = "no-cache";
             using var feed = hub.Listen();
-            long last = long.TryParse(context.Request.Headers["Last-Event-ID"], out var l) ? l : -1;
+            var last = long.TryParse(context.Request.Headers["Last-Event-ID"], out var l) ? l : -1;
             if (last >= 0)
             {
                 foreach (var a in store.Alerts(last))

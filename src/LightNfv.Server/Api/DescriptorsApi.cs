@@ -2,10 +2,10 @@ using System.Text;
 using System.Text.Json;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
-using Microsoft.AspNetCore.Http.Metadata;
-using Microsoft.Net.Http.Headers;
 using LightNfv.Platform.Control;
 using LightNfv.Platform.Store;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.Net.Http.Headers;
 
 namespace LightNfv.Server.Api;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using LightNfv.Core.Descriptors;
 using LightNfv.Core.Backends;
+using LightNfv.Core.Descriptors;
 using LightNfv.Platform.Lifecycle;
 using LightNfv.Platform.Store;
 

@@ -1,6 +1,5 @@
-using LightNfv.Core.Configuration;
 using System.Net;
-using LightNfv.Backends.Shared;
+using LightNfv.Core.Configuration;
 using LightNfv.Core.Errors;
 
 namespace LightNfv.Server.Daemon;

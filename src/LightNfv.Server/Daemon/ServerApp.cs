@@ -1,6 +1,6 @@
-using LightNfv.Core.Configuration;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LightNfv.Core.Configuration;
 using LightNfv.Host.Processes;
 using LightNfv.Host.UnixSockets;
 using LightNfv.Platform.Alerts;

@@ -1,7 +1,7 @@
-using LightNfv.Core.Configuration;
 using System.Text;
 using LightNfv.Backends.Docker;
 using LightNfv.Backends.Shared;
+using LightNfv.Core.Configuration;
 
 namespace LightNfv.Backends.Tests.Docker;
 

@@ -1,5 +1,4 @@
 using LightNfv.Backends.Shared;
-using LightNfv.Core.Backends;
 using LightNfv.Core.Configuration;
 using LightNfv.Core.Descriptors;
 

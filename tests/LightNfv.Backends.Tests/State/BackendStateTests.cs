@@ -48,8 +48,16 @@ public sealed class BackendStateTests
     {
         var state = new VmState
         {
-            Accel = "tcg", Machine = "microvm", Kernel = "/k", Initrd = "/i", Append = "console=ttyS0", Acpi = true,
-            Boot = "kernel 6.1", TbSizeMiB = 3, MemoryMiB = 64, Vcpus = 1,
+            Accel = "tcg",
+            Machine = "microvm",
+            Kernel = "/k",
+            Initrd = "/i",
+            Append = "console=ttyS0",
+            Acpi = true,
+            Boot = "kernel 6.1",
+            TbSizeMiB = 3,
+            MemoryMiB = 64,
+            Vcpus = 1,
         };
         VmState.Of(Stored(state)).ShouldBe(state);
         var legacy = VmState.Of(Legacy("""

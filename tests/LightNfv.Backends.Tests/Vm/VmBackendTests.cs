@@ -1,10 +1,10 @@
-using LightNfv.Core.Configuration;
 using System.Net;
-using LightNfv.Backends.Shared;
 using LightNfv.Backends.MicroVm;
+using LightNfv.Backends.Shared;
 using LightNfv.Backends.StandardVm;
 using LightNfv.Backends.Vm;
 using LightNfv.Core.Backends;
+using LightNfv.Core.Configuration;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Networking;

@@ -10,8 +10,12 @@ public sealed class InstanceFactsTests
     {
         var facts = new InstanceFacts
         {
-            Process = new ProcessRef(1234, 98765), Namespace = "lab-0123456789ab", HostLink = "lnf0123456789ab",
-            Address = IPAddress.Parse("10.71.0.2"), RunDirectory = "/s/instances/0123456789ab", Cgroup = "lnfv/0123456789ab",
+            Process = new ProcessRef(1234, 98765),
+            Namespace = "lab-0123456789ab",
+            HostLink = "lnf0123456789ab",
+            Address = IPAddress.Parse("10.71.0.2"),
+            RunDirectory = "/s/instances/0123456789ab",
+            Cgroup = "lnfv/0123456789ab",
             Image = new ImageFacts("sha256:ab", 9_700_000, 4_500_000),
         };
         var json = facts.ToJson();

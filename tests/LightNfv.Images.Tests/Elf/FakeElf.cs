@@ -45,9 +45,20 @@ internal sealed record FakeElf
         {
             dynamic.Add((1, (ulong)Add(name)));
         }
-        if (SoName is not null) dynamic.Add((14, (ulong)Add(SoName)));
-        if (RPath is not null) dynamic.Add((15, (ulong)Add(RPath)));
-        if (RunPath is not null) dynamic.Add((29, (ulong)Add(RunPath)));
+        if (SoName is not null)
+        {
+            dynamic.Add((14, (ulong)Add(SoName)));
+        }
+
+        if (RPath is not null)
+        {
+            dynamic.Add((15, (ulong)Add(RPath)));
+        }
+
+        if (RunPath is not null)
+        {
+            dynamic.Add((29, (ulong)Add(RunPath)));
+        }
 
         var headers = 1 + (Interpreter is null ? 0 : 1) + (Dynamic ? 1 : 0);
         var phoff = 64;

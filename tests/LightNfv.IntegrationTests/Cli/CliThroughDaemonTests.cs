@@ -60,8 +60,11 @@ public sealed partial class CliThroughDaemonTests(ITestOutputHelper output) : In
         using (var doc = JsonDocument.Parse(inspect.Stdout))
         {
             // Counters and the host's times change from one read to the next: the shape and the record are compared.
-            Note("inspect", inspect with { Stdout = string.Join(",", doc.RootElement.EnumerateObject().Select(p => p.Name))
-                + doc.RootElement.GetProperty("state").GetString() + doc.RootElement.GetProperty("host").GetProperty("state").GetString() });
+            Note("inspect", inspect with
+            {
+                Stdout = string.Join(",", doc.RootElement.EnumerateObject().Select(p => p.Name))
+                + doc.RootElement.GetProperty("state").GetString() + doc.RootElement.GetProperty("host").GetProperty("state").GetString()
+            });
         }
         Note("logs", Lightnfv("logs", "iperf3", "--tail", "1"));
         var top = Lightnfv("top");

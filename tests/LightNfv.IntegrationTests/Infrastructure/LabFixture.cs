@@ -1,9 +1,9 @@
-using LightNfv.Core.Configuration;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using LightNfv.Backends;
 using LightNfv.Backends.Shared;
+using LightNfv.Core.Configuration;
 using LightNfv.Core.Descriptors;
 using LightNfv.Host.Namespaces;
 using LightNfv.Host.Network;

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using LightNfv.Core.Networking;
-using LightNfv.Host.Namespaces;
 using LightNfv.Host.Netlink;
 using LightNfv.IntegrationTests.Infrastructure;
 

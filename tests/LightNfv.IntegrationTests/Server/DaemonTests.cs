@@ -1,14 +1,12 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using LightNfv.Bench.Experiments;
 using LightNfv.Core.Descriptors;
-using LightNfv.Host.UnixSockets;
 using LightNfv.Host.Namespaces;
 using LightNfv.Host.Network;
 using LightNfv.Host.Probes;
+using LightNfv.Host.UnixSockets;
 using LightNfv.IntegrationTests.Infrastructure;
 using LightNfv.Platform.Control;
 using LightNfv.Platform.Store;

@@ -1,11 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using LightNfv.Bench.Experiments;
 using LightNfv.Host.UnixSockets;
-using LightNfv.Host.Network;
 using LightNfv.IntegrationTests.Infrastructure;
 using static LightNfv.IntegrationTests.Infrastructure.DaemonApi;
 

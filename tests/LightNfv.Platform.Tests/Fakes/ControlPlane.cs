@@ -39,7 +39,10 @@ public sealed class ControlPlane : IAsyncDisposable
         // A lab and cgroup parent that never exist: nothing here reaches the host.
         _host = new BackendContext(new PlatformOptions
         {
-            StateDirectory = _dir, LabNamespace = "lnfvp-never", CgroupParent = "lightnfv-ptest-never", Subnet = "10.72.0.0/16",
+            StateDirectory = _dir,
+            LabNamespace = "lnfvp-never",
+            CgroupParent = "lightnfv-ptest-never",
+            Subnet = "10.72.0.0/16",
         });
         var registry = new BackendRegistry(_host);
         registry.Register(Backend);

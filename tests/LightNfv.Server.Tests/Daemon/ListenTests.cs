@@ -1,7 +1,7 @@
-using LightNfv.Core.Configuration;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using LightNfv.Core.Configuration;
 using LightNfv.Core.Errors;
 using LightNfv.Server.Daemon;
 

@@ -1,8 +1,8 @@
-using LightNfv.Core.Configuration;
 using System.Net;
 using LightNfv.Backends;
 using LightNfv.Backends.Shared;
 using LightNfv.Core.Backends;
+using LightNfv.Core.Configuration;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Instances;
 using LightNfv.Platform.Alerts;

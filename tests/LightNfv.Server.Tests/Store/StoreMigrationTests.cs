@@ -79,8 +79,11 @@ public sealed class StoreMigrationTests() : TempStoreFile("lnfvs-migrate")
             var ctr = store.Get("0000000000c1").ShouldNotBeNull();
             ctr.Facts.ShouldBe(new InstanceFacts
             {
-                Namespace = "lab-0000000000c1", HostLink = "lnf0000000000c1", Address = IPAddress.Parse("10.71.0.2"),
-                RunDirectory = "/s/instances/0000000000c1", Process = new ProcessRef(1234, 5678),
+                Namespace = "lab-0000000000c1",
+                HostLink = "lnf0000000000c1",
+                Address = IPAddress.Parse("10.71.0.2"),
+                RunDirectory = "/s/instances/0000000000c1",
+                Process = new ProcessRef(1234, 5678),
                 Image = new ImageFacts("sha256:ab", 9_700_000, 4_500_000),
             });
             ctr.Facts.LogPath.ShouldBe("/s/instances/0000000000c1/console.log");

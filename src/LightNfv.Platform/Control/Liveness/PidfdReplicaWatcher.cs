@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using LightNfv.Backends.Shared;
 using LightNfv.Host.Processes;
 using LightNfv.Platform.Store;
 

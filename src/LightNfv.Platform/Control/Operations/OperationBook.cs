@@ -112,7 +112,7 @@ public sealed partial class OperationBook(PlatformStore store, AlertHub alerts, 
             alerts.Raise(AlertKinds.OperationFailed, d.Tenant, d.Name, null, $"{d.Name} could not converge: {error}");
             return false;
         }
-        Deployment? previous = OperationParameters.Of(op) switch
+        var previous = OperationParameters.Of(op) switch
         {
             InstantiateParameters => null,
             ScaleParameters { PreviousReplicas: { } replicas } => d with { Replicas = replicas },

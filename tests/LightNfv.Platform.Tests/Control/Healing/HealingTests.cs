@@ -1,8 +1,6 @@
-using LightNfv.Core.Descriptors;
 using LightNfv.Core.Instances;
 using LightNfv.Platform.Alerts;
 using LightNfv.Platform.Control;
-using LightNfv.Platform.Control.Healing;
 using LightNfv.Platform.Store;
 using LightNfv.Platform.Tests.Fakes;
 

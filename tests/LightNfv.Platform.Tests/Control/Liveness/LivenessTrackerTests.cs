@@ -10,7 +10,10 @@ public sealed class LivenessTrackerTests
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-12-04T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
     private static readonly HealthSpec Health = HealthSpec.Default with
     {
-        TcpPort = 5201, Interval = TimeSpan.FromMilliseconds(500), FailureThreshold = 3, Cooldown = TimeSpan.FromSeconds(2),
+        TcpPort = 5201,
+        Interval = TimeSpan.FromMilliseconds(500),
+        FailureThreshold = 3,
+        Cooldown = TimeSpan.FromSeconds(2),
     };
 
     [Fact]
