@@ -2,43 +2,24 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using LightNfv.Core.Errors;
+using LightNfv.Host.UnixSockets;
 
 namespace LightNfv.Backends.Docker;
-
-/// <summary>An error answered by dockerd (or no answer at all), naming the operation.</summary>
-public sealed class EngineException(int statusCode, string operation, string message, Exception? inner = null)
-    : LightNfvException(ErrorKind.Host, $"dockerd: {operation}: {message}", inner)
-{
-    /// <summary>The HTTP status, 0 when dockerd did not answer.</summary>
-    public int StatusCode { get; } = statusCode;
-    public string Operation { get; } = operation;
-    public string EngineMessage { get; } = message;
-    public bool IsNotFound => StatusCode == 404;
-}
-
-public sealed record ImageInfo(string Id, long Size);
-
-public sealed record ContainerInfo(
-    string Id,
-    string Name,
-    string Status,
-    bool Running,
-    int Pid,
-    int ExitCode,
-    bool OomKilled,
-    DateTimeOffset? StartedAt,
-    string? Error,
-    string? LogPath);
 
 /// <summary>
 /// The Docker Engine API over dockerd's unix socket, with HttpClient: JSON in, JSON out, errors of the form
 /// {"message": "..."} turned into <see cref="EngineException"/>. Only what the docker backend needs.
 /// </summary>
+/// <remarks>
+/// Over 400 lines because it is the whole client in one place: each call is a few lines, and the image import and
+/// log stream need their own framing. Kept instead of Docker.DotNet 3.125.15 (which the mirror serves): that package
+/// is netstandard2.x from May 2023, serializes with Newtonsoft.Json by reflection and brings its own HTTP/1.1 stack
+/// (Microsoft.Net.Http.Client.ManagedHandler); this client is on the timed instantiation path and uses the
+/// platform's one unix-socket handler (<see cref="UnixHttp"/>) and System.Text.Json like the rest of LightNFV.
+/// </remarks>
 public sealed class EngineClient : IDisposable
 {
     /// <summary>The newest API version LightNFV speaks; an older daemon is spoken to in its own version.</summary>
@@ -73,25 +54,13 @@ public sealed class EngineClient : IDisposable
     /// <summary>The API version requests use, settled by <see cref="PingAsync"/>.</summary>
     public string ApiVersion { get; private set; } = MaxApiVersion;
 
-    private static SocketsHttpHandler UnixSocketHandler(string socketPath) => new()
+    private static SocketsHttpHandler UnixSocketHandler(string socketPath)
     {
-        ConnectCallback = async (_, cancellationToken) =>
-        {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            try
-            {
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken).ConfigureAwait(false);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        },
-        UseProxy = false,
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-    };
+        var handler = UnixHttp.Handler(socketPath, int.MaxValue);
+        handler.UseProxy = false;
+        handler.PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30);
+        return handler;
+    }
 
     private string V(string path) => $"v{ApiVersion}/{path}";
 

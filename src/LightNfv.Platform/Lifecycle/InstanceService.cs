@@ -28,7 +28,7 @@ public sealed record InstanceView(InstanceRecord Record, InstanceObservation? Ob
 /// before any side effect, drives the backend, and records every outcome in the audit trail. A failed step
 /// removes what it made and the record with it, so nothing is left half-created.
 /// </summary>
-public sealed class InstanceService(PlatformStore store, BackendRegistry backends)
+public sealed partial class InstanceService(PlatformStore store, BackendRegistry backends)
 {
     public static readonly TimeSpan DefaultStopGrace = TimeSpan.FromSeconds(5);
 
@@ -123,54 +123,6 @@ public sealed class InstanceService(PlatformStore store, BackendRegistry backend
             {
                 return id;
             }
-        }
-    }
-
-    /// <summary>Instances the host has objects of that no record knows (see <see cref="HostInventory"/>).</summary>
-    public IReadOnlyList<OrphanedInstance> Orphans() => HostObjects.Orphans(store.List().Select(r => r.Id));
-
-    /// <summary>Removes an orphan named by its id or id prefix; null if no orphan matches.</summary>
-    public OrphanedInstance? RemoveOrphan(string reference)
-    {
-        var matches = Orphans().Where(o => o.Id.StartsWith(reference, StringComparison.Ordinal)).ToList();
-        if (matches.Count == 0)
-        {
-            return null;
-        }
-        if (matches.Count > 1)
-        {
-            throw new LightNfvException(ErrorKind.Conflict,
-                $"'{reference}' matches {matches.Count} orphaned instances ({string.Join(", ", matches.Select(m => m.Id))}); give more of the id");
-        }
-        RemoveOrphan(matches[0]);
-        return matches[0];
-    }
-
-    private void RemoveOrphan(OrphanedInstance orphan)
-    {
-        var errors = HostObjects.Remove(orphan);
-        TryRecord(() => store.AddEvent(orphan.Id, "instance.removed", $"orphaned instance ({string.Join(", ", orphan.Objects)})"));
-        if (errors.Count > 0)
-        {
-            throw new LightNfvException(ErrorKind.Host, $"orphaned instance {orphan.Id} partly removed: {string.Join("; ", errors)}; run 'lightnfv down' to retry");
-        }
-    }
-
-    /// <summary>A store write that must not stop a removal: the host comes first, the record follows when it can.</summary>
-    internal Exception? TryRecord(Action write)
-    {
-        try
-        {
-            write();
-            return null;
-        }
-        catch (SqliteException e)
-        {
-            return StoreErrors.Explain(e, store.FilePath);
-        }
-        catch (IOException e)
-        {
-            return StoreErrors.Explain(e, store.FilePath);
         }
     }
 
