@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using LightNfv.Backends.Shared;
 using LightNfv.Core.Backends;
 
 namespace LightNfv.Backends.Docker;
@@ -18,12 +18,7 @@ public sealed record DockerState : BackendState
     /// <summary>containerd's shim, the VNF's parent: reaped here when this process is its subreaper.</summary>
     public ProcessRef? Shim { get; init; }
 
-    public override string ToJson() => JsonSerializer.Serialize(this, DockerStateJson.Default.DockerState);
+    public override string ToJson() => JsonSerializer.Serialize(this, BackendStateJson.Default.DockerState);
 
-    internal static DockerState Of(BackendInstance instance) => Read(instance.State, DockerStateJson.Default.DockerState);
+    internal static DockerState Of(BackendInstance instance) => Read(instance.State, BackendStateJson.Default.DockerState);
 }
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    NumberHandling = JsonNumberHandling.AllowReadingFromString)]
-[JsonSerializable(typeof(DockerState))]
-internal sealed partial class DockerStateJson : JsonSerializerContext;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using LightNfv.Backends.Shared;
 using LightNfv.Core.Backends;
 
 namespace LightNfv.Backends.Oci;
@@ -13,12 +13,7 @@ public sealed record ContainerState : BackendState
     /// <summary>The bundle directory (config.json) the runtime runs.</summary>
     public string? Bundle { get; init; }
 
-    public override string ToJson() => JsonSerializer.Serialize(this, ContainerStateJson.Default.ContainerState);
+    public override string ToJson() => JsonSerializer.Serialize(this, BackendStateJson.Default.ContainerState);
 
-    internal static ContainerState Of(BackendInstance instance) => Read(instance.State, ContainerStateJson.Default.ContainerState);
+    internal static ContainerState Of(BackendInstance instance) => Read(instance.State, BackendStateJson.Default.ContainerState);
 }
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    NumberHandling = JsonNumberHandling.AllowReadingFromString)]
-[JsonSerializable(typeof(ContainerState))]
-internal sealed partial class ContainerStateJson : JsonSerializerContext;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using LightNfv.Backends.Shared;
 using LightNfv.Core.Backends;
 
 namespace LightNfv.Backends.Unikernel;
@@ -27,12 +27,7 @@ public sealed record UnikernelState : BackendState
     /// <summary>The pid of the monitor host that runs the guest, while it runs.</summary>
     public int? Monitor { get; init; }
 
-    public override string ToJson() => JsonSerializer.Serialize(this, UnikernelStateJson.Default.UnikernelState);
+    public override string ToJson() => JsonSerializer.Serialize(this, BackendStateJson.Default.UnikernelState);
 
-    internal static UnikernelState Of(BackendInstance instance) => Read(instance.State, UnikernelStateJson.Default.UnikernelState);
+    internal static UnikernelState Of(BackendInstance instance) => Read(instance.State, BackendStateJson.Default.UnikernelState);
 }
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    NumberHandling = JsonNumberHandling.AllowReadingFromString)]
-[JsonSerializable(typeof(UnikernelState))]
-internal sealed partial class UnikernelStateJson : JsonSerializerContext;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LightNfv.Backends.Shared;
 using LightNfv.Core.Backends;
 
 namespace LightNfv.Backends.Vm;
@@ -36,12 +37,12 @@ public sealed record VmState : BackendState
 
     public int Vcpus { get; init; }
 
-    public override string ToJson() => JsonSerializer.Serialize(this, VmStateJson.Default.VmState);
+    public override string ToJson() => JsonSerializer.Serialize(this, BackendStateJson.Default.VmState);
 
     [JsonIgnore]
     public override string? Summary => Accel is null ? null : $"QEMU -accel {Accel} -M {Machine}; {Boot}";
 
-    internal static VmState Of(BackendInstance instance) => Read(instance.State, VmStateJson.Default.VmState);
+    internal static VmState Of(BackendInstance instance) => Read(instance.State, BackendStateJson.Default.VmState);
 }
 
 /// <summary>A flag as JSON true/false; reads "on"/"off" too, as rows from before typed state spelled it.</summary>
@@ -57,8 +58,3 @@ public sealed class OnOffJsonConverter : JsonConverter<bool>
 
     public override void Write(Utf8JsonWriter writer, bool value, JsonSerializerOptions options) => writer.WriteBooleanValue(value);
 }
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    NumberHandling = JsonNumberHandling.AllowReadingFromString)]
-[JsonSerializable(typeof(VmState))]
-internal sealed partial class VmStateJson : JsonSerializerContext;
