@@ -1,23 +1,52 @@
 using LightNfv.Platform.Control;
 using LightNfv.Platform.Store;
+using LightNfv.Server.Daemon;
 
 namespace LightNfv.Server.Api;
 
-/// <summary>/api/v1/status: whether the daemon is up and what it adopted at start-up (the readopt bench reads it).</summary>
+/// <summary>
+/// /api/v1/status: whether the daemon is up and what it adopted at start-up (the readopt bench reads it); /healthz and
+/// /readyz for supervisors and load balancers, as Kubernetes components answer them.
+/// </summary>
 public static class StatusApi
 {
-    private static readonly DateTimeOffset s_started = DateTimeOffset.UtcNow;
-
-    public static void Map(RouteGroupBuilder api) =>
+    public static void Map(RouteGroupBuilder api, TimeProvider time)
+    {
+        // Captured when the daemon maps its routes (its start), not on the first request.
+        var started = time.GetUtcNow();
         api.MapGet("/status", (Reconciler reconciler, PlatformStore store) => new
         {
             Daemon = "lightnfv",
             Pid = Environment.ProcessId,
-            StartedAt = s_started,
+            StartedAt = started,
             reconciler.Adoption,
             Watched = reconciler.Watched,
             Instances = store.List().Count,
             Vnfs = store.Deployments().Count,
             Processing = store.Operations(OperationState.Processing).Count,
         }).WithTags("status");
+    }
+
+    /// <summary>/healthz: the process serves requests. /readyz: it also reads its store and has adopted what runs.</summary>
+    public static void MapProbes(WebApplication app)
+    {
+        app.MapGet("/healthz", () => Results.Text("ok\n")).WithTags("status").WithSummary("Liveness of the daemon: 200 while it serves requests");
+        app.MapGet("/readyz", (Reconciler reconciler, PlatformStore store, DaemonOptions options) =>
+        {
+            if (options.RunLoops && reconciler.Adoption is null)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
+                    detail: "start-up adoption of running instances is not finished yet; retry in a moment");
+            }
+            try
+            {
+                _ = store.Deployments().Count;
+            }
+            catch (Exception e) when (e is Core.Errors.LightNfvException or Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, detail: $"the store cannot be read: {e.Message}");
+            }
+            return Results.Text("ok\n");
+        }).WithTags("status").WithSummary("Readiness of the daemon: 200 once start-up adoption is done and the store reads; 503 with the reason otherwise");
+    }
 }
