@@ -1,8 +1,7 @@
 using System.Globalization;
-using LightNfv.Backends;
-using LightNfv.Backends.Shared;
 using LightNfv.Core.Configuration;
 using LightNfv.Platform.Alerts;
+using LightNfv.Platform.Composition;
 using LightNfv.Platform.Control;
 using LightNfv.Platform.Lifecycle;
 using LightNfv.Platform.Store;
@@ -18,7 +17,7 @@ namespace LightNfv.Platform.Tests.Fakes;
 public sealed class ControlPlane : IAsyncDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("lnfvp-").FullName;
-    private readonly BackendContext _host;
+    private readonly PlatformServices _platform;
 
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.Parse("2026-12-04T00:00:00Z", CultureInfo.InvariantCulture));
     public FakeBackend Backend { get; } = new();
@@ -35,21 +34,21 @@ public sealed class ControlPlane : IAsyncDisposable
     {
         Watcher = new FakeWatcher(Backend);
         Orphans = new FakeOrphanSweep(Backend);
-        Store = new PlatformStore(Path.Combine(_dir, "lightnfv.db"), Time);
-        // A lab and cgroup parent that never exist: nothing here reaches the host.
-        _host = new BackendContext(new PlatformOptions
+        // The composition root the CLI and the daemon use, over a lab and cgroup parent that never exist: nothing here
+        // reaches the host.
+        _platform = PlatformServices.With(new PlatformOptions
         {
             StateDirectory = _dir,
             LabNamespace = "lnfvp-never",
             CgroupParent = "lightnfv-ptest-never",
             Subnet = "10.72.0.0/16",
-        });
-        var registry = new BackendRegistry(_host);
-        registry.Register(Backend);
-        Instances = new InstanceService(Store, registry);
+        }, new PlatformStore(Path.Combine(_dir, "lightnfv.db"), Time), Time);
+        _platform.Backends.Register(Backend);
+        Store = _platform.Store;
+        Instances = _platform.Instances;
         var alerts = new AlertHub(Store, new WebhookDispatcher(Store, new HttpClient(), Time, NullLogger<WebhookDispatcher>.Instance), NullLogger<AlertHub>.Instance);
         Reconciler = new Reconciler(Instances, alerts, Time, NullLogger<Reconciler>.Instance, new ReconcilerSeams(Watcher, Liveness, Readiness, Orphans));
-        Lifecycle = new VnfLifecycle(Store, Reconciler, registry);
+        Lifecycle = new VnfLifecycle(Store, Reconciler, _platform.Backends);
     }
 
     public static string Yaml(string name = "web", int memoryMiB = 64, string health = "") => $"""
@@ -85,8 +84,7 @@ public sealed class ControlPlane : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Reconciler.DisposeAsync();
-        Store.Dispose();
-        _host.Dispose();
+        _platform.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
 }

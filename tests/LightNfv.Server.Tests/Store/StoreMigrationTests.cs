@@ -12,22 +12,11 @@ public sealed class StoreMigrationTests() : TempStoreFile("lnfvs-migrate")
     [Fact]
     public void Schema_1_is_migrated_without_losing_data()
     {
-        using (var db = new SqliteConnection($"Data Source={StorePath};Pooling=False"))
-        {
-            db.Open();
-            using var cmd = db.CreateCommand();
-            cmd.CommandText = """
-                CREATE TABLE instances(id TEXT PRIMARY KEY, name TEXT NOT NULL, tenant TEXT NOT NULL, technology TEXT NOT NULL,
-                    state TEXT NOT NULL, address TEXT UNIQUE, descriptor TEXT NOT NULL, backend_data TEXT NOT NULL DEFAULT '{}',
-                    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, error TEXT, UNIQUE(tenant, name));
-                CREATE TABLE events(id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, instance_id TEXT, kind TEXT NOT NULL, message TEXT NOT NULL);
+        WriteSchema1("""
                 INSERT INTO instances VALUES ('0123456789ab', 'old', 'default', 'process', 'Running', '10.71.0.9', 'x', '{"process":"1@2"}',
                     '2026-01-01T00:00:00.0000000Z', '2026-01-01T00:00:00.0000000Z', NULL);
                 INSERT INTO events(at, instance_id, kind, message) VALUES ('2026-01-01T00:00:00.0000000Z', '0123456789ab', 'instance.started', 'old');
-                PRAGMA user_version = 1;
-                """;
-            cmd.ExecuteNonQuery();
-        }
+            """);
         using (var store = new PlatformStore(StorePath))
         {
             var r = store.Get("0123456789ab").ShouldNotBeNull();
@@ -50,15 +39,7 @@ public sealed class StoreMigrationTests() : TempStoreFile("lnfvs-migrate")
     [Fact]
     public void Flat_backend_data_becomes_shared_facts_and_the_backends_own_record()
     {
-        using (var db = new SqliteConnection($"Data Source={StorePath};Pooling=False"))
-        {
-            db.Open();
-            using var cmd = db.CreateCommand();
-            cmd.CommandText = """
-                CREATE TABLE instances(id TEXT PRIMARY KEY, name TEXT NOT NULL, tenant TEXT NOT NULL, technology TEXT NOT NULL,
-                    state TEXT NOT NULL, address TEXT UNIQUE, descriptor TEXT NOT NULL, backend_data TEXT NOT NULL DEFAULT '{}',
-                    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, error TEXT, UNIQUE(tenant, name));
-                CREATE TABLE events(id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, instance_id TEXT, kind TEXT NOT NULL, message TEXT NOT NULL);
+        WriteSchema1("""
                 INSERT INTO instances VALUES ('0000000000c1', 'ctr', 'default', 'container', 'Running', '10.71.0.2', 'x',
                     '{"netns":"lab-0000000000c1","hostLink":"lnf0000000000c1","address":"10.71.0.2","runDir":"/s/instances/0000000000c1","runtime":"crun","bundle":"/s/instances/0000000000c1/bundle","image":"sha256:ab","imageBytes":"9700000","imageTarGzBytes":"4500000","process":"1234@5678"}',
                     '2026-01-01T00:00:00.0000000Z', '2026-01-01T00:00:00.0000000Z', NULL);
@@ -70,10 +51,7 @@ public sealed class StoreMigrationTests() : TempStoreFile("lnfvs-migrate")
                     '2026-01-01T00:00:00.0000000Z', '2026-01-01T00:00:00.0000000Z', NULL);
                 INSERT INTO instances VALUES ('0000000000e1', 'empty', 'default', 'process', 'Creating', '10.71.0.5', 'x', '{}',
                     '2026-01-01T00:00:00.0000000Z', '2026-01-01T00:00:00.0000000Z', NULL);
-                PRAGMA user_version = 1;
-                """;
-            cmd.ExecuteNonQuery();
-        }
+            """);
         using (var store = new PlatformStore(StorePath))
         {
             var ctr = store.Get("0000000000c1").ShouldNotBeNull();
@@ -126,5 +104,20 @@ public sealed class StoreMigrationTests() : TempStoreFile("lnfvs-migrate")
         store.FinishOperation(op.Id, OperationState.RolledBack, "no").State.ShouldBe(OperationState.RolledBack);
         store.BeginOperation("terminate", "default", "web", null, new Dictionary<string, string>());
         store.Deployment("default", "web").ShouldBeNull();
+    }
+
+    /// <summary>A store as schema 1 wrote it (instances with a flat backend_data map, events), with these rows.</summary>
+    private void WriteSchema1(string rows)
+    {
+        using var db = new SqliteConnection($"Data Source={StorePath};Pooling=False");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = """
+                CREATE TABLE instances(id TEXT PRIMARY KEY, name TEXT NOT NULL, tenant TEXT NOT NULL, technology TEXT NOT NULL,
+                    state TEXT NOT NULL, address TEXT UNIQUE, descriptor TEXT NOT NULL, backend_data TEXT NOT NULL DEFAULT '{}',
+                    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, error TEXT, UNIQUE(tenant, name));
+                CREATE TABLE events(id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, instance_id TEXT, kind TEXT NOT NULL, message TEXT NOT NULL);
+                """ + rows + "\nPRAGMA user_version = 1;";
+        cmd.ExecuteNonQuery();
     }
 }
