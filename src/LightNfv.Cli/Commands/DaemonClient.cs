@@ -25,7 +25,7 @@ public sealed class DaemonClient : IDisposable
 
     public string Socket { get; }
 
-    public static string SocketPath => Environment.GetEnvironmentVariable("LIGHTNFV_SOCKET") is { Length: > 0 } s ? s : DaemonOptions.DefaultSocket(new PlatformOptions().StateDirectory);
+    public static string SocketPath => DaemonOptions.DefaultSocket(new PlatformOptions().StateDirectory);
 
     /// <summary>A client if a daemon listens on the socket now; null otherwise (stale socket file, no daemon).</summary>
     public static DaemonClient? TryConnect() => UnixHttp.Answers(SocketPath) ? new DaemonClient(SocketPath) : null;

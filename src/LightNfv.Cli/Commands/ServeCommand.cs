@@ -8,7 +8,7 @@ public static class ServeCommand
 {
     public static Command Create()
     {
-        var socket = new Option<string?>("--socket") { Description = "Unix socket to listen on (default $LIGHTNFV_STATE_DIR/lightnfv.sock)" };
+        var socket = new Option<string?>("--socket") { Description = "Unix socket to listen on (default $LIGHTNFV_SOCKET, else $LIGHTNFV_STATE_DIR/lightnfv.sock)" };
         var listen = new Option<string?>("--listen") { Description = "Also listen on TCP, loopback only: PORT or 127.0.0.1:PORT" };
         var insecure = new Option<bool>(DaemonOptions.InsecureNoAuthFlag)
         {

@@ -29,7 +29,12 @@ public sealed record DaemonOptions
 
     public string SocketPath => UnixSocket ?? DefaultSocket(Host.StateDirectory);
 
-    public static string DefaultSocket(string stateDirectory) => Path.Combine(stateDirectory, "lightnfv.sock");
+    /// <summary>
+    /// $LIGHTNFV_SOCKET when set, else lightnfv.sock in the state directory: the CLI looks for the daemon there too, so
+    /// both must read the variable or a daemon started with it set is invisible to the CLI (and `down` would remove its lab).
+    /// </summary>
+    public static string DefaultSocket(string stateDirectory) =>
+        Environment.GetEnvironmentVariable("LIGHTNFV_SOCKET") is { Length: > 0 } s ? s : Path.Combine(stateDirectory, "lightnfv.sock");
 
     /// <summary>Reads --socket PATH, --listen HOST:PORT and --insecure-no-auth (the rest of the command line is ASP.NET Core's).</summary>
     public static DaemonOptions FromArgs(string[] args)
