@@ -70,8 +70,12 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
         return Begin(tenant, name, null, new TerminateParameters());
     }
 
-    /// <summary>Heals one replica (or every replica) now, whatever its probe says; resets its heal budget.</summary>
-    public OperationRecord Heal(string tenant, string name, string? instanceId)
+    /// <summary>
+    /// Heals the replica named, or else the replicas unhealthy now (not running, or failing their probe); every replica
+    /// when <paramref name="all"/>. Resets the budget of those it heals. Nothing unhealthy: the operation completes at once
+    /// and says so in its reason.
+    /// </summary>
+    public OperationRecord Heal(string tenant, string name, string? instanceId, bool all = false)
     {
         var d = RequireDeployment(tenant, name);
         var replicas = store.List().Where(r => r.Tenant == tenant && r.Deployment == name).ToList();
@@ -79,8 +83,11 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
         {
             throw new LightNfvException(ErrorKind.NotFound, $"instanceId: '{instanceId}' is not a replica of VNF '{name}'; 'lightnfv vnf ls' lists them");
         }
-        var targets = instanceId is null ? replicas : replicas.Where(r => r.Id == instanceId || r.Name == instanceId).ToList();
-        var op = store.BeginOperation(tenant, name, d, new HealParameters(targets.Select(t => t.Id).ToList(), "requested", null));
+        var targets = instanceId is not null ? replicas.Where(r => r.Id == instanceId || r.Name == instanceId).ToList()
+            : all ? replicas
+            : replicas.Where(reconciler.IsUnhealthy).ToList();
+        var reason = targets.Count == 0 ? "requested: nothing unhealthy, no replica healed" : "requested";
+        var op = store.BeginOperation(tenant, name, d, new HealParameters(targets.Select(t => t.Id).ToList(), reason, null));
         if (targets.Count == 0)
         {
             return store.FinishOperation(op.Id, OperationState.Completed);
