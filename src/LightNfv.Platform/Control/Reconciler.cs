@@ -1,3 +1,5 @@
+using LightNfv.Core.Backends;
+using LightNfv.Core.Instances;
 using LightNfv.Platform.Alerts;
 using LightNfv.Platform.Control.Adoption;
 using LightNfv.Platform.Control.Healing;
@@ -5,6 +7,7 @@ using LightNfv.Platform.Control.Liveness;
 using LightNfv.Platform.Control.Operations;
 using LightNfv.Platform.Control.Rollout;
 using LightNfv.Platform.Lifecycle;
+using LightNfv.Platform.Store;
 using Microsoft.Extensions.Logging;
 
 namespace LightNfv.Platform.Control;
@@ -27,6 +30,7 @@ public sealed partial class Reconciler : IAsyncDisposable
     private readonly RolloutOptions _rollout = new();
     private readonly ReplicaAdoption _adoption;
     private readonly Healer _healer;
+    private readonly LivenessTracker _liveness;
     private readonly Convergence _convergence;
     private readonly OperationBook _operations;
     private readonly LivenessProber _prober;
@@ -40,7 +44,7 @@ public sealed partial class Reconciler : IAsyncDisposable
         _seams = seams ?? ReconcilerSeams.ForHost(instances, logger);
         var store = instances.Store;
         var descriptors = new DescriptorCache();
-        var liveness = new LivenessTracker(time);
+        var liveness = _liveness = new LivenessTracker(time);
         var heals = new HealQueue(Kick);
         healPolicy ??= new BudgetHealPolicy(time);
         var replicas = new ReplicaActions(instances, _seams.Watcher, heals, healPolicy, liveness, _rollout, logger);
@@ -150,6 +154,10 @@ public sealed partial class Reconciler : IAsyncDisposable
         _prober.Step(ct);
         await _prober.DrainAsync().ConfigureAwait(false);
     }
+
+    /// <summary>Unhealthy now: not running as stored or as the backend sees it, or failing its liveness probe.</summary>
+    public bool IsUnhealthy(InstanceRecord r) =>
+        r.State != InstanceState.Running || _healer.Observe(r) != ObservedState.Running || _liveness.IsFailing(r.Id);
 
     /// <summary>Heals one replica now (restart or recreate per its descriptor), recorded as operation <paramref name="operationId"/>.</summary>
     public void RequestHeal(string instanceId, string reason, string? operationId = null) => _healer.Request(instanceId, reason, operationId);

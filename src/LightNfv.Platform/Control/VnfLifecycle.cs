@@ -41,6 +41,7 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
         var parsed = DescriptorParser.Parse(descriptor.Source);
         var n = replicas ?? parsed.Spec.Scaling?.MinReplicas ?? 1;
         CheckReplicas(n, "replicas");
+        CheckPolicyBounds(parsed, n, name, "replicas");
         return Begin(tenant, name, new Deployment(tenant, name, descriptor.Version, n, default, default), new InstantiateParameters(n, descriptor.Version));
     }
 
@@ -48,6 +49,7 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
     {
         var d = RequireDeployment(tenant, name);
         CheckReplicas(replicas, "replicas");
+        CheckPolicyBounds(DescriptorParser.Parse(RequireDescriptor(tenant, name, d.Version).Source), replicas, name, "replicas");
         return Begin(tenant, name, d with { Replicas = replicas }, new ScaleParameters(replicas, d.Replicas, policy));
     }
 
@@ -57,7 +59,7 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
         var target = RequireDescriptor(tenant, name, version);
         if (target.Version == d.Version)
         {
-            throw new LightNfvException(ErrorKind.Conflict, $"version: VNF '{name}' already runs version {d.Version}; POST a changed descriptor to make a new version");
+            throw new LightNfvException(ErrorKind.Conflict, $"version: VNF '{name}' already runs version {d.Version}; change the descriptor and run 'lightnfv vnf create -f <file>' to make a new version");
         }
         return Begin(tenant, name, d with { Version = target.Version }, new UpdateParameters(target.Version, d.Version));
     }
@@ -68,17 +70,24 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
         return Begin(tenant, name, null, new TerminateParameters());
     }
 
-    /// <summary>Heals one replica (or every replica) now, whatever its probe says; resets its heal budget.</summary>
-    public OperationRecord Heal(string tenant, string name, string? instanceId)
+    /// <summary>
+    /// Heals the replica named, or else the replicas unhealthy now (not running, or failing their probe); every replica
+    /// when <paramref name="all"/>. Resets the budget of those it heals. Nothing unhealthy: the operation completes at once
+    /// and says so in its reason.
+    /// </summary>
+    public OperationRecord Heal(string tenant, string name, string? instanceId, bool all = false)
     {
         var d = RequireDeployment(tenant, name);
         var replicas = store.List().Where(r => r.Tenant == tenant && r.Deployment == name).ToList();
         if (instanceId is not null && replicas.All(r => r.Id != instanceId && r.Name != instanceId))
         {
-            throw new LightNfvException(ErrorKind.NotFound, $"instanceId: '{instanceId}' is not a replica of VNF '{name}'; GET /api/v1/vnfs/{name} lists them");
+            throw new LightNfvException(ErrorKind.NotFound, $"instanceId: '{instanceId}' is not a replica of VNF '{name}'; 'lightnfv vnf ls' lists them");
         }
-        var targets = instanceId is null ? replicas : replicas.Where(r => r.Id == instanceId || r.Name == instanceId).ToList();
-        var op = store.BeginOperation(tenant, name, d, new HealParameters(targets.Select(t => t.Id).ToList(), "requested", null));
+        var targets = instanceId is not null ? replicas.Where(r => r.Id == instanceId || r.Name == instanceId).ToList()
+            : all ? replicas
+            : replicas.Where(reconciler.IsUnhealthy).ToList();
+        var reason = targets.Count == 0 ? "requested: nothing unhealthy, no replica healed" : "requested";
+        var op = store.BeginOperation(tenant, name, d, new HealParameters(targets.Select(t => t.Id).ToList(), reason, null));
         if (targets.Count == 0)
         {
             return store.FinishOperation(op.Id, OperationState.Completed);
@@ -95,7 +104,7 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
     {
         if (store.Operations(OperationState.Processing).FirstOrDefault(o => o.Tenant == tenant && o.Deployment == name && o.Kind != OperationKinds.Heal) is { } busy)
         {
-            throw new LightNfvException(ErrorKind.Conflict, $"name: VNF '{name}' has operation {busy.Id} ({busy.Kind}) in progress; poll GET /api/v1/operations/{busy.Id} and retry when it ends");
+            throw new LightNfvException(ErrorKind.Conflict, $"name: VNF '{name}' has operation {busy.Id} ({busy.Kind}) in progress; follow it with 'lightnfv vnf ops' and retry when it ends");
         }
         var op = store.BeginOperation(tenant, name, desired, parameters);
         reconciler.Kick();
@@ -104,11 +113,25 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
 
     private DescriptorVersion RequireDescriptor(string tenant, string name, int? version) =>
         store.Descriptor(tenant, name, version) ?? throw new LightNfvException(ErrorKind.NotFound, version is null
-            ? $"name: no descriptor named '{name}' in tenant '{tenant}'; POST it to /api/v1/descriptors first"
-            : $"version: descriptor '{name}' has no version {version}; GET /api/v1/descriptors/{name}/versions lists them");
+            ? $"name: no descriptor named '{name}' in tenant '{tenant}'; run 'lightnfv vnf create -f <descriptor.yaml>' first"
+            : $"version: descriptor '{name}' has no version {version}; 'lightnfv vnf ls' lists the versions");
 
     private Deployment RequireDeployment(string tenant, string name) =>
-        store.Deployment(tenant, name) ?? throw new LightNfvException(ErrorKind.NotFound, $"name: VNF '{name}' is not instantiated in tenant '{tenant}'; POST /api/v1/vnfs/{name}/instantiate first");
+        store.Deployment(tenant, name) ?? throw new LightNfvException(ErrorKind.NotFound, $"name: VNF '{name}' is not instantiated in tenant '{tenant}'; run 'lightnfv vnf instantiate {name}' first");
+
+    /// <summary>
+    /// A request outside the descriptor's scaling policy is refused with the bounds: accepting it would let the
+    /// autoscaler silently pull the count back into range, which reads as the platform ignoring the operator.
+    /// </summary>
+    private static void CheckPolicyBounds(VnfDescriptor descriptor, int n, string name, string field)
+    {
+        if (descriptor.Spec.Scaling is { } policy && (n < policy.MinReplicas || n > policy.MaxReplicas))
+        {
+            throw new LightNfvException(ErrorKind.Invalid,
+                $"{field}: {n} is outside VNF '{name}'s scaling policy (spec.scaling.minReplicas {policy.MinReplicas}, maxReplicas {policy.MaxReplicas}); " +
+                $"ask for {policy.MinReplicas} to {policy.MaxReplicas}, or change the policy and run 'lightnfv vnf update {name}'");
+        }
+    }
 
     private static void CheckReplicas(int n, string field)
     {

@@ -85,7 +85,7 @@ public sealed record InstantiateRequest(int? Replicas, int? Version);
 
 public sealed record ScaleRequest(int? Replicas);
 
-public sealed record HealRequest(string? InstanceId);
+public sealed record HealRequest(string? InstanceId, bool All = false);
 
 public sealed record UpdateRequest(int? Version);
 

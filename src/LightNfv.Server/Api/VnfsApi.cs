@@ -29,7 +29,7 @@ public static class VnfsApi
             .Produces<OperationDto>(StatusCodes.Status202Accepted).WithSummary("Scale to N replicas");
 
         g.MapPost("/{name}/heal", (string name, string? tenant, HealRequest? body, VnfLifecycle lifecycle) =>
-            Accepted(lifecycle.Heal(DescriptorsApi.Tenant(tenant), name, body?.InstanceId)))
+            Accepted(lifecycle.Heal(DescriptorsApi.Tenant(tenant), name, body?.InstanceId, body?.All ?? false)))
             .Produces<OperationDto>(StatusCodes.Status202Accepted).WithSummary("Heal one replica (instanceId) or all, with the descriptor's recovery action");
 
         g.MapPost("/{name}/update", (string name, string? tenant, UpdateRequest? body, VnfLifecycle lifecycle) =>

@@ -76,11 +76,14 @@ public sealed class FakeBackend : IBackend
     public void Leave(string id, ObservedState state = ObservedState.Running) =>
         _instances[id] = new Instance(id, state, Interlocked.Increment(ref _nextPid), null);
 
-    /// <summary>The workload of <paramref name="id"/> ends by itself.</summary>
-    public void Exit(string id)
+    /// <summary>The workload of <paramref name="id"/> ends by itself; unseen (no exit event) when <paramref name="notify"/> is false.</summary>
+    public void Exit(string id, bool notify = true)
     {
         var i = _instances[id];
         _instances[id] = i with { State = ObservedState.Exited };
-        Exited?.Invoke(id, i.Pid);
+        if (notify)
+        {
+            Exited?.Invoke(id, i.Pid);
+        }
     }
 }

@@ -4,7 +4,8 @@ namespace LightNfv.Platform.Control.Healing;
 
 /// <summary>A heal to do: which replica, why, whether it is forced (a probe's or an operator's verdict), and its operation.</summary>
 /// <param name="Forced">False for a report that the replica's process ended: a replica found running again is left alone.</param>
-public sealed record HealRequest(string InstanceId, string Reason, bool Forced, string? OperationId);
+/// <param name="Requested">An operator asked for it: the replica is healed, not failed, so no instance.failed alert.</param>
+public sealed record HealRequest(string InstanceId, string Reason, bool Forced, string? OperationId, bool Requested = false);
 
 /// <summary>
 /// Heals waiting for the next reconcile pass. Anything may add one (an exit watch, a probe, the API, adoption); only

@@ -23,11 +23,14 @@ public sealed class Healer(PlatformStore store, ReplicaActions replicas, HealQue
     /// <summary>Heals done since start, for /metrics.</summary>
     public long HealCount => Interlocked.Read(ref _healCount);
 
+    /// <summary>What the backend sees of a replica now.</summary>
+    public ObservedState Observe(InstanceRecord r) => replicas.Instances.Observe(r);
+
     /// <summary>Heals a replica now whatever its state says (an operator's request): its budget starts over.</summary>
     public void Request(string instanceId, string reason, string? operationId)
     {
         policy.Reset(instanceId);
-        queue.Enqueue(new HealRequest(instanceId, reason, true, operationId));
+        queue.Enqueue(new HealRequest(instanceId, reason, true, operationId, Requested: true));
     }
 
     /// <summary>Does every waiting heal; those in their cooldown wait for a later pass.</summary>
@@ -69,13 +72,16 @@ public sealed class Healer(PlatformStore store, ReplicaActions replicas, HealQue
                 {
                     store.Update(r.Id, InstanceState.Failed, error: $"heal budget of {health.Budget} per {window} min used up");
                     alerts.Raise(AlertKinds.QuotaReached, r.Tenant, r.Deployment, r.Id,
-                        $"{r.Name}: {request.Reason}; heal budget ({health.Budget} per {window} min) used up, left failed (POST /api/v1/vnfs/{r.Deployment}/heal to retry)");
+                        $"{r.Name}: {request.Reason}; heal budget ({health.Budget} per {window} min) used up, left failed (run 'lightnfv vnf heal {r.Deployment}' to retry)");
                 }
                 Finish(request, OperationState.Failed, "heal budget used up");
                 return true;
         }
         var started = Stopwatch.GetTimestamp();
-        alerts.Raise(AlertKinds.InstanceFailed, r.Tenant, r.Deployment, r.Id, $"{r.Name}: {request.Reason}");
+        if (!request.Requested)
+        {
+            alerts.Raise(AlertKinds.InstanceFailed, r.Tenant, r.Deployment, r.Id, $"{r.Name}: {request.Reason}");
+        }
         var opId = request.OperationId ?? store.BeginOperation(r.Tenant, r.Deployment, d, new HealParameters([r.Id], request.Reason, health.Action)).Id;
         request = request with { OperationId = opId };
         try

@@ -92,6 +92,9 @@ public sealed class LivenessTracker(TimeProvider time)
     /// <summary>Failures in a row so far (for tests and status).</summary>
     public int FailuresOf(string id) => _states.TryGetValue(id, out var s) ? s.Failures : 0;
 
+    /// <summary>True while the replica's last probe failed (it may not have reached the threshold yet).</summary>
+    public bool IsFailing(string id) => _states.TryGetValue(id, out var s) && s.LastFailure is not null;
+
     /// <summary>Forgets a replica (removed, or healed: the next probe waits an interval again).</summary>
     public void Forget(string id) => _states.TryRemove(id, out _);
 
