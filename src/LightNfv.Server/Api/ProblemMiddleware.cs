@@ -42,9 +42,9 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
         }
         catch (Exception e) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
-            // A bug, not bad input: logged with its trace here, one line for the client.
-            log.LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
-            await Write(context, StatusCodes.Status500InternalServerError, "Internal", $"the daemon failed on this request ({e.GetType().Name}: {e.Message}); its log has the details", null).ConfigureAwait(false);
+            // A bug, not bad input: logged with its trace here; the client gets the trace id, never internals.
+            log.LogError(e, "{Method} {Path} failed (trace {Trace})", context.Request.Method, context.Request.Path, context.TraceIdentifier);
+            await Write(context, StatusCodes.Status500InternalServerError, "Internal", $"the daemon failed on this request; its log has the details (trace {context.TraceIdentifier})", null).ConfigureAwait(false);
         }
     }
 

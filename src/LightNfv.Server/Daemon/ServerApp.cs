@@ -10,6 +10,7 @@ using LightNfv.Platform.Monitoring;
 using LightNfv.Platform.Scaling;
 using LightNfv.Platform.Store;
 using LightNfv.Server.Api;
+using LightNfv.Server.Api.OpenApi;
 using Microsoft.AspNetCore.Http.Json;
 
 namespace LightNfv.Server.Daemon;
@@ -52,7 +53,7 @@ public static class ServerApp
         // A request that cannot be bound (wrong JSON type, bad query value, wrong content type) throws, so
         // ProblemMiddleware answers it with a problem document naming the field; by default only Development does.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.Services.AddOpenApi("v1");
+        builder.Services.AddOpenApi("v1", o => o.AddOperationIds());
         builder.Services.Configure<JsonOptions>(o => Configure(o.SerializerOptions));
         var kestrel = false;
         builder.WebHost.ConfigureKestrel(k =>
