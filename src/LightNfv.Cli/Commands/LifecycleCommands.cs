@@ -4,6 +4,7 @@ using System.Text.Json;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Host.Processes;
+using LightNfv.Platform.Lifecycle;
 using LightNfv.Server.Api;
 using LightNfv.Server.Daemon;
 
@@ -188,6 +189,7 @@ public static class RmCommand
 public static class DownCommand
 {
     public const string WithDaemonFlag = "--with-daemon";
+    public const string PurgeFlag = "--purge";
 
     public static Command Create()
     {
@@ -195,8 +197,13 @@ public static class DownCommand
         {
             Description = "If a daemon serves this platform, stop it first (SIGTERM), then remove everything; its VNFs' descriptors and desired state stay in the store",
         };
+        var purge = new Option<bool>(PurgeFlag)
+        {
+            Description = "Also remove the VNFs' desired state (their deployments), so the next 'serve' does not recreate them; descriptors stay",
+        };
         var cmd = new Command("down", "Remove everything LightNFV created on this host: instances, namespaces, links, cgroups, the lab network. " +
-            $"Refused while a daemon serves the platform (it runs on that lab and would recreate its VNFs), unless {WithDaemonFlag}") { withDaemon };
+            "The VNFs' desired state stays in the store (named in the output; the next 'serve' recreates them) unless " + PurgeFlag + ". " +
+            $"Refused while a daemon serves the platform (it runs on that lab and would recreate its VNFs), unless {WithDaemonFlag}") { withDaemon, purge };
         cmd.SetAction(async (pr, ct) =>
         {
             try
@@ -212,6 +219,11 @@ public static class DownCommand
             {
                 var removed = await ctx.Instances.DownAsync(token).ConfigureAwait(false);
                 Console.WriteLine(removed.Count == 0 ? "nothing to remove" : "removed " + string.Join(", ", removed));
+                var purged = pr.GetValue(purge);
+                if (DesiredStateOnDown.Describe(DesiredStateOnDown.Apply(ctx.Store, purged), purged, PurgeFlag) is { } line)
+                {
+                    Console.WriteLine(line);
+                }
                 return 0;
             }, ct).ConfigureAwait(false);
         });

@@ -59,10 +59,17 @@ public sealed class EmbeddedPlatform(PlatformContext ctx) : PlatformEndpoint
     public override Task<string> LogsAsync(string reference, int? tail, CancellationToken ct) => Task.FromResult(LogText(ctx.Instances.ReadLog(reference, tail)));
 
     public override Task<JsonElement> StopAsync(string reference, double? graceSeconds, CancellationToken ct) => Json.Async(async () =>
-        InstanceDto.Of(await ctx.Instances.StopAsync(reference, Platform.Lifecycle.InstanceService.StopGrace(graceSeconds), ct).ConfigureAwait(false)));
+        InstanceDto.Of(await ctx.Instances.StopAsync(Standalone(reference, "stopped"), Platform.Lifecycle.InstanceService.StopGrace(graceSeconds), ct).ConfigureAwait(false)));
 
     public override Task<JsonElement> StartAsync(string reference, CancellationToken ct) => Json.Async(async () =>
-        InstanceDto.Of(await ctx.Instances.StartAsync(reference, ct).ConfigureAwait(false)));
+        InstanceDto.Of(await ctx.Instances.StartAsync(Standalone(reference, "started"), ct).ConfigureAwait(false)));
+
+    /// <summary>The reference itself, once it is known not to be a replica of a VNF the next `serve` restores.</summary>
+    private string Standalone(string reference, string action)
+    {
+        Platform.Lifecycle.ManagedReplicaGuard.Standalone(ctx.Store, ctx.Instances.Resolve(reference), action);
+        return reference;
+    }
 
     public override Task<JsonElement> RemoveAsync(string reference, CancellationToken ct) => Json.Async(async () =>
     {
@@ -75,6 +82,7 @@ public sealed class EmbeddedPlatform(PlatformContext ctx) : PlatformEndpoint
         {
             return new RemovedDto(orphan.Id, true, orphan.Objects);
         }
+        Platform.Lifecycle.ManagedReplicaGuard.Standalone(ctx.Store, record, "removed");
         await ctx.Instances.RemoveAsync(record, ct).ConfigureAwait(false);
         return new RemovedDto(record.Id, false, null);
     });

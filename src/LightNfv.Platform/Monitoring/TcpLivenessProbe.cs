@@ -7,7 +7,7 @@ namespace LightNfv.Platform.Monitoring;
 
 /// <summary>
 /// The network half of a liveness probe: one TCP connection per probe from the lab side, one SYN, bounded by the
-/// probe's timeout. A handshake probe (tcp:PORT) proves the instance's kernel listens; an answer probe
+/// probe's timeout. A handshake probe (tcp:PORT) proves the instance's kernel listens and closes cleanly (FIN); an answer probe
 /// ({tcp, send, expect}) proves the VNF itself runs: it sends its request, half-closes, and waits for bytes (that start
 /// with expect, if given) or for the VNF to close its end. A stopped or deadlocked VNF never accepts, so neither comes.
 /// </summary>
@@ -28,8 +28,9 @@ public static class TcpLivenessProbe
             connected = true;
             if (!health.ProbeExpectsAnswer)
             {
-                // Closed with RST, as before: the VNF sees a reset rather than a half-finished session.
-                socket.LingerState = new LingerOption(true, 0);
+                // Closed with FIN (an orderly end of stream), not RST: a server that accepted the probe sees a client
+                // that left politely, not a connection reset by peer (issue 14). Dispose then closes without lingering.
+                socket.Shutdown(SocketShutdown.Both);
                 return null;
             }
             if (health.ProbeSend is { } send)

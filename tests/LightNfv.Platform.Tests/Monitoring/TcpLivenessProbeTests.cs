@@ -66,6 +66,26 @@ public sealed class TcpLivenessProbeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_handshake_probe_closes_with_FIN_so_the_server_reads_an_orderly_end_not_a_reset()
+    {
+        var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Serve(async s =>
+        {
+            try
+            {
+                var n = await s.ReceiveAsync(new byte[64]);
+                seen.TrySetResult(n == 0 ? "fin" : $"{n} bytes");
+            }
+            catch (SocketException e)
+            {
+                seen.TrySetResult(e.SocketErrorCode.ToString());
+            }
+        });
+        (await Probe(Handshake(Port))).ShouldBeNull();
+        (await seen.Task.WaitAsync(TimeSpan.FromSeconds(5))).ShouldBe("fin");
+    }
+
+    [Fact]
     public async Task A_server_that_closes_after_the_half_close_passes()
     {
         Serve(async s =>

@@ -1,0 +1,19 @@
+using LightNfv.Core.Errors;
+using LightNfv.Platform.Store;
+
+namespace LightNfv.Platform.Lifecycle;
+
+/// <summary>
+/// Without a daemon, a replica whose VNF still has desired state in the store is the next `serve`'s to restore: acting
+/// on it by hand would be silently undone then, so stop/start/rm refuse it (as the daemon's instance routes do), naming
+/// the commands that change the VNF instead (issue 14).
+/// </summary>
+public static class ManagedReplicaGuard
+{
+    public static InstanceRecord Standalone(PlatformStore store, InstanceRecord record, string action) =>
+        record.Deployment is { } vnf && store.Deployment(record.Tenant, vnf) is not null
+            ? throw new LightNfvException(ErrorKind.Conflict,
+                $"instance {record.Id} is a replica of VNF '{vnf}', whose desired state the next 'lightnfv serve' restores, so it is not {action} on its own; " +
+                $"use 'lightnfv serve' and 'lightnfv vnf scale|heal|terminate {vnf}', or 'lightnfv down --purge' to forget the VNF")
+            : record;
+}
