@@ -30,7 +30,7 @@ public static class VersionCommand
                 ["runtime"] = RuntimeInformation.FrameworkDescription,
                 ["os"] = RuntimeInformation.OSDescription,
                 ["arch"] = RuntimeInformation.OSArchitecture.ToString(),
-                ["kernel"] = Environment.OSVersion.Version.ToString(),
+                ["kernel"] = Kernel(),
             };
             var info = new SortedDictionary<string, object>(StringComparer.Ordinal) { ["client"] = client };
             if (await DaemonAsync(ct).ConfigureAwait(false) is { } daemon)
@@ -55,6 +55,19 @@ public static class VersionCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>The kernel release as uname -r says it (Environment.OSVersion drops its suffix).</summary>
+    private static string Kernel()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+        }
+        catch (IOException)
+        {
+            return Environment.OSVersion.Version.ToString();
+        }
     }
 
     /// <summary>The daemon's version, pid and start from GET /api/v1/status, or null when none answers.</summary>
