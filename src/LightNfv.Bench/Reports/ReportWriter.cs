@@ -35,48 +35,53 @@ public static class ReportWriter
 
         var metrics = Metrics.All.Where(m => report.Results.Any(r => r.Metric == m.Name)).ToList();
         var rows = report.Results.Select(r => (r.Technology, r.Variant)).Distinct().ToList();
-        sb.AppendLine("Each cell: this host's median (the draft's figure for the closest row; ratio, >1 means LightNFV does better).");
-        sb.AppendLine();
-        sb.Append("| technology | variant | draft row |");
-        foreach (var m in metrics)
+        // A `bench scale` run has no per-technology metrics: its tables are the scaling ones, not empty headers.
+        var hasResults = report.Results.Count > 0 || report.Unavailable.Count > 0;
+        if (hasResults)
         {
-            sb.Append(inv, $" {m.Title} |");
-        }
-        sb.AppendLine();
-        sb.Append("|---|---|---|");
-        foreach (var _ in metrics)
-        {
-            sb.Append("---:|");
-        }
-        sb.AppendLine();
-        foreach (var (tech, variant) in rows)
-        {
-            var draft = DraftFigures.For(tech);
-            sb.Append(inv, $"| {tech} | {variant} | {draft?.Name ?? "–"} |");
+            sb.AppendLine("Each cell: this host's median (the draft's figure for the closest row; ratio, >1 means LightNFV does better).");
+            sb.AppendLine();
+            sb.Append("| technology | variant | draft row |");
             foreach (var m in metrics)
             {
-                var r = report.Results.FirstOrDefault(x => x.Technology == tech && x.Variant == variant && x.Metric == m.Name);
-                if (r is null)
+                sb.Append(inv, $" {m.Title} |");
+            }
+            sb.AppendLine();
+            sb.Append("|---|---|---|");
+            foreach (var _ in metrics)
+            {
+                sb.Append("---:|");
+            }
+            sb.AppendLine();
+            foreach (var (tech, variant) in rows)
+            {
+                var draft = DraftFigures.For(tech);
+                sb.Append(inv, $"| {tech} | {variant} | {draft?.Name ?? "–"} |");
+                foreach (var m in metrics)
                 {
-                    sb.Append(" – |");
-                    continue;
+                    var r = report.Results.FirstOrDefault(x => x.Technology == tech && x.Variant == variant && x.Metric == m.Name);
+                    if (r is null)
+                    {
+                        sb.Append(" – |");
+                        continue;
+                    }
+                    var d = draft?.Get(m.Name);
+                    var ratio = d is null || r.Median == 0 ? null : (double?)(m.LowerIsBetter ? d.Value / r.Median : r.Median / d.Value);
+                    var cell = d is null
+                        ? $" **{Fmt(r.Median)}** |"
+                        : $" **{Fmt(r.Median)}** ({Fmt(d)}; {(ratio is null ? "–" : FmtRatio(ratio.Value))}) |";
+                    sb.Append(cell);
                 }
-                var d = draft?.Get(m.Name);
-                var ratio = d is null || r.Median == 0 ? null : (double?)(m.LowerIsBetter ? d.Value / r.Median : r.Median / d.Value);
-                var cell = d is null
-                    ? $" **{Fmt(r.Median)}** |"
-                    : $" **{Fmt(r.Median)}** ({Fmt(d)}; {(ratio is null ? "–" : FmtRatio(ratio.Value))}) |";
-                sb.Append(cell);
+                sb.AppendLine();
+            }
+            foreach (var u in report.Unavailable)
+            {
+                // One line in the table whatever the reason holds (a build's output may have pipes and newlines).
+                var text = u.Describe.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
+                sb.AppendLine(inv, $"| {u.Technology} | – | {DraftFigures.For(u.Technology)?.Name ?? "–"} | {text} |");
             }
             sb.AppendLine();
         }
-        foreach (var u in report.Unavailable)
-        {
-            // One line in the table whatever the reason holds (a build's output may have pipes and newlines).
-            var text = u.Describe.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
-            sb.AppendLine(inv, $"| {u.Technology} | – | {DraftFigures.For(u.Technology)?.Name ?? "–"} | {text} |");
-        }
-        sb.AppendLine();
         if (report.Scaling is { Count: > 0 } scaling)
         {
             sb.AppendLine("## Scaling");
@@ -90,6 +95,10 @@ public static class ReportWriter
                     curve.Points.Select(p => $"| {p.Count} | {Fmt(p.InstantiationMs)} | {Fmt(p.InstantiationMsMedianLast10)} | {Fmt(p.MemoryMbPerInstance)} | {Fmt(p.HostMemoryMbPerInstance)} |"));
                 sb.AppendLine();
             }
+        }
+        if (report.Results.Count == 0)
+        {
+            return sb.ToString();
         }
         sb.AppendLine("## Detail");
         sb.AppendLine();

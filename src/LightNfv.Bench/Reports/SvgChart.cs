@@ -48,6 +48,10 @@ public static class SvgChart
 
     public static string Render(BenchReport report)
     {
+        if (report.Results.Count == 0 && report.Scaling is { Count: > 0 })
+        {
+            return ScalingChart.Render(report); // a `bench scale` run: its curve, not empty metric panels
+        }
         var metrics = Metrics.All.Where(m => report.Results.Any(r => r.Metric == m.Name)).ToList();
         var colours = TechnologyColours(report);
         var panels = metrics.Select(m => BuildPanel(report, m)).ToList();

@@ -48,10 +48,21 @@ public static class BenchCommand
             { Scaling = [result] };
             var dir = pr.GetValue(output)!.FullName;
             ReportWriter.WriteAll(report, dir);
-            Console.WriteLine(ReportWriter.Markdown(report));
+            Console.Write(SummaryTable.RenderScaling(report));
+            WrotePaths(dir);
             return Task.FromResult(result.StoppedEarly is null ? 0 : 8);
         }, ct));
         return cmd;
+    }
+
+    /// <summary>The three files, one per line, after the short summary (the full tables are in results.md).</summary>
+    private static void WrotePaths(string dir)
+    {
+        Console.WriteLine();
+        foreach (var file in new[] { "results.json", "results.md", "results.svg" })
+        {
+            Console.WriteLine(Path.Combine(dir, file));
+        }
     }
 
     public static Command Create()
@@ -104,8 +115,8 @@ public static class BenchCommand
                 () => runner.Run(token));
             var dir = pr.GetValue(output)!.FullName;
             ReportWriter.WriteAll(report, dir);
-            Console.WriteLine(ReportWriter.Markdown(report));
-            Console.Error.WriteLine($"wrote {Path.Combine(dir, "results.json")} and results.md");
+            Console.Write(SummaryTable.Render(report));
+            WrotePaths(dir);
             // Exit 0 when anything was measured; what failed is in the report and summed up in one line here.
             if (BenchOutcome.Summary(report) is { } summary)
             {

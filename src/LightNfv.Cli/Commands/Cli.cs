@@ -29,6 +29,7 @@ public static class Cli
             VnfCommand.Create(),
             TopCommand.Create(),
             ImageCommand.Create(),
+            VersionCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Action is ParseErrorAction)
