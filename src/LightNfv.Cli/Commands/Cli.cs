@@ -35,12 +35,9 @@ public static class Cli
         if (parsed.Action is ParseErrorAction)
         {
             // Usage errors exit 2 like any other bad input (System.CommandLine's own answer is 1).
-            foreach (var e in parsed.Errors)
-            {
-                Console.Error.WriteLine($"error: {e.Message}");
-            }
+            // One line: the most telling error (an unknown word before the missing command it caused), in the project's words, and where the usage is.
             var command = string.Join(' ', parsed.CommandResult.Command is RootCommand ? ["lightnfv"] : ["lightnfv", .. CommandPath(parsed.CommandResult)]);
-            Console.Error.WriteLine($"run '{command} --help' for usage");
+            Console.Error.WriteLine($"error: {UsageMessage(parsed.Errors.Select(e => e.Message).OrderBy(m => m.StartsWith("Required command", StringComparison.Ordinal)).First())}; run '{command} --help' for usage");
             return 2;
         }
         try
@@ -84,6 +81,25 @@ public static class Cli
             Console.Error.WriteLine(e.ToString());
         }
         return 1;
+    }
+
+    /// <summary>System.CommandLine's type errors name .NET types ("as expected type 'System.Int32'"); say what is expected instead.</summary>
+    internal static string UsageMessage(string message)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(message, @"^Cannot parse argument '(?<value>.*)' for (?:command|option) '(?<name>[^']*)' as expected type '(?<type>[^']*)'\.?$");
+        if (!m.Success)
+        {
+            return OneLine(message).TrimEnd('.');
+        }
+        var expected = m.Groups["type"].Value switch
+        {
+            "System.Int32" or "System.Int64" or "System.Nullable`1[System.Int32]" => "a whole number, e.g. 3",
+            "System.Double" or "System.Nullable`1[System.Double]" => "a number, e.g. 2.5",
+            "System.TimeSpan" or "System.Nullable`1[System.TimeSpan]" => "a duration, e.g. 00:00:30",
+            var t => t[(t.LastIndexOf('.') + 1)..].TrimEnd(']').ToLowerInvariant(),
+        };
+        var name = m.Groups["name"].Value;
+        return $"{(name.StartsWith('-') ? name : "argument of '" + name + "'")}: '{m.Groups["value"].Value}' is not {expected}";
     }
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();

@@ -152,7 +152,10 @@ public static class RmCommand
     {
         var ids = new Argument<string[]>("instance") { Description = "Instance ids, id prefixes or names", Arity = ArgumentArity.ZeroOrMore };
         var all = new Option<bool>("--all", "-a") { Description = "Remove every instance (under a daemon: every standalone one; replicas stay with their VNFs)" };
-        var cmd = new Command("rm", "Remove instances (running ones are stopped first) and everything they own on the host; under a daemon, standalone instances only") { ids, all };
+        // docker's habit: `rm -f` removes a running container. Running instances are always stopped first here, so
+        // -f only keeps that habit from reading as an instance named "-f".
+        var force = new Option<bool>("--force", "-f") { Description = "Accepted for docker's habit: running instances are always stopped, then removed" };
+        var cmd = new Command("rm", "Remove instances (running ones are stopped first) and everything they own on the host; under a daemon, standalone instances only") { ids, all, force };
         cmd.SetAction((pr, ct) => Cli.OnPlatform(async (platform, token) =>
         {
             if (pr.GetValue(all))

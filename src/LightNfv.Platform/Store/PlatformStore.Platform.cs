@@ -142,7 +142,7 @@ public sealed partial class PlatformStore
             if (Deployment(tenant, name) is not null)
             {
                 throw new LightNfvException(ErrorKind.State,
-                    $"name: descriptor '{name}' is instantiated; terminate it first (POST /api/v1/vnfs/{name}/terminate)");
+                    $"name: descriptor '{name}' is instantiated; terminate it first: 'lightnfv vnf terminate {name}'");
             }
             using var cmd = Command("DELETE FROM descriptors WHERE tenant=$t AND name=$n");
             cmd.Parameters.AddWithValue("$t", tenant);

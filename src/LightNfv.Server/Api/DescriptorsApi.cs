@@ -116,7 +116,7 @@ public static class DescriptorsApi
     public static string Tenant(string? tenant) => string.IsNullOrEmpty(tenant) ? VnfLifecycle.DefaultTenant : tenant;
 
     private static LightNfvException NotFound(string name) =>
-        new(ErrorKind.NotFound, $"name: no descriptor named '{name}'; GET /api/v1/descriptors lists them");
+        new(ErrorKind.NotFound, $"name: no descriptor named '{name}'; 'lightnfv vnf ls' lists the instantiated VNFs (GET /api/v1/descriptors lists the stored descriptors)");
 }
 
 /// <summary>A route's own request body limit, which Kestrel applies in place of its default (IRequestSizeLimitMetadata).</summary>

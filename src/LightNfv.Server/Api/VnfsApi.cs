@@ -17,7 +17,7 @@ public static class VnfsApi
         g.MapGet("/", (PlatformStore store) => store.Deployments().Select(d => Of(d, store)));
         g.MapGet("/{name}", (string name, string? tenant, PlatformStore store) =>
             Of(store.Deployment(DescriptorsApi.Tenant(tenant), name)
-                ?? throw new LightNfvException(ErrorKind.NotFound, $"name: VNF '{name}' is not instantiated; POST /api/v1/vnfs/{name}/instantiate"), store));
+                ?? throw new LightNfvException(ErrorKind.NotFound, $"name: VNF '{name}' is not instantiated; run 'lightnfv vnf instantiate {name}'"), store));
 
         g.MapPost("/{name}/instantiate", (string name, string? tenant, InstantiateRequest? body, VnfLifecycle lifecycle) =>
             Accepted(lifecycle.Instantiate(DescriptorsApi.Tenant(tenant), name, body?.Replicas, body?.Version)))

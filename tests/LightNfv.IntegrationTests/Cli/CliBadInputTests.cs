@@ -47,6 +47,19 @@ public sealed class CliBadInputTests(ITestOutputHelper output) : IntegrationTest
         r.ExitCode.ShouldBe(2, r.ToString());
         NoTrace(r);
         r.Stderr.ShouldContain("--help' for usage");
+        // One line, in the operator's words: no .NET type names ("as expected type 'System.Int32'").
+        r.Stderr.Trim().Split('\n').Length.ShouldBe(1, r.ToString());
+        r.Stderr.ShouldNotContain("System.", Case.Sensitive, r.ToString());
+    }
+
+    [Fact]
+    public void Rm_takes_dockers_force_flag_rather_than_an_instance_named_f()
+    {
+        RequireRoot();
+        var r = Lightnfv("rm", "-f", "nosuch");
+        r.ExitCode.ShouldBe(3, r.ToString());
+        r.Stderr.ShouldContain("'nosuch'", Case.Sensitive, r.ToString());
+        r.Stderr.ShouldNotContain("'-f'", Case.Sensitive, r.ToString());
     }
 
     [Fact]
