@@ -30,6 +30,9 @@ public static class Cli
             TopCommand.Create(),
             ImageCommand.Create(),
             VersionCommand.Create(),
+            CompletionCommand.Create(),
+            RestartCommand.Create(),
+            WaitCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Action is ParseErrorAction)

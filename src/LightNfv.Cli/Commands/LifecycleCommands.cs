@@ -288,7 +288,8 @@ internal static class Json
 
     private static JsonSerializerOptions Create()
     {
-        var o = new JsonSerializerOptions { WriteIndented = true };
+        // A terminal, not a web page: no \u002B-style escapes of '+', '<', '>' or '&'.
+        var o = new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
         ServerApp.Configure(o);
         return o;
     }

@@ -40,7 +40,7 @@ public static class VersionCommand
             switch (format)
             {
                 case "json":
-                    Console.WriteLine(JsonSerializer.Serialize(info, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+                    Console.WriteLine(JsonSerializer.Serialize(info, Json.Options));
                     break;
                 case "yaml":
                     Console.Write(new YamlDotNet.Serialization.SerializerBuilder().Build().Serialize(info));

@@ -7,8 +7,10 @@ public static class BuiltinVnfs
 
     public static IReadOnlyList<Builtin> All { get; } =
     [
-        // --one-off is not used: a VNF serves many clients. -1 keeps iperf3 from forking a daemon.
-        new("iperf3-server", "iperf3 server (the draft's workload)", 5201, port => ["iperf3", "-s", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]),
+        // --one-off is not used: a VNF serves many clients. --forceflush: its stdout is a log file, which C stdio
+        // block-buffers, so without it `lightnfv logs` showed nothing until the VNF stopped.
+        new("iperf3-server", "iperf3 server (the draft's workload)", 5201,
+            port => ["iperf3", "-s", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--forceflush"]),
         new("tcp-echo", "busybox nc echo server", 7, port => ["busybox", "nc", "-ll", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-e", "cat"]),
     ];
 

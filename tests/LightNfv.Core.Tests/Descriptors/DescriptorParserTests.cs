@@ -66,7 +66,7 @@ public class DescriptorParserTests
         d.Metadata.ShouldBe(new VnfMetadata("iperf3", "default"));
         d.Spec.Technology.ShouldBe(Technology.Process);
         d.Spec.App.Builtin.ShouldBe("iperf3-server");
-        d.Spec.App.Command.ShouldBe(["iperf3", "-s", "-p", "5201"]);
+        d.Spec.App.Command.ShouldBe(["iperf3", "-s", "-p", "5201", "--forceflush"]);
         d.Spec.App.Argv.ShouldBe(d.Spec.App.Command);
         d.Spec.App.Env.ShouldBeEmpty();
         d.Spec.Resources.ShouldBe(ResourceSpec.Default);
@@ -126,7 +126,7 @@ public class DescriptorParserTests
     public void Builtin_uses_the_first_declared_port()
     {
         var d = DescriptorParser.Parse(WithBuiltinAnd("  network:\n    ports: [6001, 6002]"));
-        d.Spec.App.Command.ShouldBe(["iperf3", "-s", "-p", "6001"]);
+        d.Spec.App.Command.ShouldBe(["iperf3", "-s", "-p", "6001", "--forceflush"]);
         d.Spec.Network.Ports.ShouldBe([6001, 6002]);
     }
 
@@ -239,7 +239,7 @@ public class DescriptorParserTests
         var cmd = DescriptorParser.ParseFile(Path.Combine(examples, "iperf3-command.yaml"));
         cmd.Metadata.Name.ShouldBe("iperf3-cmd");
         cmd.Spec.App.Builtin.ShouldBeNull();
-        cmd.Spec.App.Command.ShouldBe(["iperf3", "-s", "-p", "5201"]);
+        cmd.Spec.App.Command.ShouldBe(["iperf3", "-s", "-p", "5201", "--forceflush"]);
         cmd.Spec.Network.Ports.ShouldBe([5201]);
     }
 

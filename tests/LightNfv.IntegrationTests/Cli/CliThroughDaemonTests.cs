@@ -42,6 +42,9 @@ public sealed partial class CliThroughDaemonTests(ITestOutputHelper output) : In
 
         Note("run", run);
         Lab.TcpConnect(System.Net.IPAddress.Parse(address), 5201).ShouldBeNull();
+        // What the VNF writes shows while it runs, not only after it stops (iperf3 block-buffers stdout into a file).
+        Poll.Read(() => Lightnfv("logs", id).Stdout, t => t.Contains("Server listening", StringComparison.Ordinal), TimeSpan.FromSeconds(10))
+            .ShouldContain("Server listening");
 
         var psJson = Lightnfv("ps", "--json");
         using (var doc = JsonDocument.Parse(psJson.Stdout))
@@ -75,8 +78,14 @@ public sealed partial class CliThroughDaemonTests(ITestOutputHelper output) : In
         Note("bad grace", Lightnfv("stop", "iperf3", "--time", "-1"));
         Note("stop", Lightnfv("stop", "iperf3", "--time", "1"));
         Note("start", Lightnfv("start", "iperf3"));
+        Note("wait running", Lightnfv("wait", "iperf3", "--for=state=running", "--timeout", "30s"));
+        Note("restart", Lightnfv("restart", "iperf3", "-t", "1"));
+        Note("wait running again", Lightnfv("wait", "iperf3", "--for=state=running", "--timeout", "30s"));
+        Note("wait timeout", Lightnfv("wait", "iperf3", "--for=state=stopped", "--timeout", "300ms"));
+        Note("wait bad", Lightnfv("wait", "iperf3", "--for=sleeping"));
         Note("rm", Lightnfv("rm", "iperf3"));
         Note("rm again", Lightnfv("rm", "iperf3"));
+        Note("wait delete", Lightnfv("wait", "iperf3", "--for=delete", "--timeout", "5s"));
         Note("rm --all", Lightnfv("rm", "--all"));
         Note("ps empty", Lightnfv("ps", "--json"));
         return seen;
