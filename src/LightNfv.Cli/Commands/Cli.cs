@@ -33,6 +33,7 @@ public static class Cli
             CompletionCommand.Create(),
             RestartCommand.Create(),
             WaitCommand.Create(),
+            ExecCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Action is ParseErrorAction)

@@ -79,6 +79,11 @@ public sealed partial class CliThroughDaemonTests(ITestOutputHelper output) : In
         Note("stop", Lightnfv("stop", "iperf3", "--time", "1"));
         Note("start", Lightnfv("start", "iperf3"));
         Note("wait running", Lightnfv("wait", "iperf3", "--for=state=running", "--timeout", "30s"));
+        // exec runs inside the instance's namespaces (its address is there, not in ours) and passes the exit code on.
+        var ip = Lightnfv("exec", id, "--", "ip", "-4", "-o", "addr");
+        ip.ExitCode.ShouldBe(0, ip.ToString());
+        ip.Stdout.ShouldContain(address + "/");
+        Lightnfv("exec", id, "--", "sh", "-c", "exit 3").ExitCode.ShouldBe(3);
         Note("restart", Lightnfv("restart", "iperf3", "-t", "1"));
         Note("wait running again", Lightnfv("wait", "iperf3", "--for=state=running", "--timeout", "30s"));
         Note("wait timeout", Lightnfv("wait", "iperf3", "--for=state=stopped", "--timeout", "300ms"));
