@@ -90,6 +90,12 @@ public static class Cli
     /// <summary>System.CommandLine's type errors name .NET types ("as expected type 'System.Int32'"); say what is expected instead.</summary>
     internal static string UsageMessage(string message)
     {
+        var choice = System.Text.RegularExpressions.Regex.Match(message, @"^Argument '(?<value>.*)' not recognized\. Must be one of:(?<accepted>.*)$", System.Text.RegularExpressions.RegexOptions.Singleline);
+        if (choice.Success)
+        {
+            var accepted = string.Join(", ", choice.Groups["accepted"].Value.Split(['\t', ' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries).Select(a => a.Trim('\'')));
+            return $"'{choice.Groups["value"].Value}' is not accepted; use one of {accepted}";
+        }
         var m = System.Text.RegularExpressions.Regex.Match(message, @"^Cannot parse argument '(?<value>.*)' for (?:command|option) '(?<name>[^']*)' as expected type '(?<type>[^']*)'\.?$");
         if (!m.Success)
         {

@@ -37,30 +37,40 @@ public static class PsCommand
 {
     public static Command Create()
     {
-        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
-        var cmd = new Command("ps", "List instances") { json };
+        var json = new Option<bool>("--json") { Description = "Same as -o json", Hidden = true };
+        var output = Output.OutputFormat.Create();
+        var cmd = new Command("ps", "List instances") { output, json };
         cmd.SetAction((pr, ct) => Cli.OnPlatform(async (platform, token) =>
         {
             var list = await platform.ListAsync(token).ConfigureAwait(false);
-            if (pr.GetValue(json))
+            var format = pr.GetValue(json) ? Output.OutputFormat.JsonFormat : pr.GetValue(output);
+            if (Output.OutputFormat.TryPrint(format, list))
             {
-                Json.Print(list);
                 return 0;
             }
+            var wide = format == Output.OutputFormat.Wide;
             var rows = list.EnumerateArray().ToList();
             var orphans = rows.Count(r => Json.Text(r, "state") == OrphanDto.OrphanedState);
-            Table.Write(Console.Out, ["ID", "NAME", "TENANT", "TECHNOLOGY", "STATE", "ADDRESS", "PID", "CREATED"], rows.Select(r => Json.Text(r, "state") == OrphanDto.OrphanedState
-                ? (IReadOnlyList<string>)
-                [
-                    Json.Text(r, "id"), "-", "-", "-", OrphanDto.OrphanedState, Json.Text(r, "address"),
-                    r.GetProperty("pids").EnumerateArray().Select(p => p.GetInt32().ToString(CultureInfo.InvariantCulture)).FirstOrDefault() ?? "-", "-",
-                ]
-                :
-                [
-                    Json.Text(r, "id"), Json.Text(r, "name"), Json.Text(r, "tenant"), Json.Text(r, "technology"), State(r), Json.Text(r, "address"),
-                    r.TryGetProperty("pid", out var p) ? p.GetInt32().ToString(CultureInfo.InvariantCulture) : "-",
-                    Ago(r.GetProperty("createdAt").GetDateTimeOffset()),
-                ]));
+            IReadOnlyList<string> header = ["ID", "NAME", "TENANT", "TECHNOLOGY", "STATE", "ADDRESS", "PID", "CREATED"];
+            Table.Write(Console.Out, wide ? [.. header, "VNF", "VERSION", "UPDATED"] : header, rows.Select(r =>
+            {
+                IReadOnlyList<string> row = Json.Text(r, "state") == OrphanDto.OrphanedState
+                    ?
+                    [
+                        Json.Text(r, "id"), "-", "-", "-", OrphanDto.OrphanedState, Json.Text(r, "address"),
+                        r.GetProperty("pids").EnumerateArray().Select(p => p.GetInt32().ToString(CultureInfo.InvariantCulture)).FirstOrDefault() ?? "-", "-",
+                    ]
+                    :
+                    [
+                        Json.Text(r, "id"), Json.Text(r, "name"), Json.Text(r, "tenant"), Json.Text(r, "technology"), State(r), Json.Text(r, "address"),
+                        r.TryGetProperty("pid", out var p) ? p.GetInt32().ToString(CultureInfo.InvariantCulture) : "-",
+                        Ago(r.GetProperty("createdAt").GetDateTimeOffset()),
+                    ];
+                return wide
+                    ? [.. row, Json.Text(r, "vnf"), r.TryGetProperty("version", out var v) ? v.GetInt32().ToString(CultureInfo.InvariantCulture) : "-",
+                        r.TryGetProperty("updatedAt", out var u) ? Ago(u.GetDateTimeOffset()) : "-"]
+                    : row;
+            }));
             if (orphans > 0)
             {
                 Console.Error.WriteLine($"{orphans} orphaned instance(s): host objects no record knows (was the store lost or replaced?); " +
@@ -265,9 +275,16 @@ public static class ProbeCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("probe", "Say which technologies this host can run, and why not for the others");
+        var output = Output.OutputFormat.Create(Output.OutputFormat.JsonFormat, Output.OutputFormat.Yaml, Output.OutputFormat.Name);
+        var cmd = new Command("probe", "Say which technologies this host can run, and why not for the others") { output };
         cmd.SetAction((pr, ct) => Cli.Guard((ctx, _) =>
         {
+            var probes = Enum.GetValues<Technology>().Select(t => (t, p: ctx.Backends.Probe(t))).ToList();
+            if (Output.OutputFormat.TryPrint(pr.GetValue(output), Json.Element(probes.Select(x =>
+                new ProbeRow(x.t.ToName(), x.p.Available, x.p.Available ? null : x.p.Reason, x.p.Details)).ToList()), r => Json.Text(r, "technology")))
+            {
+                return Task.FromResult(0);
+            }
             Table.Write(Console.Out, ["TECHNOLOGY", "AVAILABLE", "DETAIL"],
                 Enum.GetValues<Technology>().Select(t =>
                 {
@@ -280,6 +297,9 @@ public static class ProbeCommand
         return cmd;
     }
 }
+
+/// <summary>One technology in `lightnfv probe -o json|yaml`.</summary>
+public sealed record ProbeRow(string Technology, bool Available, string? Reason, IReadOnlyDictionary<string, string> Details);
 
 /// <summary>JSON as the CLI prints it: the API's shapes and options, indented.</summary>
 internal static class Json

@@ -14,16 +14,11 @@ public static class VersionCommand
 {
     public static Command Create()
     {
-        var output = new Option<string?>("--output", "-o") { Description = "Output format: json or yaml (default: text)" };
+        var output = Output.OutputFormat.Create(Output.OutputFormat.JsonFormat, Output.OutputFormat.Yaml);
         var cmd = new Command("version", "Show the client's and the daemon's versions") { output };
         cmd.SetAction(async (pr, ct) =>
         {
             var format = pr.GetValue(output);
-            if (format is not (null or "json" or "yaml"))
-            {
-                Console.Error.WriteLine($"error: -o: '{format}' is not a format; accepted: json, yaml");
-                return 2;
-            }
             var client = new SortedDictionary<string, string>(StringComparer.Ordinal)
             {
                 ["version"] = typeof(VersionCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
@@ -37,20 +32,12 @@ public static class VersionCommand
             {
                 info["daemon"] = daemon;
             }
-            switch (format)
+            if (!Output.OutputFormat.TryPrint(format, Json.Element(info)))
             {
-                case "json":
-                    Console.WriteLine(JsonSerializer.Serialize(info, Json.Options));
-                    break;
-                case "yaml":
-                    Console.Write(new YamlDotNet.Serialization.SerializerBuilder().Build().Serialize(info));
-                    break;
-                default:
-                    Console.WriteLine($"Client: {client["version"]} ({client["runtime"]}, {client["os"]}, kernel {client["kernel"]}, {client["arch"]})");
-                    Console.WriteLine(info.TryGetValue("daemon", out var d) && d is IDictionary<string, string> dd
-                        ? $"Daemon: {string.Join(", ", dd.Select(kv => $"{kv.Key} {kv.Value}"))}"
-                        : $"Daemon: none answers on {DaemonClient.SocketPath}");
-                    break;
+                Console.WriteLine($"Client: {client["version"]} ({client["runtime"]}, {client["os"]}, kernel {client["kernel"]}, {client["arch"]})");
+                Console.WriteLine(info.TryGetValue("daemon", out var d) && d is IDictionary<string, string> dd
+                    ? $"Daemon: {string.Join(", ", dd.Select(kv => $"{kv.Key} {kv.Value}"))}"
+                    : $"Daemon: none answers on {DaemonClient.SocketPath}");
             }
             return 0;
         });

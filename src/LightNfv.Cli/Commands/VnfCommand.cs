@@ -41,12 +41,23 @@ public static class VnfCommand
         term.SetAction((pr, ct) => Op(pr.GetValue(name)!, "terminate", new { }, pr.GetValue(wait), ct));
         cmd.Subcommands.Add(term);
 
-        var ls = new Command("ls", "List VNFs");
-        ls.SetAction((pr, ct) => Call(c => c.SendAsync(HttpMethod.Get, "api/v1/vnfs", ct: ct)));
+        var lsOutput = Output.OutputFormat.Create();
+        var ls = new Command("ls", "List VNFs") { lsOutput };
+        ls.SetAction((pr, ct) => List(c => c.SendAsync(HttpMethod.Get, "api/v1/vnfs", ct: ct), pr.GetValue(lsOutput), v => Json.Text(v, "name"),
+            ["NAME", "TENANT", "VERSION", "REPLICAS", "READY", "UPDATED"], ["INSTANCES"], v =>
+            [
+                Json.Text(v, "name"), Json.Text(v, "tenant"), Number(v, "version"), Number(v, "replicas"), Number(v, "ready"),
+                PsCommand.Ago(v.GetProperty("updatedAt").GetDateTimeOffset()),
+            ], v => [string.Join(',', v.GetProperty("instances").EnumerateArray().Select(i => Json.Text(i, "id")))]));
         cmd.Subcommands.Add(ls);
 
-        var ops = new Command("ops", "List operations");
-        ops.SetAction((pr, ct) => Call(c => c.SendAsync(HttpMethod.Get, "api/v1/operations", ct: ct)));
+        var opsOutput = Output.OutputFormat.Create();
+        var ops = new Command("ops", "List operations") { opsOutput };
+        ops.SetAction((pr, ct) => List(c => c.SendAsync(HttpMethod.Get, "api/v1/operations", ct: ct), pr.GetValue(opsOutput), o => Json.Text(o, "id"),
+            ["ID", "KIND", "VNF", "STATE", "CREATED"], ["TENANT", "ERROR"], o =>
+            [
+                Json.Text(o, "id"), Json.Text(o, "kind"), Json.Text(o, "vnf"), Json.Text(o, "state"), PsCommand.Ago(o.GetProperty("createdAt").GetDateTimeOffset()),
+            ], o => [Json.Text(o, "tenant"), Json.Text(o, "error")]));
         cmd.Subcommands.Add(ops);
         return cmd;
     }
@@ -62,13 +73,29 @@ public static class VnfCommand
         return op;
     }, r => r.TryGetProperty("state", out var s) && s.GetString() is "failed" or "rolled_back" ? 1 : 0);
 
-    private static async Task<int> Call(Func<DaemonClient, Task<JsonElement>> call, Func<JsonElement, int>? exit = null)
+    private static string Number(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture) : "-";
+
+    /// <summary>A list from the daemon in the asked format: json, yaml, names, or a table (wide: with the extra columns).</summary>
+    private static Task<int> List(Func<DaemonClient, Task<JsonElement>> call, string? format, Func<JsonElement, string> nameOf,
+        IReadOnlyList<string> header, IReadOnlyList<string> wideHeader, Func<JsonElement, IReadOnlyList<string>> row, Func<JsonElement, IReadOnlyList<string>> wideRow) =>
+        Call(call, print: list =>
+        {
+            if (!Output.OutputFormat.TryPrint(format, list, nameOf))
+            {
+                var wide = format == Output.OutputFormat.Wide;
+                Table.Write(Console.Out, wide ? [.. header, .. wideHeader] : header,
+                    list.EnumerateArray().Select(x => wide ? (IReadOnlyList<string>)[.. row(x), .. wideRow(x)] : row(x)));
+            }
+        });
+
+    private static async Task<int> Call(Func<DaemonClient, Task<JsonElement>> call, Func<JsonElement, int>? exit = null, Action<JsonElement>? print = null)
     {
         try
         {
             using var client = DaemonClient.Require();
             var result = await call(client).ConfigureAwait(false);
-            Console.WriteLine(JsonSerializer.Serialize(result, Json.Options));
+            (print ?? Json.Print)(result);
             return exit?.Invoke(result) ?? 0;
         }
         catch (Core.Errors.LightNfvException e)

@@ -54,6 +54,10 @@ public sealed partial class CliThroughDaemonTests(ITestOutputHelper output) : In
             only.GetProperty("pid").GetInt32().ShouldBeGreaterThan(0);
         }
         Note("ps --json", psJson with { Stdout = MaskJson(psJson.Stdout, "pid", "createdAt", "updatedAt") });
+        Note("ps -o name", Lightnfv("ps", "-o", "name"));
+        var yaml = Lightnfv("ps", "-o", "yaml");
+        yaml.Stdout.ShouldContain("  technology: process");
+        yaml.Stdout.ShouldContain($"- id: {id}");
         var ps = Lightnfv("ps");
         // Column widths follow the values (a pid's digits): compared with the padding collapsed.
         Note("ps", ps with { Stdout = Regex.Replace(Regex.Replace(ps.Stdout, " +", " "), @" \d+ (?=\d+(s|m|h|d) ago)", " <pid> ") });
