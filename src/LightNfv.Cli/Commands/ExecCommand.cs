@@ -42,7 +42,7 @@ public static class ExecCommand
             {
                 psi.ArgumentList.Add(a);
             }
-            using var child = Process.Start(psi) ?? throw new LightNfvException(ErrorKind.Host, "exec: nsenter could not be started; install util-linux");
+            using var child = Host.Processes.HostProcess.Start(psi);
             try
             {
                 await child.WaitForExitAsync(token).ConfigureAwait(false);
