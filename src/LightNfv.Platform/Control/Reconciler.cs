@@ -34,6 +34,7 @@ public sealed partial class Reconciler : IAsyncDisposable
     private readonly Convergence _convergence;
     private readonly OperationBook _operations;
     private readonly LivenessProber _prober;
+    private readonly ReplicaActions _replicas;
 
     /// <param name="seams">Where the parts meet the host; null for the real host's (<see cref="ReconcilerSeams.ForHost"/>).</param>
     /// <param name="healPolicy">Null for the descriptor's budget and cooldown (<see cref="BudgetHealPolicy"/>).</param>
@@ -47,7 +48,7 @@ public sealed partial class Reconciler : IAsyncDisposable
         var liveness = _liveness = new LivenessTracker(time);
         var heals = new HealQueue(Kick);
         healPolicy ??= new BudgetHealPolicy(time);
-        var replicas = new ReplicaActions(instances, _seams.Watcher, heals, healPolicy, liveness, _rollout, logger);
+        var replicas = _replicas = new ReplicaActions(instances, _seams.Watcher, heals, healPolicy, liveness, _rollout, logger);
         _operations = new OperationBook(store, alerts, heals, descriptors, time, Kick, logger)
         {
             Bounds = OperationBounds.Parse(Environment.GetEnvironmentVariable("LIGHTNFV_OPERATION_TIMEOUT")),

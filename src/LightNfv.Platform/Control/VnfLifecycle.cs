@@ -8,7 +8,8 @@ namespace LightNfv.Platform.Control;
 
 public static class OperationKinds
 {
-    public const string Instantiate = "instantiate", Scale = "scale", Heal = "heal", Terminate = "terminate", Update = "update", Rollback = "rollback";
+    public const string Instantiate = "instantiate", Scale = "scale", Heal = "heal", Terminate = "terminate", Update = "update", Rollback = "rollback",
+        Operate = "operate";
 }
 
 /// <summary>
@@ -105,6 +106,12 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
         if (store.Operations(OperationState.Processing).FirstOrDefault(o => o.Tenant == tenant && o.Deployment == name && o.Kind != OperationKinds.Heal) is { } busy)
         {
             throw new LightNfvException(ErrorKind.Conflict, $"name: VNF '{name}' has operation {busy.Id} ({busy.Kind}) in progress; follow it with 'lightnfv vnf ops' and retry when it ends");
+        }
+        // An LCM-API operation left FailedTemp or rolling back holds the VNF until it is resolved (SOL003).
+        if (store.Operations().FirstOrDefault(o => o.Tenant == tenant && o.Deployment == name && o.State is OperationState.FailedTemp or OperationState.RollingBack) is { } held)
+        {
+            throw new LightNfvException(ErrorKind.Conflict, $"name: VNF '{name}' has operation {held.Id} ({held.Kind}) in state {PlatformStore.Sol003State(held.State)}; " +
+                $"resolve it first: POST /vnflcm/v1/vnf_lcm_op_occs/{held.Id}/retry, /rollback or /fail");
         }
         var op = store.BeginOperation(tenant, name, desired, parameters);
         reconciler.Kick();

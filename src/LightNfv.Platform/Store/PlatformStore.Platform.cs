@@ -10,13 +10,19 @@ public sealed record DescriptorVersion(string Tenant, string Name, int Version, 
 /// <summary>A VNF's desired state: which descriptor version, how many replicas. The reconciler drives the host to it.</summary>
 public sealed record Deployment(string Tenant, string Name, int Version, int Replicas, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
-/// <summary>States of a lifecycle operation occurrence (ETSI SOL003 LcmOpOcc, trimmed to what LightNFV does).</summary>
+/// <summary>
+/// States of a lifecycle operation occurrence (ETSI SOL003 LcmOpOcc). FailedTemp and RollingBack are reached only by
+/// operations started through the LCM API (/vnflcm/v1); Starting is reported in events, not stored.
+/// </summary>
 public enum OperationState
 {
     Processing,
     Completed,
     Failed,
     RolledBack,
+    Starting,
+    FailedTemp,
+    RollingBack,
 }
 
 /// <summary>One lifecycle operation: what was asked, on which VNF, and how it ended. Written before any side effect.</summary>
@@ -187,6 +193,7 @@ public sealed partial class PlatformStore
                 cmd.Parameters.AddWithValue("$r", desired.Replicas);
                 cmd.Parameters.AddWithValue("$now", Stamp(now));
                 cmd.ExecuteNonQuery();
+                EnsureVnfInstance(tx, tenant, name, desired.Version, now);
             }
             else
             {
@@ -215,18 +222,27 @@ public sealed partial class PlatformStore
         }
     }
 
+    /// <summary>Ends an operation; a failure of one started through the LCM API stops at FailedTemp instead (see schema 4).</summary>
     public OperationRecord FinishOperation(string id, OperationState state, string? error = null)
     {
+        OperationRecord op;
+        string? lcm;
         lock (_gate)
         {
             using var cmd = Command("UPDATE operations SET state=$s, error=$e, updated_at=$now WHERE id=$id");
             cmd.Parameters.AddWithValue("$id", id);
-            cmd.Parameters.AddWithValue("$s", state.ToString());
+            cmd.Parameters.AddWithValue("$s", FailureStateOf(id, state).ToString());
             cmd.Parameters.AddWithValue("$e", (object?)error ?? DBNull.Value);
             cmd.Parameters.AddWithValue("$now", Stamp(_time.GetUtcNow()));
             cmd.ExecuteNonQuery();
-            return Operation(id)!;
+            op = Operation(id)!;
+            lcm = LcmOperationLocked(id);
         }
+        if (lcm is not null)
+        {
+            RaiseOperationChanged(op, lcm);
+        }
+        return op;
     }
 
     public Deployment? Deployment(string tenant, string name) =>

@@ -48,8 +48,13 @@ public sealed partial class OperationBook(PlatformStore store, AlertHub alerts, 
 
     private void CloseLocked(bool failuresOnly)
     {
+        CloseRollbacks(failuresOnly);
         foreach (var op in store.Operations(OperationState.Processing))
         {
+            if (op.Kind == OperationKinds.Operate)
+            {
+                continue; // done and closed by the reconciler's own call (Reconciler.OperateAsync)
+            }
             if (op.Kind == OperationKinds.Heal)
             {
                 if (!failuresOnly && !heals.HasOperation(op.Id))
@@ -91,6 +96,31 @@ public sealed partial class OperationBook(PlatformStore store, AlertHub alerts, 
         }
     }
 
+    /// <summary>
+    /// An LCM-API rollback (SOL003 ROLLING_BACK) ends ROLLED_BACK once the VNF has converged to the state before the
+    /// operation (for a rolled-back instantiate: no replica left), or FAILED_TEMP again when that takes longer than its bound.
+    /// </summary>
+    private void CloseRollbacks(bool failuresOnly)
+    {
+        foreach (var op in store.Operations(OperationState.RollingBack))
+        {
+            var d = store.Deployment(op.Tenant, op.Deployment);
+            var replicas = store.List().Where(r => r.Tenant == op.Tenant && r.Deployment == op.Deployment).ToList();
+            var done = d is null ? replicas.Count == 0
+                : replicas.Count == d.Replicas && replicas.All(r => r.Version == d.Version && r.State == InstanceState.Running);
+            if (done && !failuresOnly)
+            {
+                store.TransitionOperation(op.Id, new OperationTransition([OperationState.RollingBack], OperationState.RolledBack, op.Error));
+                LogOperation(logger, op.Id, op.Kind, op.Deployment, "rolled back");
+                alerts.Raise(AlertKinds.OperationFailed, op.Tenant, op.Deployment, null, $"{op.Kind} of {op.Deployment} was rolled back (operation {op.Id})");
+            }
+            else if (!done && time.GetUtcNow() - op.UpdatedAt > BoundOf(op, d, replicas))
+            {
+                store.FinishOperation(op.Id, OperationState.Failed, $"rollback did not complete: {replicas.Count} replica(s) left, wanted {d?.Replicas ?? 0}");
+            }
+        }
+    }
+
     /// <summary>The bound of a processing operation, from the technology and health of the VNF's descriptor.</summary>
     private TimeSpan BoundOf(OperationRecord op, Deployment? d, IReadOnlyList<InstanceRecord> replicas)
     {
@@ -110,6 +140,13 @@ public sealed partial class OperationBook(PlatformStore store, AlertHub alerts, 
         if (op is null)
         {
             alerts.Raise(AlertKinds.OperationFailed, d.Tenant, d.Name, null, $"{d.Name} could not converge: {error}");
+            return false;
+        }
+        if (store.LcmOperation(op.Id) is not null)
+        {
+            // Started through the LCM API: stop at FAILED_TEMP with desired state as it is; the caller retries, rolls back or fails it.
+            store.FinishOperation(op.Id, OperationState.Failed, error);
+            alerts.Raise(AlertKinds.OperationFailed, d.Tenant, d.Name, null, $"{op.Kind} of {d.Name} failed (FAILED_TEMP, operation {op.Id}): {error}");
             return false;
         }
         var previous = OperationParameters.Of(op) switch

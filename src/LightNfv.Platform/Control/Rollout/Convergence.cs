@@ -108,13 +108,14 @@ public sealed partial class Convergence(PlatformStore store, ReplicaActions repl
     /// The processing scale or update of a VNF replaces the replicas it found failed (left so by their heal budget or
     /// a failed heal) instead of counting them: the operator asked for that many serving replicas, and a failed one
     /// serves nothing, so counting it would end the operation short of what was asked, or never end it. Only
-    /// replicas failed before the operation began are replaced, once per operation; one that fails again fails the
+    /// replicas failed before the operation began are replaced, once per operation (a retried instantiate's clock restarts,
+    /// so it replaces what its first attempt left failed); one that fails again fails the
     /// operation with its reason (see <see cref="OperationBounds.Evaluate"/>), so a crash-looping VNF does not loop.
     /// </summary>
     private async Task ReplaceFailedAsync(Deployment d, CancellationToken ct)
     {
         var op = store.Operations(OperationState.Processing)
-            .FirstOrDefault(o => o.Tenant == d.Tenant && o.Deployment == d.Name && o.Kind is OperationKinds.Scale or OperationKinds.Update);
+            .FirstOrDefault(o => o.Tenant == d.Tenant && o.Deployment == d.Name && o.Kind is OperationKinds.Scale or OperationKinds.Update or OperationKinds.Instantiate);
         if (op is null)
         {
             return;
