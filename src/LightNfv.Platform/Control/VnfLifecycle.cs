@@ -101,6 +101,18 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
         return targets.Count == 1 ? op : store.FinishOperation(op.Id, OperationState.Completed);
     }
 
+    /// <summary>
+    /// SOL003 operate: stops or starts every replica in place (<see cref="Reconciler.OperateAsync"/>, off the caller's
+    /// thread); desired state is unchanged. The operation closes when every replica was stopped or started.
+    /// </summary>
+    public OperationRecord Operate(string tenant, string name, bool start)
+    {
+        var d = RequireDeployment(tenant, name);
+        var op = Begin(tenant, name, d, new OperateParameters(start));
+        _ = Task.Run(() => reconciler.OperateAsync(d, start, op.Id));
+        return op;
+    }
+
     private OperationRecord Begin(string tenant, string name, Deployment? desired, OperationParameters parameters)
     {
         if (store.Operations(OperationState.Processing).FirstOrDefault(o => o.Tenant == tenant && o.Deployment == name && o.Kind != OperationKinds.Heal) is { } busy)

@@ -177,6 +177,19 @@ public sealed partial class PlatformStore
     /// </summary>
     public OperationRecord BeginOperation(string kind, string tenant, string name, Deployment? desired, IReadOnlyDictionary<string, string> parameters)
     {
+        var lcm = _lcmScope.Value;
+        var op = BeginOperationLocked(kind, tenant, name, desired, parameters, lcm);
+        if (lcm is not null)
+        {
+            RaiseOperationChanged(op with { State = OperationState.Starting }, lcm);
+            RaiseOperationChanged(op, lcm);
+        }
+        return op;
+    }
+
+    private OperationRecord BeginOperationLocked(string kind, string tenant, string name, Deployment? desired, IReadOnlyDictionary<string, string> parameters,
+        string? lcm)
+    {
         lock (_gate)
         {
             using var tx = _db.BeginTransaction(deferred: false);
@@ -204,10 +217,11 @@ public sealed partial class PlatformStore
             }
             var op = new OperationRecord(Core.Instances.InstanceId.New(), kind, tenant, name, OperationState.Processing, parameters, null, now, now);
             using (var cmd = Command("""
-                INSERT INTO operations(id, kind, tenant, deployment, state, params, created_at, updated_at)
-                VALUES ($id, $kind, $t, $n, $state, $params, $now, $now)
+                INSERT INTO operations(id, kind, tenant, deployment, state, params, created_at, updated_at, lcm_operation)
+                VALUES ($id, $kind, $t, $n, $state, $params, $now, $now, $lcm)
                 """, tx))
             {
+                cmd.Parameters.AddWithValue("$lcm", (object?)lcm ?? DBNull.Value);
                 cmd.Parameters.AddWithValue("$id", op.Id);
                 cmd.Parameters.AddWithValue("$kind", kind);
                 cmd.Parameters.AddWithValue("$t", tenant);

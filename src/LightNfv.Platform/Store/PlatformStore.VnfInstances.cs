@@ -152,19 +152,22 @@ public sealed partial class PlatformStore
         }
     }
 
-    /// <summary>Marks an operation as started through the LCM API with its SOL003 operation name (INSTANTIATE, SCALE, ...).</summary>
-    public void MarkLcmOperation(string operationId, string lcmOperation)
+    private static readonly AsyncLocal<string?> _lcmScope = new();
+
+    /// <summary>
+    /// Operations begun until the scope is disposed are LCM-API operations named <paramref name="lcmOperation"/>
+    /// (INSTANTIATE, SCALE, ...): recorded so in the same transaction that begins them, before the reconciler can act.
+    /// </summary>
+    public static IDisposable LcmScope(string lcmOperation)
     {
-        lock (_gate)
-        {
-            using var cmd = Command("UPDATE operations SET lcm_operation=$o WHERE id=$id");
-            Bind(cmd, ("$id", operationId), ("$o", lcmOperation));
-            cmd.ExecuteNonQuery();
-        }
-        if (Operation(operationId) is { } op)
-        {
-            RaiseOperationChanged(op, lcmOperation);
-        }
+        var outer = _lcmScope.Value;
+        _lcmScope.Value = lcmOperation;
+        return new ScopeEnd(() => _lcmScope.Value = outer);
+    }
+
+    private sealed class ScopeEnd(Action end) : IDisposable
+    {
+        public void Dispose() => end();
     }
 
     /// <summary>The SOL003 operation that started an operation, or null when it was not started through the LCM API.</summary>

@@ -11,6 +11,7 @@ using LightNfv.Platform.Scaling;
 using LightNfv.Platform.Store;
 using LightNfv.Server.Api;
 using LightNfv.Server.Api.OpenApi;
+using LightNfv.Server.Api.Sol003;
 using Microsoft.AspNetCore.Http.Json;
 
 namespace LightNfv.Server.Daemon;
@@ -104,6 +105,7 @@ public static class ServerApp
         StatusApi.Map(v1, app.Services.GetRequiredService<TimeProvider>());
         StatusApi.MapProbes(app);
         MetricsApi.Map(app);
+        app.MapSol003();
         return app;
     }
 
