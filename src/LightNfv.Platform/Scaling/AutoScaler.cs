@@ -37,7 +37,9 @@ public sealed partial class AutoScaler(PlatformStore store, InstanceMonitor moni
     public IReadOnlyList<Decision> Evaluate()
     {
         var decisions = new List<Decision>();
-        var busy = store.Operations(OperationState.Processing).Where(o => o.Kind != OperationKinds.Heal).Select(o => (o.Tenant, o.Deployment)).ToHashSet();
+        // An LCM-API operation left FAILED_TEMP or rolling back holds its VNF too, until the operator resolves it.
+        var busy = store.Operations(OperationState.Processing).Concat(store.Operations(OperationState.FailedTemp)).Concat(store.Operations(OperationState.RollingBack))
+            .Where(o => o.Kind != OperationKinds.Heal).Select(o => (o.Tenant, o.Deployment)).ToHashSet();
         var records = store.List();
         foreach (var d in store.Deployments())
         {
