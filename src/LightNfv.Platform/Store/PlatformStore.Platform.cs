@@ -236,23 +236,30 @@ public sealed partial class PlatformStore
         }
     }
 
-    /// <summary>Ends an operation; a failure of one started through the LCM API stops at FailedTemp instead (see schema 4).</summary>
+    /// <summary>
+    /// Ends an operation; a failure of one started through the LCM API stops at FailedTemp instead (see schema 4), and
+    /// one of those is only ended from Processing or RollingBack (a heal or operate that ends after a cancel leaves it as cancelled).
+    /// </summary>
     public OperationRecord FinishOperation(string id, OperationState state, string? error = null)
     {
         OperationRecord op;
         string? lcm;
+        int changed;
         lock (_gate)
         {
-            using var cmd = Command("UPDATE operations SET state=$s, error=$e, updated_at=$now WHERE id=$id");
+            using var cmd = Command("""
+                UPDATE operations SET state=$s, error=$e, updated_at=$now
+                WHERE id=$id AND (lcm_operation IS NULL OR state IN ('Processing', 'RollingBack'))
+                """);
             cmd.Parameters.AddWithValue("$id", id);
             cmd.Parameters.AddWithValue("$s", FailureStateOf(id, state).ToString());
             cmd.Parameters.AddWithValue("$e", (object?)error ?? DBNull.Value);
             cmd.Parameters.AddWithValue("$now", Stamp(_time.GetUtcNow()));
-            cmd.ExecuteNonQuery();
+            changed = cmd.ExecuteNonQuery();
             op = Operation(id)!;
             lcm = LcmOperationLocked(id);
         }
-        if (lcm is not null)
+        if (lcm is not null && changed > 0)
         {
             RaiseOperationChanged(op, lcm);
         }

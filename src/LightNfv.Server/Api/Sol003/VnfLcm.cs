@@ -206,7 +206,7 @@ public sealed class VnfLcm(PlatformStore store, VnfLifecycle lifecycle, Reconcil
 
     /// <summary>
     /// Rollback (FAILED_TEMP to ROLLING_BACK, then ROLLED_BACK once converged): desired state returns to what it was
-    /// before the operation. As in Tacker, only instantiate, scale and change_vnfpkg can be rolled back.
+    /// before the operation. Only instantiate, scale (Tacker: scale-out only) and change_vnfpkg can be rolled back, as in Tacker.
     /// </summary>
     public OperationRecord Rollback(string id)
     {
