@@ -167,7 +167,7 @@ public static class EventsCommand
 
     private static void PrintTable(IReadOnlyList<JsonElement> events, bool header)
     {
-        IEnumerable<IReadOnlyList<string>> rows = events.Select(e => (IReadOnlyList<string>)
+        var rows = events.Select(e => (IReadOnlyList<string>)
             [Json.Text(e, "timeStamp"), Json.Text(e, "notificationType"), Json.Text(e, "severity"), Json.Text(e, "vnf"), Json.Text(e, "instance"), Json.Text(e, "message")]);
         if (header)
         {
