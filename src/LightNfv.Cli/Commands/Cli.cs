@@ -34,6 +34,7 @@ public static class Cli
             RestartCommand.Create(),
             WaitCommand.Create(),
             ExecCommand.Create(),
+            EventsCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Action is ParseErrorAction)

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using LightNfv.Platform.Events;
 using LightNfv.Platform.Store;
 using Microsoft.Extensions.Logging;
 
@@ -25,11 +26,15 @@ public static class AlertKinds
 public sealed partial class AlertHub(PlatformStore store, WebhookDispatcher webhooks, ILogger<AlertHub> logger)
 {
     private readonly Lock _gate = new();
-    private readonly List<Channel<AlertRecord>> _listeners = [];
+    private readonly List<Channel<PlatformEvent>> _listeners = [];
 
-    public AlertRecord Raise(string kind, string? tenant, string? deployment, string? instanceId, string message)
+    /// <summary>
+    /// Records an event and sends it on. <paramref name="operation"/>: the operation occurrence it is about;
+    /// <paramref name="data"/>: its facts as an object (e.g. new { from = 1, to = 3 }).
+    /// </summary>
+    public PlatformEvent Raise(string kind, string? tenant, string? deployment, string? instanceId, string message, string? operation = null, object? data = null)
     {
-        var alert = store.AddAlert(kind, tenant, deployment, instanceId, message);
+        var alert = store.AddAlert(kind, tenant, deployment, instanceId, message, operation, PlatformEvent.DataOf(data));
         LogAlert(logger, kind, deployment ?? "-", instanceId ?? "-", message);
         lock (_gate)
         {
@@ -45,7 +50,7 @@ public sealed partial class AlertHub(PlatformStore store, WebhookDispatcher webh
     /// <summary>A live feed of alerts raised from now on; dispose the subscription to stop.</summary>
     public AlertFeed Listen()
     {
-        var channel = Channel.CreateBounded<AlertRecord>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        var channel = Channel.CreateBounded<PlatformEvent>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
         lock (_gate)
         {
             _listeners.Add(channel);
@@ -63,9 +68,9 @@ public sealed partial class AlertHub(PlatformStore store, WebhookDispatcher webh
     private static partial void LogAlert(ILogger logger, string kind, string deployment, string instance, string message);
 }
 
-public sealed class AlertFeed(ChannelReader<AlertRecord> reader, Action onDispose) : IDisposable
+public sealed class AlertFeed(ChannelReader<PlatformEvent> reader, Action onDispose) : IDisposable
 {
-    public ChannelReader<AlertRecord> Reader => reader;
+    public ChannelReader<PlatformEvent> Reader => reader;
 
     public void Dispose() => onDispose();
 }

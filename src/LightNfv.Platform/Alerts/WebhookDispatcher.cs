@@ -1,5 +1,6 @@
-using System.Net.Http.Json;
+using System.Net.Http.Headers;
 using System.Threading.Channels;
+using LightNfv.Platform.Events;
 using LightNfv.Platform.Store;
 using Microsoft.Extensions.Logging;
 
@@ -8,11 +9,14 @@ namespace LightNfv.Platform.Alerts;
 /// <summary>
 /// POSTs alerts to subscribed callbacks (SOL003-style notifications), in order per alert, with retry and exponential
 /// backoff (base delay doubling per attempt, capped) so a listener that restarts briefly still gets everything.
-/// One background loop; a slow listener delays others, which is acceptable at alert rates.
+/// One background loop; a slow listener delays others, which is acceptable at alert rates. The body is the event itself
+/// (<see cref="PlatformEvent"/>, the shape of the store's list and the SSE stream), authenticated as the subscription
+/// asks (<see cref="WebhookSigner"/>). The HttpClient given is expected to come from <see cref="CallbackPolicy.CreateHandler"/>,
+/// which only ever connects to loopback or the lab subnet.
 /// </summary>
 public sealed partial class WebhookDispatcher(PlatformStore store, HttpClient http, TimeProvider time, ILogger<WebhookDispatcher> logger) : IAsyncDisposable
 {
-    private readonly Channel<AlertRecord> _queue = Channel.CreateBounded<AlertRecord>(new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.DropOldest });
+    private readonly Channel<PlatformEvent> _queue = Channel.CreateBounded<PlatformEvent>(new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.DropOldest });
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
 
@@ -27,7 +31,7 @@ public sealed partial class WebhookDispatcher(PlatformStore store, HttpClient ht
 
     public void Start() => _loop ??= Task.Run(() => RunAsync(_stop.Token));
 
-    public void Enqueue(AlertRecord alert) => _queue.Writer.TryWrite(alert);
+    public void Enqueue(PlatformEvent alert) => _queue.Writer.TryWrite(alert);
 
     /// <summary>The delay before attempt <paramref name="attempt"/> (1-based retries): base * 2^(attempt-1), capped.</summary>
     public TimeSpan Backoff(int attempt) =>
@@ -39,7 +43,7 @@ public sealed partial class WebhookDispatcher(PlatformStore store, HttpClient ht
         {
             await foreach (var alert in _queue.Reader.ReadAllAsync(ct).ConfigureAwait(false))
             {
-                foreach (var s in store.Subscriptions().Where(s => s.Kinds.Count == 0 || s.Kinds.Contains(alert.Kind)))
+                foreach (var s in store.Subscriptions().Where(s => s.Filter.Matches(alert)))
                 {
                     await DeliverAsync(s, alert, ct).ConfigureAwait(false);
                 }
@@ -50,35 +54,30 @@ public sealed partial class WebhookDispatcher(PlatformStore store, HttpClient ht
         }
     }
 
-    private async Task DeliverAsync(Subscription s, AlertRecord alert, CancellationToken ct)
+    private async Task DeliverAsync(Subscription s, PlatformEvent alert, CancellationToken ct)
     {
-        var body = new
-        {
-            id = alert.Id,
-            notificationType = "VnfLcmAlertNotification",
-            subscriptionId = s.Id,
-            timeStamp = alert.At,
-            kind = alert.Kind,
-            tenant = alert.Tenant,
-            vnf = alert.Deployment,
-            instanceId = alert.InstanceId,
-            message = alert.Message,
-        };
+        var body = alert.ToUtf8Json();
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             try
             {
-                using var response = await http.PostAsJsonAsync(s.Callback, body, ct).ConfigureAwait(false);
+                using var request = new HttpRequestMessage(HttpMethod.Post, s.CallbackUri)
+                {
+                    Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" } } },
+                };
+                // Signed at each attempt: the timestamp says when this request was sent, so a receiver can refuse replays.
+                WebhookSigner.Sign(request, s, s.Authentication, body, time.GetUtcNow());
+                using var response = await http.SendAsync(request, ct).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {
                     Interlocked.Increment(ref _delivered);
                     return;
                 }
-                LogRetry(logger, s.Callback, attempt, $"HTTP {(int)response.StatusCode}");
+                LogRetry(logger, s.CallbackUri, attempt, $"HTTP {(int)response.StatusCode}");
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
             {
-                LogRetry(logger, s.Callback, attempt, e.Message);
+                LogRetry(logger, s.CallbackUri, attempt, e.Message);
             }
             if (attempt < MaxAttempts)
             {
@@ -86,7 +85,7 @@ public sealed partial class WebhookDispatcher(PlatformStore store, HttpClient ht
             }
         }
         Interlocked.Increment(ref _dropped);
-        LogGaveUp(logger, s.Callback, alert.Id, MaxAttempts);
+        LogGaveUp(logger, s.CallbackUri, alert.Id, MaxAttempts);
     }
 
     private int _disposed;

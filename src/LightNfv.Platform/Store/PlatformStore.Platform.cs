@@ -37,12 +37,6 @@ public sealed record OperationRecord(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);
 
-/// <summary>An alert: instance failed, healed, scaled, quota reached, operation failed.</summary>
-public sealed record AlertRecord(long Id, DateTimeOffset At, string Kind, string? Tenant, string? Deployment, string? InstanceId, string Message);
-
-/// <summary>A webhook subscription (SOL003 LccnSubscription, trimmed): where to POST alerts, and which kinds (empty = all).</summary>
-public sealed record Subscription(string Id, string Callback, IReadOnlyList<string> Kinds, DateTimeOffset CreatedAt);
-
 public sealed partial class PlatformStore
 {
     /// <summary>Schema 2: the daemon's tables. Additive: schema-1 instances and events are kept as they are.</summary>
@@ -307,90 +301,6 @@ public sealed partial class PlatformStore
                     r.IsDBNull(6) ? null : r.GetString(6), Parse(r.GetString(7)), Parse(r.GetString(8))));
             }
             return list;
-        }
-    }
-
-    // ---- alerts and subscriptions -----------------------------------------------------------------
-
-    public AlertRecord AddAlert(string kind, string? tenant, string? deployment, string? instanceId, string message)
-    {
-        lock (_gate)
-        {
-            var now = _time.GetUtcNow();
-            using var cmd = Command("""
-                INSERT INTO alerts(at, kind, tenant, deployment, instance_id, message) VALUES ($at, $k, $t, $d, $i, $m);
-                SELECT last_insert_rowid();
-                """);
-            cmd.Parameters.AddWithValue("$at", Stamp(now));
-            cmd.Parameters.AddWithValue("$k", kind);
-            cmd.Parameters.AddWithValue("$t", (object?)tenant ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("$d", (object?)deployment ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("$i", (object?)instanceId ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("$m", message);
-            var id = (long)cmd.ExecuteScalar()!;
-            return new AlertRecord(id, now, kind, tenant, deployment, instanceId, message);
-        }
-    }
-
-    /// <summary>Alerts after <paramref name="afterId"/>, oldest first.</summary>
-    public IReadOnlyList<AlertRecord> Alerts(long afterId = 0, int limit = 200)
-    {
-        lock (_gate)
-        {
-            using var cmd = Command("""
-                SELECT id, at, kind, tenant, deployment, instance_id, message FROM
-                (SELECT * FROM alerts WHERE id > $after ORDER BY id DESC LIMIT $limit) ORDER BY id
-                """);
-            cmd.Parameters.AddWithValue("$after", afterId);
-            cmd.Parameters.AddWithValue("$limit", limit);
-            using var r = cmd.ExecuteReader();
-            var list = new List<AlertRecord>();
-            while (r.Read())
-            {
-                list.Add(new AlertRecord(r.GetInt64(0), Parse(r.GetString(1)), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
-                    r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.GetString(6)));
-            }
-            return list;
-        }
-    }
-
-    public Subscription AddSubscription(string callback, IReadOnlyList<string> kinds)
-    {
-        lock (_gate)
-        {
-            var s = new Subscription(Core.Instances.InstanceId.New(), callback, kinds, _time.GetUtcNow());
-            using var cmd = Command("INSERT INTO subscriptions(id, callback, kinds, created_at) VALUES ($id, $c, $k, $now)");
-            cmd.Parameters.AddWithValue("$id", s.Id);
-            cmd.Parameters.AddWithValue("$c", callback);
-            cmd.Parameters.AddWithValue("$k", JsonSerializer.Serialize(kinds));
-            cmd.Parameters.AddWithValue("$now", Stamp(s.CreatedAt));
-            cmd.ExecuteNonQuery();
-            return s;
-        }
-    }
-
-    public IReadOnlyList<Subscription> Subscriptions()
-    {
-        lock (_gate)
-        {
-            using var cmd = Command("SELECT id, callback, kinds, created_at FROM subscriptions ORDER BY created_at");
-            using var r = cmd.ExecuteReader();
-            var list = new List<Subscription>();
-            while (r.Read())
-            {
-                list.Add(new Subscription(r.GetString(0), r.GetString(1), JsonSerializer.Deserialize<string[]>(r.GetString(2)) ?? [], Parse(r.GetString(3))));
-            }
-            return list;
-        }
-    }
-
-    public bool DeleteSubscription(string id)
-    {
-        lock (_gate)
-        {
-            using var cmd = Command("DELETE FROM subscriptions WHERE id=$id");
-            cmd.Parameters.AddWithValue("$id", id);
-            return cmd.ExecuteNonQuery() > 0;
         }
     }
 }

@@ -14,7 +14,7 @@ namespace LightNfv.Platform.Store;
 /// </summary>
 public sealed partial class PlatformStore : IDisposable
 {
-    private const int SchemaVersion = 4;
+    private const int SchemaVersion = EventsSchema;
     // One connection, used from the daemon's API threads and loops alike: every public member holds this gate.
     private readonly Lock _gate = new();
     private readonly SqliteConnection _db;
@@ -114,6 +114,10 @@ public sealed partial class PlatformStore : IDisposable
         if (version < 4)
         {
             MigrateToVnfInstances();
+        }
+        if (version < EventsSchema)
+        {
+            MigrateToEvents();
         }
     }
 

@@ -1,80 +1,103 @@
 using System.Text.Json;
 using LightNfv.Core.Errors;
 using LightNfv.Platform.Alerts;
+using LightNfv.Platform.Events;
 using LightNfv.Platform.Store;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
 namespace LightNfv.Server.Api;
 
-/// <summary>Alerts: the stored list, a Server-Sent-Events stream, and webhook subscriptions (SOL003-style).</summary>
+/// <summary>
+/// Events: the stored list, a Server-Sent-Events stream, and webhook subscriptions (<see cref="SubscriptionsApi"/>), all
+/// in one shape (<see cref="PlatformEvent"/>). /alerts is the list's older name, kept.
+/// </summary>
 public static class AlertsApi
 {
+    public const int MaxLimit = 1000;
+
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/alerts", (long? after, PlatformStore store) => store.Alerts(after ?? 0)).WithTags("alerts");
+        api.MapGet("/events", (long? after, DateTimeOffset? since, string? type, int? limit, PlatformStore store) => List(store, after, since, type, limit))
+            .WithTags("events").WithName("listEvents").Produces<PlatformEvent[]>().ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithSummary("Stored events, oldest first: after an id, since a time (RFC 3339), of types (comma-separated), the latest limit (default 200)");
+        api.MapGet("/alerts", (long? after, DateTimeOffset? since, string? type, int? limit, PlatformStore store) => List(store, after, since, type, limit))
+            .WithTags("events").WithName("listAlerts").Produces<PlatformEvent[]>().ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithSummary("The stored events under their older name (same as GET /events)");
 
-        // SSE: each alert is an event with id (so a reconnecting client sends Last-Event-ID and misses nothing) and kind.
-        api.MapGet("/events/stream", async (HttpContext context, AlertHub hub, PlatformStore store, IOptions<JsonOptions> json) =>
+        // SSE: each event's id (so a reconnecting client sends Last-Event-ID and misses nothing), type and JSON.
+        api.MapGet("/events/stream", async (HttpContext context, string? type, AlertHub hub, PlatformStore store, IOptions<JsonOptions> json) =>
         {
+            var types = Types(type);
             var ct = context.RequestAborted;
             context.Response.Headers.ContentType = "text/event-stream";
             context.Response.Headers.CacheControl = "no-cache";
+            // Listening before reading the store: an event raised in between is in one or the other (ids dedupe it).
             using var feed = hub.Listen();
             var last = long.TryParse(context.Request.Headers["Last-Event-ID"], out var l) ? l : -1;
             if (last >= 0)
             {
-                foreach (var a in store.Alerts(last))
+                while (store.PlatformEvents(last, types: types, limit: MaxLimit, fromOldest: true) is { Count: > 0 } page)
                 {
-                    await Send(context, a, json.Value.SerializerOptions, ct).ConfigureAwait(false);
-                    last = a.Id;
+                    foreach (var e in page)
+                    {
+                        await Send(context, e, json.Value.SerializerOptions, ct).ConfigureAwait(false);
+                    }
+                    last = page[^1].Id;
+                    if (page.Count < MaxLimit)
+                    {
+                        break;
+                    }
                 }
             }
             await context.Response.WriteAsync(": connected\n\n", ct).ConfigureAwait(false);
             await context.Response.Body.FlushAsync(ct).ConfigureAwait(false);
             try
             {
-                await foreach (var a in feed.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+                await foreach (var e in feed.Reader.ReadAllAsync(ct).ConfigureAwait(false))
                 {
-                    if (a.Id > last)
+                    if (e.Id > last && (types is null || types.Contains(e.NotificationType)))
                     {
-                        await Send(context, a, json.Value.SerializerOptions, ct).ConfigureAwait(false);
+                        await Send(context, e, json.Value.SerializerOptions, ct).ConfigureAwait(false);
                     }
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
             }
-        }).WithTags("alerts").WithSummary("Alerts as Server-Sent Events (text/event-stream)");
+        }).WithTags("events").WithName("streamEvents").Produces<string>(StatusCodes.Status200OK, "text/event-stream")
+            .WithSummary("Events as Server-Sent Events: event = type, id = event id (send Last-Event-ID to resume), data = the event's JSON");
 
-        var s = api.MapGroup("/subscriptions").WithTags("subscriptions");
-        s.MapPost("/", (SubscriptionRequest body, PlatformStore store) =>
-        {
-            if (string.IsNullOrEmpty(body.CallbackUri) || !Uri.TryCreate(body.CallbackUri, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            {
-                throw new LightNfvException(ErrorKind.Invalid, $"callbackUri: '{body.CallbackUri}' is not an absolute http(s) URI; e.g. http://127.0.0.1:9000/notify");
-            }
-            var kinds = body.Kinds ?? [];
-            foreach (var (k, i) in kinds.Select((k, i) => (k, i)))
-            {
-                if (!AlertKinds.All.Contains(k))
-                {
-                    throw new LightNfvException(ErrorKind.Invalid, $"kinds[{i}]: '{k}' is not an alert kind; accepted: {string.Join(", ", AlertKinds.All)}");
-                }
-            }
-            var sub = store.AddSubscription(uri.ToString(), kinds);
-            return Results.Created($"/api/v1/subscriptions/{sub.Id}", sub);
-        }).WithSummary("Subscribe a webhook: alerts are POSTed to callbackUri, retried with backoff");
-        s.MapGet("/", (PlatformStore store) => store.Subscriptions());
-        s.MapGet("/{id}", (string id, PlatformStore store) =>
-            store.Subscriptions().FirstOrDefault(x => x.Id == id) ?? throw new LightNfvException(ErrorKind.NotFound, $"id: no subscription '{id}'"));
-        s.MapDelete("/{id}", (string id, PlatformStore store) =>
-            store.DeleteSubscription(id) ? Results.NoContent() : throw new LightNfvException(ErrorKind.NotFound, $"id: no subscription '{id}'"));
+        SubscriptionsApi.Map(api);
     }
 
-    private static async Task Send(HttpContext context, AlertRecord a, JsonSerializerOptions options, CancellationToken ct)
+    private static IReadOnlyList<PlatformEvent> List(PlatformStore store, long? after, DateTimeOffset? since, string? type, int? limit)
     {
-        await context.Response.WriteAsync($"id: {a.Id}\nevent: {a.Kind}\ndata: {JsonSerializer.Serialize(a, options)}\n\n", ct).ConfigureAwait(false);
+        if (limit is < 1 or > MaxLimit)
+        {
+            throw new LightNfvException(ErrorKind.Invalid, $"limit: {limit} is out of range; use 1 to {MaxLimit}");
+        }
+        return store.PlatformEvents(after ?? 0, since, Types(type), limit ?? 200);
+    }
+
+    /// <summary>?type=a,b as a set; unknown names are refused (a typo would otherwise match nothing, silently).</summary>
+    private static HashSet<string>? Types(string? type)
+    {
+        if (string.IsNullOrWhiteSpace(type))
+        {
+            return null;
+        }
+        var types = type.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        foreach (var t in types.Where(t => !AlertKinds.All.Contains(t)))
+        {
+            throw new LightNfvException(ErrorKind.Invalid, $"type: '{t}' is not an event type; accepted: {string.Join(", ", AlertKinds.All)}");
+        }
+        return types;
+    }
+
+    private static async Task Send(HttpContext context, PlatformEvent e, JsonSerializerOptions options, CancellationToken ct)
+    {
+        await context.Response.WriteAsync($"id: {e.Id}\nevent: {e.NotificationType}\ndata: {JsonSerializer.Serialize(e, options)}\n\n", ct).ConfigureAwait(false);
         await context.Response.Body.FlushAsync(ct).ConfigureAwait(false);
     }
 }

@@ -88,5 +88,3 @@ public sealed record ScaleRequest(int? Replicas);
 public sealed record HealRequest(string? InstanceId, bool All = false);
 
 public sealed record UpdateRequest(int? Version);
-
-public sealed record SubscriptionRequest(string? CallbackUri, string[]? Kinds);

@@ -6,6 +6,7 @@ using LightNfv.Host.UnixSockets;
 using LightNfv.Platform.Alerts;
 using LightNfv.Platform.Composition;
 using LightNfv.Platform.Control;
+using LightNfv.Platform.Events;
 using LightNfv.Platform.Monitoring;
 using LightNfv.Platform.Scaling;
 using LightNfv.Platform.Store;
@@ -128,7 +129,10 @@ public static class ServerApp
         services.AddSingleton(sp => sp.GetRequiredService<PlatformServices>().Backends);
         services.AddSingleton(sp => sp.GetRequiredService<PlatformServices>().Store);
         services.AddSingleton(sp => sp.GetRequiredService<PlatformServices>().Instances);
-        services.AddHttpClient(nameof(WebhookDispatcher), c => c.Timeout = TimeSpan.FromSeconds(5));
+        // Webhooks and the subscription check go only to loopback or the lab subnet: the client's handler connects nowhere else.
+        services.AddSingleton(sp => CallbackPolicy.For(sp.GetRequiredService<PlatformOptions>()));
+        services.AddHttpClient(nameof(WebhookDispatcher), c => c.Timeout = TimeSpan.FromSeconds(5))
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<CallbackPolicy>().CreateHandler());
         services.AddSingleton(sp => new WebhookDispatcher(sp.GetRequiredService<PlatformStore>(),
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(WebhookDispatcher)), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<WebhookDispatcher>>()));

@@ -60,7 +60,15 @@ public sealed class DaemonTests(ITestOutputHelper output) : IntegrationTest(outp
         listener.Start();
         using var daemon = StartDaemon();
         using var http = UnixHttp.Create(daemon.Socket);
-        await Send(http, HttpMethod.Post, "api/v1/subscriptions", body: new { callbackUri = $"http://127.0.0.1:{port}/hook", kinds = new[] { "instance.healed" } });
+        // The daemon checks a callback before subscribing it: a GET that must answer 204.
+        var check = Task.Run(async () =>
+        {
+            var c = await listener.GetContextAsync();
+            c.Response.StatusCode = 204;
+            c.Response.Close();
+        });
+        await Send(http, HttpMethod.Post, "api/v1/subscriptions", body: new { callbackUri = $"http://127.0.0.1:{port}/hook", filter = new { notificationTypes = new[] { "instance.healed" } } });
+        await check;
         await Send(http, HttpMethod.Post, "api/v1/descriptors", Iperf3("web"));
         var op = await Send(http, HttpMethod.Post, "api/v1/vnfs/web/instantiate", body: new { replicas = 1 });
         (await WaitOperation(http, op.GetProperty("id").GetString()!, TimeSpan.FromSeconds(30))).ShouldBe("completed");
@@ -85,8 +93,8 @@ public sealed class DaemonTests(ITestOutputHelper output) : IntegrationTest(outp
         PidOf(after).ShouldNotBeNull().ShouldNotBe(pid);
 
         var alerts = await Alerts(http);
-        alerts.ShouldContain(a => a.GetProperty("kind").GetString() == "instance.failed");
-        alerts.ShouldContain(a => a.GetProperty("kind").GetString() == "instance.healed");
+        alerts.ShouldContain(a => a.GetProperty("notificationType").GetString() == "instance.failed");
+        alerts.ShouldContain(a => a.GetProperty("notificationType").GetString() == "instance.healed");
         var ops = (await Send(http, HttpMethod.Get, "api/v1/operations")).EnumerateArray().ToList();
         ops.ShouldContain(o => o.GetProperty("kind").GetString() == "heal" && o.GetProperty("state").GetString() == "completed");
 
@@ -189,7 +197,7 @@ public sealed class DaemonTests(ITestOutputHelper output) : IntegrationTest(outp
         while (DateTime.UtcNow < deadline && !(sawOut && sawIn))
         {
             await Task.Delay(250);
-            var scaled = (await Alerts(http)).Where(a => a.GetProperty("kind").GetString() == "vnf.scaled").Select(a => a.GetProperty("message").GetString()!).ToList();
+            var scaled = (await Alerts(http)).Where(a => a.GetProperty("notificationType").GetString() == "vnf.scaled").Select(a => a.GetProperty("message").GetString()!).ToList();
             sawOut = scaled.Any(m => m.Contains("from 1 to 2", StringComparison.Ordinal));
             sawIn = sawOut && scaled.Any(m => m.Contains("from 2 to 1", StringComparison.Ordinal));
         }

@@ -81,8 +81,8 @@ public sealed class LivenessTests(ITestOutputHelper output) : IntegrationTest(ou
             Poll.Until(() => StartTicks(pid) != startTicks, TimeSpan.FromSeconds(10)).ShouldBeTrue($"stopped process {pid} still exists after the heal");
 
             var alerts = (await Send(http, HttpMethod.Get, "api/v1/alerts")).EnumerateArray().ToList();
-            alerts.ShouldContain(a => a.GetProperty("kind").GetString() == "instance.failed" && a.GetProperty("message").GetString()!.Contains("stopped"));
-            alerts.ShouldContain(a => a.GetProperty("kind").GetString() == "instance.healed");
+            alerts.ShouldContain(a => a.GetProperty("notificationType").GetString() == "instance.failed" && a.GetProperty("message").GetString()!.Contains("stopped"));
+            alerts.ShouldContain(a => a.GetProperty("notificationType").GetString() == "instance.healed");
         }
         finally
         {
@@ -131,13 +131,13 @@ public sealed class LivenessTests(ITestOutputHelper output) : IntegrationTest(ou
         {
             await Task.Delay(100);
             healed = (await Send(http, HttpMethod.Get, "api/v1/alerts")).EnumerateArray()
-                .Any(a => a.GetProperty("kind").GetString() == "instance.healed");
+                .Any(a => a.GetProperty("notificationType").GetString() == "instance.healed");
         }
         Output.WriteLine($"hang to heal: {sw.Elapsed.TotalMilliseconds:0} ms (probe budget 2 x 500 ms + 300 ms, plus the restart)");
         File.Delete(marker);
         healed.ShouldBeTrue("the hung replica is healed");
         var failed = (await Send(http, HttpMethod.Get, "api/v1/alerts")).EnumerateArray()
-            .First(a => a.GetProperty("kind").GetString() == "instance.failed").GetProperty("message").GetString()!;
+            .First(a => a.GetProperty("notificationType").GetString() == "instance.failed").GetProperty("message").GetString()!;
         Output.WriteLine($"reason: {failed}");
         failed.ShouldContain("no answer");
 
@@ -189,7 +189,7 @@ public sealed class LivenessTests(ITestOutputHelper output) : IntegrationTest(ou
             // Three probe budgets (3 x (2 x 500 ms + 200 ms)): long enough for several heals were it judged.
             await Task.Delay(TimeSpan.FromSeconds(3.6));
             var alerts = (await Send(http, HttpMethod.Get, "api/v1/alerts")).EnumerateArray().ToList();
-            alerts.ShouldNotContain(a => a.GetProperty("kind").GetString() == "instance.failed", "a frozen replica is held, not healed");
+            alerts.ShouldNotContain(a => a.GetProperty("notificationType").GetString() == "instance.failed", "a frozen replica is held, not healed");
             var held = (await Replicas(http, "cold")).Single();
             StateOf(held).ShouldBe("running");
             PidOf(held).ShouldBe(pid);
@@ -198,7 +198,7 @@ public sealed class LivenessTests(ITestOutputHelper output) : IntegrationTest(ou
             Lab.TcpConnect(address, 5201, TimeSpan.FromSeconds(10)).ShouldBeNull("thawed, it answers");
             await Task.Delay(TimeSpan.FromSeconds(1.2)); // one more probe budget: thawing is not counted against it
             (await Send(http, HttpMethod.Get, "api/v1/alerts")).EnumerateArray()
-                .ShouldNotContain(a => a.GetProperty("kind").GetString() == "instance.failed");
+                .ShouldNotContain(a => a.GetProperty("notificationType").GetString() == "instance.failed");
             PidOf((await Replicas(http, "cold")).Single()).ShouldBe(pid);
         }
         finally

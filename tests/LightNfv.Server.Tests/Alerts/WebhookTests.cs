@@ -60,7 +60,7 @@ public sealed class WebhookTests : IDisposable
         }
         attempts.ShouldBe(3);
         using var doc = JsonDocument.Parse(body);
-        doc.RootElement.GetProperty("kind").GetString().ShouldBe(AlertKinds.InstanceHealed);
+        doc.RootElement.GetProperty("notificationType").GetString().ShouldBe(AlertKinds.InstanceHealed);
         doc.RootElement.GetProperty("message").GetString().ShouldBe("healed in 3 ms");
         doc.RootElement.GetProperty("vnf").GetString().ShouldBe("web");
     }

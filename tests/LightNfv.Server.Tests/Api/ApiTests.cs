@@ -120,7 +120,7 @@ public sealed class ApiTests : IDisposable
         state.ShouldBe("rolled_back");
         (await _http.GetAsync("/api/v1/vnfs/vm1")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         var alerts = await Json(await _http.GetAsync("/api/v1/alerts"));
-        alerts.EnumerateArray().ShouldContain(a => a.GetProperty("kind").GetString() == AlertKinds.OperationFailed);
+        alerts.EnumerateArray().ShouldContain(a => a.GetProperty("notificationType").GetString() == AlertKinds.OperationFailed);
         (await Json(await _http.GetAsync("/api/v1/operations?state=rolled_back"))).GetArrayLength().ShouldBe(1);
     }
 
@@ -153,7 +153,8 @@ public sealed class ApiTests : IDisposable
         var badKind = await _http.PostAsJsonAsync("/api/v1/subscriptions", new { callbackUri = "http://127.0.0.1:1/", kinds = new[] { "nope" } });
         (await Json(badKind)).GetProperty("field").GetString().ShouldBe("kinds[0]");
 
-        var ok = await _http.PostAsJsonAsync("/api/v1/subscriptions", new { callbackUri = "http://127.0.0.1:1/hook" });
+        using var listener = new Events.CallbackListener();
+        var ok = await _http.PostAsJsonAsync("/api/v1/subscriptions", new { callbackUri = listener.Url() });
         ok.StatusCode.ShouldBe(HttpStatusCode.Created);
         var id = (await Json(ok)).GetProperty("id").GetString();
         (await Json(await _http.GetAsync("/api/v1/subscriptions"))).GetArrayLength().ShouldBe(1);

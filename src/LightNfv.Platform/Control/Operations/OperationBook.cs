@@ -74,7 +74,7 @@ public sealed partial class OperationBook(PlatformStore store, AlertHub alerts, 
             {
                 store.FinishOperation(op.Id, OperationState.Failed, verdict.Error);
                 LogOperation(logger, op.Id, op.Kind, op.Deployment, $"failed: {verdict.Error}");
-                alerts.Raise(AlertKinds.OperationFailed, op.Tenant, op.Deployment, null, $"{op.Kind} of {op.Deployment} failed: {verdict.Error}");
+                alerts.Raise(AlertKinds.OperationFailed, op.Tenant, op.Deployment, null, $"{op.Kind} of {op.Deployment} failed: {verdict.Error}", op.Id);
                 continue;
             }
             if (verdict.State != OperationState.Completed || failuresOnly)
@@ -87,11 +87,11 @@ public sealed partial class OperationBook(PlatformStore store, AlertHub alerts, 
             {
                 alerts.Raise(AlertKinds.VnfScaled, op.Tenant, op.Deployment, null,
                     $"{op.Deployment} scaled from {scale.PreviousReplicas?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} to {d!.Replicas} replica(s)" +
-                    (scale.Policy is { } policy ? $" by policy ({policy})" : ""));
+                    (scale.Policy is { } policy ? $" by policy ({policy})" : ""), op.Id, new { from = scale.PreviousReplicas, to = d.Replicas, policy = scale.Policy });
             }
             else
             {
-                alerts.Raise(AlertKinds.OperationCompleted, op.Tenant, op.Deployment, null, $"{op.Kind} of {op.Deployment} completed (operation {op.Id})");
+                alerts.Raise(AlertKinds.OperationCompleted, op.Tenant, op.Deployment, null, $"{op.Kind} of {op.Deployment} completed (operation {op.Id})", op.Id);
             }
         }
     }
@@ -163,7 +163,7 @@ public sealed partial class OperationBook(PlatformStore store, AlertHub alerts, 
             store.FinishOperation(rb.Id, OperationState.Completed);
         }
         store.FinishOperation(op.Id, OperationState.RolledBack, error);
-        alerts.Raise(AlertKinds.OperationFailed, d.Tenant, d.Name, null, $"{op.Kind} of {d.Name} failed and was rolled back: {error}");
+        alerts.Raise(AlertKinds.OperationFailed, d.Tenant, d.Name, null, $"{op.Kind} of {d.Name} failed and was rolled back: {error}", op.Id);
         kick();
         return true;
     }

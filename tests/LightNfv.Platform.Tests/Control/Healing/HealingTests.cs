@@ -27,7 +27,7 @@ public sealed class HealingTests : IAsyncLifetime
 
     private int PidOf(string id) => _cp.Backend.Instances[id].Pid;
 
-    private List<AlertRecord> Alerts(string kind) => _cp.Store.Alerts().Where(a => a.Kind == kind).ToList();
+    private List<LightNfv.Platform.Events.PlatformEvent> Alerts(string kind) => _cp.Store.Alerts().Where(a => a.Kind == kind).ToList();
 
     [Fact]
     public async Task An_exited_replica_is_restarted_in_place_and_the_heal_recorded()
