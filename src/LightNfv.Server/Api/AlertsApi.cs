@@ -2,6 +2,8 @@ using System.Text.Json;
 using LightNfv.Core.Errors;
 using LightNfv.Platform.Alerts;
 using LightNfv.Platform.Store;
+using LightNfv.Server.Api.Concurrency;
+using LightNfv.Server.Api.Query;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +14,7 @@ public static class AlertsApi
 {
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/alerts", (long? after, PlatformStore store) => store.Alerts(after ?? 0)).WithTags("alerts");
+        api.MapGet("/alerts", (long? after, PlatformStore store) => store.Alerts(after ?? 0)).WithListQuery<AlertRecord>().WithTags("alerts");
 
         // SSE: each alert is an event with id (so a reconnecting client sends Last-Event-ID and misses nothing) and kind.
         api.MapGet("/events/stream", async (HttpContext context, AlertHub hub, PlatformStore store, IOptions<JsonOptions> json) =>
@@ -45,7 +47,7 @@ public static class AlertsApi
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
             }
-        }).WithTags("alerts").WithSummary("Alerts as Server-Sent Events (text/event-stream)");
+        }).Produces<string>(StatusCodes.Status200OK, "text/event-stream").WithTags("alerts").WithSummary("Alerts as Server-Sent Events (text/event-stream)");
 
         var s = api.MapGroup("/subscriptions").WithTags("subscriptions");
         s.MapPost("/", (SubscriptionRequest body, PlatformStore store) =>
@@ -64,13 +66,18 @@ public static class AlertsApi
             }
             var sub = store.AddSubscription(uri.ToString(), kinds);
             return Results.Created($"/api/v1/subscriptions/{sub.Id}", sub);
-        }).WithSummary("Subscribe a webhook: alerts are POSTed to callbackUri, retried with backoff");
-        s.MapGet("/", (PlatformStore store) => store.Subscriptions());
+        }).Produces<Subscription>(StatusCodes.Status201Created).WithSummary("Subscribe a webhook: alerts are POSTed to callbackUri, retried with backoff");
+        s.MapGet("/", (PlatformStore store) => store.Subscriptions()).WithListQuery<Subscription>();
         s.MapGet("/{id}", (string id, PlatformStore store) =>
-            store.Subscriptions().FirstOrDefault(x => x.Id == id) ?? throw new LightNfvException(ErrorKind.NotFound, $"id: no subscription '{id}'"));
+            store.Subscriptions().FirstOrDefault(x => x.Id == id) ?? throw new LightNfvException(ErrorKind.NotFound, $"id: no subscription '{id}'")).WithETag(Version, "subscription");
         s.MapDelete("/{id}", (string id, PlatformStore store) =>
-            store.DeleteSubscription(id) ? Results.NoContent() : throw new LightNfvException(ErrorKind.NotFound, $"id: no subscription '{id}'"));
+            store.DeleteSubscription(id) ? Results.NoContent() : throw new LightNfvException(ErrorKind.NotFound, $"id: no subscription '{id}'"))
+            .Produces(StatusCodes.Status204NoContent).WithETag(Version, "subscription");
     }
+
+    private static string? Version(HttpContext http) =>
+        http.RequestServices.GetRequiredService<PlatformStore>().Subscriptions().FirstOrDefault(x => x.Id == (string)http.Request.RouteValues["id"]!) is { } s
+            ? JsonSerializer.Serialize(s) : null;
 
     private static async Task Send(HttpContext context, AlertRecord a, JsonSerializerOptions options, CancellationToken ct)
     {

@@ -95,7 +95,7 @@ public static class ServerApp
                 ? Results.Problem(statusCode: StatusCodes.Status404NotFound, detail: "documentName: the one OpenAPI document is v1, at /openapi/v1.json",
                     extensions: new Dictionary<string, object?> { ["field"] = "documentName" })
                 : await next(ctx).ConfigureAwait(false));
-        var v1 = app.MapGroup("/api/v1");
+        var v1 = app.MapGroup("/api/v1").WithErrorResponses();
         DescriptorsApi.Map(v1);
         VnfsApi.Map(v1);
         InstancesApi.Map(v1);
