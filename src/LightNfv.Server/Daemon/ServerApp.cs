@@ -53,7 +53,7 @@ public static class ServerApp
         // A request that cannot be bound (wrong JSON type, bad query value, wrong content type) throws, so
         // ProblemMiddleware answers it with a problem document naming the field; by default only Development does.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.Services.AddOpenApi("v1", o => o.AddOperationIds());
+        builder.Services.AddOpenApi("v1", o => o.AddOperationIds().AddProblemField());
         builder.Services.Configure<JsonOptions>(o => Configure(o.SerializerOptions));
         var kestrel = false;
         builder.WebHost.ConfigureKestrel(k =>
