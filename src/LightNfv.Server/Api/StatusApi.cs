@@ -35,7 +35,8 @@ public static class StatusApi
             {
                 _ = store.Deployments().Count;
             }
-            catch (Exception e) when (e is Core.Errors.LightNfvException or Microsoft.Data.Sqlite.SqliteException or IOException)
+            // A closed or disposed connection (InvalidOperation, ObjectDisposed) is as unready as a damaged file.
+            catch (Exception e) when (e is Core.Errors.LightNfvException or Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException)
             {
                 return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, detail: $"the store cannot be read: {e.Message}");
             }
