@@ -3,6 +3,8 @@ using LightNfv.Core.Errors;
 using LightNfv.Platform.Alerts;
 using LightNfv.Platform.Events;
 using LightNfv.Platform.Store;
+using LightNfv.Server.Api.Concurrency;
+using LightNfv.Server.Api.Query;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
@@ -19,10 +21,10 @@ public static class AlertsApi
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/events", (long? after, DateTimeOffset? since, string? type, int? limit, PlatformStore store) => List(store, after, since, type, limit))
-            .WithTags("events").WithName("listEvents").Produces<PlatformEvent[]>().ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithListQuery<PlatformEvent>().WithTags("events").WithName("listEvents").Produces<PlatformEvent[]>().ProducesProblem(StatusCodes.Status400BadRequest)
             .WithSummary("Stored events, oldest first: after an id, since a time (RFC 3339), of types (comma-separated), the latest limit (default 200)");
         api.MapGet("/alerts", (long? after, DateTimeOffset? since, string? type, int? limit, PlatformStore store) => List(store, after, since, type, limit))
-            .WithTags("events").WithName("listAlerts").Produces<PlatformEvent[]>().ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithListQuery<PlatformEvent>().WithTags("events").WithName("listAlerts").Produces<PlatformEvent[]>().ProducesProblem(StatusCodes.Status400BadRequest)
             .WithSummary("The stored events under their older name (same as GET /events)");
 
         // SSE: each event's id (so a reconnecting client sends Last-Event-ID and misses nothing), type and JSON.

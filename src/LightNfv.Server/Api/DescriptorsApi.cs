@@ -4,6 +4,8 @@ using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Platform.Control;
 using LightNfv.Platform.Store;
+using LightNfv.Server.Api.Concurrency;
+using LightNfv.Server.Api.Query;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Net.Http.Headers;
 
@@ -23,23 +25,26 @@ public static class DescriptorsApi
         }).Accepts<string>("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain", "application/json").Produces<DescriptorDto>(StatusCodes.Status201Created)
           .WithMetadata(new BodySizeLimit(MaxBodyBytes)).WithSummary("Create a descriptor, or a new version of one");
 
-        g.MapGet("/", (PlatformStore store) => store.LatestDescriptors().Select(DescriptorDto.Of)).WithSummary("Latest version of every descriptor");
+        g.MapGet("/", (PlatformStore store) => store.LatestDescriptors().Select(DescriptorDto.Of)).WithListQuery<DescriptorDto>()
+            .WithSummary("Latest version of every descriptor");
 
         g.MapGet("/{name}", (string name, string? tenant, PlatformStore store) =>
-            DescriptorDto.Of(store.Descriptor(Tenant(tenant), name) ?? throw NotFound(name))).WithSummary("Latest version of a descriptor");
+            DescriptorDto.Of(store.Descriptor(Tenant(tenant), name) ?? throw NotFound(name))).WithETag(Version, "descriptor")
+            .WithSummary("Latest version of a descriptor");
 
         g.MapGet("/{name}/versions", (string name, string? tenant, PlatformStore store) =>
         {
             var all = store.DescriptorVersions(Tenant(tenant), name);
             return all.Count == 0 ? throw NotFound(name) : all.Select(DescriptorDto.Of);
-        }).WithSummary("Every version of a descriptor");
+        }).WithListQuery<DescriptorDto>().WithSummary("Every version of a descriptor");
 
         g.MapGet("/{name}/versions/{version:int}", (string name, int version, string? tenant, PlatformStore store) =>
             DescriptorDto.Of(store.Descriptor(Tenant(tenant), name, version)
                 ?? throw new LightNfvException(ErrorKind.NotFound, $"version: descriptor '{name}' has no version {version}")));
 
         g.MapDelete("/{name}", (string name, string? tenant, PlatformStore store) =>
-            store.DeleteDescriptor(Tenant(tenant), name) ? Results.NoContent() : throw NotFound(name)).WithSummary("Delete a descriptor (all versions)");
+            store.DeleteDescriptor(Tenant(tenant), name) ? Results.NoContent() : throw NotFound(name))
+            .Produces(StatusCodes.Status204NoContent).WithETag(Version, "descriptor").WithSummary("Delete a descriptor (all versions)");
     }
 
     /// <summary>
@@ -112,6 +117,11 @@ public static class DescriptorsApi
             return y.GetString()!;
         }
     }
+
+    /// <summary>The stored version a descriptor's ETag is made from: its latest version (a new POST makes a new one).</summary>
+    private static string? Version(HttpContext http) =>
+        http.RequestServices.GetRequiredService<PlatformStore>().Descriptor(Tenant(http.Request.Query["tenant"]), (string)http.Request.RouteValues["name"]!) is { } d
+            ? $"descriptor/{d.Tenant}/{d.Name}/{d.Version}/{d.CreatedAt:O}" : null;
 
     public static string Tenant(string? tenant) => string.IsNullOrEmpty(tenant) ? VnfLifecycle.DefaultTenant : tenant;
 

@@ -1,9 +1,12 @@
+using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Instances;
 using LightNfv.Platform.Lifecycle;
 using LightNfv.Platform.Monitoring;
 using LightNfv.Platform.Store;
+using LightNfv.Server.Api.Concurrency;
+using LightNfv.Server.Api.Query;
 
 namespace LightNfv.Server.Api;
 
@@ -20,11 +23,13 @@ public static class InstancesApi
         // `lightnfv top`: the latest sample of every running instance, one request.
         api.MapGet("/top", (PlatformStore store, InstanceMonitor monitor) => store.List()
             .Where(r => r.State == InstanceState.Running)
-            .Select(r => Top(r, monitor.Latest(r.Id)))).WithTags("instances");
+            .Select(r => Top(r, monitor.Latest(r.Id)))).WithListQuery<TopRow>().WithTags("instances");
 
-        g.MapGet("/", (bool? observe, InstanceService instances) => observe == true
+        // Results.Ok: the items are InstanceDto, or OrphanDto with observe=true, so the declared schema is InstanceDto's.
+        g.MapGet("/", (bool? observe, InstanceService instances) => Results.Ok(observe == true
             ? instances.List(r => r.Deployment is null).Select(v => (object)InstanceDto.Of(v)).Concat(instances.Orphans().Select(OrphanDto.Of)).ToList()
-            : instances.Store.List().Select(r => (object)InstanceDto.Of(r)).ToList())
+            : instances.Store.List().Select(r => (object)InstanceDto.Of(r)).ToList()))
+            .Produces<IReadOnlyList<InstanceDto>>().WithListQuery<InstanceDto>()
             .WithSummary("List instances: from the store (no host calls); with observe=true standalone instances are read from the host too and orphans are listed (`lightnfv ps`)");
 
         g.MapPost("/", async (HttpRequest request, InstanceService instances) =>
@@ -45,7 +50,7 @@ public static class InstancesApi
             return new RemovedAllDto(n, kept);
         }).WithSummary("Remove every standalone instance and every orphan (`lightnfv rm --all`); replicas stay with their VNFs");
 
-        g.MapGet("/{id}", (string id, InstanceService instances) => InstanceDetailDto.Of(instances.Inspect(id)))
+        g.MapGet("/{id}", (string id, InstanceService instances) => InstanceDetailDto.Of(instances.Inspect(id))).WithETag(Version, "instance")
             .WithSummary("An instance: record, host state, counters");
 
         g.MapDelete("/{id}", async (string id, InstanceService instances, CancellationToken ct) =>
@@ -61,7 +66,7 @@ public static class InstancesApi
             }
             await instances.RemoveAsync(Standalone(record, "removed"), ct).ConfigureAwait(false);
             return new RemovedDto(record.Id, false, null);
-        }).WithSummary("Remove a standalone instance (stopped first if running) or an orphan, and everything it owns on the host");
+        }).WithETag(Version, "instance").WithSummary("Remove a standalone instance (stopped first if running) or an orphan, and everything it owns on the host");
 
         g.MapPost("/{id}/stop", async (string id, double? time, InstanceService instances, CancellationToken ct) =>
         {
@@ -69,19 +74,19 @@ public static class InstancesApi
             Standalone(instances.Resolve(id), "stopped");
             var r = await instances.StopAsync(id, grace, ct).ConfigureAwait(false);
             return InstanceDto.Of(r);
-        }).WithSummary("Stop a standalone instance: SIGTERM, then SIGKILL after `time` seconds (default 5); its namespace, cgroup and address are kept");
+        }).WithETag(Version, "instance").WithSummary("Stop a standalone instance: SIGTERM, then SIGKILL after `time` seconds (default 5); its namespace, cgroup and address are kept");
 
         g.MapPost("/{id}/start", async (string id, InstanceService instances, CancellationToken ct) =>
         {
             Standalone(instances.Resolve(id), "started");
             return InstanceDto.Of(await instances.StartAsync(id, ct).ConfigureAwait(false));
-        }).WithSummary("Start a stopped or exited standalone instance again");
+        }).WithETag(Version, "instance").WithSummary("Start a stopped or exited standalone instance again");
 
         g.MapGet("/{id}/logs", (string id, int? tail, InstanceService instances) =>
         {
             var lines = instances.ReadLog(id, tail);
             return Results.Text(lines.Count == 0 ? "" : string.Join('\n', lines) + "\n", "text/plain");
-        }).WithSummary("What the instance wrote to stdout and stderr");
+        }).Produces<string>(StatusCodes.Status200OK, "text/plain").WithSummary("What the instance wrote to stdout and stderr");
 
         g.MapGet("/{id}/stats", (string id, InstanceService instances, InstanceMonitor monitor) =>
         {
@@ -89,18 +94,18 @@ public static class InstancesApi
             var history = monitor.HistoryOf(r.Id);
             var latest = history.Count > 0 ? history[^1] : null;
             var now = latest?.Stats ?? instances.Stats(r);
-            return new
-            {
-                r.Id,
-                r.Name,
-                Stats = now,
-                CpuPercent = latest?.CpuPercent,
-                MemoryPercent = latest?.MemoryPercent,
-                PacketRate = latest?.PacketRate,
-                History = history.Select(s => new { s.At, s.CpuPercent, s.MemoryPercent, s.PacketRate, s.Stats.MemoryBytes }),
-            };
+            return new InstanceStatsDto(r.Id, r.Name, now, latest?.CpuPercent, latest?.MemoryPercent, latest?.PacketRate,
+                history.Select(s => new StatsSampleDto(s.At, s.CpuPercent, s.MemoryPercent, s.PacketRate, s.Stats.MemoryBytes)).ToList());
         }).WithSummary("CPU, memory and network counters, with the recent history");
     }
+
+    /// <summary>
+    /// An instance's ETag versions its stored record (state, pid, address, times): the host's live counters that GET
+    /// also shows are not part of it, so If-None-Match answers 304 while the record is unchanged.
+    /// </summary>
+    private static string? Version(HttpContext http) =>
+        http.RequestServices.GetRequiredService<PlatformStore>().Match((string)http.Request.RouteValues["id"]!) is [var r]
+            ? $"instance/{r.Id}/{r.State}/{r.Facts.Process?.Pid}/{r.Address}/{r.UpdatedAt:O}" : null;
 
     public static TopRow Top(InstanceRecord r, MetricSample? s) => new(r.Id, r.Name, r.Deployment, r.Technology.ToName(), s?.CpuPercent ?? 0,
         s?.Stats.MemoryBytes ?? 0, s?.MemoryPercent ?? 0, s?.PacketRate ?? 0, s?.Stats.RxBytes ?? 0, s?.Stats.TxBytes ?? 0);
@@ -114,3 +119,10 @@ public static class InstancesApi
             $"instance {r.Id} is a replica of VNF '{vnf}', which the daemon keeps at its desired state, so it is not {action} on its own; use 'lightnfv vnf scale|heal|terminate {vnf}'")
         : r;
 }
+
+/// <summary>`GET /instances/{id}/stats`: the counters now, the latest rates and the recent history.</summary>
+public sealed record InstanceStatsDto(string Id, string Name, InstanceStats? Stats, double? CpuPercent, double? MemoryPercent, double? PacketRate,
+    IReadOnlyList<StatsSampleDto> History);
+
+/// <summary>One sample of an instance's history.</summary>
+public sealed record StatsSampleDto(DateTimeOffset At, double CpuPercent, double MemoryPercent, double PacketRate, ulong MemoryBytes);

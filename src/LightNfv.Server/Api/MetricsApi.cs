@@ -13,7 +13,8 @@ public static class MetricsApi
 {
     public static void Map(WebApplication app) =>
         app.MapGet("/metrics", (PlatformStore store, InstanceMonitor monitor, Reconciler reconciler, WebhookDispatcher webhooks) =>
-            Results.Text(Render(store, monitor, reconciler, webhooks), "text/plain; version=0.0.4; charset=utf-8")).WithTags("metrics");
+            Results.Text(Render(store, monitor, reconciler, webhooks), "text/plain; version=0.0.4; charset=utf-8"))
+            .Produces<string>(StatusCodes.Status200OK, "text/plain").WithTags("metrics");
 
     public static string Render(PlatformStore store, InstanceMonitor monitor, Reconciler reconciler, WebhookDispatcher webhooks)
     {

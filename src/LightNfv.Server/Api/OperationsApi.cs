@@ -1,5 +1,6 @@
 using LightNfv.Core.Errors;
 using LightNfv.Platform.Store;
+using LightNfv.Server.Api.Query;
 
 namespace LightNfv.Server.Api;
 
@@ -18,7 +19,7 @@ public static class OperationsApi
                     : throw new LightNfvException(ErrorKind.Invalid, $"state: '{state}' is not an operation state; use processing, completed, failed or rolled_back");
             }
             return store.Operations(s).Select(OperationDto.Of);
-        });
+        }).WithListQuery<OperationDto>();
         g.MapGet("/{id}", (string id, PlatformStore store) =>
             OperationDto.Of(store.Operation(id) ?? throw new LightNfvException(ErrorKind.NotFound, $"id: no operation '{id}'")));
     }

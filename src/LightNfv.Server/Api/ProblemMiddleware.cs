@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using LightNfv.Core.Errors;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 
 namespace LightNfv.Server.Api;
@@ -31,7 +32,7 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
         }
         catch (BadHttpRequestException e) when (!context.Response.HasStarted)
         {
-            var (field, detail) = Describe(e);
+            var (field, detail) = Describe(e, context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType);
             var kind = e.StatusCode switch
             {
                 StatusCodes.Status413PayloadTooLarge => nameof(ErrorKind.TooLarge),
@@ -49,14 +50,14 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
     }
 
     /// <summary>The field a binding error is about and a message that starts with it, as every other error's does.</summary>
-    private static (string? Field, string Detail) Describe(BadHttpRequestException e)
+    private static (string? Field, string Detail) Describe(BadHttpRequestException e, Type? body)
     {
         string? field = null;
         var message = e.Message;
         if (e.InnerException is JsonException j)
         {
             field = j.Path is { } p && p.TrimStart('$', '.') is { Length: > 0 } f ? f : "body";
-            message = j.Message;
+            message = Expected(body, j.Path) is { } expected ? $"expected {expected} ({j.Message})" : j.Message;
         }
         else if (BindingParameter().Match(e.Message) is { Success: true } m)
         {
@@ -77,6 +78,44 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
         return (field, field is null ? message : $"{field}: {message}");
     }
 
+    /// <summary>
+    /// What the body's type wants at a JSON path ("$.replicas" of ScaleRequest: a whole number), so the answer says
+    /// what to send rather than only the converter's "could not be converted to ScaleRequest".
+    /// </summary>
+    public static string? Expected(Type? body, string? path)
+    {
+        if (body is null || path is null)
+        {
+            return null;
+        }
+        var type = body;
+        foreach (var name in path.TrimStart('$').Split('.', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var bare = name.Split('[')[0];
+            var property = type.GetProperties().FirstOrDefault(p => string.Equals(p.Name, bare, StringComparison.OrdinalIgnoreCase));
+            if (property is null)
+            {
+                return null;
+            }
+            type = property.PropertyType;
+            if (name.Contains('[', StringComparison.Ordinal))
+            {
+                type = type.IsArray ? type.GetElementType()! : type.GetGenericArguments().FirstOrDefault() ?? type;
+            }
+        }
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type switch
+        {
+            _ when type == typeof(int) || type == typeof(long) || type == typeof(uint) || type == typeof(ulong) => "a whole number",
+            _ when type == typeof(double) || type == typeof(float) || type == typeof(decimal) => "a number",
+            _ when type == typeof(bool) => "true or false",
+            _ when type == typeof(string) => "a string",
+            _ when type.IsEnum => $"one of {string.Join(", ", Enum.GetNames(type).Select(n => JsonNamingPolicy.SnakeCaseLower.ConvertName(n)))}",
+            _ when type != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(type) => "a list",
+            _ => "an object",
+        };
+    }
+
     public static int Status(ErrorKind kind) => kind switch
     {
         ErrorKind.Invalid => StatusCodes.Status400BadRequest,
@@ -88,7 +127,14 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
         _ => StatusCodes.Status500InternalServerError,
     };
 
-    private static Task Write(HttpContext context, int status, string kind, string detail, string? field)
+    /// <summary>The kind of a 412 answer (a stale If-Match): no <see cref="ErrorKind"/>, as only HTTP has preconditions.</summary>
+    public const string PreconditionFailed = "PreconditionFailed";
+
+    private static Task Write(HttpContext context, int status, string kind, string detail, string? field) =>
+        Problem(context, status, kind, detail, field).ExecuteAsync(context);
+
+    /// <summary>A problem document in the shape every error of the API has (for answers written outside this middleware).</summary>
+    public static IResult Problem(HttpContext context, int status, string kind, string detail, string? field)
     {
         var problem = new ProblemDetails
         {
@@ -103,6 +149,7 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
                 "Exhausted" => "A quota or pool is exhausted",
                 "TooLarge" => "Over a size limit",
                 "UnsupportedMediaType" => "Unsupported media type",
+                PreconditionFailed => "The resource changed since the ETag given",
                 "Internal" => "Internal error",
                 _ => "The host refused the operation",
             },
@@ -114,6 +161,6 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
         {
             problem.Extensions["field"] = field;
         }
-        return Results.Problem(problem).ExecuteAsync(context);
+        return Results.Problem(problem);
     }
 }

@@ -1,4 +1,5 @@
 using LightNfv.Platform.Control;
+using LightNfv.Platform.Control.Adoption;
 using LightNfv.Platform.Store;
 using LightNfv.Server.Daemon;
 
@@ -14,23 +15,15 @@ public static class StatusApi
     {
         // Captured when the daemon maps its routes (its start), not on the first request.
         var started = time.GetUtcNow();
-        api.MapGet("/status", (Reconciler reconciler, PlatformStore store) => new
-        {
-            Daemon = "lightnfv",
-            Pid = Environment.ProcessId,
-            StartedAt = started,
-            reconciler.Adoption,
-            Watched = reconciler.Watched,
-            Instances = store.List().Count,
-            Vnfs = store.Deployments().Count,
-            Processing = store.Operations(OperationState.Processing).Count,
-        }).WithTags("status");
+        api.MapGet("/status", (Reconciler reconciler, PlatformStore store) => new StatusDto("lightnfv", Environment.ProcessId, started,
+            reconciler.Adoption, reconciler.Watched, store.List().Count, store.Deployments().Count, store.Operations(OperationState.Processing).Count))
+            .WithTags("status");
     }
 
     /// <summary>/healthz: the process serves requests. /readyz: it also reads its store and has adopted what runs.</summary>
     public static void MapProbes(WebApplication app)
     {
-        app.MapGet("/healthz", () => Results.Text("ok\n")).WithTags("status").WithSummary("Liveness of the daemon: 200 while it serves requests");
+        app.MapGet("/healthz", () => Results.Text("ok\n")).Produces<string>(StatusCodes.Status200OK, "text/plain").WithTags("status").WithSummary("Liveness of the daemon: 200 while it serves requests");
         app.MapGet("/readyz", (Reconciler reconciler, PlatformStore store, DaemonOptions options) =>
         {
             if (options.RunLoops && reconciler.Adoption is null)
@@ -42,11 +35,16 @@ public static class StatusApi
             {
                 _ = store.Deployments().Count;
             }
-            catch (Exception e) when (e is Core.Errors.LightNfvException or Microsoft.Data.Sqlite.SqliteException or IOException)
+            // A closed or disposed connection (InvalidOperation, ObjectDisposed) is as unready as a damaged file.
+            catch (Exception e) when (e is Core.Errors.LightNfvException or Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException)
             {
                 return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, detail: $"the store cannot be read: {e.Message}");
             }
             return Results.Text("ok\n");
-        }).WithTags("status").WithSummary("Readiness of the daemon: 200 once start-up adoption is done and the store reads; 503 with the reason otherwise");
+        }).Produces<string>(StatusCodes.Status200OK, "text/plain").ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+          .WithTags("status").WithSummary("Readiness of the daemon: 200 once start-up adoption is done and the store reads; 503 with the reason otherwise");
     }
 }
+
+/// <summary>`GET /api/v1/status`: the daemon, when it started, what it adopted then, and what it holds now.</summary>
+public sealed record StatusDto(string Daemon, int Pid, DateTimeOffset StartedAt, AdoptionReport? Adoption, int Watched, int Instances, int Vnfs, int Processing);

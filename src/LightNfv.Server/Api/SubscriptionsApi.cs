@@ -3,6 +3,8 @@ using LightNfv.Core.Errors;
 using LightNfv.Platform.Alerts;
 using LightNfv.Platform.Events;
 using LightNfv.Platform.Store;
+using LightNfv.Server.Api.Concurrency;
+using LightNfv.Server.Api.Query;
 
 namespace LightNfv.Server.Api;
 
@@ -28,14 +30,18 @@ public static class SubscriptionsApi
         }).WithName("createSubscription").Produces<SubscriptionDto>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status400BadRequest)
             .WithSummary("Subscribe a webhook: events are POSTed to callbackUri (checked first with a GET that must answer 204), signed as authentication asks, retried with backoff");
         s.MapGet("/", (PlatformStore store) => store.Subscriptions().Select(SubscriptionDto.Of).ToList())
-            .WithName("listSubscriptions").Produces<SubscriptionDto[]>();
+            .WithListQuery<SubscriptionDto>().WithName("listSubscriptions").Produces<SubscriptionDto[]>();
         s.MapGet("/{id}", (string id, PlatformStore store) =>
             SubscriptionDto.Of(store.Subscription(id) ?? throw new LightNfvException(ErrorKind.NotFound, $"id: no subscription '{id}'")))
-            .WithName("getSubscription").Produces<SubscriptionDto>().ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("getSubscription").Produces<SubscriptionDto>().ProducesProblem(StatusCodes.Status404NotFound).WithETag(Version, "subscription");
         s.MapDelete("/{id}", (string id, PlatformStore store) =>
             store.DeleteSubscription(id) ? Results.NoContent() : throw new LightNfvException(ErrorKind.NotFound, $"id: no subscription '{id}'"))
-            .WithName("deleteSubscription").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("deleteSubscription").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).WithETag(Version, "subscription");
     }
+
+    private static string? Version(HttpContext http) =>
+        http.RequestServices.GetRequiredService<PlatformStore>().Subscription((string)http.Request.RouteValues["id"]!) is { } s
+            ? System.Text.Json.JsonSerializer.Serialize(SubscriptionDto.Of(s)) : null;
 
     private static (Uri Uri, SubscriptionFilter Filter, SubscriptionAuth? Auth) Validate(SubscriptionRequest body)
     {

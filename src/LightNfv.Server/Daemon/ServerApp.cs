@@ -55,7 +55,7 @@ public static class ServerApp
         // A request that cannot be bound (wrong JSON type, bad query value, wrong content type) throws, so
         // ProblemMiddleware answers it with a problem document naming the field; by default only Development does.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.Services.AddOpenApi("v1", o => o.AddOperationIds());
+        builder.Services.AddOpenApi("v1", o => o.AddOperationIds().AddProblemField());
         builder.Services.Configure<JsonOptions>(o => Configure(o.SerializerOptions));
         var kestrel = false;
         builder.WebHost.ConfigureKestrel(k =>
@@ -97,7 +97,7 @@ public static class ServerApp
                 ? Results.Problem(statusCode: StatusCodes.Status404NotFound, detail: "documentName: the one OpenAPI document is v1, at /openapi/v1.json",
                     extensions: new Dictionary<string, object?> { ["field"] = "documentName" })
                 : await next(ctx).ConfigureAwait(false));
-        var v1 = app.MapGroup("/api/v1");
+        var v1 = app.MapGroup("/api/v1").WithErrorResponses();
         DescriptorsApi.Map(v1);
         VnfsApi.Map(v1);
         InstancesApi.Map(v1);

@@ -16,6 +16,8 @@ public static class DaemonApi
         var environment = lab.CliEnvironment.Concat(extraEnvironment ?? new Dictionary<string, string>()).ToDictionary();
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h : "dotnet";
         var socket = Path.Combine(lab.StateDirectory, "lightnfv.sock");
+        // Named, not inherited: a LIGHTNFV_SOCKET in the test runner's environment would put this daemon on another's socket.
+        environment["LIGHTNFV_SOCKET"] = socket;
         Directory.CreateDirectory(lab.StateDirectory);
         var d = new DaemonProcess([dotnet, CliDll, "serve"], socket, Path.Combine(lab.StateDirectory, "daemon.log"), environment);
         d.StartAsync(CancellationToken.None).GetAwaiter().GetResult();

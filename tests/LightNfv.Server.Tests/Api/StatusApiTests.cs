@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using LightNfv.Platform.Store;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LightNfv.Server.Tests.Api;
 
@@ -29,6 +32,21 @@ public sealed class StatusApiTests : IDisposable
         // The hosted control plane adopts before the server answers, so the daemon is ready at once.
         var ready = await _http.GetAsync("/readyz");
         ready.StatusCode.ShouldBe(HttpStatusCode.OK, await ready.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Readyz_is_503_naming_the_store_when_the_store_cannot_be_read()
+    {
+        // No loops: nothing else reads the store this test breaks.
+        using var factory = _factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton(_factory.Options with { RunLoops = false })));
+        using var http = factory.CreateClient();
+        (await http.GetAsync("/readyz")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        factory.Services.GetRequiredService<PlatformStore>().Dispose();
+        var ready = await http.GetAsync("/readyz");
+        ready.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        ready.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        (await ready.Content.ReadAsStringAsync()).ShouldContain("the store cannot be read");
+        (await http.GetAsync("/healthz")).StatusCode.ShouldBe(HttpStatusCode.OK, "liveness does not depend on the store");
     }
 
     public void Dispose()
