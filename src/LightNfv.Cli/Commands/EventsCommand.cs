@@ -82,7 +82,7 @@ public static class EventsCommand
             {
                 rows.ForEach(e => PrintOne(format, e));
             }
-            await FollowAsync(daemon.Socket, format, types, last, header: rows.Count == 0, ct).ConfigureAwait(false);
+            await FollowAsync(daemon.Socket, format, types, last, header: false, ct).ConfigureAwait(false);
             return 0;
         }
         catch (LightNfvException e)

@@ -34,6 +34,8 @@ public static class ServerApp
         });
         // Per-request logs cost more than the request itself at hundreds per second; the platform's own events stay.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // The webhook client's per-request lines (a refused callback with its stack trace, at info): the dispatcher logs its own.
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         AddPlatform(builder.Services, options);
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {
