@@ -34,6 +34,10 @@ public static class Cli
             RestartCommand.Create(),
             WaitCommand.Create(),
             ExecCommand.Create(),
+            GetCommand.Create(),
+            DescribeCommand.Create(),
+            ApplyCommand.Create(),
+            TenantOption.Option,
         };
         var parsed = root.Parse(args);
         if (parsed.Action is ParseErrorAction)

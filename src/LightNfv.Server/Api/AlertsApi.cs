@@ -12,7 +12,7 @@ public static class AlertsApi
 {
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/alerts", (long? after, PlatformStore store) => store.Alerts(after ?? 0)).WithTags("alerts");
+        api.MapGet("/alerts", (long? after, string? tenant, PlatformStore store) => store.Alerts(after ?? 0).Where(a => tenant is null || a.Tenant == tenant)).WithTags("alerts");
 
         // SSE: each alert is an event with id (so a reconnecting client sends Last-Event-ID and misses nothing) and kind.
         api.MapGet("/events/stream", async (HttpContext context, AlertHub hub, PlatformStore store, IOptions<JsonOptions> json) =>

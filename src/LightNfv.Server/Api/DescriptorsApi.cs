@@ -23,7 +23,7 @@ public static class DescriptorsApi
         }).Accepts<string>("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain", "application/json").Produces<DescriptorDto>(StatusCodes.Status201Created)
           .WithMetadata(new BodySizeLimit(MaxBodyBytes)).WithSummary("Create a descriptor, or a new version of one");
 
-        g.MapGet("/", (PlatformStore store) => store.LatestDescriptors().Select(DescriptorDto.Of)).WithSummary("Latest version of every descriptor");
+        g.MapGet("/", (string? tenant, PlatformStore store) => store.LatestDescriptors().Where(d => tenant is null || d.Tenant == tenant).Select(DescriptorDto.Of)).WithSummary("Latest version of every descriptor");
 
         g.MapGet("/{name}", (string name, string? tenant, PlatformStore store) =>
             DescriptorDto.Of(store.Descriptor(Tenant(tenant), name) ?? throw NotFound(name))).WithSummary("Latest version of a descriptor");

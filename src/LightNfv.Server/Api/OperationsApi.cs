@@ -9,7 +9,7 @@ public static class OperationsApi
     public static void Map(RouteGroupBuilder api)
     {
         var g = api.MapGroup("/operations").WithTags("operations");
-        g.MapGet("/", (string? state, PlatformStore store) =>
+        g.MapGet("/", (string? state, string? tenant, PlatformStore store) =>
         {
             OperationState? s = null;
             if (state is not null)
@@ -17,7 +17,7 @@ public static class OperationsApi
                 s = Enum.TryParse<OperationState>(state.Replace("_", "", StringComparison.Ordinal), ignoreCase: true, out var v) ? v
                     : throw new LightNfvException(ErrorKind.Invalid, $"state: '{state}' is not an operation state; use processing, completed, failed or rolled_back");
             }
-            return store.Operations(s).Select(OperationDto.Of);
+            return store.Operations(s).Where(o => tenant is null || o.Tenant == tenant).Select(OperationDto.Of);
         });
         g.MapGet("/{id}", (string id, PlatformStore store) =>
             OperationDto.Of(store.Operation(id) ?? throw new LightNfvException(ErrorKind.NotFound, $"id: no operation '{id}'")));

@@ -14,7 +14,7 @@ public static class VnfsApi
     public static void Map(RouteGroupBuilder api)
     {
         var g = api.MapGroup("/vnfs").WithTags("vnfs");
-        g.MapGet("/", (PlatformStore store) => store.Deployments().Select(d => Of(d, store)));
+        g.MapGet("/", (string? tenant, PlatformStore store) => store.Deployments().Where(d => tenant is null || d.Tenant == tenant).Select(d => Of(d, store)));
         g.MapGet("/{name}", (string name, string? tenant, PlatformStore store) =>
             Of(store.Deployment(DescriptorsApi.Tenant(tenant), name)
                 ?? throw new LightNfvException(ErrorKind.NotFound, $"name: VNF '{name}' is not instantiated; run 'lightnfv vnf instantiate {name}'"), store));
@@ -43,7 +43,8 @@ public static class VnfsApi
 
     private static IResult Accepted(OperationRecord op) => Results.Accepted($"/api/v1/operations/{op.Id}", OperationDto.Of(op));
 
-    private static VnfDto Of(Deployment d, PlatformStore store)
+    /// <summary>A VNF as the API lists it (also `lightnfv get vnfs` without a daemon, so both print the same).</summary>
+    public static VnfDto Of(Deployment d, PlatformStore store)
     {
         var replicas = store.List().Where(r => r.Tenant == d.Tenant && r.Deployment == d.Name).Select(InstanceDto.Of).ToList();
         return new VnfDto(d.Name, d.Tenant, d.Version, d.Replicas,
