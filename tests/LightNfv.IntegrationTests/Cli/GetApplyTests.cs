@@ -14,14 +14,21 @@ public sealed class GetApplyTests(ITestOutputHelper output) : IntegrationTest(ou
 
     private HostState.CommandResult Lightnfv(IReadOnlyDictionary<string, string>? env, params string[] args)
     {
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-        var environment = Lab.CliEnvironment.Concat(env ?? new Dictionary<string, string>()).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value);
+        var dotnet = Dotnet;
+        var environment = Environment(env);
         var r = HostState.Run(dotnet, [CliDll, .. args], environment, TimeSpan.FromSeconds(120));
         Output.WriteLine($"$ lightnfv {string.Join(' ', args)}  -> exit {r.ExitCode}\n{r.Stdout}{r.Stderr}");
         return r;
     }
 
     private HostState.CommandResult Lightnfv(params string[] args) => Lightnfv(null, args);
+
+    /// <summary>The lab's socket, always set: a LIGHTNFV_SOCKET inherited from the shell would point at another daemon.</summary>
+    private string Socket => Path.Combine(Lab.StateDirectory, "lightnfv.sock");
+
+    private Dictionary<string, string> Environment(IReadOnlyDictionary<string, string>? extra = null) =>
+        Lab.CliEnvironment.Append(new("LIGHTNFV_SOCKET", Socket)).Concat(extra ?? new Dictionary<string, string>())
+            .GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value);
 
     /// <summary>The CLI as if no daemon ran: pointed at a socket nobody listens on, over the same store.</summary>
     private HostState.CommandResult Embedded(params string[] args) =>
@@ -40,7 +47,7 @@ public sealed class GetApplyTests(ITestOutputHelper output) : IntegrationTest(ou
     {
         RequireAvailable(Technology.Process);
         var echo = WriteDescriptor("echo", Descriptors.Iperf3("echo"));
-        using var daemon = DaemonApi.StartDaemon(Lab);
+        using var daemon = DaemonApi.StartDaemon(Lab, new Dictionary<string, string> { ["LIGHTNFV_SOCKET"] = Socket });
 
         var created = Lightnfv("apply", "-f", echo, "--wait");
         created.ExitCode.ShouldBe(0, created.ToString());
@@ -59,7 +66,7 @@ public sealed class GetApplyTests(ITestOutputHelper output) : IntegrationTest(ou
             d.RootElement.GetProperty("version").GetInt32().ShouldBe(1, "an unchanged apply stores no new version");
         }
         // Through stdin too, as kubectl apply -f -.
-        var piped = HostState.Run("sh", ["-c", $"exec \"$0\" \"$1\" apply -f - < \"$2\"", Dotnet, CliDll, echo], Lab.CliEnvironment, TimeSpan.FromSeconds(60));
+        var piped = HostState.Run("sh", ["-c", $"exec \"$0\" \"$1\" apply -f - < \"$2\"", Dotnet, CliDll, echo], Environment(), TimeSpan.FromSeconds(60));
         piped.Stdout.Trim().ShouldBe("vnf/echo unchanged", piped.ToString());
 
         foreach (var resource in new[] { "instances", "vnfs", "descriptors", "operations", "alerts" })
@@ -183,7 +190,7 @@ public sealed class GetApplyTests(ITestOutputHelper output) : IntegrationTest(ou
         r.Stderr.ShouldContain("in tenant 'team-b'");
     }
 
-    private static string Dotnet => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+    private static string Dotnet => System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
     private static int Count(HostState.CommandResult r)
     {
