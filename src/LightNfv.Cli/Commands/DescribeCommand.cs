@@ -20,7 +20,7 @@ public static class DescribeCommand
     {
         var type = new Argument<string>("resource") { Description = "instance (i, inst) or vnf" };
         type.CompletionSources.Add("instance", "vnf");
-        var name = new Argument<string>("name") { Description = "Instance name, id or id prefix; VNF name" };
+        var name = new Argument<string?>("name") { Description = "Instance name, id or id prefix; VNF name (or TYPE/NAME)", Arity = ArgumentArity.ZeroOrOne };
         var output = OutputFormat.Create(OutputFormat.JsonFormat, OutputFormat.Yaml);
         var cmd = new Command("describe", "Show one instance or VNF in detail, as kubectl describe: its fields, limits, addresses, backend, probe, recent operations and events")
         {
@@ -28,18 +28,22 @@ public static class DescribeCommand
         };
         cmd.SetAction((pr, ct) =>
         {
-            var resource = GetCommand.Find(pr.GetValue(type)!)?.Plural;
-            if (resource is not ("instances" or "vnfs"))
+            var (word, named) = GetCommand.Split(pr.GetValue(type)!, pr.GetValue(name));
+            var resource = GetCommand.Find(word)?.Plural;
+            if (resource is not ("instances" or "vnfs") || named is null)
             {
-                Console.Error.WriteLine($"error: cannot describe '{pr.GetValue(type)}'; use 'describe instance NAME' or 'describe vnf NAME' ('lightnfv get {(resource ?? "instances")}' lists the others)");
+                const string use = "use 'lightnfv describe instance NAME' or 'lightnfv describe vnf NAME'";
+                Console.Error.WriteLine("error: " + (resource is null ? GetCommand.Unknown(word)
+                    : named is null ? $"name the {resource.TrimEnd('s')} to describe; {use}"
+                    : $"cannot describe {resource}; {use} ('lightnfv get {resource}' lists {resource})"));
                 return Task.FromResult(2);
             }
             return Cli.OnPlatform(async (platform, token) =>
             {
                 var tenant = TenantOption.Resolve(pr).Name;
                 var document = resource == "instances"
-                    ? await Instance(platform, tenant, pr.GetValue(name)!, token).ConfigureAwait(false)
-                    : await Vnf(platform, tenant, pr.GetValue(name)!, token).ConfigureAwait(false);
+                    ? await Instance(platform, tenant, named, token).ConfigureAwait(false)
+                    : await Vnf(platform, tenant, named, token).ConfigureAwait(false);
                 if (!OutputFormat.TryPrint(pr.GetValue(output), document))
                 {
                     Console.Write(resource == "instances" ? InstanceText(document) : VnfText(document));

@@ -55,9 +55,11 @@ public static class GetCommand
         };
         cmd.SetAction((pr, ct) =>
         {
-            if (Find(pr.GetValue(type)!) is not { } resource)
+            // kubectl's TYPE/NAME form too: get vnf/echo.
+            var (word, named) = Split(pr.GetValue(type)!, pr.GetValue(name));
+            if (Find(word) is not { } resource)
             {
-                Console.Error.WriteLine($"error: '{pr.GetValue(type)}' is not a resource type; use one of {string.Join(", ", Resources.Select(r => r.Plural))}");
+                Console.Error.WriteLine($"error: {Unknown(word)}");
                 return Task.FromResult(2);
             }
             return Cli.OnPlatform(async (platform, token) =>
@@ -65,7 +67,7 @@ public static class GetCommand
                 var tenant = TenantOption.ListScope(pr, all);
                 var items = (await resource.List(platform, tenant, token).ConfigureAwait(false)).EnumerateArray().ToList();
                 var format = pr.GetValue(output);
-                if (pr.GetValue(name) is { } wanted)
+                if (named is { } wanted)
                 {
                     var one = items.Where(i => resource.Matches(i, wanted)).ToList();
                     if (one.Count != 1)
@@ -96,6 +98,18 @@ public static class GetCommand
         });
         return cmd;
     }
+
+    /// <summary>TYPE/NAME as kubectl writes it, or TYPE and an optional NAME.</summary>
+    internal static (string Type, string? Name) Split(string type, string? name) =>
+        name is null && type.IndexOf('/', StringComparison.Ordinal) is > 0 and var slash ? (type[..slash], type[(slash + 1)..]) : (type, name);
+
+    /// <summary>An unknown type in one line; kubectl's and docker's words for LightNFV's kinds name the command to use.</summary>
+    internal static string Unknown(string word) => word.ToLowerInvariant() switch
+    {
+        "pods" or "pod" or "po" or "containers" or "container" => $"'{word}' is not a LightNFV resource; instances are: 'lightnfv get instances'",
+        "deployments" or "deployment" or "deploy" or "services" or "service" or "svc" => $"'{word}' is not a LightNFV resource; VNFs are: 'lightnfv get vnfs'",
+        _ => $"'{word}' is not a resource type; use one of {string.Join(", ", Resources.Select(r => r.Plural))}",
+    };
 
     internal static Resource? Find(string word) =>
         Resources.FirstOrDefault(r => r.Plural.Equals(word, StringComparison.OrdinalIgnoreCase) || r.Aliases.Contains(word, StringComparer.OrdinalIgnoreCase));

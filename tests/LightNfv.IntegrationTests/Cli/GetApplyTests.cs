@@ -98,6 +98,7 @@ public sealed class GetApplyTests(ITestOutputHelper output) : IntegrationTest(ou
         }
         Embedded("get", "vnfs", "-o", "yaml").Stdout.ShouldBe(Lightnfv("get", "vnfs", "-o", "yaml").Stdout);
         Lightnfv("get", "vnf", "-o", "name").Stdout.Trim().ShouldBe("vnf/echo");
+        Lightnfv("get", "vnf/echo", "-o", "name").Stdout.Trim().ShouldBe("vnf/echo");
 
         var table = Lightnfv("get", "vnfs");
         table.Stdout.ShouldStartWith("NAME");
@@ -169,6 +170,9 @@ public sealed class GetApplyTests(ITestOutputHelper output) : IntegrationTest(ou
         r.ExitCode.ShouldBe(2, r.ToString());
         r.Stderr.ShouldContain("instances, vnfs, descriptors, operations, alerts");
         Lightnfv("describe", "descriptor", "x").ExitCode.ShouldBe(2);
+        r = Lightnfv("get", "pods");
+        r.ExitCode.ShouldBe(2, r.ToString());
+        r.Stderr.ShouldContain("'lightnfv get instances'");
         r = Lightnfv("--tenant", "Team_A", "get", "vnfs");
         r.ExitCode.ShouldBe(2, r.ToString());
         r.Stderr.ShouldContain("--tenant");
