@@ -35,6 +35,10 @@ public static class Cli
             WaitCommand.Create(),
             ExecCommand.Create(),
             EventsCommand.Create(),
+            GetCommand.Create(),
+            DescribeCommand.Create(),
+            ApplyCommand.Create(),
+            TenantOption.Option,
         };
         var parsed = root.Parse(args);
         if (parsed.Action is ParseErrorAction)

@@ -39,10 +39,14 @@ public static class PsCommand
     {
         var json = new Option<bool>("--json") { Description = "Same as -o json", Hidden = true };
         var output = Output.OutputFormat.Create();
-        var cmd = new Command("ps", "List instances") { output, json };
+        var all = TenantOption.AllTenants();
+        var cmd = new Command("ps", "List the instances of the tenant (--tenant; -A every tenant) and any orphans") { output, json, all };
         cmd.SetAction((pr, ct) => Cli.OnPlatform(async (platform, token) =>
         {
-            var list = await platform.ListAsync(token).ConfigureAwait(false);
+            // Orphans belong to no tenant (no record says whose they were): always listed, so they get removed.
+            var tenant = TenantOption.ListScope(pr, all);
+            var list = Json.Element((await platform.ListAsync(token).ConfigureAwait(false)).EnumerateArray()
+                .Where(r => tenant is null || Json.Text(r, "state") == OrphanDto.OrphanedState || Json.Text(r, "tenant") == tenant).ToList());
             var format = pr.GetValue(json) ? Output.OutputFormat.JsonFormat : pr.GetValue(output);
             if (Output.OutputFormat.TryPrint(format, list))
             {
@@ -97,10 +101,16 @@ public static class InspectCommand
     public static Command Create()
     {
         var id = new Argument<string>("instance") { Description = "Instance id, id prefix or name" };
-        var cmd = new Command("inspect", "Show an instance: record, host state, resource counters (JSON)") { id };
+        var output = Output.OutputFormat.Create(Output.OutputFormat.JsonFormat, Output.OutputFormat.Yaml);
+        var cmd = new Command("inspect", "Show an instance: record, host state, resource counters (JSON; -o json|yaml: in the versioned envelope of 'get')") { id, output };
         cmd.SetAction((pr, ct) => Cli.OnPlatform(async (platform, token) =>
         {
-            Json.Print(await platform.InspectAsync(pr.GetValue(id)!, token).ConfigureAwait(false));
+            var detail = await platform.InspectAsync(pr.GetValue(id)!, token).ConfigureAwait(false);
+            // Without -o the bare object, as docker inspect and earlier releases print it.
+            if (!Output.OutputFormat.TryPrint(pr.GetValue(output), Output.Envelope.Item("InstanceDetail", detail)))
+            {
+                Json.Print(detail);
+            }
             return 0;
         }, ct));
         return cmd;

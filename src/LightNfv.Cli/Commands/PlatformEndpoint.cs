@@ -12,7 +12,7 @@ namespace LightNfv.Cli.Commands;
 /// this process otherwise (<see cref="EmbeddedPlatform"/>). Both answer with the API's JSON shapes (the DTOs of
 /// Server.Api, serialized with the API's options), so a command prints the same either way.
 /// </summary>
-public abstract class PlatformEndpoint
+public abstract partial class PlatformEndpoint
 {
     /// <summary>Create and start a standalone instance; an <see cref="InstanceDto"/>.</summary>
     public abstract Task<JsonElement> RunAsync(VnfDescriptor descriptor, string yaml, CancellationToken ct);
@@ -42,8 +42,11 @@ public abstract class PlatformEndpoint
 }
 
 /// <summary>The platform in this process (no daemon answers): <see cref="PlatformContext"/>'s services.</summary>
-public sealed class EmbeddedPlatform(PlatformContext ctx) : PlatformEndpoint
+public sealed partial class EmbeddedPlatform(PlatformContext ctx) : PlatformEndpoint
 {
+    /// <summary>The platform this process opened (for the reads in PlatformEndpoint.Resources.cs).</summary>
+    internal PlatformContext Context => ctx;
+
     public override Task<JsonElement> RunAsync(VnfDescriptor descriptor, string yaml, CancellationToken ct) => Json.Async(async () =>
     {
         var record = await ctx.Instances.RunAsync(descriptor, ct).ConfigureAwait(false);
@@ -103,8 +106,10 @@ public sealed class EmbeddedPlatform(PlatformContext ctx) : PlatformEndpoint
 }
 
 /// <summary>The platform behind a running daemon: one API call per command.</summary>
-public sealed class DaemonPlatform(DaemonClient daemon) : PlatformEndpoint
+public sealed partial class DaemonPlatform(DaemonClient daemon) : PlatformEndpoint
 {
+    internal DaemonClient Client => daemon;
+
     private static string Instance(string reference) => $"api/v1/instances/{Uri.EscapeDataString(reference)}";
 
     public override Task<JsonElement> RunAsync(VnfDescriptor descriptor, string yaml, CancellationToken ct) =>

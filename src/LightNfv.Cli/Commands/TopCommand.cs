@@ -22,7 +22,8 @@ public static class TopCommand
                 r.AddError($"--interval: {r.GetValueOrDefault<double>().ToString(CultureInfo.InvariantCulture)} is out of range; use 0.5 to 3600 seconds");
             }
         });
-        var cmd = new Command("top", "Show CPU, memory and network use of running instances") { output, watch, interval };
+        var cmd = new Command("top", "Show CPU, memory and network use of running instances (also: stats, docker's word)") { output, watch, interval };
+        cmd.Aliases.Add("stats");
         cmd.SetAction((pr, ct) => Cli.OnPlatform(async (platform, token) =>
         {
             var inv = CultureInfo.InvariantCulture;

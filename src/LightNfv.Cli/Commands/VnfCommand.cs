@@ -11,7 +11,8 @@ public static class VnfCommand
         var cmd = new Command("vnf", "Manage VNFs through the daemon: create (descriptor), instantiate, scale, heal, update, terminate, ls, ops");
         var file = new Option<FileInfo>("--file", "-f") { Description = "VNF descriptor (YAML)", Required = true };
         var create = new Command("create", "Store a descriptor (a new version if its name exists)") { file };
-        create.SetAction((pr, ct) => Call(c => c.SendAsync(HttpMethod.Post, "api/v1/descriptors", yaml: Core.Descriptors.DescriptorLimits.ReadFile(pr.GetValue(file)!.FullName), ct: ct)));
+        create.SetAction((pr, ct) => Call(c => c.SendAsync(HttpMethod.Post, "api/v1/descriptors",
+            yaml: ApplyCommand.Scoped(Core.Descriptors.DescriptorLimits.ReadFile(pr.GetValue(file)!.FullName), TenantOption.Resolve(pr)).Yaml, ct: ct)));
         cmd.Subcommands.Add(create);
 
         var name = new Argument<string>("name") { Description = "VNF (descriptor) name" };
@@ -20,30 +21,31 @@ public static class VnfCommand
         var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the operation ends" };
 
         var inst = new Command("instantiate", "Instantiate a VNF") { name, replicas, version, wait };
-        inst.SetAction((pr, ct) => Op(pr.GetValue(name)!, "instantiate", new { replicas = pr.GetValue(replicas), version = pr.GetValue(version) }, pr.GetValue(wait), ct));
+        inst.SetAction((pr, ct) => Op(pr, pr.GetValue(name)!, "instantiate", new { replicas = pr.GetValue(replicas), version = pr.GetValue(version) }, pr.GetValue(wait), ct));
         cmd.Subcommands.Add(inst);
 
         var count = new Argument<int>("replicas") { Description = "Desired replicas" };
         var scale = new Command("scale", "Scale a VNF to N replicas") { name, count, wait };
-        scale.SetAction((pr, ct) => Op(pr.GetValue(name)!, "scale", new { replicas = pr.GetValue(count) }, pr.GetValue(wait), ct));
+        scale.SetAction((pr, ct) => Op(pr, pr.GetValue(name)!, "scale", new { replicas = pr.GetValue(count) }, pr.GetValue(wait), ct));
         cmd.Subcommands.Add(scale);
 
         var instance = new Option<string?>("--instance") { Description = "Only this replica (id)" };
         var heal = new Command("heal", "Heal a VNF's replicas now") { name, instance, wait };
-        heal.SetAction((pr, ct) => Op(pr.GetValue(name)!, "heal", new { instanceId = pr.GetValue(instance) }, pr.GetValue(wait), ct));
+        heal.SetAction((pr, ct) => Op(pr, pr.GetValue(name)!, "heal", new { instanceId = pr.GetValue(instance) }, pr.GetValue(wait), ct));
         cmd.Subcommands.Add(heal);
 
         var update = new Command("update", "Rolling update to a descriptor version (default latest)") { name, version, wait };
-        update.SetAction((pr, ct) => Op(pr.GetValue(name)!, "update", new { version = pr.GetValue(version) }, pr.GetValue(wait), ct));
+        update.SetAction((pr, ct) => Op(pr, pr.GetValue(name)!, "update", new { version = pr.GetValue(version) }, pr.GetValue(wait), ct));
         cmd.Subcommands.Add(update);
 
         var term = new Command("terminate", "Remove every replica of a VNF") { name, wait };
-        term.SetAction((pr, ct) => Op(pr.GetValue(name)!, "terminate", new { }, pr.GetValue(wait), ct));
+        term.SetAction((pr, ct) => Op(pr, pr.GetValue(name)!, "terminate", new { }, pr.GetValue(wait), ct));
         cmd.Subcommands.Add(term);
 
         var lsOutput = Output.OutputFormat.Create();
-        var ls = new Command("ls", "List VNFs") { lsOutput };
-        ls.SetAction((pr, ct) => List(c => c.SendAsync(HttpMethod.Get, "api/v1/vnfs", ct: ct), pr.GetValue(lsOutput), v => Json.Text(v, "name"),
+        var lsAll = TenantOption.AllTenants();
+        var ls = new Command("ls", "List the tenant's VNFs (-A: every tenant's)") { lsOutput, lsAll };
+        ls.SetAction((pr, ct) => List(c => c.SendAsync(HttpMethod.Get, "api/v1/vnfs" + TenantOption.Query(TenantOption.ListScope(pr, lsAll)), ct: ct), pr.GetValue(lsOutput), v => Json.Text(v, "name"),
             ["NAME", "TENANT", "VERSION", "REPLICAS", "READY", "UPDATED"], ["INSTANCES"], v =>
             [
                 Json.Text(v, "name"), Json.Text(v, "tenant"), Number(v, "version"), Number(v, "replicas"), Number(v, "ready"),
@@ -52,8 +54,9 @@ public static class VnfCommand
         cmd.Subcommands.Add(ls);
 
         var opsOutput = Output.OutputFormat.Create();
-        var ops = new Command("ops", "List operations") { opsOutput };
-        ops.SetAction((pr, ct) => List(c => c.SendAsync(HttpMethod.Get, "api/v1/operations", ct: ct), pr.GetValue(opsOutput), o => Json.Text(o, "id"),
+        var opsAll = TenantOption.AllTenants();
+        var ops = new Command("ops", "List the tenant's operations (-A: every tenant's)") { opsOutput, opsAll };
+        ops.SetAction((pr, ct) => List(c => c.SendAsync(HttpMethod.Get, "api/v1/operations" + TenantOption.Query(TenantOption.ListScope(pr, opsAll)), ct: ct), pr.GetValue(opsOutput), o => Json.Text(o, "id"),
             ["ID", "KIND", "VNF", "STATE", "CREATED"], ["TENANT", "ERROR"], o =>
             [
                 Json.Text(o, "id"), Json.Text(o, "kind"), Json.Text(o, "vnf"), Json.Text(o, "state"), PsCommand.Ago(o.GetProperty("createdAt").GetDateTimeOffset()),
@@ -62,9 +65,10 @@ public static class VnfCommand
         return cmd;
     }
 
-    private static Task<int> Op(string name, string action, object body, bool wait, CancellationToken ct) => Call(async c =>
+    private static Task<int> Op(ParseResult pr, string name, string action, object body, bool wait, CancellationToken ct) => Call(async c =>
     {
-        var op = await c.SendAsync(HttpMethod.Post, $"api/v1/vnfs/{Uri.EscapeDataString(name)}/{action}", body, ct: ct).ConfigureAwait(false);
+        var tenant = TenantOption.Query(TenantOption.Resolve(pr).Name);
+        var op = await c.SendAsync(HttpMethod.Post, $"api/v1/vnfs/{Uri.EscapeDataString(name)}/{action}{tenant}", body, ct: ct).ConfigureAwait(false);
         while (wait && op.GetProperty("state").GetString() == "processing")
         {
             await Task.Delay(100, ct).ConfigureAwait(false);

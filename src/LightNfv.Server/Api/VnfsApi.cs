@@ -57,7 +57,8 @@ public static class VnfsApi
 
     private static IResult Accepted(OperationRecord op) => Results.Accepted($"/api/v1/operations/{op.Id}", OperationDto.Of(op));
 
-    private static VnfDto Of(Deployment d, PlatformStore store)
+    /// <summary>A VNF as the API lists it (also `lightnfv get vnfs` without a daemon, so both print the same).</summary>
+    public static VnfDto Of(Deployment d, PlatformStore store)
     {
         var replicas = store.List().Where(r => r.Tenant == d.Tenant && r.Deployment == d.Name).Select(InstanceDto.Of).ToList();
         return new VnfDto(d.Name, d.Tenant, d.Version, d.Replicas,
