@@ -8,7 +8,7 @@ namespace LightNfv.Host.Logs;
 /// What `lightnfv logs` asks (docker's options): keep following until the instance stops, only lines written at or
 /// after <see cref="Since"/>, each prefixed with its time, only the last <see cref="Tail"/> lines of what exists now.
 /// </summary>
-public sealed record LogQuery(bool Follow = false, DateTimeOffset? Since = null, bool Timestamps = false, int? Tail = null)
+public sealed partial record LogQuery(bool Follow = false, DateTimeOffset? Since = null, bool Timestamps = false, int? Tail = null)
 {
     /// <summary>
     /// The query from the API's or CLI's text: <paramref name="since"/> is a duration back from now (10m, 1h30m, 90s,
@@ -22,6 +22,9 @@ public sealed record LogQuery(bool Follow = false, DateTimeOffset? Since = null,
         }
         return new LogQuery(follow, string.IsNullOrWhiteSpace(since) ? null : ParseSince(since.Trim(), now), timestamps, tail);
     }
+
+    [GeneratedRegex(@"(\.\d{7})\d+")]
+    private static partial Regex NanoFraction();
 
     private static readonly Regex DurationPart = new(@"\G(\d+(?:\.\d+)?)(ms|h|m|s)", RegexOptions.CultureInvariant);
 
@@ -48,7 +51,8 @@ public sealed record LogQuery(bool Follow = false, DateTimeOffset? Since = null,
         }
         if (text.Contains('T', StringComparison.Ordinal) || text.Contains('-', StringComparison.Ordinal))
         {
-            if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
+            // A time pasted from --timestamps has nine fraction digits; .NET keeps seven (100 ns), so the rest is dropped.
+            if (DateTimeOffset.TryParse(NanoFraction().Replace(text, "$1"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
             {
                 return t;
             }

@@ -17,6 +17,8 @@ namespace LightNfv.Host.Logs;
 /// <item><c>.seen</c>, for logs no tender writes (VM and unikernel consoles, crun's output): the time a reader first
 /// saw the line, stamped by whichever reader comes first (the daemon's monitor each sample, a `logs` command) and kept,
 /// so every later reader agrees. Precision: the monitor's interval while a daemon runs, else the first `logs` call.</item>
+/// <item>A docker instance's log is dockerd's json-file (its path in <c>.docker</c> beside the log): one JSON object
+/// per line with the time docker's shim read it; read as it is, follow included.</item>
 /// </list>
 /// </remarks>
 public sealed class LogReader
@@ -30,20 +32,34 @@ public sealed class LogReader
     public static readonly TimeSpan RunningCheckInterval = TimeSpan.FromMilliseconds(500);
 
     private readonly string _log;
+    private readonly bool _dockerJson;
+    private string? _dockerPartial;
+    private long _dockerPartialNs;
     private readonly List<long> _offsets = [];
     private readonly List<long> _times = [];
     private readonly Dictionary<string, long> _sideRead = new(StringComparer.Ordinal);
     private long _position;
     private byte[] _carry = [];
 
-    public LogReader(string logPath) => _log = logPath;
+    public LogReader(string logPath)
+    {
+        _log = logPath;
+        if (File.Exists(DockerPointerPath(logPath)) && File.ReadAllText(DockerPointerPath(logPath)).Trim() is { Length: > 0 } json)
+        {
+            _log = json;
+            _dockerJson = true;
+        }
+    }
 
     public static string IndexPath(string logPath) => logPath + ".idx";
+
+    /// <summary>Where a docker instance names dockerd's json-file log of its container.</summary>
+    public static string DockerPointerPath(string logPath) => logPath + ".docker";
 
     public static string SeenPath(string logPath) => logPath + ".seen";
 
     /// <summary>Whether a tender writes this log's times (then nobody stamps it).</summary>
-    private bool Tendered => File.Exists(IndexPath(_log));
+    private bool Tendered => _dockerJson || File.Exists(IndexPath(_log));
 
     /// <summary>
     /// The lines written since the last call, each with its time. A line still being written (no newline yet) waits
@@ -93,6 +109,10 @@ public sealed class LogReader
             from = bytes.Length;
         }
         _carry = bytes[from..];
+        if (_dockerJson)
+        {
+            return DockerLines(bytes, starts, final);
+        }
         if (starts.Count == 0)
         {
             return lines;
@@ -166,6 +186,65 @@ public sealed class LogReader
             }
             await Task.Delay(PollInterval, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>json-file records as lines: docker splits lines longer than 16 KiB into records without a newline.</summary>
+    private List<LogLine> DockerLines(byte[] bytes, List<(long Offset, int From, int To)> records, bool final)
+    {
+        var lines = new List<LogLine>();
+        foreach (var (_, a, b) in records)
+        {
+            string? text;
+            long ns;
+            try
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(bytes.AsMemory(a, b - a));
+                text = doc.RootElement.GetProperty("log").GetString();
+                ns = ParseNanos(doc.RootElement.GetProperty("time").GetString());
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                continue;
+            }
+            if (_dockerPartial is null)
+            {
+                _dockerPartialNs = ns;
+            }
+            _dockerPartial += text;
+            if (_dockerPartial!.EndsWith('\n'))
+            {
+                lines.Add(new LogLine(_dockerPartialNs, _dockerPartial.TrimEnd('\n').TrimEnd('\r')));
+                _dockerPartial = null;
+            }
+        }
+        if (final && _dockerPartial is { } rest)
+        {
+            lines.Add(new LogLine(_dockerPartialNs, rest));
+            _dockerPartial = null;
+        }
+        return lines;
+    }
+
+    /// <summary>An RFC3339 time with up to nine fraction digits, in unix ns (DateTimeOffset keeps only seven).</summary>
+    internal static long ParseNanos(string? text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var dot = text.IndexOf('.', StringComparison.Ordinal);
+        var fraction = 0L;
+        var whole = text;
+        if (dot >= 0)
+        {
+            var end = dot + 1;
+            while (end < text.Length && char.IsAsciiDigit(text[end]))
+            {
+                end++;
+            }
+            var digits = text[(dot + 1)..end];
+            fraction = long.Parse(digits.Length > 9 ? digits[..9] : digits.PadRight(9, '0'), System.Globalization.CultureInfo.InvariantCulture);
+            whole = text[..dot] + text[end..];
+        }
+        var t = DateTimeOffset.Parse(whole, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal);
+        return t.ToUnixTimeSeconds() * 1_000_000_000L + fraction;
     }
 
     /// <summary>Appends the records of both side files that this reader has not loaded yet.</summary>
