@@ -199,7 +199,7 @@ public sealed partial class DockerBackend(BackendContext host) : IBackend
             ?? throw new LightNfvException(ErrorKind.Host, $"dockerd: container {container} vanished right after it started");
         // docker keeps the VNF's output in its json-file log (a time per line from its shim): `lightnfv logs` reads that
         // file where this one points (Host/Logs/LogReader), so -f, --since and -t work as for every instance.
-        if (info.LogPath is { Length: > 0 } jsonLog )
+        if (info.LogPath is { Length: > 0 } jsonLog)
         {
             var runDir = instance.Facts.RunDirectory ?? host.RunDirectory(instance.Id);
             await File.WriteAllTextAsync(LightNfv.Host.Logs.LogReader.DockerPointerPath(InstanceSpec.LogPathIn(runDir)), jsonLog, cancellationToken).ConfigureAwait(false);
