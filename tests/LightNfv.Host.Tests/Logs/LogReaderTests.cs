@@ -134,4 +134,27 @@ public sealed class LogReaderTests : IDisposable
         Should.Throw<LightNfvException>(() => LogQuery.Parse(false, "10x", false, null, T0)).Kind.ShouldBe(ErrorKind.Invalid);
         Should.Throw<LightNfvException>(() => LogQuery.Parse(false, null, false, -1, T0)).Message.ShouldStartWith("tail:");
     }
+
+    [Fact]
+    public async Task A_writer_in_the_path_indexes_its_own_lines()
+    {
+        await File.WriteAllTextAsync(Log, "old\npart");
+        var before = DateTimeOffset.UtcNow;
+        using (var index = new LogIndexWriter(Log))
+        {
+            foreach (var chunk in new[] { "ial\nnew\n", "la", "st\n" })
+            {
+                var bytes = Encoding.UTF8.GetBytes(chunk);
+                index.Record(new FileInfo(Log).Length, bytes);
+                using var log = new FileStream(Log, FileMode.Append);
+                log.Write(bytes);
+            }
+        }
+        var lines = await All(LogReader.ReadAsync(Log, new LogQuery(), () => false));
+        lines.Select(l => l.Text).ShouldBe(["old", "partial", "new", "last"]);
+        lines.Skip(2).ShouldAllBe(l => l.Time >= before.AddMilliseconds(-1));
+        // Two records (the lines that started in those writes), no stamping by the reader.
+        new FileInfo(LogReader.IndexPath(Log)).Length.ShouldBe(2 * 16);
+        File.Exists(LogReader.SeenPath(Log)).ShouldBeFalse();
+    }
 }
