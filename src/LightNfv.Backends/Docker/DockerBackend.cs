@@ -124,7 +124,7 @@ public sealed partial class DockerBackend(BackendContext host) : IBackend
             };
             var containerId = await client.CreateContainerAsync(name, request, cancellationToken).ConfigureAwait(false);
             instance = instance with { State = DockerState.Of(instance) with { Container = containerId } };
-            // `lightnfv logs` reads this file; docker keeps the VNF's output in its own log.
+            // Until the container starts (when dockerd names its json-file log, see StartAsync), `lightnfv logs` says where to look.
             await File.WriteAllTextAsync(spec.LogPath,
                 $"lightnfv: the docker backend leaves the VNF's stdout and stderr to dockerd (json-file, 1 MB); read them with: docker -H unix://{client.Endpoint} logs {name}\n",
                 cancellationToken).ConfigureAwait(false);
@@ -197,6 +197,13 @@ public sealed partial class DockerBackend(BackendContext host) : IBackend
         await client.StartContainerAsync(container, cancellationToken).ConfigureAwait(false);
         var info = await client.InspectContainerAsync(container, cancellationToken).ConfigureAwait(false)
             ?? throw new LightNfvException(ErrorKind.Host, $"dockerd: container {container} vanished right after it started");
+        // docker keeps the VNF's output in its json-file log (a time per line from its shim): `lightnfv logs` reads that
+        // file where this one points (Host/Logs/LogReader), so -f, --since and -t work as for every instance.
+        if (info.LogPath is { Length: > 0 } jsonLog)
+        {
+            var runDir = instance.Facts.RunDirectory ?? host.RunDirectory(instance.Id);
+            await File.WriteAllTextAsync(LightNfv.Host.Logs.LogReader.DockerPointerPath(InstanceSpec.LogPathIn(runDir)), jsonLog, cancellationToken).ConfigureAwait(false);
+        }
         if (!info.Running || info.Pid <= 0)
         {
             var logs = await client.LogsAsync(container, 20, cancellationToken).ConfigureAwait(false);

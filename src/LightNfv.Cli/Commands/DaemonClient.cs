@@ -61,6 +61,30 @@ public sealed class DaemonClient : IDisposable
         return json;
     }
 
+    /// <summary>
+    /// A streamed text answer (the logs route with follow), line by line as the daemon sends them; an error answer is
+    /// thrown as <see cref="SendAsync"/> does.
+    /// </summary>
+    public async IAsyncEnumerable<string> StreamLinesAsync(string path, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path.TrimStart('/'));
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+            var json = text.Length > 0 && response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.Ordinal) == true
+                ? JsonDocument.Parse(text).RootElement.Clone()
+                : JsonSerializer.SerializeToElement(text);
+            var detail = json.ValueKind == JsonValueKind.Object && json.TryGetProperty("detail", out var d) ? d.GetString() : text;
+            throw new LightNfvException(KindOf(json, (int)response.StatusCode), detail ?? $"HTTP {(int)response.StatusCode}");
+        }
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false));
+        while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
+        {
+            yield return line;
+        }
+    }
+
     /// <summary>The error kind a problem document names in its type (…/problems/&lt;kind&gt;), else the one its status implies.</summary>
     internal static ErrorKind KindOf(JsonElement problem, int status)
     {

@@ -117,22 +117,6 @@ public static class InspectCommand
     }
 }
 
-public static class LogsCommand
-{
-    public static Command Create()
-    {
-        var id = new Argument<string>("instance") { Description = "Instance id, id prefix or name" };
-        var tail = new Option<int?>("--tail", "-n") { Description = "Only the last N lines" };
-        var cmd = new Command("logs", "Print what the instance wrote to stdout and stderr") { id, tail };
-        cmd.SetAction((pr, ct) => Cli.OnPlatform(async (platform, token) =>
-        {
-            Console.Out.Write(await platform.LogsAsync(pr.GetValue(id)!, pr.GetValue(tail), token).ConfigureAwait(false));
-            return 0;
-        }, ct));
-        return cmd;
-    }
-}
-
 public static class StopCommand
 {
     public static Command Create()

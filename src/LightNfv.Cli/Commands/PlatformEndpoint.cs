@@ -1,6 +1,8 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Instances;
+using LightNfv.Host.Logs;
 using LightNfv.Platform.Monitoring;
 using LightNfv.Platform.Store;
 using LightNfv.Server.Api;
@@ -22,7 +24,8 @@ public abstract partial class PlatformEndpoint
 
     public abstract Task<JsonElement> InspectAsync(string reference, CancellationToken ct);
 
-    public abstract Task<string> LogsAsync(string reference, int? tail, CancellationToken ct);
+    /// <summary>The log lines the query asks for, each ending with a newline; with follow, until the instance stops.</summary>
+    public abstract IAsyncEnumerable<string> LogsAsync(string reference, LogQuery query, CancellationToken ct);
 
     public abstract Task<JsonElement> StopAsync(string reference, double? graceSeconds, CancellationToken ct);
 
@@ -36,9 +39,6 @@ public abstract partial class PlatformEndpoint
 
     /// <summary><see cref="TopRow"/>s of the running instances.</summary>
     public abstract Task<JsonElement> TopAsync(CancellationToken ct);
-
-    /// <summary>Log lines as the API sends them: each ends with a newline.</summary>
-    public static string LogText(IReadOnlyList<string> lines) => lines.Count == 0 ? "" : string.Join('\n', lines) + "\n";
 }
 
 /// <summary>The platform in this process (no daemon answers): <see cref="PlatformContext"/>'s services.</summary>
@@ -59,7 +59,13 @@ public sealed partial class EmbeddedPlatform(PlatformContext ctx) : PlatformEndp
 
     public override Task<JsonElement> InspectAsync(string reference, CancellationToken ct) => Json.Done(InstanceDetailDto.Of(ctx.Instances.Inspect(reference)));
 
-    public override Task<string> LogsAsync(string reference, int? tail, CancellationToken ct) => Task.FromResult(LogText(ctx.Instances.ReadLog(reference, tail)));
+    public override async IAsyncEnumerable<string> LogsAsync(string reference, LogQuery query, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var line in ctx.Instances.ReadLogAsync(reference, query, ct).ConfigureAwait(false))
+        {
+            yield return line.Format(query.Timestamps) + "\n";
+        }
+    }
 
     public override Task<JsonElement> StopAsync(string reference, double? graceSeconds, CancellationToken ct) => Json.Async(async () =>
         InstanceDto.Of(await ctx.Instances.StopAsync(Standalone(reference, "stopped"), Platform.Lifecycle.InstanceService.StopGrace(graceSeconds), ct).ConfigureAwait(false)));
@@ -119,8 +125,32 @@ public sealed partial class DaemonPlatform(DaemonClient daemon) : PlatformEndpoi
 
     public override Task<JsonElement> InspectAsync(string reference, CancellationToken ct) => daemon.SendAsync(HttpMethod.Get, Instance(reference), ct: ct);
 
-    public override async Task<string> LogsAsync(string reference, int? tail, CancellationToken ct) =>
-        (await daemon.SendAsync(HttpMethod.Get, Instance(reference) + "/logs" + (tail is { } n ? $"?tail={n}" : ""), ct: ct).ConfigureAwait(false)).GetString() ?? "";
+    public override async IAsyncEnumerable<string> LogsAsync(string reference, LogQuery query, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var args = new List<string>();
+        if (query.Follow)
+        {
+            args.Add("follow=true");
+        }
+        if (query.Since is { } since)
+        {
+            // Resolved to a time here, so "10m" means ten minutes before the command, whoever reads the log.
+            args.Add("since=" + Uri.EscapeDataString(since.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        if (query.Timestamps)
+        {
+            args.Add("timestamps=true");
+        }
+        if (query.Tail is { } n)
+        {
+            args.Add("tail=" + n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        var path = Instance(reference) + "/logs" + (args.Count > 0 ? "?" + string.Join('&', args) : "");
+        await foreach (var line in daemon.StreamLinesAsync(path, ct).ConfigureAwait(false))
+        {
+            yield return line + "\n";
+        }
+    }
 
     public override Task<JsonElement> StopAsync(string reference, double? graceSeconds, CancellationToken ct) =>
         daemon.SendAsync(HttpMethod.Post, Instance(reference) + "/stop"

@@ -8,6 +8,9 @@ public sealed unsafe partial class UnikernelVm
     {
         Directory.CreateDirectory(Path.GetDirectoryName(_consolePath!)!);
         var console = new FileStream(_consolePath!, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.None);
+        // The monitor sees each console write as it happens: it times the lines itself (`lightnfv logs -t`), exactly.
+        _consoleIndex = new Logs.LogIndexWriter(_consolePath!);
+        _consoleIndex.Record(console.Position, _earlyConsole.ToArray());
         console.Write(_earlyConsole.ToArray());
         console.Flush();
         _earlyConsole.SetLength(0);
@@ -32,6 +35,7 @@ public sealed unsafe partial class UnikernelVm
                     return;
                 }
                 _console ??= OpenConsole();
+                _consoleIndex?.Record(_console.Position, bytes);
                 _console.Write(bytes);
                 _console.Flush();
             }

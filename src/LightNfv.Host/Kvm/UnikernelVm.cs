@@ -19,6 +19,7 @@ public sealed unsafe partial class UnikernelVm : IDisposable
     private readonly TapDevice _tap;
     private readonly FileDescriptor _wake;
     private FileStream? _console;
+    private Logs.LogIndexWriter? _consoleIndex;
     private readonly object _consoleGate = new();
     private readonly MemoryStream _earlyConsole = new();
     private string? _consolePath;
@@ -203,6 +204,7 @@ public sealed unsafe partial class UnikernelVm : IDisposable
         lock (_consoleGate)
         {
             _console?.Dispose();
+            _consoleIndex?.Dispose();
         }
     }
 

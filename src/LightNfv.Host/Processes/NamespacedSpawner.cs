@@ -95,7 +95,9 @@ public static unsafe class NamespacedSpawner
             args.Add("-c");
             args.Add(cg);
         }
-        args.AddRange(["-h", request.Hostname, "-l", request.LogPath, "-x", request.ExitPath, "-w", request.WorkingDirectory, "--"]);
+        // -t: the helper tends the log (a time per line in the index beside it; see Logs.LogReader), outliving any daemon.
+        args.AddRange(["-h", request.Hostname, "-l", request.LogPath, "-t", Logs.LogReader.IndexPath(request.LogPath), "-x", request.ExitPath,
+            "-w", request.WorkingDirectory, "--"]);
         args.AddRange(request.Argv);
 
         var env = new Dictionary<string, string>(DefaultEnvironment, StringComparer.Ordinal);

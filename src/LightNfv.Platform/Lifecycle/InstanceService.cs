@@ -186,23 +186,6 @@ public sealed partial class InstanceService(PlatformStore store, BackendRegistry
     /// <summary>An instance's counters now (cgroup CPU and memory, lab-side link); null if this build lacks its backend.</summary>
     public InstanceStats? Stats(InstanceRecord record) => backends.Find(record.Technology)?.Stats(Instance(record));
 
-    /// <summary>What the instance wrote to stdout and stderr (its console log), the last <paramref name="tail"/> lines if given.</summary>
-    public IReadOnlyList<string> ReadLog(string reference, int? tail = null)
-    {
-        if (tail is < 0)
-        {
-            throw new LightNfvException(ErrorKind.Invalid, $"tail: {tail} is negative; give the number of last lines to show (0 or more)");
-        }
-        var record = Resolve(reference);
-        var path = InstanceSpec.LogPathIn(backends.Host.RunDirectory(record.Id));
-        if (!File.Exists(path))
-        {
-            return [];
-        }
-        var lines = File.ReadAllLines(path);
-        return tail is { } n ? lines.TakeLast(n).ToList() : lines;
-    }
-
     public InstanceView Inspect(string reference) => View(Resolve(reference), withStats: true);
 
     /// <summary>Reads the host's view and records a crash (running in the store, gone on the host) as Exited.</summary>

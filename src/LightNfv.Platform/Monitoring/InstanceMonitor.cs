@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Instances;
+using LightNfv.Host.Logs;
 using LightNfv.Platform.Lifecycle;
 using LightNfv.Platform.Store;
 using Microsoft.Extensions.Logging;
@@ -20,6 +21,7 @@ public sealed record MetricSample(DateTimeOffset At, InstanceStats Stats, double
 public sealed partial class InstanceMonitor(InstanceService instances, TimeProvider time, ILogger<InstanceMonitor> logger)
 {
     private readonly ConcurrentDictionary<string, History> _history = new();
+    private readonly ConcurrentDictionary<string, LogReader> _logs = new();
 
     public int HistoryLength { get; init; } = 60;
 
@@ -87,6 +89,8 @@ public sealed partial class InstanceMonitor(InstanceService instances, TimeProvi
             live.Add(r.Id);
             try
             {
+                // Logs no tender times (VM and unikernel consoles, containers) get their lines' times here, each sample.
+                _logs.GetOrAdd(r.Id, id => new LogReader(instances.LogPathOf(id))).StampNew();
                 if (instances.Stats(r) is not { } stats)
                 {
                     continue;
@@ -102,6 +106,10 @@ public sealed partial class InstanceMonitor(InstanceService instances, TimeProvi
         foreach (var id in _history.Keys.Where(k => !live.Contains(k)).ToList())
         {
             _history.TryRemove(id, out _);
+        }
+        foreach (var id in _logs.Keys.Where(k => !live.Contains(k)).ToList())
+        {
+            _logs.TryRemove(id, out _);
         }
         Sampled?.Invoke();
     }

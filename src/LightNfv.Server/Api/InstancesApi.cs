@@ -82,11 +82,7 @@ public static class InstancesApi
             return InstanceDto.Of(await instances.StartAsync(id, ct).ConfigureAwait(false));
         }).WithETag(Version, "instance").WithSummary("Start a stopped or exited standalone instance again");
 
-        g.MapGet("/{id}/logs", (string id, int? tail, InstanceService instances) =>
-        {
-            var lines = instances.ReadLog(id, tail);
-            return Results.Text(lines.Count == 0 ? "" : string.Join('\n', lines) + "\n", "text/plain");
-        }).Produces<string>(StatusCodes.Status200OK, "text/plain").WithSummary("What the instance wrote to stdout and stderr");
+        InstanceLogsApi.Map(g);
 
         g.MapGet("/{id}/stats", (string id, InstanceService instances, InstanceMonitor monitor) =>
         {

@@ -73,6 +73,8 @@ public sealed class LabFixture : IDisposable
         ["LIGHTNFV_LAB"] = LabName,
         ["LIGHTNFV_SUBNET"] = Subnet,
         ["LIGHTNFV_CGROUP"] = CgroupParent,
+        // The lab's own socket (where DaemonApi looks), whatever LIGHTNFV_SOCKET the shell running the tests exports.
+        ["LIGHTNFV_SOCKET"] = Path.Combine(StateDirectory, "lightnfv.sock"),
     };
 
     public string InstanceNamespace(string id) => Host.InstanceNamespace(id);

@@ -9,10 +9,14 @@
  * S reports V's host pid on fd 1, detaches from the caller's pipe, then waits for V and records how it ended in
  * the exit file (like conmon). Whoever ends the VNF reaps S (the caller, if still alive; else init).
  *
- * usage: lnfv-spawn [-n netns | -N] [-c cgroup.procs]... [-h hostname] [-l logfile] [-x exitfile] [-w dir] -- argv...
+ * usage: lnfv-spawn [-n netns | -N] [-c cgroup.procs]... [-h hostname] [-l logfile [-t indexfile]] [-x exitfile] [-w dir] -- argv...
  *   -n PATH  join an existing network namespace (a restart)
  *   -N       make a new one; its holder's pid is reported first ("ns <pid>") so the caller can pin and wire it
  *            while the VNF execs: network setup overlaps the VNF's own start-up instead of preceding it.
+ *   -t PATH  tend the log (like docker's shim, but one that outlives any daemon): V's stdout and stderr go to a pipe that
+ *            S reads, appending the bytes unchanged to the log and, per line, a 16-byte record (int64 log offset of the
+ *            line's first byte, int64 unix time in ns when S read it) to PATH. S reads until the pipe closes (V and
+ *            everything in its pid namespace are gone), then reaps V: when the exit file appears, the log is complete.
  * fd 1 receives "<vnf pid> <supervisor pid>" on success or "error: <message>" on failure.
  */
 #define _GNU_SOURCE
@@ -26,6 +30,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,6 +48,48 @@ static void report(const char *fmt, ...)
     buf[n++] = '\n';
     ssize_t w = write(1, buf, n);
     (void)w;
+}
+
+static int write_all(int fd, const void *p, size_t len)
+{
+    const char *c = p;
+    while (len > 0) {
+        ssize_t w = write(fd, c, len);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        c += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* S's loop for -t: one clock read per pipe read, so lines that arrive together share a time (docker's shim does the
+   same per read). Index records are written before the bytes they describe: a reader that sees a line sees its time. */
+static void tend(int in, int logfd, int idxfd)
+{
+    static char buf[65536];
+    static long long recs[2 * 1024];
+    int at_line_start = 1;
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        long long ns = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+        long long off = (long long)lseek(logfd, 0, SEEK_END);
+        int nrec = 0;
+        for (ssize_t i = 0; i < n; i++) {
+            if (at_line_start) {
+                recs[2 * nrec] = off + i;
+                recs[2 * nrec + 1] = ns;
+                if (++nrec == 1024) { (void)write_all(idxfd, recs, sizeof recs); nrec = 0; }
+            }
+            at_line_start = buf[i] == '\n';
+        }
+        if (nrec > 0) (void)write_all(idxfd, recs, (size_t)nrec * 16);
+        (void)write_all(logfd, buf, (size_t)n);
+    }
 }
 
 static int write_file(const char *path, const char *value)
@@ -68,7 +115,7 @@ static void child_fail(int errfd, const char *what, const char *arg)
 
 int main(int argc, char **argv)
 {
-    const char *netns = NULL, *mntns = NULL, *hostname = NULL, *logfile = "/dev/null", *exitfile = NULL, *workdir = "/";
+    const char *netns = NULL, *mntns = NULL, *hostname = NULL, *logfile = "/dev/null", *exitfile = NULL, *workdir = "/", *indexfile = NULL;
     const char *cgroups[MAX_CGROUPS];
     int ncg = 0, i, newnet = 0;
 
@@ -82,11 +129,21 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "-h") == 0) hostname = argv[++i];
         else if (strcmp(argv[i], "-l") == 0) logfile = argv[++i];
         else if (strcmp(argv[i], "-x") == 0) exitfile = argv[++i];
+        else if (strcmp(argv[i], "-t") == 0) indexfile = argv[++i];
         else if (strcmp(argv[i], "-w") == 0) workdir = argv[++i];
         else { report("error: unknown option %s", argv[i]); return 2; }
     }
     if (i >= argc) { report("error: no command after --"); return 2; }
     char **cmd = &argv[i];
+
+    /* -t: the log and its index are opened here, in the caller's mount namespace, before anything is entered. */
+    int logpipe[2] = {-1, -1}, logfd = -1, idxfd = -1;
+    if (indexfile) {
+        logfd = open(logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        idxfd = open(indexfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        if (logfd < 0 || idxfd < 0) { report("error: open %s: %s", logfd < 0 ? logfile : indexfile, strerror(errno)); return 1; }
+        if (pipe2(logpipe, O_CLOEXEC) < 0) { report("error: pipe: %s", strerror(errno)); return 1; }
+    }
 
     /* S: its own session, so the caller's terminal signals (Ctrl-C) never reach the VNF. */
     setsid();
@@ -127,7 +184,7 @@ int main(int argc, char **argv)
         if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) child_fail(errpipe[1], "mount", "/proc");
         if (hostname && sethostname(hostname, strlen(hostname)) < 0) child_fail(errpipe[1], "sethostname", hostname);
         int in = open("/dev/null", O_RDONLY);
-        int out = open(logfile, O_WRONLY | O_CREAT | O_APPEND, 0640);
+        int out = indexfile ? logpipe[1] : open(logfile, O_WRONLY | O_CREAT | O_APPEND, 0640);
         if (in < 0 || out < 0) child_fail(errpipe[1], "open log", logfile);
         dup2(in, 0);
         dup2(out, 1);
@@ -143,6 +200,7 @@ int main(int argc, char **argv)
     }
 
     close(errpipe[1]);
+    if (indexfile) close(logpipe[1]);
     char err[512];
     ssize_t n;
     do { n = read(errpipe[0], err, sizeof err - 1); } while (n < 0 && errno == EINTR);
@@ -160,6 +218,13 @@ int main(int argc, char **argv)
     if (devnull >= 0) { dup2(devnull, 0); dup2(devnull, 1); dup2(devnull, 2); if (devnull > 2) close(devnull); }
     signal(SIGINT, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
+
+    if (indexfile) {
+        tend(logpipe[0], logfd, idxfd);
+        close(logpipe[0]);
+        close(logfd);
+        close(idxfd);
+    }
 
     int status;
     while (waitpid(v, &status, 0) < 0 && errno == EINTR) {}

@@ -200,7 +200,14 @@ public sealed partial class DockerBackendTests(ITestOutputHelper output) : Integ
         text.ShouldContain("CapEff:\t0000000000000000");
         text.ShouldContain("Read-only file system");
         text.ShouldContain("tmp-rc=0");
-        File.ReadAllText(Lab.ConsoleLog(record.Id)).ShouldContain("logs lightnfv-" + record.Id);
+        // `lightnfv logs` reads docker's json-file: the same lines, each with the time docker's shim gave it.
+        var lines = new List<LightNfv.Host.Logs.LogLine>();
+        await foreach (var l in Lab.Instances.ReadLogAsync(record.Id, new LightNfv.Host.Logs.LogQuery(), CancellationToken.None))
+        {
+            lines.Add(l);
+        }
+        lines.Select(l => l.Text).ShouldContain("tmp-rc=0");
+        lines.ShouldAllBe(l => l.Time > DateTimeOffset.UtcNow.AddMinutes(-5) && l.Time <= DateTimeOffset.UtcNow);
     }
 
     [Fact]
