@@ -44,9 +44,10 @@ public static class VnfCommand
         var lsOutput = Output.OutputFormat.Create();
         var ls = new Command("ls", "List VNFs") { lsOutput };
         ls.SetAction((pr, ct) => List(c => c.SendAsync(HttpMethod.Get, "api/v1/vnfs", ct: ct), pr.GetValue(lsOutput), v => Json.Text(v, "name"),
-            ["NAME", "TENANT", "VERSION", "REPLICAS", "READY", "UPDATED"], ["INSTANCES"], v =>
+            ["NAME", "TENANT", "VERSION", "REPLICAS", "READY", "SERVICE", "UPDATED"], ["INSTANCES"], v =>
             [
                 Json.Text(v, "name"), Json.Text(v, "tenant"), Number(v, "version"), Number(v, "replicas"), Number(v, "ready"),
+                v.TryGetProperty("serviceAddress", out var sa) && sa.ValueKind == JsonValueKind.Array ? string.Join(',', sa.EnumerateArray().Select(a => a.GetString())) : "-",
                 PsCommand.Ago(v.GetProperty("updatedAt").GetDateTimeOffset()),
             ], v => [string.Join(',', v.GetProperty("instances").EnumerateArray().Select(i => Json.Text(i, "id")))]));
         cmd.Subcommands.Add(ls);

@@ -6,6 +6,7 @@ using LightNfv.Platform.Control.Healing;
 using LightNfv.Platform.Control.Liveness;
 using LightNfv.Platform.Control.Operations;
 using LightNfv.Platform.Control.Rollout;
+using LightNfv.Platform.Control.Service;
 using LightNfv.Platform.Lifecycle;
 using LightNfv.Platform.Store;
 using Microsoft.Extensions.Logging;
@@ -34,6 +35,7 @@ public sealed partial class Reconciler : IAsyncDisposable
     private readonly Convergence _convergence;
     private readonly OperationBook _operations;
     private readonly LivenessProber _prober;
+    private readonly ServiceSync _services;
 
     /// <param name="seams">Where the parts meet the host; null for the real host's (<see cref="ReconcilerSeams.ForHost"/>).</param>
     /// <param name="healPolicy">Null for the descriptor's budget and cooldown (<see cref="BudgetHealPolicy"/>).</param>
@@ -55,6 +57,8 @@ public sealed partial class Reconciler : IAsyncDisposable
         _adoption = new ReplicaAdoption(store, replicas, heals, _seams.Orphans, time, logger);
         _healer = new Healer(store, replicas, heals, healPolicy, liveness, alerts);
         _convergence = new Convergence(store, replicas, _operations, _seams.Readiness, _rollout, time, Kick, logger);
+        _services = new ServiceSync(instances, _seams.Services, _seams.Readiness, IsUnhealthy, logger);
+        replicas.Services = _services;
         _prober = new LivenessProber(store, _seams.Liveness, liveness, heals, descriptors, new LivenessOptions(), time, logger);
     }
 
@@ -75,6 +79,9 @@ public sealed partial class Reconciler : IAsyncDisposable
     }
 
     public AdoptionReport? Adoption { get; private set; }
+
+    /// <summary>Service addresses and the replicas behind each (see <see cref="ServiceSync"/>).</summary>
+    public ServiceSync Services => _services;
 
     /// <summary>Heals done since start, for /metrics.</summary>
     public long HealCount => _healer.HealCount;
@@ -140,6 +147,7 @@ public sealed partial class Reconciler : IAsyncDisposable
         {
             await _healer.RunPendingAsync(ct).ConfigureAwait(false);
             await _convergence.ConvergeAllAsync(ct).ConfigureAwait(false);
+            _services.Sync();
             _operations.Close();
         }
         finally

@@ -3,6 +3,7 @@ using LightNfv.Core.Instances;
 using LightNfv.Platform.Control.Healing;
 using LightNfv.Platform.Control.Liveness;
 using LightNfv.Platform.Control.Rollout;
+using LightNfv.Platform.Control.Service;
 using LightNfv.Platform.Lifecycle;
 using LightNfv.Platform.Store;
 using Microsoft.Extensions.Logging;
@@ -18,6 +19,9 @@ public sealed partial class ReplicaActions(InstanceService instances, IReplicaWa
     LivenessTracker liveness, RolloutOptions options, ILogger logger)
 {
     public InstanceService Instances => instances;
+
+    /// <summary>The service addresses: a replica leaves its VNF's set before it is removed.</summary>
+    public ServiceSync? Services { get; set; }
 
     public List<InstanceRecord> Of(Deployment d) =>
         instances.Store.List().Where(r => r.Tenant == d.Tenant && r.Deployment == d.Name).ToList();
@@ -50,10 +54,15 @@ public sealed partial class ReplicaActions(InstanceService instances, IReplicaWa
 
     public async Task RemoveAsync(InstanceRecord r, CancellationToken ct)
     {
+        if (Services is { } services)
+        {
+            await services.WithdrawAsync(r, ct).ConfigureAwait(false);
+        }
         watcher.Unwatch(r.Id);
         await instances.RemoveAsync(r, ct).ConfigureAwait(false);
         healPolicy.Forget(r.Id);
         liveness.Forget(r.Id);
+        Services?.Forget(r.Id);
         LogRemoved(logger, r.Id, r.Name);
     }
 
@@ -81,5 +90,9 @@ public sealed partial class ReplicaActions(InstanceService instances, IReplicaWa
         });
     }
 
-    public void Unwatch(string id) => watcher.Unwatch(id);
+    public void Unwatch(string id)
+    {
+        watcher.Unwatch(id);
+        Services?.Forget(id); // a heal restarts it: it answers again before it rejoins its service
+    }
 }

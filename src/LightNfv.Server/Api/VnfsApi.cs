@@ -1,6 +1,7 @@
 using LightNfv.Core.Errors;
 using LightNfv.Core.Instances;
 using LightNfv.Platform.Control;
+using LightNfv.Platform.Control.Service;
 using LightNfv.Platform.Store;
 
 namespace LightNfv.Server.Api;
@@ -47,6 +48,7 @@ public static class VnfsApi
     {
         var replicas = store.List().Where(r => r.Tenant == d.Tenant && r.Deployment == d.Name).Select(InstanceDto.Of).ToList();
         return new VnfDto(d.Name, d.Tenant, d.Version, d.Replicas,
-            replicas.Count(r => r.State == nameof(InstanceState.Running).ToLowerInvariant() && r.Version == d.Version), replicas, d.UpdatedAt);
+            replicas.Count(r => r.State == nameof(InstanceState.Running).ToLowerInvariant() && r.Version == d.Version), replicas, d.UpdatedAt,
+            ServiceEndpoints.Of(store, d));
     }
 }
