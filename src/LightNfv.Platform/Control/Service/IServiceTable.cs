@@ -13,12 +13,19 @@ public interface IServiceTable
 {
     /// <summary>Makes the host's table say exactly <paramref name="services"/> (none: the table is removed).</summary>
     void Apply(IReadOnlyList<ServiceBackends> services);
+
+    /// <summary>How long a replica taken out of a set keeps running before it is stopped, so handshakes already on
+    /// their way to it (conntrack has pinned them there) complete.</summary>
+    TimeSpan DrainDelay { get; }
 }
 
 /// <summary>A table that only remembers what it was told (the host-free seams of tests, and hosts without a lab).</summary>
 public sealed class InMemoryServiceTable : IServiceTable
 {
     public IReadOnlyList<ServiceBackends> Current { get; private set; } = [];
+
+    /// <summary>Nothing is in flight in memory.</summary>
+    public TimeSpan DrainDelay => TimeSpan.Zero;
 
     public void Apply(IReadOnlyList<ServiceBackends> services) => Current = services;
 }

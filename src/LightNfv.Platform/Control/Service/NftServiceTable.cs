@@ -22,6 +22,9 @@ public sealed class NftServiceTable(BackendContext host) : IServiceTable
     public const string Table = "lightnfv_svc";
     private string? _applied;
 
+    /// <summary>A lab handshake takes microseconds; half a second also covers a SYN retransmitted once by a busy client.</summary>
+    public TimeSpan DrainDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
     public void Apply(IReadOnlyList<ServiceBackends> services)
     {
         var text = Render(services);

@@ -14,7 +14,7 @@ namespace LightNfv.Platform.Control.Service;
 /// Keeps each VNF's service address (<see cref="ServiceAddressBook"/>) pointing at the replicas that may take new
 /// connections: running, healthy (not failing liveness), and answered on their port at least once since they started
 /// (<see cref="IReadinessGate"/>). A replica leaves the set before it is stopped (<see cref="WithdrawAsync"/>, called
-/// by every removal: rolling update, scale-in, recreate, terminate), and the removal waits <see cref="DrainDelay"/> so a
+/// by every removal: rolling update, scale-in, recreate, terminate), and the removal waits the table's <see cref="IServiceTable.DrainDelay"/> so a
 /// handshake already on its way finishes; a rolling update adds the new replica (<see cref="MarkReady"/>) before the old
 /// one is withdrawn. Runs inside a reconcile pass, under its lock.
 /// </summary>
@@ -26,14 +26,14 @@ public sealed partial class ServiceSync(InstanceService instances, IServiceTable
     private IReadOnlyList<ServiceBackends> _current = [];
     private string? _lastError;
 
-    /// <summary>How long a withdrawn replica keeps running before it is stopped: handshakes in flight to it complete.</summary>
-    public TimeSpan DrainDelay { get; set; } = TimeSpan.FromMilliseconds(500);
-
     /// <summary>How long a replica not yet seen answering is probed during a pass (short: a pass must not stall on it).</summary>
     public TimeSpan ReadinessProbe { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>What the table says now.</summary>
     public IReadOnlyList<ServiceBackends> Current => _current;
+
+    /// <summary>Raised after each write of the table, with what it says (tests follow a rollout's sets with it).</summary>
+    public event Action<IReadOnlyList<ServiceBackends>>? Applied;
 
     /// <summary>The replica answered on its port (a rolling update's readiness gate): it may join its VNF's set.</summary>
     public void MarkReady(string id) => _ready[id] = 0;
@@ -58,9 +58,9 @@ public sealed partial class ServiceSync(InstanceService instances, IServiceTable
             return;
         }
         Sync();
-        if (DrainDelay > TimeSpan.Zero && instances.Observe(r) == ObservedState.Running)
+        if (table.DrainDelay > TimeSpan.Zero && instances.Observe(r) == ObservedState.Running)
         {
-            await Task.Delay(DrainDelay, ct).ConfigureAwait(false);
+            await Task.Delay(table.DrainDelay, ct).ConfigureAwait(false);
         }
     }
 
@@ -90,6 +90,7 @@ public sealed partial class ServiceSync(InstanceService instances, IServiceTable
             }
             table.Apply(services);
             _current = services;
+            Applied?.Invoke(services);
             _lastError = null;
         }
         catch (Exception e) when (e is LightNfvException or IOException or UnauthorizedAccessException)
