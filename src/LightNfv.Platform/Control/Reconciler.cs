@@ -36,6 +36,7 @@ public sealed partial class Reconciler : IAsyncDisposable
     private readonly OperationBook _operations;
     private readonly LivenessProber _prober;
     private readonly ServiceSync _services;
+    private readonly ReplicaActions _replicas;
 
     /// <param name="seams">Where the parts meet the host; null for the real host's (<see cref="ReconcilerSeams.ForHost"/>).</param>
     /// <param name="healPolicy">Null for the descriptor's budget and cooldown (<see cref="BudgetHealPolicy"/>).</param>
@@ -49,7 +50,7 @@ public sealed partial class Reconciler : IAsyncDisposable
         var liveness = _liveness = new LivenessTracker(time);
         var heals = new HealQueue(Kick);
         healPolicy ??= new BudgetHealPolicy(time);
-        var replicas = new ReplicaActions(instances, _seams.Watcher, heals, healPolicy, liveness, _rollout, logger);
+        var replicas = _replicas = new ReplicaActions(instances, _seams.Watcher, heals, healPolicy, liveness, _rollout, logger);
         _operations = new OperationBook(store, alerts, heals, descriptors, time, Kick, logger)
         {
             Bounds = OperationBounds.Parse(Environment.GetEnvironmentVariable("LIGHTNFV_OPERATION_TIMEOUT")),
@@ -169,6 +170,25 @@ public sealed partial class Reconciler : IAsyncDisposable
 
     /// <summary>Heals one replica now (restart or recreate per its descriptor), recorded as operation <paramref name="operationId"/>.</summary>
     public void RequestHeal(string instanceId, string reason, string? operationId = null) => _healer.Request(instanceId, reason, operationId);
+
+    /// <summary>Takes a replica out of its VNF under the pass lock (see <see cref="ReplicaActions.DetachAsync"/>), then asks for a pass: the VNF gets a replacement.</summary>
+    public async Task<InstanceRecord> DetachAsync(InstanceRecord replica, CancellationToken ct = default)
+    {
+        if (replica.Deployment is null)
+        {
+            return replica;
+        }
+        await _mutate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await _replicas.DetachAsync(replica, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _mutate.Release();
+            Kick();
+        }
+    }
 
     /// <summary>Fails overdue operations from outside a pass that is stuck in a backend call; a free lock means no pass runs.</summary>
     private void FailOverdueOperations()

@@ -66,6 +66,23 @@ public sealed partial class ReplicaActions(InstanceService instances, IReplicaWa
         LogRemoved(logger, r.Id, r.Name);
     }
 
+    /// <summary>
+    /// Takes a replica out of its VNF (`--detach`): out of its service set first (drained), no longer watched, probed or
+    /// healed, then standalone in the store. The VNF still wants as many replicas, so the next pass makes a replacement.
+    /// </summary>
+    public async Task<InstanceRecord> DetachAsync(InstanceRecord r, CancellationToken ct)
+    {
+        if (Services is { } services)
+        {
+            await services.WithdrawAsync(r, ct).ConfigureAwait(false);
+        }
+        watcher.Unwatch(r.Id);
+        healPolicy.Forget(r.Id);
+        liveness.Forget(r.Id);
+        Services?.Forget(r.Id);
+        return instances.Store.Detach(r.Id);
+    }
+
     /// <summary>Removes a replica, logging instead of throwing (start-up must go on).</summary>
     public void RemoveQuietly(InstanceRecord r, string why)
     {

@@ -73,6 +73,8 @@ public sealed class LabFixture : IDisposable
         ["LIGHTNFV_LAB"] = LabName,
         ["LIGHTNFV_SUBNET"] = Subnet,
         ["LIGHTNFV_CGROUP"] = CgroupParent,
+        // A LIGHTNFV_SOCKET of the shell running the tests would otherwise send this lab's daemon (and CLI) to its socket.
+        ["LIGHTNFV_SOCKET"] = Path.Combine(StateDirectory, "lightnfv.sock"),
     };
 
     public string InstanceNamespace(string id) => Host.InstanceNamespace(id);
