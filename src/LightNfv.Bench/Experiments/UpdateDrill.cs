@@ -14,6 +14,7 @@ namespace LightNfv.Bench.Experiments;
 public sealed record UpdateDrillResult(
     string Technology,
     int Replicas,
+    int Updates,
     string ServiceAddress,
     double RatePerSecond,
     int Attempts,
@@ -21,7 +22,7 @@ public sealed record UpdateDrillResult(
     int ConnectFailures,
     int EchoFailures,
     Summary ConnectMs,
-    double UpdateMs,
+    Summary UpdateMs,
     double LoadSeconds,
     IReadOnlyList<string> ReplicasBefore,
     IReadOnlyList<string> ReplicasAfter,
@@ -33,8 +34,8 @@ public sealed record UpdateDrillResult(
 /// <summary>
 /// The issue-14 acceptance drill: a 2-replica TCP echo VNF under a daemon of its own, a client in the lab namespace
 /// opening short connections to the VNF's service address at a fixed rate (connect, send a line, read its echo, close),
-/// and a rolling update to a new descriptor version meanwhile. Bounded: the load runs from 1 s before the update to 1 s
-/// after it ends, never longer than <c>maxSeconds</c>; every attempt has a 3 s timeout. A failure is a connect that did
+/// and rolling updates to new descriptor versions meanwhile. Bounded: the load runs from 1 s before the first update to
+/// 1 s after the last, never longer than <c>maxSeconds</c>; every attempt has a 3 s timeout. A failure is a connect that did
 /// not succeed or an echo that did not come back.
 /// </summary>
 public sealed class UpdateDrill(DaemonProcess daemon, LabNetwork lab, string command)
@@ -64,7 +65,8 @@ public sealed class UpdateDrill(DaemonProcess daemon, LabNetwork lab, string com
             action: restart
         """;
 
-    public async Task<UpdateDrillResult> RunAsync(string technology, double rate, int maxSeconds, CancellationToken ct)
+    /// <param name="updates">Rolling updates in a row (versions 2, 3, ...), all under the same load.</param>
+    public async Task<UpdateDrillResult> RunAsync(string technology, double rate, int updates, int maxSeconds, CancellationToken ct)
     {
         const string name = "bench-update";
         await daemon.StartAsync(ct).ConfigureAwait(false);
@@ -76,23 +78,29 @@ public sealed class UpdateDrill(DaemonProcess daemon, LabNetwork lab, string com
             var service = await ServiceAddressAsync(http, name, ct).ConfigureAwait(false);
             var endpoint = IPEndPoint.Parse(service);
             var before = await ReplicaIds(http, name, ct).ConfigureAwait(false);
-            await Send(http, HttpMethod.Post, "api/v1/descriptors", Descriptor(name, technology, 2), ct).ConfigureAwait(false);
-            Progress?.Invoke($"service address {service}, replicas {string.Join(", ", before)}; load at {rate:0}/s, then the rolling update to version 2");
+            Progress?.Invoke($"service address {service}, replicas {string.Join(", ", before)}; load at {rate:0}/s, then {updates} rolling update(s)");
 
             using var stopLoad = new CancellationTokenSource(TimeSpan.FromSeconds(maxSeconds));
             var load = Task.Run(() => lab.RunInLab(() => Load(endpoint, rate, stopLoad.Token)), CancellationToken.None);
             await Task.Delay(1000, ct).ConfigureAwait(false);
-            var started = Stopwatch.GetTimestamp();
-            await DaemonBench.Operate(http, $"api/v1/vnfs/{name}/update", new { version = 2 }, ct).ConfigureAwait(false);
-            var updateMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            var after = await ReplicaIds(http, name, ct).ConfigureAwait(false);
-            Progress?.Invoke($"update done in {updateMs:0} ms; replicas now {string.Join(", ", after)}");
+            var updateMs = new List<double>();
+            var after = before;
+            for (var u = 0; u < updates && !stopLoad.IsCancellationRequested; u++)
+            {
+                var version = u + 2;
+                await Send(http, HttpMethod.Post, "api/v1/descriptors", Descriptor(name, technology, version), ct).ConfigureAwait(false);
+                var started = Stopwatch.GetTimestamp();
+                await DaemonBench.Operate(http, $"api/v1/vnfs/{name}/update", new { version }, ct).ConfigureAwait(false);
+                updateMs.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                after = await ReplicaIds(http, name, ct).ConfigureAwait(false);
+                Progress?.Invoke($"update to version {version} done in {updateMs[^1]:0} ms; replicas now {string.Join(", ", after)}");
+            }
             await Task.Delay(1000, ct).ConfigureAwait(false);
             await stopLoad.CancelAsync().ConfigureAwait(false);
             var l = await load.ConfigureAwait(false);
             var connectFailures = l.Errors.Count(e => e.StartsWith("connect", StringComparison.Ordinal));
-            return new UpdateDrillResult(technology, 2, service, rate, l.Attempts, l.Errors.Count, connectFailures, l.Errors.Count - connectFailures,
-                Summary.Of(l.ConnectMs.Count > 0 ? l.ConnectMs : [double.NaN]), Math.Round(updateMs, 1), Math.Round(l.Seconds, 2), before, after,
+            return new UpdateDrillResult(technology, 2, updateMs.Count, service, rate, l.Attempts, l.Errors.Count, connectFailures, l.Errors.Count - connectFailures,
+                Summary.Of(l.ConnectMs.Count > 0 ? l.ConnectMs : [double.NaN]), Summary.Of(updateMs), Math.Round(l.Seconds, 2), before, after,
                 [.. l.Errors.Take(10)], HostLine(), command, DateTimeOffset.UtcNow);
         }
         finally
@@ -221,10 +229,10 @@ public sealed class UpdateDrill(DaemonProcess daemon, LabNetwork lab, string com
 
     public static string Markdown(UpdateDrillResult r) => string.Format(CultureInfo.InvariantCulture,
         "# Rolling update under load: connections to the service address\n\n`{0}` at {1:u} on {2}\n\n" +
-        "{3} VNF, {4} replicas, service address {5}; client in the lab namespace at {6:0}/s (connect, echo a line, close), from 1 s before the update to 1 s after.\n\n" +
-        "| attempts | failures | connect failures | echo failures | connect median ms | connect max ms | update ms | load s |\n|---|---|---|---|---|---|---|---|\n" +
-        "| {7} | {8} | {9} | {10} | {11:0.000} | {12:0.000} | {13:0} | {14:0.0} |\n\nreplicas before: {15}; after: {16}\n{17}",
+        "{3} VNF, {4} replicas, service address {5}; client in the lab namespace at {6:0}/s (connect, echo a line, close), from 1 s before the first of {18} rolling update(s) to 1 s after the last.\n\n" +
+        "| attempts | failures | connect failures | echo failures | connect median ms | connect max ms | update median ms (max) | load s |\n|---|---|---|---|---|---|---|---|\n" +
+        "| {7} | {8} | {9} | {10} | {11:0.000} | {12:0.000} | {13:0} ({19:0}) | {14:0.0} |\n\nreplicas before: {15}; after: {16}\n{17}",
         r.Command, r.At, r.Host, r.Technology, r.Replicas, r.ServiceAddress, r.RatePerSecond, r.Attempts, r.Failures, r.ConnectFailures, r.EchoFailures,
-        r.ConnectMs.Median, r.ConnectMs.Max, r.UpdateMs, r.LoadSeconds, string.Join(", ", r.ReplicasBefore), string.Join(", ", r.ReplicasAfter),
-        r.FirstErrors.Count == 0 ? "" : "\nfirst failures:\n" + string.Join("\n", r.FirstErrors.Select(e => "- " + e)) + "\n");
+        r.ConnectMs.Median, r.ConnectMs.Max, r.UpdateMs.Median, r.LoadSeconds, string.Join(", ", r.ReplicasBefore), string.Join(", ", r.ReplicasAfter),
+        r.FirstErrors.Count == 0 ? "" : "\nfirst failures:\n" + string.Join("\n", r.FirstErrors.Select(e => "- " + e)) + "\n", r.Updates, r.UpdateMs.Max);
 }

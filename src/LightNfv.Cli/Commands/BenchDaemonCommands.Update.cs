@@ -11,14 +11,19 @@ public static partial class BenchDaemonCommands
     {
         var rate = new Option<double>("--rate") { Description = "Connection attempts per second (1 to 500)", DefaultValueFactory = _ => 50 };
         var tech = new Option<string>("--tech") { Description = "Technology of the VNF (process or container)", DefaultValueFactory = _ => "process" };
+        var updates = new Option<int>("--updates") { Description = "Rolling updates in a row under the same load (1 to 10)", DefaultValueFactory = _ => 3 };
         var max = new Option<int>("--max-seconds") { Description = "Upper bound of the load, in seconds (5 to 60)", DefaultValueFactory = _ => 60 };
         var output = Out();
-        var cmd = new Command("update", "Connect to a 2-replica VNF's service address at a fixed rate while it rolls to a new version; counts failed attempts; writes update.json/md") { rate, tech, max, output };
+        var cmd = new Command("update", "Connect to a 2-replica VNF's service address at a fixed rate while it rolls to new versions; counts failed attempts; writes update.json/md") { rate, tech, updates, max, output };
         cmd.SetAction((pr, ct) => Cli.Guard(async (ctx, token) =>
         {
             if (pr.GetValue(rate) is < 1 or > 500)
             {
                 throw new LightNfvException(ErrorKind.Invalid, $"--rate: {pr.GetValue(rate)} is outside 1 to 500 attempts per second");
+            }
+            if (pr.GetValue(updates) is < 1 or > 10)
+            {
+                throw new LightNfvException(ErrorKind.Invalid, $"--updates: {pr.GetValue(updates)} is outside 1 to 10");
             }
             if (pr.GetValue(max) is < 5 or > 60)
             {
@@ -29,7 +34,7 @@ public static partial class BenchDaemonCommands
             using var daemon = Daemon(ctx, dir);
             var drill = new UpdateDrill(daemon, ctx.Host.Lab, CommandLine);
             drill.Progress += l => Console.Error.WriteLine(l);
-            var result = await drill.RunAsync(pr.GetValue(tech)!, pr.GetValue(rate), pr.GetValue(max), token).ConfigureAwait(false);
+            var result = await drill.RunAsync(pr.GetValue(tech)!, pr.GetValue(rate), pr.GetValue(updates), pr.GetValue(max), token).ConfigureAwait(false);
             var md = UpdateDrill.Markdown(result);
             DaemonBench.Write(dir, "update", result, md);
             Console.WriteLine(md);

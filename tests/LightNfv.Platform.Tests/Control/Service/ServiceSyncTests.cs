@@ -53,11 +53,21 @@ public sealed class ServiceSyncTests : IAsyncLifetime
         var address = Web.Address;
         var old = _cp.Replicas().Select(r => r.Id).ToHashSet();
         _applied.Clear();
+        var addressOf = _cp.Replicas().ToDictionary(r => r.Id, r => IPAddress.Parse(r.Address!));
+        var stoppedWhileServing = new List<string>();
+        _cp.Backend.Stopping += id =>
+        {
+            if (addressOf.TryGetValue(id, out var a) && _cp.Reconciler.Services.Current.Any(s => s.Backends.Contains(a)))
+            {
+                stoppedWhileServing.Add(id);
+            }
+        };
         _cp.Lifecycle.AddDescriptor(ControlPlane.Yaml(memoryMiB: 48, health: "  network:\n    ports: [5201]"));
         _cp.Lifecycle.Update(VnfLifecycle.DefaultTenant, "web", null);
         await _cp.ConvergeAsync();
         await _cp.Reconciler.ReconcileOnceAsync();
 
+        stoppedWhileServing.ShouldBeEmpty("an old replica leaves the address's set before it is stopped");
         _applied.ShouldNotBeEmpty();
         foreach (var set in _applied)
         {
