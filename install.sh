@@ -5,6 +5,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 packages=(
   iproute2 iputils-ping procps   # netns, links, ping, ps
+  nftables                       # VNF service addresses (DNAT inside the lab namespace only)
   python3                        # test.sh reads the test results (TRX) to count and list skips
   iperf3                         # the benchmark's VNF and load generator
   gcc libc6-dev                  # builds the lnfv-spawn helper (static) and the unikernel guest (freestanding)

@@ -10,13 +10,14 @@ namespace LightNfv.Cli.Commands;
 /// `bench api`, `bench heal`, `bench readopt`: the daemon's figures, each from a `lightnfv serve` child process this
 /// command starts (with the caller's LIGHTNFV_* lab) and stops, so the numbers come from re-runnable commands.
 /// </summary>
-public static class BenchDaemonCommands
+public static partial class BenchDaemonCommands
 {
     public static IEnumerable<Command> Create()
     {
         yield return Api();
         yield return Heal();
         yield return Readopt();
+        yield return Update();
     }
 
     private static Option<DirectoryInfo> Out() => new("--out", "-o") { Description = "Where the JSON and Markdown go", DefaultValueFactory = _ => new DirectoryInfo("bench-out") };

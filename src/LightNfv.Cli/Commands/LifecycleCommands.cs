@@ -123,10 +123,11 @@ public static class StopCommand
     {
         var id = new Argument<string>("instance") { Description = "Instance id, id prefix or name" };
         var grace = new Option<double>("--time", "-t") { Description = "Seconds to wait after SIGTERM before SIGKILL (0 to 3600)", DefaultValueFactory = _ => 5 };
-        var cmd = new Command("stop", "Stop an instance (its namespace, cgroup and address are kept); under a daemon, standalone instances only") { id, grace };
+        var detach = DetachOption.Create();
+        var cmd = new Command("stop", "Stop an instance (its namespace, cgroup and address are kept); a VNF's replica only with --detach") { id, grace, detach };
         cmd.SetAction((pr, ct) => Cli.OnPlatform(async (platform, token) =>
         {
-            var r = await platform.StopAsync(pr.GetValue(id)!, pr.GetValue(grace), token).ConfigureAwait(false);
+            var r = await platform.StopAsync(pr.GetValue(id)!, pr.GetValue(grace), pr.GetValue(detach), token).ConfigureAwait(false);
             Console.WriteLine(Json.Text(r, "id"));
             return 0;
         }, ct));
@@ -159,7 +160,8 @@ public static class RmCommand
         // docker's habit: `rm -f` removes a running container. Running instances are always stopped first here, so
         // -f only keeps that habit from reading as an instance named "-f".
         var force = new Option<bool>("--force", "-f") { Description = "Accepted for docker's habit: running instances are always stopped, then removed" };
-        var cmd = new Command("rm", "Remove instances (running ones are stopped first) and everything they own on the host; under a daemon, standalone instances only") { ids, all, force };
+        var detach = DetachOption.Create();
+        var cmd = new Command("rm", "Remove instances (running ones are stopped first) and everything they own on the host; a VNF's replica only with --detach") { ids, all, force, detach };
         cmd.SetAction((pr, ct) => Cli.OnPlatform(async (platform, token) =>
         {
             if (pr.GetValue(all))
@@ -181,7 +183,7 @@ public static class RmCommand
             }
             foreach (var reference in refs)
             {
-                var r = await platform.RemoveAsync(reference, token).ConfigureAwait(false);
+                var r = await platform.RemoveAsync(reference, pr.GetValue(detach), token).ConfigureAwait(false);
                 // No record, but the host still had objects of that id: an orphan (`ps` lists them).
                 Console.WriteLine(r.GetProperty("orphaned").GetBoolean()
                     ? $"{Json.Text(r, "id")} (orphaned: {string.Join(", ", r.GetProperty("objects").EnumerateArray().Select(o => o.GetString()))})"

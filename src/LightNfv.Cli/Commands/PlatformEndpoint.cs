@@ -27,12 +27,14 @@ public abstract partial class PlatformEndpoint
     /// <summary>The log lines the query asks for, each ending with a newline; with follow, until the instance stops.</summary>
     public abstract IAsyncEnumerable<string> LogsAsync(string reference, LogQuery query, CancellationToken ct);
 
-    public abstract Task<JsonElement> StopAsync(string reference, double? graceSeconds, CancellationToken ct);
+    /// <param name="detach">A VNF's replica is taken out of its VNF first (the VNF gets a replacement), instead of refused.</param>
+    public abstract Task<JsonElement> StopAsync(string reference, double? graceSeconds, bool detach, CancellationToken ct);
 
     public abstract Task<JsonElement> StartAsync(string reference, CancellationToken ct);
 
     /// <summary>An instance, or the host objects of an orphan; a <see cref="RemovedDto"/>.</summary>
-    public abstract Task<JsonElement> RemoveAsync(string reference, CancellationToken ct);
+    /// <param name="detach">As for <see cref="StopAsync"/>.</param>
+    public abstract Task<JsonElement> RemoveAsync(string reference, bool detach, CancellationToken ct);
 
     /// <summary>A <see cref="RemovedAllDto"/>.</summary>
     public abstract Task<JsonElement> RemoveAllAsync(CancellationToken ct);
@@ -67,20 +69,20 @@ public sealed partial class EmbeddedPlatform(PlatformContext ctx) : PlatformEndp
         }
     }
 
-    public override Task<JsonElement> StopAsync(string reference, double? graceSeconds, CancellationToken ct) => Json.Async(async () =>
-        InstanceDto.Of(await ctx.Instances.StopAsync(Standalone(reference, "stopped"), Platform.Lifecycle.InstanceService.StopGrace(graceSeconds), ct).ConfigureAwait(false)));
+    public override Task<JsonElement> StopAsync(string reference, double? graceSeconds, bool detach, CancellationToken ct) => Json.Async(async () =>
+        InstanceDto.Of(await ctx.Instances.StopAsync(Standalone(reference, "stopped", detach), Platform.Lifecycle.InstanceService.StopGrace(graceSeconds), ct).ConfigureAwait(false)));
 
     public override Task<JsonElement> StartAsync(string reference, CancellationToken ct) => Json.Async(async () =>
-        InstanceDto.Of(await ctx.Instances.StartAsync(Standalone(reference, "started"), ct).ConfigureAwait(false)));
+        InstanceDto.Of(await ctx.Instances.StartAsync(Standalone(reference, "started", detach: false), ct).ConfigureAwait(false)));
 
     /// <summary>The reference itself, once it is known not to be a replica of a VNF the next `serve` restores.</summary>
-    private string Standalone(string reference, string action)
+    private string Standalone(string reference, string action, bool detach)
     {
-        Platform.Lifecycle.ManagedReplicaGuard.Standalone(ctx.Store, ctx.Instances.Resolve(reference), action);
+        Platform.Lifecycle.ManagedReplicaGuard.Standalone(ctx.Store, ctx.Instances.Resolve(reference), action, detach);
         return reference;
     }
 
-    public override Task<JsonElement> RemoveAsync(string reference, CancellationToken ct) => Json.Async(async () =>
+    public override Task<JsonElement> RemoveAsync(string reference, bool detach, CancellationToken ct) => Json.Async(async () =>
     {
         InstanceRecord record;
         try
@@ -91,7 +93,7 @@ public sealed partial class EmbeddedPlatform(PlatformContext ctx) : PlatformEndp
         {
             return new RemovedDto(orphan.Id, true, orphan.Objects);
         }
-        Platform.Lifecycle.ManagedReplicaGuard.Standalone(ctx.Store, record, "removed");
+        record = Platform.Lifecycle.ManagedReplicaGuard.Standalone(ctx.Store, record, "removed", detach);
         await ctx.Instances.RemoveAsync(record, ct).ConfigureAwait(false);
         return new RemovedDto(record.Id, false, null);
     });
@@ -152,13 +154,15 @@ public sealed partial class DaemonPlatform(DaemonClient daemon) : PlatformEndpoi
         }
     }
 
-    public override Task<JsonElement> StopAsync(string reference, double? graceSeconds, CancellationToken ct) =>
+    public override Task<JsonElement> StopAsync(string reference, double? graceSeconds, bool detach, CancellationToken ct) =>
         daemon.SendAsync(HttpMethod.Post, Instance(reference) + "/stop"
-            + (graceSeconds is { } s ? "?time=" + s.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : ""), ct: ct);
+            + (graceSeconds is { } s ? "?time=" + s.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "")
+            + (detach ? (graceSeconds is null ? "?" : "&") + "detach=true" : ""), ct: ct);
 
     public override Task<JsonElement> StartAsync(string reference, CancellationToken ct) => daemon.SendAsync(HttpMethod.Post, Instance(reference) + "/start", ct: ct);
 
-    public override Task<JsonElement> RemoveAsync(string reference, CancellationToken ct) => daemon.SendAsync(HttpMethod.Delete, Instance(reference), ct: ct);
+    public override Task<JsonElement> RemoveAsync(string reference, bool detach, CancellationToken ct) =>
+        daemon.SendAsync(HttpMethod.Delete, Instance(reference) + (detach ? "?detach=true" : ""), ct: ct);
 
     public override Task<JsonElement> RemoveAllAsync(CancellationToken ct) => daemon.SendAsync(HttpMethod.Delete, "api/v1/instances", ct: ct);
 

@@ -16,7 +16,7 @@ public static class RestartCommand
             var current = await platform.InspectAsync(reference, token).ConfigureAwait(false);
             if (Json.Text(current, "state") == "running")
             {
-                await platform.StopAsync(reference, pr.GetValue(grace), token).ConfigureAwait(false);
+                await platform.StopAsync(reference, pr.GetValue(grace), detach: false, token).ConfigureAwait(false);
             }
             var r = await platform.StartAsync(reference, token).ConfigureAwait(false);
             Console.WriteLine(Json.Text(r, "id"));

@@ -46,9 +46,10 @@ public static class VnfCommand
         var lsAll = TenantOption.AllTenants();
         var ls = new Command("ls", "List the tenant's VNFs (-A: every tenant's)") { lsOutput, lsAll };
         ls.SetAction((pr, ct) => List(c => c.SendAsync(HttpMethod.Get, "api/v1/vnfs" + TenantOption.Query(TenantOption.ListScope(pr, lsAll)), ct: ct), pr.GetValue(lsOutput), v => Json.Text(v, "name"),
-            ["NAME", "TENANT", "VERSION", "REPLICAS", "READY", "UPDATED"], ["INSTANCES"], v =>
+            ["NAME", "TENANT", "VERSION", "REPLICAS", "READY", "SERVICE", "UPDATED"], ["INSTANCES"], v =>
             [
                 Json.Text(v, "name"), Json.Text(v, "tenant"), Number(v, "version"), Number(v, "replicas"), Number(v, "ready"),
+                v.TryGetProperty("serviceAddress", out var sa) && sa.ValueKind == JsonValueKind.Array ? string.Join(',', sa.EnumerateArray().Select(a => a.GetString())) : "-",
                 PsCommand.Ago(v.GetProperty("updatedAt").GetDateTimeOffset()),
             ], v => [string.Join(',', v.GetProperty("instances").EnumerateArray().Select(i => Json.Text(i, "id")))]));
         cmd.Subcommands.Add(ls);

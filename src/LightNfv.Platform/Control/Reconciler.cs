@@ -6,6 +6,7 @@ using LightNfv.Platform.Control.Healing;
 using LightNfv.Platform.Control.Liveness;
 using LightNfv.Platform.Control.Operations;
 using LightNfv.Platform.Control.Rollout;
+using LightNfv.Platform.Control.Service;
 using LightNfv.Platform.Lifecycle;
 using LightNfv.Platform.Store;
 using Microsoft.Extensions.Logging;
@@ -34,6 +35,7 @@ public sealed partial class Reconciler : IAsyncDisposable
     private readonly Convergence _convergence;
     private readonly OperationBook _operations;
     private readonly LivenessProber _prober;
+    private readonly ServiceSync _services;
     private readonly ReplicaActions _replicas;
 
     /// <param name="seams">Where the parts meet the host; null for the real host's (<see cref="ReconcilerSeams.ForHost"/>).</param>
@@ -56,6 +58,8 @@ public sealed partial class Reconciler : IAsyncDisposable
         _adoption = new ReplicaAdoption(store, replicas, heals, _seams.Orphans, time, logger);
         _healer = new Healer(store, replicas, heals, healPolicy, liveness, alerts);
         _convergence = new Convergence(store, replicas, _operations, _seams.Readiness, _rollout, time, Kick, logger);
+        _services = new ServiceSync(instances, _seams.Services, _seams.Readiness, IsUnhealthy, logger);
+        replicas.Services = _services;
         _prober = new LivenessProber(store, _seams.Liveness, liveness, heals, descriptors, new LivenessOptions(), time, logger);
     }
 
@@ -76,6 +80,9 @@ public sealed partial class Reconciler : IAsyncDisposable
     }
 
     public AdoptionReport? Adoption { get; private set; }
+
+    /// <summary>Service addresses and the replicas behind each (see <see cref="ServiceSync"/>).</summary>
+    public ServiceSync Services => _services;
 
     /// <summary>Heals done since start, for /metrics.</summary>
     public long HealCount => _healer.HealCount;
@@ -141,6 +148,7 @@ public sealed partial class Reconciler : IAsyncDisposable
         {
             await _healer.RunPendingAsync(ct).ConfigureAwait(false);
             await _convergence.ConvergeAllAsync(ct).ConfigureAwait(false);
+            _services.Sync();
             _operations.Close();
         }
         finally
@@ -162,6 +170,25 @@ public sealed partial class Reconciler : IAsyncDisposable
 
     /// <summary>Heals one replica now (restart or recreate per its descriptor), recorded as operation <paramref name="operationId"/>.</summary>
     public void RequestHeal(string instanceId, string reason, string? operationId = null) => _healer.Request(instanceId, reason, operationId);
+
+    /// <summary>Takes a replica out of its VNF under the pass lock (see <see cref="ReplicaActions.DetachAsync"/>), then asks for a pass: the VNF gets a replacement.</summary>
+    public async Task<InstanceRecord> DetachAsync(InstanceRecord replica, CancellationToken ct = default)
+    {
+        if (replica.Deployment is null)
+        {
+            return replica;
+        }
+        await _mutate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await _replicas.DetachAsync(replica, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _mutate.Release();
+            Kick();
+        }
+    }
 
     /// <summary>Fails overdue operations from outside a pass that is stuck in a backend call; a free lock means no pass runs.</summary>
     private void FailOverdueOperations()

@@ -1,6 +1,7 @@
 using LightNfv.Platform.Control.Adoption;
 using LightNfv.Platform.Control.Liveness;
 using LightNfv.Platform.Control.Rollout;
+using LightNfv.Platform.Control.Service;
 using LightNfv.Platform.Lifecycle;
 using Microsoft.Extensions.Logging;
 
@@ -13,9 +14,15 @@ namespace LightNfv.Platform.Control;
 /// </summary>
 public sealed record ReconcilerSeams(IReplicaWatcher Watcher, ILivenessCheck Liveness, IReadinessGate Readiness, IOrphanSweep Orphans)
 {
+    /// <summary>The service addresses' table (nftables in the lab on a real host); tests keep the in-memory one.</summary>
+    public IServiceTable Services { get; init; } = new InMemoryServiceTable();
+
     public static ReconcilerSeams ForHost(InstanceService instances, ILogger logger) => new(
         new PidfdReplicaWatcher(),
         new HostLivenessCheck(instances.Backends.Host),
         new TcpReadinessGate(instances.Backends.Host),
-        new HostOrphanSweep(instances, logger));
+        new HostOrphanSweep(instances, logger))
+    {
+        Services = new NftServiceTable(instances.Backends.Host),
+    };
 }

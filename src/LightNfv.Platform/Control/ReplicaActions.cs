@@ -3,6 +3,7 @@ using LightNfv.Core.Instances;
 using LightNfv.Platform.Control.Healing;
 using LightNfv.Platform.Control.Liveness;
 using LightNfv.Platform.Control.Rollout;
+using LightNfv.Platform.Control.Service;
 using LightNfv.Platform.Lifecycle;
 using LightNfv.Platform.Store;
 using Microsoft.Extensions.Logging;
@@ -18,6 +19,9 @@ public sealed partial class ReplicaActions(InstanceService instances, IReplicaWa
     LivenessTracker liveness, RolloutOptions options, ILogger logger)
 {
     public InstanceService Instances => instances;
+
+    /// <summary>The service addresses: a replica leaves its VNF's set before it is removed.</summary>
+    public ServiceSync? Services { get; set; }
 
     public List<InstanceRecord> Of(Deployment d) =>
         instances.Store.List().Where(r => r.Tenant == d.Tenant && r.Deployment == d.Name).ToList();
@@ -50,11 +54,33 @@ public sealed partial class ReplicaActions(InstanceService instances, IReplicaWa
 
     public async Task RemoveAsync(InstanceRecord r, CancellationToken ct)
     {
+        if (Services is { } services)
+        {
+            await services.WithdrawAsync(r, ct).ConfigureAwait(false);
+        }
         watcher.Unwatch(r.Id);
         await instances.RemoveAsync(r, ct).ConfigureAwait(false);
         healPolicy.Forget(r.Id);
         liveness.Forget(r.Id);
+        Services?.Forget(r.Id);
         LogRemoved(logger, r.Id, r.Name);
+    }
+
+    /// <summary>
+    /// Takes a replica out of its VNF (`--detach`): out of its service set first (drained), no longer watched, probed or
+    /// healed, then standalone in the store. The VNF still wants as many replicas, so the next pass makes a replacement.
+    /// </summary>
+    public async Task<InstanceRecord> DetachAsync(InstanceRecord r, CancellationToken ct)
+    {
+        if (Services is { } services)
+        {
+            await services.WithdrawAsync(r, ct).ConfigureAwait(false);
+        }
+        watcher.Unwatch(r.Id);
+        healPolicy.Forget(r.Id);
+        liveness.Forget(r.Id);
+        Services?.Forget(r.Id);
+        return instances.Store.Detach(r.Id);
     }
 
     /// <summary>Removes a replica, logging instead of throwing (start-up must go on).</summary>
@@ -81,5 +107,9 @@ public sealed partial class ReplicaActions(InstanceService instances, IReplicaWa
         });
     }
 
-    public void Unwatch(string id) => watcher.Unwatch(id);
+    public void Unwatch(string id)
+    {
+        watcher.Unwatch(id);
+        Services?.Forget(id); // a heal restarts it: it answers again before it rejoins its service
+    }
 }

@@ -53,7 +53,9 @@ public sealed partial class InstanceService(PlatformStore store, BackendRegistry
         var id = (options.UseWarmPool ? backend.WarmPool?.TryClaim() : null) ?? FreshId();
         // The store's addresses and the host's: an instance the store lost (deleted or replaced while it ran) still
         // holds its address on the bridge, and must never see it handed out twice.
-        var record = store.Reserve(id, descriptor, used => AllocateAddress(pool, used, descriptor.Spec.Network.Address), options.ReplicaOf);
+        // Service addresses (allocated from the subnet's top) are never a replica's; read before the store's write lock.
+        var reserved = Control.Service.ServiceAddressBook.Reserved(store).ToList();
+        var record = store.Reserve(id, descriptor, used => AllocateAddress(pool, used, reserved, descriptor.Spec.Network.Address), options.ReplicaOf);
         var spec = SpecFor(record, descriptor);
         BackendInstance? instance = null;
         try
@@ -98,9 +100,9 @@ public sealed partial class InstanceService(PlatformStore store, BackendRegistry
     /// The lowest address free in the store (or the requested one) that the host does not hold either: each candidate is
     /// checked on the bridge with one netlink get (microseconds), and a held one is skipped like a stored one.
     /// </summary>
-    private IPAddress AllocateAddress(AddressPool pool, IReadOnlyList<IPAddress> stored, IPAddress? requested)
+    private IPAddress AllocateAddress(AddressPool pool, IReadOnlyList<IPAddress> stored, IReadOnlyList<IPAddress> reserved, IPAddress? requested)
     {
-        var held = new List<IPAddress>();
+        var held = new List<IPAddress>(reserved);
         while (true)
         {
             // A requested address the host holds fails here with the pool's "already used" conflict.

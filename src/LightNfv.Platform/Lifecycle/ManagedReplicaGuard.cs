@@ -10,10 +10,15 @@ namespace LightNfv.Platform.Lifecycle;
 /// </summary>
 public static class ManagedReplicaGuard
 {
-    public static InstanceRecord Standalone(PlatformStore store, InstanceRecord record, string action) =>
+    /// <param name="detach">Take the replica out of its VNF first (`--detach`): it becomes standalone and the next
+    /// `serve` gives the VNF a replacement (see <see cref="PlatformStore.Detach"/>).</param>
+    public static InstanceRecord Standalone(PlatformStore store, InstanceRecord record, string action, bool detach = false) =>
         record.Deployment is { } vnf && store.Deployment(record.Tenant, vnf) is not null
-            ? throw new LightNfvException(ErrorKind.Conflict,
-                $"instance {record.Id} is a replica of VNF '{vnf}', whose desired state the next 'lightnfv serve' restores, so it is not {action} on its own; " +
-                $"use 'lightnfv serve' and 'lightnfv vnf scale|heal|terminate {vnf}', or 'lightnfv down --purge' to forget the VNF")
+            ? detach
+                ? store.Detach(record.Id)
+                : throw new LightNfvException(ErrorKind.Conflict,
+                    $"instance {record.Id} is a replica of VNF '{vnf}', whose desired state the next 'lightnfv serve' restores, so it is not {action} on its own; " +
+                    $"use 'lightnfv serve' and 'lightnfv vnf scale|heal|terminate {vnf}', 'lightnfv down --purge' to forget the VNF, " +
+                    $"or --detach to take this replica out of it (the VNF gets a replacement)")
             : record;
 }

@@ -78,7 +78,11 @@ public sealed record OperationDto(string Id, string Kind, string Tenant, string 
     public static OperationDto Of(OperationRecord o) => new(o.Id, o.Kind, o.Tenant, o.Deployment, o.State, o.Parameters, o.Error, o.CreatedAt, o.UpdatedAt);
 }
 
-public sealed record VnfDto(string Name, string Tenant, int Version, int Replicas, int Ready, IReadOnlyList<InstanceDto> Instances, DateTimeOffset UpdatedAt);
+/// <param name="ServiceAddress">The VNF's stable service address, "ip:port" per port of its descriptor: it survives replica
+/// replacement and spreads new connections over the ready replicas (reachable from the lab namespace). Null until the
+/// daemon's first reconcile pass after instantiate allocates it.</param>
+public sealed record VnfDto(string Name, string Tenant, int Version, int Replicas, int Ready, IReadOnlyList<InstanceDto> Instances, DateTimeOffset UpdatedAt,
+    IReadOnlyList<string>? ServiceAddress = null);
 
 /// <summary>Request bodies of the lifecycle actions. Every field is optional where a default makes sense.</summary>
 public sealed record InstantiateRequest(int? Replicas, int? Version);

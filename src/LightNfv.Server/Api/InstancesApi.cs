@@ -2,6 +2,7 @@ using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Instances;
+using LightNfv.Platform.Control;
 using LightNfv.Platform.Lifecycle;
 using LightNfv.Platform.Monitoring;
 using LightNfv.Platform.Store;
@@ -53,7 +54,7 @@ public static class InstancesApi
         g.MapGet("/{id}", (string id, InstanceService instances) => InstanceDetailDto.Of(instances.Inspect(id))).WithETag(Version, "instance")
             .WithSummary("An instance: record, host state, counters");
 
-        g.MapDelete("/{id}", async (string id, InstanceService instances, CancellationToken ct) =>
+        g.MapDelete("/{id}", async (string id, bool? detach, InstanceService instances, Reconciler reconciler, CancellationToken ct) =>
         {
             InstanceRecord record;
             try
@@ -64,17 +65,26 @@ public static class InstancesApi
             {
                 return new RemovedDto(orphan.Id, true, orphan.Objects);
             }
+            if (detach == true)
+            {
+                record = await reconciler.DetachAsync(record, ct).ConfigureAwait(false);
+            }
             await instances.RemoveAsync(Standalone(record, "removed"), ct).ConfigureAwait(false);
             return new RemovedDto(record.Id, false, null);
-        }).WithETag(Version, "instance").WithSummary("Remove a standalone instance (stopped first if running) or an orphan, and everything it owns on the host");
+        }).WithETag(Version, "instance").WithSummary("Remove a standalone instance (stopped first if running) or an orphan, and everything it owns on the host; `detach=true` takes a VNF's replica out of it first (the VNF gets a replacement)");
 
-        g.MapPost("/{id}/stop", async (string id, double? time, InstanceService instances, CancellationToken ct) =>
+        g.MapPost("/{id}/stop", async (string id, double? time, bool? detach, InstanceService instances, Reconciler reconciler, CancellationToken ct) =>
         {
             var grace = InstanceService.StopGrace(time);
-            Standalone(instances.Resolve(id), "stopped");
+            var record = instances.Resolve(id);
+            if (detach == true)
+            {
+                record = await reconciler.DetachAsync(record, ct).ConfigureAwait(false);
+            }
+            Standalone(record, "stopped");
             var r = await instances.StopAsync(id, grace, ct).ConfigureAwait(false);
             return InstanceDto.Of(r);
-        }).WithETag(Version, "instance").WithSummary("Stop a standalone instance: SIGTERM, then SIGKILL after `time` seconds (default 5); its namespace, cgroup and address are kept");
+        }).WithETag(Version, "instance").WithSummary("Stop a standalone instance: SIGTERM, then SIGKILL after `time` seconds (default 5); its namespace, cgroup and address are kept; `detach=true` takes a VNF's replica out of it first (the VNF gets a replacement)");
 
         g.MapPost("/{id}/start", async (string id, InstanceService instances, CancellationToken ct) =>
         {
@@ -112,7 +122,8 @@ public static class InstancesApi
     /// </summary>
     private static InstanceRecord Standalone(InstanceRecord r, string action) => r.Deployment is { } vnf
         ? throw new LightNfvException(ErrorKind.Conflict,
-            $"instance {r.Id} is a replica of VNF '{vnf}', which the daemon keeps at its desired state, so it is not {action} on its own; use 'lightnfv vnf scale|heal|terminate {vnf}'")
+            $"instance {r.Id} is a replica of VNF '{vnf}', which the daemon keeps at its desired state, so it is not {action} on its own; use 'lightnfv vnf scale|heal|terminate {vnf}', " +
+            $"or --detach to take this replica out of the VNF first (the VNF gets a replacement)")
         : r;
 }
 

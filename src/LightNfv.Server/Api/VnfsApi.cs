@@ -2,6 +2,7 @@ using System.Text.Json;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Instances;
 using LightNfv.Platform.Control;
+using LightNfv.Platform.Control.Service;
 using LightNfv.Platform.Store;
 using LightNfv.Server.Api.Concurrency;
 using LightNfv.Server.Api.Query;
@@ -62,6 +63,7 @@ public static class VnfsApi
     {
         var replicas = store.List().Where(r => r.Tenant == d.Tenant && r.Deployment == d.Name).Select(InstanceDto.Of).ToList();
         return new VnfDto(d.Name, d.Tenant, d.Version, d.Replicas,
-            replicas.Count(r => r.State == nameof(InstanceState.Running).ToLowerInvariant() && r.Version == d.Version), replicas, d.UpdatedAt);
+            replicas.Count(r => r.State == nameof(InstanceState.Running).ToLowerInvariant() && r.Version == d.Version), replicas, d.UpdatedAt,
+            ServiceEndpoints.Of(store, d));
     }
 }

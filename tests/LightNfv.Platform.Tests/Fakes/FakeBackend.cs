@@ -25,6 +25,9 @@ public sealed class FakeBackend : IBackend
     /// <summary>Raised by <see cref="Exit"/>: instance id and pid.</summary>
     public event Action<string, int>? Exited;
 
+    /// <summary>Raised when an instance is about to be stopped or destroyed: its id (what a test checks happens after).</summary>
+    public event Action<string>? Stopping;
+
     public IReadOnlyDictionary<string, Instance> Instances => _instances;
 
     public int Destroyed { get; private set; }
@@ -50,6 +53,7 @@ public sealed class FakeBackend : IBackend
 
     public Task<BackendInstance> StopAsync(BackendInstance instance, TimeSpan grace, CancellationToken cancellationToken)
     {
+        Stopping?.Invoke(instance.Id);
         if (_instances.TryGetValue(instance.Id, out var i))
         {
             _instances[instance.Id] = i with { State = ObservedState.Stopped };
@@ -59,6 +63,7 @@ public sealed class FakeBackend : IBackend
 
     public Task DestroyAsync(BackendInstance instance, CancellationToken cancellationToken)
     {
+        Stopping?.Invoke(instance.Id);
         if (_instances.TryRemove(instance.Id, out _))
         {
             Destroyed++;

@@ -4,6 +4,7 @@ using LightNfv.Backends.Shared;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Host.Cgroups;
+using LightNfv.Host.Probes;
 using LightNfv.Host.Processes;
 using LightNfv.Platform.Monitoring;
 using LightNfv.Platform.Store;
@@ -13,10 +14,15 @@ namespace LightNfv.Platform.Control.Liveness;
 /// <summary>
 /// The host's liveness check of a replica. Its cgroup frozen: held, not judged (the hook for a quarantine). Any of its
 /// processes stopped: failed, whatever the network says, because the kernel completes a stopped listener's
-/// handshakes. Then the TCP probe from the lab, if the descriptor has one.
+/// handshakes. Then the TCP probe from the lab, if the descriptor has one: a handshake probe (tcp:PORT) is half-open
+/// (SYN, SYN-ACK, then the kernel's RST), which proves the same (the kernel completes handshakes, not the VNF) without
+/// the VNF ever accepting it; an answer probe connects and talks (<see cref="TcpLivenessProbe"/>).
 /// </summary>
 public sealed class HostLivenessCheck(BackendContext host) : ILivenessCheck
 {
+    /// <summary>Handshake probes go half-open (<see cref="TcpSynProbe"/>) until a raw socket is refused.</summary>
+    private volatile bool _halfOpen = true;
+
     /// <summary>The mount table, read once: where a v1 freezer hierarchy is mounted, if anywhere.</summary>
     private readonly Lazy<IReadOnlyList<MountInfoEntry>> _mounts = new(() =>
     {
@@ -58,6 +64,28 @@ public sealed class HostLivenessCheck(BackendContext host) : ILivenessCheck
         if (health.TcpPort is not { } port || r.Address is null)
         {
             return LivenessCheck.Passed;
+        }
+        if (!health.ProbeExpectsAnswer && _halfOpen)
+        {
+            // Half-open (SYN, SYN-ACK, RST by the kernel): the VNF never accepts the probe, so nothing in its log.
+            (Socket, Socket)? sockets = null;
+            try
+            {
+                sockets = host.Lab.RunInLab(() => TcpSynProbe.Open(host.Pool.Gateway));
+            }
+            catch (SocketException)
+            {
+                _halfOpen = false; // no CAP_NET_RAW: handshakes from now on
+            }
+            if (sockets is { } s)
+            {
+                using (s.Item1)
+                using (s.Item2)
+                {
+                    return new LivenessCheck(false,
+                        await TcpSynProbe.CheckAsync(s, host.Pool.Gateway, IPAddress.Parse(r.Address), port, health.Timeout, ct).ConfigureAwait(false));
+                }
+            }
         }
         var failure = await TcpLivenessProbe.CheckAsync(
             () => host.Lab.RunInLab(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp)),

@@ -71,6 +71,9 @@ public sealed partial class Convergence(PlatformStore store, ReplicaActions repl
                     {
                         throw new LightNfvException(ErrorKind.Host, $"new replica {fresh.Id} (version {d.Version}) did not answer on its port; the old ones keep serving");
                     }
+                    // The new replica takes connections before the old one stops taking them (RemoveAsync withdraws it first).
+                    replicas.Services?.MarkReady(fresh.Id);
+                    replicas.Services?.Sync();
                     await replicas.RemoveAsync(old[0], ct).ConfigureAwait(false);
                     old.RemoveAt(0);
                     if (old.Count > 0 || current.Count + 1 < d.Replicas)
