@@ -15,7 +15,13 @@ public static class AlertKinds
     public const string OperationFailed = "operation.failed";
     public const string OperationCompleted = "operation.completed";
 
-    public static readonly string[] All = [InstanceFailed, InstanceHealed, VnfScaled, QuotaReached, OperationFailed, OperationCompleted];
+    /// <summary>A SOL003 operation occurrence entering a state, e.g. vnf_lcm_op_occ.FAILED_TEMP.</summary>
+    public const string LcmOccurrencePrefix = "vnf_lcm_op_occ.";
+
+    public static readonly string[] LcmOccurrences =
+        [.. new[] { "STARTING", "PROCESSING", "COMPLETED", "FAILED_TEMP", "FAILED", "ROLLING_BACK", "ROLLED_BACK" }.Select(s => LcmOccurrencePrefix + s)];
+
+    public static readonly string[] All = [InstanceFailed, InstanceHealed, VnfScaled, QuotaReached, OperationFailed, OperationCompleted, .. LcmOccurrences];
 }
 
 /// <summary>

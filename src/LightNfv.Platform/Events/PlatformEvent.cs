@@ -43,7 +43,8 @@ public sealed record PlatformEvent(
     {
         Alerts.AlertKinds.OperationFailed => Error,
         Alerts.AlertKinds.InstanceFailed or Alerts.AlertKinds.QuotaReached => Warning,
-        _ when type.EndsWith(".failed", StringComparison.Ordinal) => Error,
+        _ when type.EndsWith(".failed", StringComparison.Ordinal) || type == Alerts.AlertKinds.LcmOccurrencePrefix + "FAILED" => Error,
+        _ when type == Alerts.AlertKinds.LcmOccurrencePrefix + "FAILED_TEMP" => Warning,
         _ => Info,
     };
 

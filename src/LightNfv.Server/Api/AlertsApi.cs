@@ -3,7 +3,6 @@ using LightNfv.Core.Errors;
 using LightNfv.Platform.Alerts;
 using LightNfv.Platform.Events;
 using LightNfv.Platform.Store;
-using LightNfv.Server.Api.Concurrency;
 using LightNfv.Server.Api.Query;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;

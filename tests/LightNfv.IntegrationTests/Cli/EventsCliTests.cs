@@ -62,7 +62,7 @@ public sealed class EventsCliTests(ITestOutputHelper output) : IntegrationTest(o
         badSince.ExitCode.ShouldBe(2);
         badSince.Stderr.ShouldContain("--since");
 
-        using var daemon = DaemonApi.StartDaemon(Lab, new Dictionary<string, string> { ["LIGHTNFV_SOCKET"] = Socket });
+        using var daemon = DaemonApi.StartDaemon(Lab);
         var through = Lightnfv("events", "-o", "json", "--type", "instance.failed,quota.reached");
         through.ExitCode.ShouldBe(0, through.ToString());
         through.Stdout.ShouldBe(embedded.Stdout, "the same JSON with and without the daemon");

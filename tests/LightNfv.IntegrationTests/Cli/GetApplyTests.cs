@@ -23,11 +23,8 @@ public sealed class GetApplyTests(ITestOutputHelper output) : IntegrationTest(ou
 
     private HostState.CommandResult Lightnfv(params string[] args) => Lightnfv(null, args);
 
-    /// <summary>The lab's socket, always set: a LIGHTNFV_SOCKET inherited from the shell would point at another daemon.</summary>
-    private string Socket => Path.Combine(Lab.StateDirectory, "lightnfv.sock");
-
     private Dictionary<string, string> Environment(IReadOnlyDictionary<string, string>? extra = null) =>
-        Lab.CliEnvironment.Append(new("LIGHTNFV_SOCKET", Socket)).Concat(extra ?? new Dictionary<string, string>())
+        Lab.CliEnvironment.Concat(extra ?? new Dictionary<string, string>())
             .GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value);
 
     /// <summary>The CLI as if no daemon ran: pointed at a socket nobody listens on, over the same store.</summary>
@@ -47,7 +44,7 @@ public sealed class GetApplyTests(ITestOutputHelper output) : IntegrationTest(ou
     {
         RequireAvailable(Technology.Process);
         var echo = WriteDescriptor("echo", Descriptors.Iperf3("echo"));
-        using var daemon = DaemonApi.StartDaemon(Lab, new Dictionary<string, string> { ["LIGHTNFV_SOCKET"] = Socket });
+        using var daemon = DaemonApi.StartDaemon(Lab);
 
         var created = Lightnfv("apply", "-f", echo, "--wait");
         created.ExitCode.ShouldBe(0, created.ToString());

@@ -13,7 +13,11 @@ public static class DaemonApi
     /// <summary>Starts `lightnfv serve` with the lab's environment (plus <paramref name="extraEnvironment"/>) and waits for its socket.</summary>
     public static DaemonProcess StartDaemon(LabFixture lab, IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
-        var environment = lab.CliEnvironment.Concat(extraEnvironment ?? new Dictionary<string, string>()).ToDictionary();
+        var environment = new Dictionary<string, string>(lab.CliEnvironment);
+        foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h : "dotnet";
         var socket = Path.Combine(lab.StateDirectory, "lightnfv.sock");
         // Named, not inherited: a LIGHTNFV_SOCKET in the test runner's environment would put this daemon on another's socket.

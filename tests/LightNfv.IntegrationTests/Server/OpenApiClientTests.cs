@@ -67,6 +67,45 @@ public sealed class OpenApiClientTests(ITestOutputHelper output) : IntegrationTe
         }
     }
 
+    [Fact]
+    public async Task A_schema_driven_client_runs_the_sol003_lifecycle()
+    {
+        RequireRoot();
+        using var daemon = DaemonApi.StartDaemon(Lab);
+        using var http = UnixHttp.Create(daemon.Socket);
+        var client = await SchemaClient.LoadAsync(http);
+        string? id = null;
+        try
+        {
+            (await client.Call("postDescriptors", yaml: Descriptors.Iperf3("sol"))).Status.ShouldBe(201);
+            var (status, created, _) = await client.Call("createVnfInstance", body: new { vnfdId = "sol", vnfInstanceName = "edge" });
+            status.ShouldBe(201);
+            id = created.GetProperty("id").GetString()!;
+            var at = new Dictionary<string, string> { ["vnfInstanceId"] = id };
+
+            (await client.Settle(await client.Task("instantiateVnfInstance", at, new { instantiationLevelId = "1" }))).ShouldBe("COMPLETED");
+            (await client.Settle(await client.Task("scaleVnfInstance", at, new { type = "SCALE_OUT", aspectId = "replicas", numberOfSteps = 1 }))).ShouldBe("COMPLETED");
+            var (_, vnf, _) = await client.Call("getVnfInstance", at);
+            var vnfcs = vnf.GetProperty("instantiatedVnfInfo").GetProperty("vnfcResourceInfo");
+            vnfcs.GetArrayLength().ShouldBe(2);
+            var first = vnfcs[0].GetProperty("id").GetString();
+            (await client.Settle(await client.Task("healVnfInstance", at, new { cause = "drill", vnfcInstanceId = new[] { first } }))).ShouldBe("COMPLETED");
+            (await client.Settle(await client.Task("terminateVnfInstance", at, new { terminationType = "GRACEFUL" }))).ShouldBe("COMPLETED");
+            (await client.Call("deleteVnfInstance", at)).Status.ShouldBe(204);
+            (await client.Call("getVnfInstance", at)).Status.ShouldBe(404);
+            id = null;
+        }
+        finally
+        {
+            if (id is not null && await DaemonApi.Call(http, HttpMethod.Post, "api/v1/vnfs/sol/terminate") is (202, var left))
+            {
+                await DaemonApi.WaitOperation(http, left.GetProperty("id").GetString()!, TimeSpan.FromSeconds(60));
+            }
+            daemon.Stop();
+            Lab.ReapSupervisorZombies();
+        }
+    }
+
     /// <summary>The smallest client the document allows: operations by id, bodies and answers checked against their schemas.</summary>
     private sealed class SchemaClient(HttpClient http, OpenApiDocument doc)
     {
@@ -162,6 +201,29 @@ public sealed class OpenApiClientTests(ITestOutputHelper output) : IntegrationTe
             }
         }
 
+        /// <summary>Starts an LCM task (202 with its occurrence); the occurrence.</summary>
+        public async Task<JsonElement> Task(string operationId, Dictionary<string, string> path, object body)
+        {
+            var (status, occurrence, _) = await Call(operationId, path, body);
+            status.ShouldBe(202, $"{operationId}: {occurrence}");
+            return occurrence;
+        }
+
+        /// <summary>Polls an LCM occurrence (getVnfLcmOpOcc) until it leaves STARTING/PROCESSING; its final state.</summary>
+        public async Task<string> Settle(JsonElement occurrence)
+        {
+            var at = new Dictionary<string, string> { ["vnfLcmOpOccId"] = occurrence.GetProperty("id").GetString()! };
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            string state;
+            do
+            {
+                await System.Threading.Tasks.Task.Delay(100);
+                state = (await Call("getVnfLcmOpOcc", at)).Body.GetProperty("operationState").GetString()!;
+            }
+            while (state is "STARTING" or "PROCESSING" && DateTime.UtcNow < deadline);
+            return state;
+        }
+
         /// <summary>Polls the operation occurrence (getOperationsById) until it leaves processing; its final state.</summary>
         public async Task<string> Wait(JsonElement operation)
         {
@@ -170,7 +232,7 @@ public sealed class OpenApiClientTests(ITestOutputHelper output) : IntegrationTe
             string state;
             do
             {
-                await Task.Delay(100);
+                await System.Threading.Tasks.Task.Delay(100);
                 state = (await Call("getOperationsById", new() { ["id"] = id })).Body.GetProperty("state").GetString()!;
             }
             while (state == "processing" && DateTime.UtcNow < deadline);

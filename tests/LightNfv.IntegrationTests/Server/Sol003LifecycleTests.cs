@@ -98,7 +98,7 @@ public sealed class Sol003LifecycleTests(ITestOutputHelper output) : Integration
             ops.Select(o => o.GetProperty("operation").GetString()).Distinct().ShouldBe(
                 ["TERMINATE", "CHANGE_VNFPKG", "SCALE_TO_LEVEL", "OPERATE", "HEAL", "SCALE", "INSTANTIATE"]);
             ops.ShouldAllBe(o => o.GetProperty("operationState").GetString() == "COMPLETED");
-            var kinds = (await Send(http, HttpMethod.Get, "api/v1/alerts")).EnumerateArray().Select(a => a.GetProperty("kind").GetString()).ToList();
+            var kinds = (await Send(http, HttpMethod.Get, "api/v1/alerts")).EnumerateArray().Select(a => a.GetProperty("notificationType").GetString()).ToList();
             kinds.Count(k => k == "vnf_lcm_op_occ.COMPLETED").ShouldBe(ops.Count);
         }
         finally

@@ -1,4 +1,5 @@
 using LightNfv.Platform.Store;
+using LightNfv.Server.Api.Query;
 
 namespace LightNfv.Server.Api.Sol003;
 
@@ -20,7 +21,7 @@ public static class VnfInstancesApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
 
         g.MapGet("/", (PlatformStore store) => TypedResults.Ok(store.VnfInstances().Select(service.View).ToList()))
-            .WithName("listVnfInstances").WithSummary("List VNF instances");
+            .WithListQuery<VnfInstanceDto>().WithName("listVnfInstances").WithSummary("List VNF instances");
 
         g.MapGet("/{vnfInstanceId}", (string vnfInstanceId) => TypedResults.Ok(service.View(service.Require(vnfInstanceId))))
             .WithName("getVnfInstance").WithSummary("Read one VNF instance").ProducesProblem(StatusCodes.Status404NotFound);

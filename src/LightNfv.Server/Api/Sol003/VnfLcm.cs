@@ -24,7 +24,7 @@ public sealed class VnfLcm(PlatformStore store, VnfLifecycle lifecycle, Reconcil
         store.OperationChanged += (op, lcm) =>
         {
             var state = PlatformStore.Sol003State(op.State);
-            alerts.Raise($"vnf_lcm_op_occ.{state}", op.Tenant, op.Deployment, null,
+            alerts.Raise(AlertKinds.LcmOccurrencePrefix + state, op.Tenant, op.Deployment, null,
                 $"{lcm} of {op.Deployment}: {state} (vnf_lcm_op_occ {op.Id})" + (op.Error is { } e && op.State != OperationState.Completed ? $": {e}" : ""));
         };
 

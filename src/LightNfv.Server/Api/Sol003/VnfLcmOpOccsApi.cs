@@ -2,6 +2,8 @@ using LightNfv.Core.Errors;
 using LightNfv.Platform.Alerts;
 using LightNfv.Platform.Control;
 using LightNfv.Platform.Store;
+using LightNfv.Server.Api.OpenApi;
+using LightNfv.Server.Api.Query;
 
 namespace LightNfv.Server.Api.Sol003;
 
@@ -18,7 +20,7 @@ public static class VnfLcmOpOccsApi
         var store = app.Services.GetRequiredService<PlatformStore>();
         var service = new VnfLcm(store, app.Services.GetRequiredService<VnfLifecycle>(), app.Services.GetRequiredService<Reconciler>());
         VnfLcm.RaiseEvents(store, app.Services.GetRequiredService<AlertHub>());
-        var lcm = app.MapGroup(VnfLcm.Prefix);
+        var lcm = app.MapGroup(VnfLcm.Prefix).WithErrorResponses();
         VnfInstancesApi.Map(lcm, service);
         Map(lcm, service);
     }
@@ -40,7 +42,7 @@ public static class VnfLcmOpOccsApi
                 all = all.Where(o => o.OperationState == operationState);
             }
             return TypedResults.Ok(all.ToList());
-        }).WithName("listVnfLcmOpOccs").WithSummary("List operation occurrences, newest first (operationState filters)")
+        }).WithListQuery<VnfLcmOpOccDto>().WithName("listVnfLcmOpOccs").WithSummary("List operation occurrences, newest first (operationState filters)")
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
         g.MapGet("/{vnfLcmOpOccId}", (string vnfLcmOpOccId) => TypedResults.Ok(service.View(service.RequireOccurrence(vnfLcmOpOccId))))

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using LightNfv.Server.Tests.Events;
 
 namespace LightNfv.Server.Tests.Api.Concurrency;
 
@@ -77,7 +78,8 @@ public sealed class ETagTests : IDisposable
     [Fact]
     public async Task A_subscription_delete_with_a_stale_or_unknown_etag_is_refused()
     {
-        var created = await _http.PostAsJsonAsync("/api/v1/subscriptions", new { callbackUri = "http://127.0.0.1:9/hook" });
+        using var listener = new CallbackListener();
+        var created = await _http.PostAsJsonAsync("/api/v1/subscriptions", new { callbackUri = listener.Url() });
         created.StatusCode.ShouldBe(HttpStatusCode.Created);
         var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
         var get = await _http.GetAsync($"/api/v1/subscriptions/{id}");

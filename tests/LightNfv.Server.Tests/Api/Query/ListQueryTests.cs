@@ -84,8 +84,8 @@ public sealed class ListQueryTests : IDisposable
 
         // Every list route takes the same query (empty lists here, but the filter is checked against the item's shape).
         foreach (var url in new[] { "/api/v1/vnfs?filter=(eq,tenant,default)", "/api/v1/instances?filter=(eq,state,running)",
-            "/api/v1/operations?filter=(eq,kind,instantiate)", "/api/v1/alerts?filter=(eq,kind,instance.failed)",
-            "/api/v1/subscriptions?filter=(cont,callback,127.0.0.1)", "/api/v1/top?filter=(gt,cpuPercent,50)",
+            "/api/v1/operations?filter=(eq,kind,instantiate)", "/api/v1/alerts?filter=(eq,notificationType,instance.failed)", "/api/v1/events?filter=(eq,severity,error)",
+            "/api/v1/subscriptions?filter=(cont,callbackUri,127.0.0.1)", "/vnflcm/v1/vnf_instances?filter=(eq,instantiationState,INSTANTIATED)", "/vnflcm/v1/vnf_lcm_op_occs?filter=(eq,operationState,COMPLETED)&limit=5", "/api/v1/top?filter=(gt,cpuPercent,50)",
             "/api/v1/descriptors/web/versions?filter=(gte,version,1)&limit=1" })
         {
             var r = await _http.GetAsync(url);
