@@ -89,6 +89,14 @@ public sealed class Sol003LifecycleTests(ITestOutputHelper output) : Integration
             v.GetProperty("vnfdId").GetString().ShouldBe("lcm@2");
             Vnfcs(v).Single().GetProperty("vnfdVersion").GetInt32().ShouldBe(2);
 
+            // change_flavour changes resources: a new version with them, rolled out like change_vnfpkg.
+            (await Call(http, HttpMethod.Post, $"vnflcm/v1/vnf_instances/{id}/change_flavour", body: new { newFlavourId = "large" })).Status.ShouldBe(400);
+            (await RunTask(http, id, "change_flavour", new { newFlavourId = "default", additionalParams = new { memoryMiB = 96 } })).ShouldBe("COMPLETED");
+            v = await Instance(http, id);
+            v.GetProperty("vnfdId").GetString().ShouldBe("lcm@3");
+            Vnfcs(v).Single().GetProperty("vnfdVersion").GetInt32().ShouldBe(3);
+            (await Send(http, HttpMethod.Get, "api/v1/descriptors/lcm")).GetProperty("source").GetString()!.ShouldContain("memoryMiB: 96");
+
             (await RunTask(http, id, "terminate", new { terminationType = "GRACEFUL" })).ShouldBe("COMPLETED");
             (await Instance(http, id)).GetProperty("instantiationState").GetString().ShouldBe("NOT_INSTANTIATED");
             (await Replicas(http, "lcm")).ShouldBeEmpty();
@@ -96,7 +104,7 @@ public sealed class Sol003LifecycleTests(ITestOutputHelper output) : Integration
 
             var ops = (await Send(http, HttpMethod.Get, "vnflcm/v1/vnf_lcm_op_occs")).EnumerateArray().ToList();
             ops.Select(o => o.GetProperty("operation").GetString()).Distinct().ShouldBe(
-                ["TERMINATE", "CHANGE_VNFPKG", "SCALE_TO_LEVEL", "OPERATE", "HEAL", "SCALE", "INSTANTIATE"]);
+                ["TERMINATE", "CHANGE_FLAVOUR", "CHANGE_VNFPKG", "SCALE_TO_LEVEL", "OPERATE", "HEAL", "SCALE", "INSTANTIATE"]);
             ops.ShouldAllBe(o => o.GetProperty("operationState").GetString() == "COMPLETED");
             var kinds = (await Send(http, HttpMethod.Get, "api/v1/alerts")).EnumerateArray().Select(a => a.GetProperty("notificationType").GetString()).ToList();
             kinds.Count(k => k == "vnf_lcm_op_occ.COMPLETED").ShouldBe(ops.Count);

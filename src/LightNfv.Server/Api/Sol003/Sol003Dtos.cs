@@ -35,6 +35,15 @@ public sealed record OperateVnfRequest(string? ChangeStateTo, string? StopType, 
 /// <summary>ChangeCurrentVnfPkgRequest: the descriptor version to roll to ("name@version"; the name is the instance's).</summary>
 public sealed record ChangeCurrentVnfPkgRequest(string? VnfdId);
 
+/// <summary>
+/// ChangeVnfFlavourRequest: LightNFV has one flavour ("default"); additionalParams carry the resources to change
+/// (vcpus, memoryMiB, pids), rolled out as a new descriptor version one replica at a time.
+/// </summary>
+public sealed record ChangeVnfFlavourRequest(string? NewFlavourId, string? InstantiationLevelId, ChangeFlavourParams? AdditionalParams);
+
+/// <summary>The resources a change_flavour sets; each absent one keeps its value.</summary>
+public sealed record ChangeFlavourParams(int? Vcpus, int? MemoryMiB, int? Pids);
+
 /// <summary>TerminateVnfRequest: accepted for SOL003 clients; LightNFV always stops each replica gracefully.</summary>
 public sealed record TerminateVnfRequest(string? TerminationType, int? GracefulTerminationTimeout);
 
@@ -62,7 +71,7 @@ public sealed record ScaleStatus(string AspectId, int ScaleLevel);
 public sealed record VnfcResourceInfo(string Id, string Name, string State, string? Address, int? VnfdVersion);
 
 /// <summary>Links of a VNF instance: itself, and the LCM tasks allowed in its instantiation state.</summary>
-public sealed record VnfInstanceLinks(Link Self, Link? Instantiate, Link? Terminate, Link? Scale, Link? ScaleToLevel, Link? Heal, Link? Operate, Link? ChangeVnfpkg);
+public sealed record VnfInstanceLinks(Link Self, Link? Instantiate, Link? Terminate, Link? Scale, Link? ScaleToLevel, Link? Heal, Link? Operate, Link? ChangeVnfpkg, Link? ChangeFlavour);
 
 /// <summary>VnfLcmOpOcc: one lifecycle operation occurrence.</summary>
 public sealed record VnfLcmOpOccDto(string Id, string OperationState, DateTimeOffset StateEnteredTime, DateTimeOffset StartTime, string? VnfInstanceId,

@@ -45,6 +45,8 @@ public static class VnfInstancesApi
             (string id, OperateVnfRequest? body) => service.Operate(id, body));
         Task(g, "change_vnfpkg", "changeVnfPkg", "Roll to another descriptor version (vnfdId name@version), one replica at a time",
             (string id, ChangeCurrentVnfPkgRequest? body) => service.ChangeVnfpkg(id, body));
+        Task(g, "change_flavour", "changeVnfFlavour", "Change resources (additionalParams vcpus, memoryMiB, pids; flavour \"default\"): a new descriptor version, rolled out one replica at a time",
+            (string id, ChangeVnfFlavourRequest? body) => service.ChangeFlavour(id, body));
         Task(g, "terminate", "terminateVnfInstance", "Terminate: remove every replica (the instance stays, NOT_INSTANTIATED)",
             (string id, TerminateVnfRequest? body) => service.Terminate(id));
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Instances;
 using LightNfv.Platform.Alerts;
@@ -169,6 +170,39 @@ public sealed class VnfLcm(PlatformStore store, VnfLifecycle lifecycle, Reconcil
         }
     }
 
+    /// <summary>
+    /// change_flavour as "change resources": the running descriptor with new spec.resources becomes a new version,
+    /// rolled out as change_vnfpkg is (so it rolls back to the version before).
+    /// </summary>
+    public OperationRecord ChangeFlavour(string id, ChangeVnfFlavourRequest? body)
+    {
+        var v = RequireState(id, instantiated: true, "change_flavour");
+        if (body?.NewFlavourId is not { Length: > 0 } flavour)
+        {
+            throw Invalid("newFlavourId", "required: \"default\" (LightNFV's one flavour), with additionalParams.vcpus, memoryMiB or pids to change");
+        }
+        if (flavour != "default")
+        {
+            throw Invalid("newFlavourId", $"'{flavour}' is not a flavour of {v.VnfdName}; its only flavour is \"default\" (change resources with additionalParams)");
+        }
+        if (body.InstantiationLevelId is not null)
+        {
+            throw Invalid("instantiationLevelId", "not taken by change_flavour here; change the replica count with scale_to_level");
+        }
+        if (body.AdditionalParams is not { } p || (p.Vcpus, p.MemoryMiB, p.Pids) is (null, null, null))
+        {
+            throw Invalid("additionalParams", "give at least one of vcpus, memoryMiB, pids, e.g. {\"memoryMiB\": 128}");
+        }
+        var d = store.Deployment(v.Tenant, v.VnfdName) ?? throw new LightNfvException(ErrorKind.State, $"vnfInstanceId: {id} is not instantiated");
+        var running = store.Descriptor(v.Tenant, v.VnfdName, d.Version)
+            ?? throw new LightNfvException(ErrorKind.NotFound, $"vnfdId: version {d.Version} of '{v.VnfdName}' is no longer stored");
+        var added = lifecycle.AddDescriptor(DescriptorEdit.WithResources(running.Source, p.Vcpus, p.MemoryMiB, p.Pids));
+        using (PlatformStore.LcmScope("CHANGE_FLAVOUR"))
+        {
+            return lifecycle.Update(v.Tenant, v.VnfdName, added.Version);
+        }
+    }
+
     public OperationRecord Terminate(string id)
     {
         var v = RequireState(id, instantiated: true, "terminate");
@@ -219,7 +253,7 @@ public sealed class VnfLcm(PlatformStore store, VnfLifecycle lifecycle, Reconcil
             ScaleParameters { PreviousReplicas: { } n } when d is not null => transition with { Desired = d with { Replicas = n } },
             UpdateParameters { PreviousVersion: { } version } when d is not null => transition with { Desired = d with { Version = version } },
             _ => throw new LightNfvException(ErrorKind.Conflict,
-                $"vnfLcmOpOccId: rollback of {LcmOf(op)} is not supported (only INSTANTIATE, SCALE, SCALE_TO_LEVEL and CHANGE_VNFPKG); retry or fail it"),
+                $"vnfLcmOpOccId: rollback of {LcmOf(op)} is not supported (only INSTANTIATE, SCALE, SCALE_TO_LEVEL, CHANGE_VNFPKG and CHANGE_FLAVOUR); retry or fail it"),
         };
         var rolling = store.TransitionOperation(id, transition);
         reconciler.Kick();
@@ -268,7 +302,7 @@ public sealed class VnfLcm(PlatformStore store, VnfLifecycle lifecycle, Reconcil
         return new VnfInstanceDto(v.Id, v.InstanceName, v.Description, VnfdId(v.VnfdName, d?.Version ?? v.VnfdVersion), d?.Version ?? v.VnfdVersion,
             "LightNFV", v.VnfdName, on ? "INSTANTIATED" : "NOT_INSTANTIATED", info, new VnfInstanceMetadataDto(v.Tenant),
             new VnfInstanceLinks(new Link(self), L(!on, "instantiate"), L(on, "terminate"), L(on, "scale"), L(on, "scale_to_level"), L(on, "heal"),
-                L(on, "operate"), L(on, "change_vnfpkg")));
+                L(on, "operate"), L(on, "change_vnfpkg"), L(on, "change_flavour")));
     }
 
     public VnfLcmOpOccDto View(OperationRecord op)
