@@ -81,7 +81,7 @@ public sealed class UpdateDrill(DaemonProcess daemon, LabNetwork lab, string com
             Progress?.Invoke($"service address {service}, replicas {string.Join(", ", before)}; load at {rate:0}/s, then {updates} rolling update(s)");
 
             using var stopLoad = new CancellationTokenSource(TimeSpan.FromSeconds(maxSeconds));
-            var load = Task.Run(() => lab.RunInLab(() => Load(endpoint, rate, stopLoad.Token)), CancellationToken.None);
+            var load = Task.Factory.StartNew(() => Load(lab, endpoint, rate, stopLoad.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             await Task.Delay(1000, ct).ConfigureAwait(false);
             var updateMs = new List<double>();
             var after = before;
@@ -121,10 +121,10 @@ public sealed class UpdateDrill(DaemonProcess daemon, LabNetwork lab, string com
     private sealed record LoadOutcome(int Attempts, List<double> ConnectMs, List<string> Errors, double Seconds);
 
     /// <summary>
-    /// Runs on a thread inside the lab namespace (its sockets are the lab's): one attempt every 1/rate s on a fixed
-    /// schedule (a slow attempt delays the next, it does not skip it), until <paramref name="stop"/>.
+    /// Runs on a thread of its own in the host namespace, with sockets opened in the lab's: one attempt every 1/rate s on
+    /// a fixed schedule (a slow attempt delays the next, it does not skip it), until <paramref name="stop"/>.
     /// </summary>
-    private static LoadOutcome Load(IPEndPoint service, double rate, CancellationToken stop)
+    private static LoadOutcome Load(LabNetwork lab, IPEndPoint service, double rate, CancellationToken stop)
     {
         var interval = TimeSpan.FromSeconds(1 / rate);
         var connectMs = new List<double>();
@@ -141,7 +141,10 @@ public sealed class UpdateDrill(DaemonProcess daemon, LabNetwork lab, string com
                 Thread.Sleep(due - clock.Elapsed);
             }
             attempts++;
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveTimeout = 3000, SendTimeout = 3000 };
+            using var socket = lab.OpenTcpSocket();
+            socket.NoDelay = true;
+            socket.ReceiveTimeout = 3000;
+            socket.SendTimeout = 3000;
             var t0 = Stopwatch.GetTimestamp();
             try
             {

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using LightNfv.Core.Errors;
 using LightNfv.Host.Native;
 
@@ -42,8 +43,53 @@ public static class HostNetwork
             if (s_homeId is null)
             {
                 s_home = FileDescriptor.Open(ThreadNamespace);
+                StartRuntimeThreadsHere();
                 Volatile.Write(ref s_homeId, CurrentId());
             }
+        }
+    }
+
+    /// <summary>
+    /// Threads of this process that live in another network namespace, except the dedicated ones of
+    /// <see cref="OsThread"/> (named "lightnfv-ns", ended after their work). Anything else there is a leak: a thread made
+    /// by one in the lab starts in the lab, so async work (a ConnectAsync, a timer) queued from inside
+    /// <see cref="NetNamespace.RunIn{T}"/> can grow the thread pool with workers that stay there for good.
+    /// </summary>
+    public static IReadOnlyList<string> ThreadsAway()
+    {
+        var home = HomeId;
+        var away = new List<string>();
+        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            try
+            {
+                var ns = new FileInfo(Path.Combine(task, "ns/net")).LinkTarget;
+                var name = File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n');
+                if (ns is not null && ns != home && name != OsThread.ThreadName)
+                {
+                    away.Add($"thread {Path.GetFileName(task)} ({name}) in {ns}");
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The thread ended while we looked.
+            }
+        }
+        return away;
+    }
+
+    /// <summary>
+    /// The runtime makes some threads lazily, from whichever thread first needs them, and a thread starts in its maker's
+    /// namespace: the socket engine's epoll thread (made by the first managed Socket's constructor) and the timer thread.
+    /// Made here, at home, before any thread leaves, so a socket opened in the lab cannot put them there for good.
+    /// </summary>
+    private static void StartRuntimeThreadsHere()
+    {
+        new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).Dispose();
+        using var fired = new ManualResetEventSlim();
+        using (new Timer(_ => fired.Set(), null, 0, Timeout.Infinite))
+        {
+            fired.Wait(TimeSpan.FromSeconds(5));
         }
     }
 

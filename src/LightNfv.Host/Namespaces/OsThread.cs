@@ -8,6 +8,9 @@ namespace LightNfv.Host.Namespaces;
 /// </summary>
 public static class OsThread
 {
+    /// <summary>The name (and /proc comm) of every thread made here.</summary>
+    public const string ThreadName = "lightnfv-ns";
+
     public static T Run<T>(Func<T> work)
     {
         T result = default!;
@@ -25,7 +28,7 @@ public static class OsThread
         }, maxStackSize: 256 * 1024)
         {
             IsBackground = true,
-            Name = "lightnfv-ns",
+            Name = ThreadName,
         };
         thread.Start();
         thread.Join();
@@ -50,7 +53,7 @@ public static class OsThread
         }, maxStackSize: 256 * 1024)
         {
             IsBackground = true,
-            Name = "lightnfv-ns",
+            Name = ThreadName,
         };
         thread.Start();
         return done.Task;

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Networking;
 using LightNfv.Host.Namespaces;
@@ -154,8 +155,15 @@ public sealed class LabNetwork : IDisposable
     public NetworkAttachment AttachmentFor(IPAddress address) =>
         new(Name, BridgeName, address, Pool.PrefixLength, Pool.Gateway);
 
-    /// <summary>Runs work on a thread inside the lab namespace (probe and load sockets are opened there).</summary>
+    /// <summary>
+    /// Runs work on a thread inside the lab namespace (probe and load sockets are opened there). Synchronous work only:
+    /// a thread the work makes (the thread pool's, for an async call) would stay in the lab (<see cref="HostNetwork.ThreadsAway"/>).
+    /// </summary>
     public T RunInLab<T>(Func<T> work) => NetNamespace.RunIn(_namespace, work);
+
+    /// <summary>A TCP socket of the lab, opened by the calling thread around a setns (no thread made); use it from anywhere.</summary>
+    public Socket OpenTcpSocket() =>
+        NetNamespace.OpenIn(_namespace, () => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
 
     /// <summary>
     /// Makes an instance's network namespace, wired to the bridge: veth created with its peer directly inside the new

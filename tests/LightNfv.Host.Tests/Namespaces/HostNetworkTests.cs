@@ -48,6 +48,37 @@ public sealed class HostNetworkTests
     }
 
     [Fact]
+    public void A_thread_made_from_a_foreign_namespace_stays_there_and_is_reported()
+    {
+        RequireRoot();
+        using var release = new ManualResetEventSlim();
+        Thread? child = null;
+        var foreign = InForeignNamespace(() =>
+        {
+            // What a thread-pool worker injected from inside RunIn would be: it inherits the namespace and outlives the work.
+            child = new Thread(() => release.Wait()) { IsBackground = true, Name = "stray-worker" };
+            child.Start();
+            return HostNetwork.CurrentId();
+        });
+        try
+        {
+            HostNetwork.ThreadsAway().ShouldContain(t => t.Contains("(stray-worker) in " + foreign, StringComparison.Ordinal));
+        }
+        finally
+        {
+            release.Set();
+            child!.Join();
+        }
+        // Join returns when the managed thread is done; the OS thread leaves /proc/self/task a moment later.
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (HostNetwork.ThreadsAway().Any(t => t.Contains("stray-worker", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(10);
+        }
+        HostNetwork.ThreadsAway().ShouldNotContain(t => t.Contains("stray-worker", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Host_tools_started_from_a_foreign_thread_run_in_the_host_namespace()
     {
         RequireRoot();

@@ -114,21 +114,7 @@ public sealed class LabFixture : IDisposable
         string? last = null;
         while (DateTime.UtcNow < deadline)
         {
-            last = Host.Lab.RunInLab(() =>
-            {
-                // Created on this thread, hence in the lab's network namespace.
-                using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                try
-                {
-                    socket.ConnectAsync(new IPEndPoint(address, port), cts.Token).AsTask().GetAwaiter().GetResult();
-                    return socket.Connected ? null : "not connected";
-                }
-                catch (Exception e) when (e is SocketException or OperationCanceledException)
-                {
-                    return e.Message;
-                }
-            });
+            last = ConnectOnce(address, port);
             if (last is null)
             {
                 return null;
@@ -136,6 +122,22 @@ public sealed class LabFixture : IDisposable
             Thread.Sleep(50);
         }
         return last ?? "timed out";
+    }
+
+    private string? ConnectOnce(IPAddress address, int port)
+    {
+        // Opened in the lab's network namespace; used from this thread, which stays home.
+        using var socket = Host.Lab.OpenTcpSocket();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            socket.ConnectAsync(new IPEndPoint(address, port), cts.Token).AsTask().GetAwaiter().GetResult();
+            return socket.Connected ? null : "not connected";
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            return e.Message;
+        }
     }
 
     /// <summary>Problems found (and cleaned) by <see cref="Dispose"/>: leftovers of the platform on the host.</summary>
@@ -165,6 +167,7 @@ public sealed class LabFixture : IDisposable
         ReapSupervisorZombies();
 
         problems.AddRange(FindLeftovers(clean: true));
+        problems.AddRange(HostNetwork.ThreadsAway());
         try
         {
             if (Directory.Exists(StateDirectory))

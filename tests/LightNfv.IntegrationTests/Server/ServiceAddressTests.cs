@@ -39,9 +39,10 @@ public sealed class ServiceAddressTests(ITestOutputHelper output) : IntegrationT
         """;
 
     /// <summary>Connect, send a line, read its echo, close: null when it all worked, else what failed.</summary>
-    private string? EchoOnce(IPEndPoint service) => Lab.Host.Lab.RunInLab(() =>
+    private string? EchoOnce(IPEndPoint service)
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 3000 };
+        using var socket = Lab.Host.Lab.OpenTcpSocket();
+        socket.ReceiveTimeout = 3000;
         try
         {
             if (!socket.ConnectAsync(service).Wait(TimeSpan.FromSeconds(3)))
@@ -61,7 +62,7 @@ public sealed class ServiceAddressTests(ITestOutputHelper output) : IntegrationT
         {
             return e.InnerException?.Message ?? e.Message;
         }
-    });
+    }
 
     private string NftList(string what)
     {

@@ -4,6 +4,7 @@ using LightNfv.Backends.Shared;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Host.Cgroups;
+using LightNfv.Host.Namespaces;
 using LightNfv.Host.Probes;
 using LightNfv.Host.Processes;
 using LightNfv.Platform.Monitoring;
@@ -71,7 +72,7 @@ public sealed class HostLivenessCheck(BackendContext host) : ILivenessCheck
             (Socket, Socket)? sockets = null;
             try
             {
-                sockets = host.Lab.RunInLab(() => TcpSynProbe.Open(host.Pool.Gateway));
+                sockets = NetNamespace.OpenIn(host.Lab.Namespace, () => TcpSynProbe.Open(host.Pool.Gateway));
             }
             catch (SocketException)
             {
@@ -88,7 +89,7 @@ public sealed class HostLivenessCheck(BackendContext host) : ILivenessCheck
             }
         }
         var failure = await TcpLivenessProbe.CheckAsync(
-            () => host.Lab.RunInLab(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp)),
+            host.Lab.OpenTcpSocket,
             IPAddress.Parse(r.Address), port, health, ct).ConfigureAwait(false);
         return new LivenessCheck(false, failure);
     }
