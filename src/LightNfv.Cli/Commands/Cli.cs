@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
@@ -40,6 +41,7 @@ public static class Cli
             ApplyCommand.Create(),
             TenantOption.Option,
         };
+        RejectOptionLikeValues(root);
         var parsed = root.Parse(args);
         if (parsed.Action is ParseErrorAction)
         {
@@ -60,6 +62,28 @@ public static class Cli
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             return Report(e);
+        }
+    }
+
+    /// <summary>
+    /// System.CommandLine binds an unknown option to a free argument (`logs --bogus` looked for an instance named
+    /// "--bogus"): every argument but a command line to run (exec's, image's) refuses a value that looks like an option.
+    /// </summary>
+    private static void RejectOptionLikeValues(Command command)
+    {
+        foreach (var argument in command.Arguments.Where(a => a.Name != "command"))
+        {
+            argument.Validators.Add(result =>
+            {
+                foreach (var token in result.Tokens.Where(t => t.Value.Length > 1 && t.Value[0] == '-' && !double.TryParse(t.Value, CultureInfo.InvariantCulture, out _)))
+                {
+                    result.AddError($"Unrecognized command or argument '{token.Value}'");
+                }
+            });
+        }
+        foreach (var sub in command.Subcommands)
+        {
+            RejectOptionLikeValues(sub);
         }
     }
 

@@ -39,6 +39,8 @@ public sealed class CliBadInputTests(ITestOutputHelper output) : IntegrationTest
     [InlineData("nosuch")]                         // an unknown command
     [InlineData("vnf", "scale", "web", "two")]     // a value of the wrong type
     [InlineData("ps", "--bogus")]                  // an unknown option
+    [InlineData("logs", "--bogus")]                // an unknown option where an instance name may stand
+    [InlineData("stop", "web", "--bogus")]         // ... or after it
     [InlineData("ps", "-o", "xml")]                // a value outside the accepted ones
     [InlineData]                                   // no command at all
     public void Usage_errors_exit_2_with_a_pointer_to_help(params string[] args)
