@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
+using System.Globalization;
 using LightNfv.Core.Configuration;
 using LightNfv.Core.Errors;
 using LightNfv.Platform.Store;
