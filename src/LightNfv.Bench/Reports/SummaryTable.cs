@@ -33,7 +33,9 @@ public static class SummaryTable
             var cold = Get(Metrics.InstantiationMs, "cold") ?? Get(Metrics.ReadyMs, "cold");
             var draft = DraftFigures.For(g.Key.Technology);
             var versus = cold is > 0 && draft is not null
-                ? $"{Ratio(draft.InstantiationMs / cold.Value)} faster ({ReportWriter.Fmt(draft.InstantiationMs)} ms)"
+                ? (draft.InstantiationMs >= cold.Value
+                    ? $"{Ratio(draft.InstantiationMs / cold.Value)} faster ({ReportWriter.Fmt(draft.InstantiationMs)} ms)"
+                    : $"{Ratio(cold.Value / draft.InstantiationMs)} slower ({ReportWriter.Fmt(draft.InstantiationMs)} ms)")
                 : "–";
             var name = g.Key.Runtime.Length == 0 ? g.Key.Technology : $"{g.Key.Technology}/{g.Key.Runtime}";
             var tx = Get(Metrics.TxGbps);

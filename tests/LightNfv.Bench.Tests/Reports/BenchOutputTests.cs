@@ -45,6 +45,17 @@ public sealed class BenchOutputTests
         Assert.Contains("faster", crun, StringComparison.Ordinal); // the draft's Docker row is slower than 95 ms
     }
 
+    [Fact]
+    public void A_technology_slower_than_the_draft_says_slower_not_a_fraction_faster()
+    {
+        var report = new BenchReport(Fixtures.Host, [R("standardvm", "cold", Metrics.InstantiationMs, 29880)], []);
+
+        var vm = Assert.Single(SummaryTable.Render(report).Split('\n'), l => l.StartsWith("standardvm", StringComparison.Ordinal));
+
+        Assert.Contains("slower", vm, StringComparison.Ordinal);
+        Assert.DoesNotContain("faster", vm, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(60)]
     [InlineData(80)]
