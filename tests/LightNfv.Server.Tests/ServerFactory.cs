@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using LightNfv.Core.Configuration;
+using LightNfv.Platform.Composition;
 using LightNfv.Server.Daemon;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -10,7 +11,8 @@ namespace LightNfv.Server.Tests;
 
 /// <summary>
 /// The daemon in-process (TestServer instead of Kestrel) with a private state directory and host names nobody else
-/// uses, so its start-up sweep and loops can never touch another lab. Disposing removes the state directory.
+/// uses, so its start-up sweep and loops can never touch another lab. Disposing runs `down` on its lab (the daemon makes
+/// the lab namespace as it starts) and removes the state directory.
 /// </summary>
 public sealed class ServerFactory : WebApplicationFactory<Program>
 {
@@ -47,6 +49,10 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
         base.Dispose(disposing);
         if (disposing && Directory.Exists(StateDirectory))
         {
+            using (var platform = PlatformServices.Open(Options.Host))
+            {
+                platform.Instances.DownAsync().GetAwaiter().GetResult();
+            }
             Directory.Delete(StateDirectory, recursive: true);
         }
     }
