@@ -53,6 +53,10 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
             {
                 platform.Instances.DownAsync().GetAwaiter().GetResult();
             }
+            if (File.Exists(Path.Combine("/run/netns", Options.Host.LabNamespace)))
+            {
+                throw new InvalidOperationException($"lab namespace {Options.Host.LabNamespace} survived down");
+            }
             Directory.Delete(StateDirectory, recursive: true);
         }
     }
