@@ -24,11 +24,14 @@ public sealed partial class UnikernelBackend
 
     public BackendProfile Profile => Known;
 
-    /// <summary>No runtime, no accelerator (the monitor uses KVM), and guest memory within what the guest layout maps.</summary>
+    /// <summary>No runtime, a tender (auto, kvm or process; not tcg), and guest memory within what the guest layout maps.</summary>
     public void Validate(VnfSpec spec)
     {
         SpecRules.RejectRuntime(spec);
-        SpecRules.RejectAccel(spec);
+        if (spec.Accel is { } accel && accel is not ("auto" or AccelKvm or AccelProcess))
+        {
+            throw new DescriptorException("spec.accel", $"'{accel}' does not apply to unikernels; use auto (KVM where it runs, the process tender otherwise), kvm or process");
+        }
         var memory = (ulong)spec.Resources.MemoryMiB << 20;
         if (memory < GuestLayout.MinMemory || memory > GuestLayout.MaxMemory)
         {
@@ -36,9 +39,20 @@ public sealed partial class UnikernelBackend
         }
     }
 
-    /// <summary>The guest the monitor host still runs for the id (its tap goes with it); the run directory is the inventory's.</summary>
+    /// <summary>The guest the monitor host or a tender still runs for the id (its tap goes with it); the run directory is the inventory's.</summary>
     public IReadOnlyList<string> RemoveOrphan(string id)
     {
+        if (host.Cgroups.Open(host.CgroupPath(id)) is { } cgroup)
+        {
+            // A process-tender guest: its cgroup holds the tender (and nothing else).
+            cgroup.KillAll(TimeSpan.FromSeconds(2));
+            cgroup.Remove();
+            if (host.LabExists)
+            {
+                host.Lab.DeleteTap(TapName(id), null);
+            }
+            return [$"unikernel guest {id} (lnfv-spt)"];
+        }
         if (!MonitorRunning())
         {
             return [];
