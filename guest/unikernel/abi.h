@@ -59,13 +59,15 @@ struct hc_exit { u64 code; };
 
 /*
  * The same guest as a sandboxed process (bindings/spt.c under the lnfv-spt tender, src/LightNfv.Host/Spt): the tender
- * maps guest memory at SPT_BASE (far above its own static image at 0x400000) and lays it out as the monitor does,
+ * maps guest memory at SPT_BASE and lays it out as the monitor does,
  * offset by SPT_BASE: boot_info at SPT_BASE + BOOT_INFO_ADDR, RSP = SPT_BASE + STACK_TOP - 8, RDI = &boot_info, and
  * the ELF linked at SPT_BASE + 1 MiB (link-spt.ld). The guest makes its own system calls on fixed descriptors; the
  * tender's seccomp filter allows only these: write/writev on the console, read/write/writev on the tap, epoll_pwait
  * on its epoll descriptor (which watches the tap), clock_gettime(CLOCK_MONOTONIC), exit_group.
  */
-#define SPT_BASE 0x40000000UL
+/* Above the tender's heap (x86-64 Linux randomizes a static binary's brk over 1 GiB past its image at 0x400000), and
+   low enough for the guest's code and data to stay in the small code model's 2 GiB. */
+#define SPT_BASE 0x60000000UL
 #define SPT_LOAD_MIN (SPT_BASE + STACK_TOP)
 #define SPT_CONSOLE_FD 1
 #define SPT_TAP_FD 3

@@ -9,7 +9,11 @@
 #define RTO_MAX 3000000000UL
 #define MAX_RETRIES 8
 
-static const u8 zeros[MSS];
+#ifdef LNFV_SPT
+static u8 zeros[TCP_SEG_MAX]; /* not const: in .bss rather than as 23 KB of zero bytes in the image */
+#else
+static const u8 zeros[TCP_SEG_MAX];
+#endif
 struct tcb tcbs[MAXC];
 u32 active;
 static u32 iss_seed = 0x4c4e4656;
@@ -76,7 +80,7 @@ void tcp_output(struct tcb *t)
     for (;;) {
         if (seq_le(wnd_end, t->snd_nxt)) break;
         u32 room = wnd_end - t->snd_nxt;
-        u32 n = MSS;
+        u32 n = TCP_SEG_MAX;
         if (!t->endless) {
             if (!seq_lt(t->snd_nxt, t->snd_end)) break;
             u32 left = t->snd_end - t->snd_nxt;

@@ -8,6 +8,16 @@
 #define SBUF 4096
 #define RBUF 4096
 #define MSS 1448
+/*
+ * The most TCP payload one frame may carry. The KVM monitor puts every frame on the wire as is: one MSS. The process
+ * binding hands larger ones to the tap with a virtio-net header asking the kernel to cut them (GSO): one system call
+ * per 16 segments instead of one per segment.
+ */
+#ifdef LNFV_SPT
+#define TCP_SEG_MAX (16 * MSS)
+#else
+#define TCP_SEG_MAX MSS
+#endif
 
 void *memcpy(void *d, const void *s, u64 n);
 void *memmove(void *d, const void *s, u64 n);

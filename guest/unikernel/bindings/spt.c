@@ -2,13 +2,16 @@
  * The process binding: the guest runs as a Linux process under lnfv-spt and makes its few system calls itself (the
  * tender's seccomp filter allows exactly these; see abi.h). Frames are read in batches: every frame the tap has
  * ready goes into a small ring per wait, so a burst costs one clock read and one readiness wait, not one per frame.
- * The IPv4 and TCP/ICMP checksums the KVM monitor fills (SEND_CSUM) are computed here, natively.
+ * The tap carries a virtio-net header on every frame (IFF_VNET_HDR). Sent TCP segments ask the kernel for their
+ * checksum (NEEDS_CSUM) and, when longer than the MSS, to cut them into MSS-sized frames (GSO): one system call moves
+ * up to TCP_SEG_MAX bytes. ICMP checksums (the KVM monitor fills them under SEND_CSUM) are computed here, natively.
+ * The kernel hands frames to the guest whole (no TUNSETOFFLOAD): at most the MTU, the header's flags ignored (the
+ * guest does not verify received checksums: frames come from the host's own stack).
  */
 #include "../uk.h"
 
 enum { NR_READ = 0, NR_WRITE = 1, NR_WRITEV = 20, NR_CLOCK_GETTIME = 228, NR_EPOLL_PWAIT = 281 };
 #define CLOCK_MONOTONIC 1
-#define EAGAIN 11
 
 static inline long sys6(long nr, long a, long b, long c, long d, long e, long f)
 {
@@ -22,24 +25,57 @@ static inline long sys6(long nr, long a, long b, long c, long d, long e, long f)
 struct iovec { u64 base, len; };
 struct timespec { long sec, nsec; };
 struct epoll_event { u32 events; u64 data; } __attribute__((packed));
+/* struct virtio_net_hdr (linux/virtio_net.h), the tap's default 10-byte header. */
+struct vnet_hdr { u8 flags, gso_type; u16 hdr_len, gso_size, csum_start, csum_offset; };
+#define VNET_NEEDS_CSUM 1
+#define VNET_GSO_TCPV4 1
+#define VNET 10
 
 /* Frames up to the bridge's 1500-byte MTU plus the Ethernet header; a longer one is cut (as a NIC with 2 KB buffers). */
 #define RING 32
 #define FRAME 2048
-static u8 ring[RING][FRAME] __attribute__((aligned(16)));
+static u8 ring[RING][VNET + FRAME] __attribute__((aligned(16)));
 static u32 ring_len[RING];
 static u32 ring_head, ring_count;
 static u64 clock;
 
 void plat_console(const char *s, u64 n) { sys3(NR_WRITE, SPT_CONSOLE_FD, s, n); }
 
+/*
+ * A TCP segment's offloads: the IPv4 header checksum here (20 bytes), the TCP checksum field seeded with the
+ * pseudo-header sum over the whole segment as a NIC driver leaves it (the kernel, or its GSO per frame, finishes it).
+ */
+static void tcp_offload(struct vnet_hdr *v, u8 *h, u64 head_len, u64 data_len)
+{
+    u8 *ip = h + 14;
+    u32 ihl = (ip[0] & 15) * 4u;
+    u32 l4_len = ld16(ip + 2) - ihl;
+    ip[10] = ip[11] = 0;
+    *(u16 *)(ip + 10) = csum_fold(csum_add(ip, ihl, 0));
+    u8 *tcp = ip + ihl;
+    *(u16 *)(tcp + 16) = (u16)~csum_fold(csum_add(ip + 12, 8, 0) + be16(6) + be16((u16)l4_len));
+    v->flags = VNET_NEEDS_CSUM;
+    v->csum_start = (u16)(14 + ihl);
+    v->csum_offset = 16;
+    if (data_len > MSS) {
+        v->gso_type = VNET_GSO_TCPV4;
+        v->gso_size = MSS;
+        v->hdr_len = (u16)head_len;
+    }
+}
+
 void plat_send(const struct tx_desc *d, u64 n)
 {
     for (u64 i = 0; i < n; i++) {
-        if (d[i].flags & SEND_CSUM) csum_frame((u8 *)d[i].head, d[i].head_len, (const u8 *)d[i].data, d[i].data_len);
-        struct iovec iov[2] = { { d[i].head, d[i].head_len }, { d[i].data, d[i].data_len } };
+        u8 *h = (u8 *)d[i].head;
+        struct vnet_hdr v = { 0, 0, 0, 0, 0, 0 };
+        if (d[i].flags & SEND_CSUM) {
+            if (d[i].head_len >= 54 && ld16(h + 12) == 0x0800 && h[23] == 6) tcp_offload(&v, h, d[i].head_len, d[i].data_len);
+            else csum_frame(h, d[i].head_len, (const u8 *)d[i].data, d[i].data_len);
+        }
+        struct iovec iov[3] = { { (u64)&v, VNET }, { d[i].head, d[i].head_len }, { d[i].data, d[i].data_len } };
         /* A full tap queue drops the frame, as a NIC would; TCP retransmits. */
-        sys3(NR_WRITEV, SPT_TAP_FD, iov, d[i].data_len ? 2 : 1);
+        sys3(NR_WRITEV, SPT_TAP_FD, iov, d[i].data_len ? 3 : 2);
     }
 }
 
@@ -55,9 +91,9 @@ static void fill(void)
 {
     while (ring_count < RING) {
         u32 slot = (ring_head + ring_count) % RING;
-        long r = sys3(NR_READ, SPT_TAP_FD, ring[slot], FRAME);
-        if (r <= 0) break; /* -EAGAIN: drained */
-        ring_len[slot] = (u32)r;
+        long r = sys3(NR_READ, SPT_TAP_FD, ring[slot], VNET + FRAME);
+        if (r <= VNET) break; /* -EAGAIN: drained (or a runt, dropped) */
+        ring_len[slot] = (u32)(r - VNET);
         ring_count++;
     }
 }
@@ -80,7 +116,7 @@ u64 plat_wait(const struct tx_desc *d, u64 n, u64 deadline, u8 *buf, u64 cap, u6
     if (!ring_count) return 0;
     u32 len = ring_len[ring_head];
     if (len > cap) len = (u32)cap;
-    memcpy(buf, ring[ring_head], len);
+    memcpy(buf, ring[ring_head] + VNET, len);
     ring_head = (ring_head + 1) % RING;
     ring_count--;
     return len;

@@ -78,7 +78,8 @@ public sealed partial class UnikernelBackend
         var app = TestGuest?.App ?? (state.App == 2 ? "echo" : "iperf3");
         var argv = SptTender.Arguments(instance.Facts.Image!.Reference!, state.MemoryBytes, address, spec.Network.Gateway, mac, state.Port, app, cgroup.ProcsFiles);
         ProcessIdentity tender;
-        using (var tap = host.Lab.CreateTap(instance.Facts.HostLink!, address, mac, nonBlocking: true))
+        // vnet header: the guest asks the kernel for TCP checksums and segmentation through it (bindings/spt.c).
+        using (var tap = host.Lab.CreateTap(instance.Facts.HostLink!, address, mac, vnetHeader: true, nonBlocking: true))
         {
             tender = NamespacedSpawner.SpawnDetached(SptTender.Path, argv, spec.LogPath, [tap.Descriptor.Value]);
         }

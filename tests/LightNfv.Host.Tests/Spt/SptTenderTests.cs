@@ -50,13 +50,13 @@ public sealed class SptTenderTests
             File.WriteAllBytes(path, MinimalElf(vaddr: 0x100000, flags: 5));
             (code, err) = Run([.. s_good, path]);
             code.ShouldBe(2);
-            err.ShouldContain("falls outside the guest range 0x40100000-0x41000000");
+            err.ShouldContain("falls outside the guest range 0x60100000-0x61000000");
 
-            File.WriteAllBytes(path, MinimalElf(vaddr: 0x40100000, flags: 7));
+            File.WriteAllBytes(path, MinimalElf(vaddr: 0x60100000, flags: 7));
             Run([.. s_good, path]).Stderr.ShouldContain("writable and executable");
 
             // A well-formed guest image passes the checks; the missing tap is what stops it.
-            File.WriteAllBytes(path, MinimalElf(vaddr: 0x40100000, flags: 5));
+            File.WriteAllBytes(path, MinimalElf(vaddr: 0x60100000, flags: 5));
             (code, err) = Run([.. s_good, path]);
             code.ShouldBe(2);
             err.ShouldContain("--tap-fd=3 is not an open descriptor");
