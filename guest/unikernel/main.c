@@ -10,8 +10,6 @@
  */
 #include "uk.h"
 
-static u8 rx[2048] __attribute__((aligned(16)));
-
 __attribute__((noreturn, section(".text._start"))) void _start(struct boot_info *boot)
 {
     bi = boot;
@@ -22,9 +20,10 @@ __attribute__((noreturn, section(".text._start"))) void _start(struct boot_info 
         for (volatile u8 *q = __bss_start; q < __bss_end; q += 4096) *q = 0;
     }
     u64 deadline = WAIT_FOREVER;
+    u8 *frame = 0;
 #ifdef LNFV_FAULT_TEST
     /* Test variant: once bound (the first wait returns), misbehave as the boot info says. */
-    plat_wait(txq, 0, 0, rx, sizeof rx, &now);
+    plat_wait(txq, 0, 0, &frame, &now);
     if (bi->app == APP_SPIN_TEST) {
         PUTS("lnfv-uk: spinning on purpose\n");
         for (;;) __asm__ volatile("" ::: "memory"); /* never another hypercall: only a signal stops it */
@@ -44,11 +43,11 @@ __attribute__((noreturn, section(".text._start"))) void _start(struct boot_info 
         deadline = acks_owed ? 0 : next_deadline();
         u64 n = ntx;
         ntx = 0;
-        u64 len = plat_wait(txq, n, deadline, rx, sizeof rx, &now);
+        u64 len = plat_wait(txq, n, deadline, &frame, &now);
         my_ip = *(u32 *)bi->ip; /* a warm guest learns its address when its first wait returns */
         tcp_timers();
         if (len) {
-            handle_frame(rx, (u32)len);
+            handle_frame(frame, (u32)len);
         } else if (acks_owed) {
             /* Nothing more arrived: acknowledge what did before blocking. */
             FOR_ACTIVE(i, m) if (tcbs[i].acks_owed) send_ack(&tcbs[i]);

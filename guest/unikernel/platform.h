@@ -15,9 +15,9 @@ void plat_send(const struct tx_desc *d, u64 n);
 
 /*
  * Sends the n queued frames, then waits for a frame or the deadline (platform clock, ns since the guest started;
- * WAIT_FOREVER, or <= now to poll) and receives at most one into buf. Returns its length (0 if none); *now is the
- * platform clock.
+ * WAIT_FOREVER, or <= now to poll) and receives at most one. Returns its length (0 if none) and points *frame at it
+ * (the binding's buffer: writable, valid until the next wait); *now is the platform clock.
  */
-u64 plat_wait(const struct tx_desc *d, u64 n, u64 deadline, u8 *buf, u64 cap, u64 *now);
+u64 plat_wait(const struct tx_desc *d, u64 n, u64 deadline, u8 **frame, u64 *now);
 
 #endif

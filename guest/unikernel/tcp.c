@@ -51,8 +51,8 @@ static void tcp_send(struct tcb *t, u32 seq, u8 flags, const u8 *data, u32 len)
     st32(p + 8, t->rcv_nxt);
     p[12] = (u8)(thl << 2);
     p[13] = flags;
-    /* Data streams are consumed at once; 32 KB (22 segments) keeps a sender within the monitor's 48-frame tap queue. */
-    u32 wnd = t->role == ROLE_DATA ? 32768 : RBUF - t->rlen;
+    /* Data streams are consumed at once: DATA_WND (uk.h). */
+    u32 wnd = t->role == ROLE_DATA ? DATA_WND : RBUF - t->rlen;
     st16(p + 14, (u16)wnd);
     *(u32 *)(p + 16) = 0; /* checksum, urgent pointer */
     if (thl == 24) { p[20] = 2; p[21] = 4; st16(p + 22, 1460); }

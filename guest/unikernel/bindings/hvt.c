@@ -7,10 +7,13 @@ void plat_console(const char *s, u64 n) { struct hc_console c = { (u64)s, n }; h
 
 void plat_send(const struct tx_desc *d, u64 n) { struct hc_send s = { (u64)d, n }; hypercall(HC_SEND, &s); }
 
-u64 plat_wait(const struct tx_desc *d, u64 n, u64 deadline, u8 *buf, u64 cap, u64 *now)
+static u8 rx[2048] __attribute__((aligned(16)));
+
+u64 plat_wait(const struct tx_desc *d, u64 n, u64 deadline, u8 **frame, u64 *now)
 {
-    struct hc_wait w = { (u64)buf, cap, deadline, 0, 0, (u64)d, n };
+    struct hc_wait w = { (u64)rx, sizeof rx, deadline, 0, 0, (u64)d, n };
     hypercall(HC_WAIT, &w);
     *now = w.now;
+    *frame = rx;
     return w.len;
 }
