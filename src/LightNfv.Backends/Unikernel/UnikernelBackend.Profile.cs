@@ -15,10 +15,18 @@ public sealed partial class UnikernelBackend
             // The emulated guest answers slower than a 50 µs flood on a busy host; the other rows keep 50 µs.
             PaceDownWhenSilent = true,
             WarmStart = "from a pre-created guest (VM, memory, image, tap on the bridge, vCPU thread; booted and parked at its first network wait), like the draft's pre-created taps; ",
-            CreateCall = _ => "store, one request to the long-lived monitor host: tap, KVM VM, long-mode entry, vCPU thread (cold) or a parked guest's identity (warm); "
-                + "on this host PVM emulates every guest instruction (~1 µs each), which bounds the data path but barely instantiation: the guest boots in a few dozen instructions",
-            ImageNote = (_, _) => "the guest ELF (freestanding C: ARP, ICMP, TCP and the iperf3 server; built by the project's build), all the instance needs besides the shared monitor host",
-            MemoryNote = (settleMs, _) => $"guest RAM resident in the host (mincore of its memory slot: pages it touched) plus the vCPU's kvm_run mapping plus the monitor host's RSS growth when the guest was prepared (thread, buffers), {settleMs:0} ms after it answered; the monitor host's shared runtime (~30 MB .NET, for all guests) is not counted",
+            // The bench runs with spec.accel auto, so its notes follow the same choice (ChooseAccel).
+            CreateCall = _ => KvmMachine.Problem() is null
+                ? "store, one request to the long-lived monitor host: tap, KVM VM, long-mode entry, vCPU thread (cold) or a parked guest's identity (warm); "
+                    + "on a PVM host every guest instruction is emulated (~1 µs each), which bounds the data path but barely instantiation: the guest boots in a few dozen instructions"
+                : "tender: process (lnfv-spt, seccomp; no usable /dev/kvm here); store, cgroup, tap on the bridge (virtio-net header, TSO), spawn of lnfv-spt: ELF load, "
+                    + "seccomp seal, jump to the guest, whose instructions run natively (no warm pool for this tender yet: a warm run starts cold)",
+            ImageNote = (_, _) => KvmMachine.Problem() is null
+                ? "the guest ELF (freestanding C: ARP, ICMP, TCP and the iperf3 server; built by the project's build), all the instance needs besides the shared monitor host"
+                : "the guest ELF, spt build (freestanding C: ARP, ICMP, TCP and the iperf3 server; built by the project's build), all the instance needs besides lnfv-spt (a ~0.9 MB static tender shared by every guest)",
+            MemoryNote = (settleMs, _) => KvmMachine.Problem() is null
+                ? $"guest RAM resident in the host (mincore of its memory slot: pages it touched) plus the vCPU's kvm_run mapping plus the monitor host's RSS growth when the guest was prepared (thread, buffers), {settleMs:0} ms after it answered; the monitor host's shared runtime (~30 MB .NET, for all guests) is not counted"
+                : $"private memory of the guest's cgroup (the lnfv-spt process: guest pages it touched, stack, kernel memory), {settleMs:0} ms after it answered; the tender's static image (page cache, shared) is not counted",
         },
     };
 
