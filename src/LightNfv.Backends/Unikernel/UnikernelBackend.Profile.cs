@@ -26,7 +26,7 @@ public sealed partial class UnikernelBackend
                 : "the guest ELF, spt build (freestanding C: ARP, ICMP, TCP and the iperf3 server; built by the project's build), all the instance needs besides lnfv-spt (a ~0.9 MB static tender shared by every guest)",
             MemoryNote = (settleMs, _) => KvmMachine.Problem() is null
                 ? $"guest RAM resident in the host (mincore of its memory slot: pages it touched) plus the vCPU's kvm_run mapping plus the monitor host's RSS growth when the guest was prepared (thread, buffers), {settleMs:0} ms after it answered; the monitor host's shared runtime (~30 MB .NET, for all guests) is not counted"
-                : $"private memory of the guest's cgroup (the lnfv-spt process: guest pages it touched, stack, kernel memory), {settleMs:0} ms after it answered; the tender's static image (page cache, shared) is not counted",
+                : $"private resident memory of the guest's lnfv-spt process (guest pages it touched, stack, heap; /proc RssAnon), {settleMs:0} ms after it answered; the tender's static image (page cache, shared by every guest) is not counted",
         },
     };
 

@@ -39,7 +39,7 @@ public sealed class UnikernelProcessTenderTests(ITestOutputHelper output) : Inte
         Lab.Host.Cgroups.Open(Lab.Host.CgroupPath(record.Id))!.Pids().ShouldBe([pid]);
         var view = Lab.Instances.Inspect(record.Id);
         view.Stats!.MemoryBytes.ShouldBeLessThan(4UL << 20);
-        Output.WriteLine($"cgroup memory {view.Stats.MemoryBytes / 1024} KiB, state: {record.State}");
+        Output.WriteLine($"private memory {view.Stats.MemoryBytes / 1024} KiB, state: {record.State}");
         await Lab.Instances.RemoveAsync(record);
         HostState.IsGone(pid).ShouldBeTrue();
     }
