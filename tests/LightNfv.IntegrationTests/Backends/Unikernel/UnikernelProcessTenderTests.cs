@@ -3,6 +3,8 @@ using LightNfv.Backends.Unikernel;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Instances;
+using LightNfv.Core.Networking;
+using LightNfv.Host.Processes;
 using LightNfv.Host.Spt;
 using LightNfv.IntegrationTests.Infrastructure;
 using LightNfv.Platform.Lifecycle;
@@ -83,6 +85,27 @@ public sealed class UnikernelProcessTenderTests(ITestOutputHelper output) : Inte
         HostState.IsGone(pid).ShouldBeTrue("SIGKILL ends a guest that never waits");
         HostState.LabLinks(Lab.LabName).ShouldNotContain("lnfuk", customMessage: "its tap went with it");
         Lab.Host.Cgroups.Open(Lab.Host.CgroupPath(record.Id)).ShouldBeNull();
+    }
+
+    [Fact]
+    public void The_tender_refuses_a_tap_without_the_virtio_net_header_the_guest_speaks()
+    {
+        RequireTender();
+        var address = Lab.Address(70);
+        var mac = NetworkAttachment.MacFor(address);
+        Directory.CreateDirectory(Lab.StateDirectory);
+        var log = Path.Combine(Lab.StateDirectory, "novnet.log");
+        ProcessIdentity tender;
+        using (var tap = Lab.Host.Lab.CreateTap("lnfvsptnv", address, mac, vnetHeader: false, nonBlocking: true))
+        {
+            tender = NamespacedSpawner.SpawnDetached(SptTender.Path,
+                SptTender.Arguments(GuestImages.SptGuest, 16UL << 20, address, Lab.Host.Lab.Pool.Gateway, mac, 5201, "iperf3", []), log, [tap.Descriptor.Value]);
+        }
+        ProcessSignals.WaitForExit(tender, TimeSpan.FromSeconds(5)).ShouldBeTrue();
+        ChildReaper.Reap(tender, TimeSpan.FromSeconds(1));
+        File.ReadAllText(log).ShouldContain("the tap must be made with IFF_VNET_HDR");
+        HostState.LabLinks(Lab.LabName).ShouldNotContain("lnfvsptnv", customMessage: "the tap went with the tender's descriptor");
+        Lab.Host.Lab.DeleteTap("lnfvsptnv", address);
     }
 
     [Fact]
