@@ -19,7 +19,7 @@ typedef unsigned long u64;
 #define STACK_TOP 0x100000UL
 #define BOOT_MAGIC 0x31304b55564e4c4cUL /* "LLNVUK01" little-endian */
 
-enum { APP_IPERF3 = 1, APP_ECHO = 2, APP_SPIN_TEST = 99 /* fault-test build only */ };
+enum { APP_IPERF3 = 1, APP_ECHO = 2, APP_SYSCALL_TEST = 98 /* spt fault-test build only */, APP_SPIN_TEST = 99 /* fault-test builds only */ };
 
 struct boot_info {
     u64 magic;
@@ -56,5 +56,21 @@ struct hc_wait {
 };
 
 struct hc_exit { u64 code; };
+
+/*
+ * The same guest as a sandboxed process (bindings/spt.c under the lnfv-spt tender, src/LightNfv.Host/Spt): the tender
+ * maps guest memory at SPT_BASE and lays it out as the monitor does,
+ * offset by SPT_BASE: boot_info at SPT_BASE + BOOT_INFO_ADDR, RSP = SPT_BASE + STACK_TOP - 8, RDI = &boot_info, and
+ * the ELF linked at SPT_BASE + 1 MiB (link-spt.ld). The guest makes its own system calls on fixed descriptors; the
+ * tender's seccomp filter allows only these: write/writev on the console, read/write/writev on the tap, epoll_pwait
+ * on its epoll descriptor (which watches the tap), clock_gettime(CLOCK_MONOTONIC), exit_group.
+ */
+/* Above the tender's heap (x86-64 Linux randomizes a static binary's brk over 1 GiB past its image at 0x400000), and
+   low enough for the guest's code and data to stay in the small code model's 2 GiB. */
+#define SPT_BASE 0x60000000UL
+#define SPT_LOAD_MIN (SPT_BASE + STACK_TOP)
+#define SPT_CONSOLE_FD 1
+#define SPT_TAP_FD 3
+#define SPT_EPOLL_FD 4
 
 #endif

@@ -1,15 +1,19 @@
 namespace LightNfv.Backends.Unikernel;
 
 /// <summary>
-/// The guest ELFs the build makes from guest/unikernel (gcc, freestanding) next to the assemblies: the VNF image,
-/// and a variant that faults on purpose (for tests of the monitor's failure path).
+/// The guest ELFs the build makes from guest/unikernel (gcc, freestanding) next to the assemblies: the VNF image for
+/// each binding (hvt: the KVM monitor; spt: the lnfv-spt process tender), and variants that misbehave on purpose
+/// (for tests of the failure paths).
 /// </summary>
 public static class GuestImages
 {
     public const string GuestName = "lnfv-uk.elf", FaultName = "lnfv-uk-fault.elf";
+    public const string SptGuestName = "lnfv-uk-spt.elf", SptFaultName = "lnfv-uk-spt-fault.elf";
 
     public static string Guest => Path.Combine(AppContext.BaseDirectory, GuestName);
     public static string Fault => Path.Combine(AppContext.BaseDirectory, FaultName);
+    public static string SptGuest => Path.Combine(AppContext.BaseDirectory, SptGuestName);
+    public static string SptFault => Path.Combine(AppContext.BaseDirectory, SptFaultName);
 
     /// <summary>The compiled-in application (abi.h APP_*) and its port, from a built-in VNF's command line.</summary>
     public static (ushort App, ushort Port)? AppFor(IReadOnlyList<string> argv)

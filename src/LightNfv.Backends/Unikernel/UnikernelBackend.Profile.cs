@@ -15,20 +15,31 @@ public sealed partial class UnikernelBackend
             // The emulated guest answers slower than a 50 µs flood on a busy host; the other rows keep 50 µs.
             PaceDownWhenSilent = true,
             WarmStart = "from a pre-created guest (VM, memory, image, tap on the bridge, vCPU thread; booted and parked at its first network wait), like the draft's pre-created taps; ",
-            CreateCall = _ => "store, one request to the long-lived monitor host: tap, KVM VM, long-mode entry, vCPU thread (cold) or a parked guest's identity (warm); "
-                + "on this host PVM emulates every guest instruction (~1 µs each), which bounds the data path but barely instantiation: the guest boots in a few dozen instructions",
-            ImageNote = (_, _) => "the guest ELF (freestanding C: ARP, ICMP, TCP and the iperf3 server; built by the project's build), all the instance needs besides the shared monitor host",
-            MemoryNote = (settleMs, _) => $"guest RAM resident in the host (mincore of its memory slot: pages it touched) plus the vCPU's kvm_run mapping plus the monitor host's RSS growth when the guest was prepared (thread, buffers), {settleMs:0} ms after it answered; the monitor host's shared runtime (~30 MB .NET, for all guests) is not counted",
+            // The bench runs with spec.accel auto, so its notes follow the same choice (ChooseAccel).
+            CreateCall = _ => KvmMachine.Problem() is null
+                ? "store, one request to the long-lived monitor host: tap, KVM VM, long-mode entry, vCPU thread (cold) or a parked guest's identity (warm); "
+                    + "on a PVM host every guest instruction is emulated (~1 µs each), which bounds the data path but barely instantiation: the guest boots in a few dozen instructions"
+                : "tender: process (lnfv-spt, seccomp; no usable /dev/kvm here); store, cgroup, tap on the bridge (virtio-net header, TSO), spawn of lnfv-spt: ELF load, "
+                    + "seccomp seal, jump to the guest, whose instructions run natively (no warm pool for this tender yet: a warm run starts cold)",
+            ImageNote = (_, _) => KvmMachine.Problem() is null
+                ? "the guest ELF (freestanding C: ARP, ICMP, TCP and the iperf3 server; built by the project's build), all the instance needs besides the shared monitor host"
+                : "the guest ELF, spt build (freestanding C: ARP, ICMP, TCP and the iperf3 server; built by the project's build), all the instance needs besides lnfv-spt (a ~0.9 MB static tender shared by every guest)",
+            MemoryNote = (settleMs, _) => KvmMachine.Problem() is null
+                ? $"guest RAM resident in the host (mincore of its memory slot: pages it touched) plus the vCPU's kvm_run mapping plus the monitor host's RSS growth when the guest was prepared (thread, buffers), {settleMs:0} ms after it answered; the monitor host's shared runtime (~30 MB .NET, for all guests) is not counted"
+                : $"private resident memory of the guest's lnfv-spt process (guest pages it touched, stack, heap; /proc RssAnon), {settleMs:0} ms after it answered; the tender's static image (page cache, shared by every guest) is not counted",
         },
     };
 
     public BackendProfile Profile => Known;
 
-    /// <summary>No runtime, no accelerator (the monitor uses KVM), and guest memory within what the guest layout maps.</summary>
+    /// <summary>No runtime, a tender (auto, kvm or process; not tcg), and guest memory within what the guest layout maps.</summary>
     public void Validate(VnfSpec spec)
     {
         SpecRules.RejectRuntime(spec);
-        SpecRules.RejectAccel(spec);
+        if (spec.Accel is { } accel && accel is not ("auto" or AccelKvm or AccelProcess))
+        {
+            throw new DescriptorException("spec.accel", $"'{accel}' does not apply to unikernels; use auto (KVM where it runs, the process tender otherwise), kvm or process");
+        }
         var memory = (ulong)spec.Resources.MemoryMiB << 20;
         if (memory < GuestLayout.MinMemory || memory > GuestLayout.MaxMemory)
         {
@@ -36,9 +47,20 @@ public sealed partial class UnikernelBackend
         }
     }
 
-    /// <summary>The guest the monitor host still runs for the id (its tap goes with it); the run directory is the inventory's.</summary>
+    /// <summary>The guest the monitor host or a tender still runs for the id (its tap goes with it); the run directory is the inventory's.</summary>
     public IReadOnlyList<string> RemoveOrphan(string id)
     {
+        if (host.Cgroups.Open(host.CgroupPath(id)) is { } cgroup)
+        {
+            // A process-tender guest: its cgroup holds the tender (and nothing else).
+            cgroup.KillAll(TimeSpan.FromSeconds(2));
+            cgroup.Remove();
+            if (host.LabExists)
+            {
+                host.Lab.DeleteTap(TapName(id), null);
+            }
+            return [$"unikernel guest {id} (lnfv-spt)"];
+        }
         if (!MonitorRunning())
         {
             return [];

@@ -14,9 +14,11 @@ namespace LightNfv.Backends.Unikernel;
 
 /// <summary>
 /// Single-application unikernels: a freestanding guest (guest/unikernel, a few KB, its own ARP/ICMP/TCP and the VNF
-/// compiled in) on LightNFV's own KVM monitor, whose vCPUs live in one long-lived monitor host process (see
-/// LightNfv.UnikernelMonitor). Each instance is a VM with one vCPU, its memory sized from spec.resources, and a tap on
-/// the lab bridge. Instances outlive the CLI that made them; `down` stops the monitor host.
+/// compiled in) under one of two tenders, chosen by spec.accel (auto: KVM where it works, else the process tender).
+/// KVM: LightNFV's own monitor, whose vCPUs live in one long-lived monitor host process (see
+/// LightNfv.UnikernelMonitor); each instance is a VM with one vCPU. Process: lnfv-spt, one sandboxed process per guest
+/// (UnikernelBackend.Process.cs). Either way memory is sized from spec.resources and the guest has a tap on the lab
+/// bridge. Instances outlive the CLI that made them; `down` stops the monitor host.
 /// </summary>
 public sealed partial class UnikernelBackend(BackendContext host) : IBackend
 {
@@ -52,20 +54,20 @@ public sealed partial class UnikernelBackend(BackendContext host) : IBackend
         {
             return BackendProbe.Missing("needs root (/dev/kvm, taps on the lab bridge); run as root or with sudo");
         }
-        if (KvmMachine.Problem() is { } kvm)
+        var kvm = KvmMachine.Problem() ?? (File.Exists(GuestImages.Guest) ? null
+            : $"{GuestImages.Guest} is missing; rebuild LightNFV (the build compiles guest/unikernel with gcc: apt-get install gcc)")
+            ?? (HostCommand() is null ? $"{Path.Combine(AppContext.BaseDirectory, HostExecutable)} is missing; rebuild LightNFV (src/LightNfv.UnikernelMonitor)" : null);
+        if (kvm is null)
         {
-            return BackendProbe.Missing(kvm);
+            return BackendProbe.Ok(("tender", "kvm (lnfv-ukhost: long mode, port-I/O hypercalls)"), ("monitor", "lnfv-ukhost (KVM, long mode, port-I/O hypercalls)"),
+                ("image", GuestImages.Guest), ("imageBytes", new FileInfo(GuestImages.Guest).Length.ToString(CultureInfo.InvariantCulture)));
         }
-        if (!File.Exists(GuestImages.Guest))
+        if (SptProblem() is { } spt)
         {
-            return BackendProbe.Missing($"{GuestImages.Guest} is missing; rebuild LightNFV (the build compiles guest/unikernel with gcc: apt-get install gcc)");
+            return BackendProbe.Missing($"{kvm}; and the process tender cannot run either: {spt}");
         }
-        if (HostCommand() is null)
-        {
-            return BackendProbe.Missing($"{Path.Combine(AppContext.BaseDirectory, HostExecutable)} is missing; rebuild LightNFV (src/LightNfv.UnikernelMonitor)");
-        }
-        return BackendProbe.Ok(("monitor", "lnfv-ukhost (KVM, long mode, port-I/O hypercalls)"), ("image", GuestImages.Guest),
-            ("imageBytes", new FileInfo(GuestImages.Guest).Length.ToString(CultureInfo.InvariantCulture)));
+        return BackendProbe.Ok(("tender", "process (lnfv-spt, seccomp)"), ("kvm", kvm), ("image", GuestImages.SptGuest),
+            ("imageBytes", new FileInfo(GuestImages.SptGuest).Length.ToString(CultureInfo.InvariantCulture)));
     }
 
     private static string[]? HostCommand()
@@ -92,6 +94,10 @@ public sealed partial class UnikernelBackend(BackendContext host) : IBackend
         {
             throw new LightNfvException(ErrorKind.Invalid, $"spec.resources.memoryMiB: a unikernel takes 2 to 1024 MiB, not {spec.Resources.MemoryMiB}");
         }
+        if (ChooseAccel(spec.Accel) == AccelProcess)
+        {
+            return Task.FromResult(CreateProcess(spec, app, memory - memory % GuestLayout.TwoMiB));
+        }
         EnsureMonitor();
         // No run directory yet: the monitor makes it with the console log, on the guest's first write (most never write).
         var image = GuestImages.Guest;
@@ -100,11 +106,15 @@ public sealed partial class UnikernelBackend(BackendContext host) : IBackend
             Address = spec.Network.Address,
             RunDirectory = spec.RunDirectory,
             Image = new ImageFacts(image, _imageBytes.Value, null),
-        }, new UnikernelState { MemoryBytes = memory - memory % GuestLayout.TwoMiB, App = app.App, Port = app.Port }));
+        }, new UnikernelState { Accel = AccelKvm, MemoryBytes = memory - memory % GuestLayout.TwoMiB, App = app.App, Port = app.Port }));
     }
 
     public Task<BackendInstance> StartAsync(InstanceSpec spec, BackendInstance instance, CancellationToken cancellationToken)
     {
+        if (IsProcess(instance))
+        {
+            return Task.FromResult(StartProcess(spec, instance));
+        }
         bool warm;
         lock (_gate)
         {
@@ -127,6 +137,11 @@ public sealed partial class UnikernelBackend(BackendContext host) : IBackend
 
     public Task<BackendInstance> StopAsync(BackendInstance instance, TimeSpan grace, CancellationToken cancellationToken)
     {
+        if (IsProcess(instance))
+        {
+            StopProcess(instance);
+            return Task.FromResult(instance with { Facts = instance.Facts with { Process = null }, State = UnikernelState.Of(instance) with { Tap = null } });
+        }
         if (MonitorRunning())
         {
             Request(MonitorMessage.Of("destroy", ("id", instance.Id)));
@@ -136,6 +151,11 @@ public sealed partial class UnikernelBackend(BackendContext host) : IBackend
 
     public Task DestroyAsync(BackendInstance instance, CancellationToken cancellationToken)
     {
+        if (IsProcess(instance))
+        {
+            TeardownProcess(instance);
+            return Task.CompletedTask;
+        }
         if (MonitorRunning())
         {
             Request(MonitorMessage.Of("destroy", ("id", instance.Id)));
@@ -150,6 +170,10 @@ public sealed partial class UnikernelBackend(BackendContext host) : IBackend
 
     public InstanceObservation Inspect(BackendInstance instance)
     {
+        if (IsProcess(instance))
+        {
+            return InspectProcess(instance);
+        }
         IPAddress[] addresses = instance.Facts.Address is { } a ? [a] : [];
         if (UnikernelState.Of(instance).Monitor is null)
         {
@@ -173,6 +197,10 @@ public sealed partial class UnikernelBackend(BackendContext host) : IBackend
     /// </summary>
     public InstanceStats Stats(BackendInstance instance)
     {
+        if (IsProcess(instance))
+        {
+            return StatsProcess(instance);
+        }
         var s = MonitorRunning() ? MonitorClient.TrySend(SocketPath, MonitorMessage.Of("stats", ("id", instance.Id))) : null;
         if (s is null)
         {

@@ -1,6 +1,8 @@
 using System.Globalization;
 using LightNfv.Core.Backends;
 
+using LightNfv.Host.Kvm;
+
 namespace LightNfv.Backends.Unikernel;
 
 /// <summary>
@@ -39,6 +41,10 @@ internal sealed class UnikernelWarmPool(UnikernelBackend backend) : IWarmPool
 
     public int Refill(int target, CancellationToken cancellationToken = default)
     {
+        if (KvmMachine.Problem() is not null)
+        {
+            return 0; // warm guests are the KVM monitor's; the process tender starts every guest cold (for now)
+        }
         var r = backend.Request(MonitorMessage.Of("prepare", ("image", GuestImages.Guest), ("memory", Memory), ("count", target)));
         Interlocked.Exchange(ref _known, (int)r.Number("count"));
         return (int)r.Number("made");

@@ -19,10 +19,14 @@ public abstract partial class VmBackend
 
     public void ReportBuildProgress(Action<string> progress) => Progress ??= progress;
 
-    /// <summary>Takes spec.accel (its value is checked by the parser); no OCI runtime; at least the guest's minimum memory.</summary>
+    /// <summary>Takes spec.accel (auto, kvm or tcg; "process" is the unikernel's tender); no OCI runtime; at least the guest's minimum memory.</summary>
     public void Validate(VnfSpec spec)
     {
         SpecRules.RejectRuntime(spec);
+        if (spec.Accel == "process")
+        {
+            throw new Core.Errors.DescriptorException("spec.accel", $"'process' is the unikernel's process tender, not an accelerator for {Technology.ToName()}; use auto, kvm or tcg");
+        }
         if (spec.Resources.MemoryMiB < MinimumMemoryMiB)
         {
             throw new Core.Errors.DescriptorException("spec.resources.memoryMiB",

@@ -30,6 +30,6 @@ public sealed record InstanceSpec(
     /// <summary>The OCI runtime asked for (container backend), or null to choose by probe.</summary>
     public string? Runtime { get; init; }
 
-    /// <summary>The VM accelerator asked for (auto, kvm, tcg), or null for auto.</summary>
+    /// <summary>The VM accelerator (auto, kvm, tcg) or the unikernel tender (auto, kvm, process) asked for, or null for auto.</summary>
     public string? Accel { get; init; }
 }

@@ -26,7 +26,7 @@ public static class SpecRules
         if (spec.Accel is { } accel)
         {
             throw new DescriptorException("spec.accel",
-                $"'{accel}' only applies to technologies tinyx and standardvm, not '{spec.Technology.ToName()}'; remove the field");
+                $"'{accel}' only applies to technologies tinyx, standardvm and unikernel, not '{spec.Technology.ToName()}'; remove the field");
         }
     }
 }

@@ -19,7 +19,7 @@ public static partial class DescriptorParser
     private static readonly string[] s_topFields = ["apiVersion", "kind", "metadata", "spec"];
     private static readonly string[] s_metadataFields = ["name", "tenant"];
     private static readonly string[] s_specFields = ["technology", "runtime", "app", "resources", "network", "health", "scaling", "accel"];
-    private static readonly string[] s_accels = ["auto", "kvm", "tcg"];
+    private static readonly string[] s_accels = ["auto", "kvm", "tcg", "process"];
     private static readonly string[] s_appFields = ["builtin", "command", "env", "capabilities", "files"];
     private static readonly string[] s_runtimes = ["crun", "runc"];
     private static readonly string[] s_resourceFields = ["vcpus", "memoryMiB", "pids"];
@@ -184,7 +184,7 @@ public static partial class DescriptorParser
             accel = Scalar(accelNode, "spec.accel", "an accelerator name");
             if (!s_accels.Contains(accel))
             {
-                throw Error(accelNode, "spec.accel", $"'{accel}' is not an accelerator; accepted values are {string.Join(", ", s_accels)} (auto: KVM where it boots Linux, TCG otherwise)");
+                throw Error(accelNode, "spec.accel", $"'{accel}' is not an accelerator; accepted values are {string.Join(", ", s_accels)} (auto: for VMs KVM where it boots Linux, TCG otherwise; for unikernels KVM where it runs, the process tender otherwise)");
             }
         }
         return new VnfSpec(technology, app, resources, new NetworkSpec(address, ports)) { Runtime = runtime, Health = health, Scaling = scaling, Accel = accel };

@@ -29,7 +29,7 @@ public sealed record VnfSpec(
     /// <summary>Auto-scaling policy (spec.scaling); null: the replica count changes only on request.</summary>
     public ScalingSpec? Scaling { get; init; }
 
-    /// <summary>The VM accelerator for technologies tinyx and standardvm: "auto" (KVM if it boots Linux here, else TCG), "kvm" or "tcg"; null means auto.</summary>
+    /// <summary>The VM accelerator for tinyx and standardvm ("auto": KVM if it boots Linux here, else TCG; "kvm"; "tcg"), or the unikernel's tender ("auto": KVM where it runs, else "process", the lnfv-spt sandboxed process; "kvm"); null means auto.</summary>
     public string? Accel { get; init; }
 }
 

@@ -45,16 +45,23 @@ public sealed class AdmissionTests : IDisposable
     [InlineData("process")]
     [InlineData("container")]
     [InlineData("docker")]
-    [InlineData("unikernel")]
-    public void Accel_only_applies_to_vms(string technology) =>
+    public void Accel_only_applies_to_vms_and_unikernels(string technology) =>
         Refused(Vnf(technology, "  accel: kvm\n"), "spec.accel").Message
-            .ShouldBe($"spec.accel: 'kvm' only applies to technologies tinyx and standardvm, not '{technology}'; remove the field");
+            .ShouldBe($"spec.accel: 'kvm' only applies to technologies tinyx, standardvm and unikernel, not '{technology}'; remove the field");
+
+    [Fact]
+    public void A_unikernel_takes_a_tender_and_a_vm_takes_an_accelerator()
+    {
+        Refused(Vnf("unikernel", "  accel: tcg\n"), "spec.accel").Message.ShouldContain("use auto (KVM where it runs, the process tender otherwise), kvm or process");
+        Refused(Vnf("tinyx", "  accel: process\n", 32), "spec.accel").Message.ShouldContain("use auto, kvm or tcg");
+    }
 
     [Theory]
     [InlineData("container", "  runtime: runc\n", 64)]
     [InlineData("tinyx", "  accel: tcg\n", 32)]
     [InlineData("standardvm", "  accel: auto\n", 160)]
     [InlineData("unikernel", "", 4)]
+    [InlineData("unikernel", "  accel: process\n", 4)]
     [InlineData("process", "", 4)]
     public void Each_backend_takes_its_own_fields(string technology, string extra, int memoryMiB) =>
         _registry.Admit(Vnf(technology, extra, memoryMiB)).Spec.Technology.ToName().ShouldBe(technology);

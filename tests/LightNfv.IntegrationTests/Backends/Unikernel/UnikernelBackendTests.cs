@@ -10,17 +10,28 @@ using LightNfv.IntegrationTests.Infrastructure;
 
 namespace LightNfv.IntegrationTests.Backends.Unikernel;
 
-/// <summary>The unikernel backend on the real host: KVM guests with their own TCP/IP, hosted by lnfv-ukhost.</summary>
+/// <summary>
+/// The unikernel backend on the real host: guests with their own TCP/IP under the tender auto picks (the KVM monitor
+/// host lnfv-ukhost where /dev/kvm runs them, else lnfv-spt processes). The KVM monitor's own tests need /dev/kvm.
+/// </summary>
 public sealed class UnikernelBackendTests(ITestOutputHelper output) : IntegrationTest(output)
 {
     private static string Iperf3(string name = "uk") => Descriptors.Iperf3(name).Replace("technology: process", "technology: unikernel", StringComparison.Ordinal);
 
     private void RequireUnikernel() => RequireAvailable(Technology.Unikernel);
 
+    /// <summary>The tests of the KVM monitor itself (warm pool, monitor host, vCPU faults) skip where it cannot run.</summary>
+    private void RequireKvm()
+    {
+        RequireUnikernel();
+        Assert.SkipWhen(KvmMachine.Problem() is not null, $"the KVM monitor cannot run here: {KvmMachine.Problem()} (UnikernelProcessTenderTests cover this host)");
+    }
+
     [Fact]
     public async Task A_guest_boots_answers_ping_and_tcp_and_serves_iperf3_both_ways()
     {
         RequireUnikernel();
+        Output.WriteLine($"tender: {Lab.Registry.Probe(Technology.Unikernel).Details.GetValueOrDefault("tender")}");
         var record = await Lab.RunAsync(Iperf3());
         var address = IPAddress.Parse(record.Address!);
         Lab.WaitForTcp(address, 5201).ShouldBeTrue("the guest's TCP answers a SYN on the iperf3 port");
@@ -51,7 +62,7 @@ public sealed class UnikernelBackendTests(ITestOutputHelper output) : Integratio
     [Fact]
     public async Task A_warm_guest_answers_and_runs_in_the_monitor_host_not_in_the_caller()
     {
-        RequireUnikernel();
+        RequireKvm();
         var backend = (UnikernelBackend)Lab.Registry.Find(Technology.Unikernel)!;
         backend.WarmPool.Refill(1).ShouldBe(1);
         backend.WarmPool.Available.ShouldBe(1);
@@ -77,7 +88,7 @@ public sealed class UnikernelBackendTests(ITestOutputHelper output) : Integratio
     [Fact]
     public async Task Hundred_create_destroy_cycles_leak_no_descriptors_threads_memory_or_taps()
     {
-        RequireUnikernel();
+        RequireKvm();
         async Task Cycle(int i)
         {
             var record = await Lab.RunAsync(Iperf3($"cycle{i}"));
@@ -132,7 +143,7 @@ public sealed class UnikernelBackendTests(ITestOutputHelper output) : Integratio
     [Fact]
     public void A_guest_that_faults_fails_alone_with_its_registers_in_its_console_log()
     {
-        RequireUnikernel();
+        RequireKvm();
         var lab = Lab.Host.Lab;
         Directory.CreateDirectory(Lab.StateDirectory);
         UnikernelVm Start(string name, string image, IPAddress address)
@@ -164,7 +175,7 @@ public sealed class UnikernelBackendTests(ITestOutputHelper output) : Integratio
     [Fact]
     public void A_guest_that_spins_without_hypercalls_is_still_stopped_and_released()
     {
-        RequireUnikernel();
+        RequireKvm();
         var lab = Lab.Host.Lab;
         Directory.CreateDirectory(Lab.StateDirectory);
         var address = Lab.Address(62);

@@ -1,0 +1,199 @@
+using System.Net;
+using LightNfv.Core.Backends;
+using LightNfv.Core.Errors;
+using LightNfv.Core.Networking;
+using LightNfv.Host.Cgroups;
+using LightNfv.Host.Kvm;
+using LightNfv.Host.Processes;
+using LightNfv.Host.Spt;
+
+namespace LightNfv.Backends.Unikernel;
+
+/// <summary>
+/// The process tender (spec.accel: process; auto where KVM cannot run the guest): each guest is its own lnfv-spt
+/// process, the guest's spt build running natively under a seccomp filter, in the instance's cgroup, with a tap on
+/// the lab bridge handed in as descriptor 3 (not persistent: it vanishes with the process). The console (and the
+/// tender's own errors) go to the instance's log. Pid and start time are recorded for re-adoption.
+/// </summary>
+public sealed partial class UnikernelBackend
+{
+    public const string AccelKvm = "kvm", AccelProcess = "process";
+
+    /// <summary>Memory the tender itself needs beside the guest's (its static image, stacks, page tables): the cgroup's headroom.</summary>
+    private const long TenderHeadroomBytes = 4L << 20;
+
+    /// <summary>A test's misbehaving guest (the spt fault build and its app name) in place of the VNF image; null in production.</summary>
+    internal (string Image, string App)? TestGuest { get; set; }
+
+    /// <summary>Which tender runs a guest: KVM where it works here, else the process tender (pure but for the probes).</summary>
+    public static string ChooseAccel(string? requested) => (requested ?? "auto") switch
+    {
+        AccelKvm => KvmMachine.Problem() is { } why
+            ? throw new LightNfvException(ErrorKind.Unavailable, $"spec.accel: 'kvm' was asked for but {why}; use 'auto' or 'process'")
+            : AccelKvm,
+        AccelProcess => SptProblem() is { } why
+            ? throw new LightNfvException(ErrorKind.Unavailable, $"spec.accel: 'process': {why}")
+            : AccelProcess,
+        "auto" => KvmMachine.Problem() is null ? AccelKvm : AccelProcess,
+        var other => throw new LightNfvException(ErrorKind.Invalid, $"spec.accel: '{other}' does not apply to unikernels; use auto, kvm or process"),
+    };
+
+    private static string? SptProblem() =>
+        SptTender.Problem() ?? (File.Exists(GuestImages.SptGuest) ? null : $"{GuestImages.SptGuest} is missing; rebuild LightNFV (the build compiles guest/unikernel with gcc)");
+
+    private static bool IsProcess(BackendInstance instance) => UnikernelState.Of(instance).Accel == AccelProcess;
+
+    private BackendInstance CreateProcess(InstanceSpec spec, (ushort App, ushort Port) app, ulong memory)
+    {
+        var image = TestGuest?.Image ?? GuestImages.SptGuest;
+        var instance = new BackendInstance(spec.Id, Technology, new InstanceFacts
+        {
+            HostLink = TapName(spec.Id),
+            Cgroup = host.CgroupPath(spec.Id),
+            Address = spec.Network.Address,
+            RunDirectory = spec.RunDirectory,
+            Image = new ImageFacts(image, new FileInfo(image).Length, null),
+        }, new UnikernelState { Accel = AccelProcess, MemoryBytes = memory, App = app.App, Port = app.Port });
+        try
+        {
+            Directory.CreateDirectory(spec.RunDirectory);
+            host.Cgroups.Create(host.CgroupPath(spec.Id), new CgroupLimits((long)memory + TenderHeadroomBytes, spec.Resources.Vcpus, spec.Resources.Pids));
+            _ = host.Lab; // opened now so that start pays nothing for it
+            return instance;
+        }
+        catch
+        {
+            TeardownProcess(instance);
+            throw;
+        }
+    }
+
+    private BackendInstance StartProcess(InstanceSpec spec, BackendInstance instance)
+    {
+        var state = UnikernelState.Of(instance);
+        var cgroup = host.Cgroups.Open(instance.Facts.Cgroup!)
+            ?? throw new LightNfvException(ErrorKind.Host, $"cgroup {instance.Facts.Cgroup} of instance {instance.Id} is gone; remove and recreate the instance");
+        var address = instance.Facts.Address!;
+        var mac = NetworkAttachment.MacForInstance(instance.Id);
+        var app = TestGuest?.App ?? (state.App == 2 ? "echo" : "iperf3");
+        var argv = SptTender.Arguments(instance.Facts.Image!.Reference!, state.MemoryBytes, address, spec.Network.Gateway, mac, state.Port, app, cgroup.ProcsFiles);
+        ProcessIdentity tender;
+        // vnet header: the guest asks the kernel for TCP checksums and segmentation through it (bindings/spt.c).
+        using (var tap = host.Lab.CreateTap(instance.Facts.HostLink!, address, mac, vnetHeader: true, nonBlocking: true))
+        {
+            tender = NamespacedSpawner.SpawnDetached(SptTender.Path, argv, spec.LogPath, [tap.Descriptor.Value]);
+        }
+        // Our copy of the tap descriptor is closed: the tender holds the last one, so the tap dies with it.
+        var started = instance with
+        {
+            Facts = instance.Facts with { Process = tender },
+            State = state with { Tap = instance.Facts.HostLink, Mac = string.Join(':', mac.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture))) },
+        };
+        // The tender checks its arguments and the ELF, then seals itself (seccomp) and enters the guest, within about
+        // a millisecond: wait for the seal, so a bad launch fails here with its message instead of as a readiness timeout.
+        var deadline = Environment.TickCount64 + 5_000;
+        while (!Sealed(tender.Pid))
+        {
+            if (!tender.IsAlive || Environment.TickCount64 > deadline)
+            {
+                var why = File.Exists(spec.LogPath) ? File.ReadAllText(spec.LogPath).Trim() : "";
+                TeardownProcess(started, keepRunDirectory: true);
+                throw new LightNfvException(ErrorKind.Host, $"lnfv-spt did not start instance {instance.Id}: {(why.Length > 0 ? why : "no output")}");
+            }
+            Thread.Yield();
+        }
+        return started;
+    }
+
+    /// <summary>Whether the process runs under its seccomp filter (the tender has handed over to the guest).</summary>
+    private static bool Sealed(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("Seccomp:", StringComparison.Ordinal))
+                {
+                    return line.EndsWith('2');
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // Gone.
+        }
+        return false;
+    }
+
+    /// <summary>SIGKILL: the guest has no shutdown protocol and holds nothing that needs flushing; the tap goes with it.</summary>
+    private void StopProcess(BackendInstance instance)
+    {
+        if (ProcessIdentity.From(instance.Facts.Process) is { } p)
+        {
+            if (p.IsAlive)
+            {
+                ProcessSignals.Send(p, Libc_SIGKILL);
+                ProcessSignals.WaitForExit(p, TimeSpan.FromSeconds(3));
+            }
+            ChildReaper.Reap(p, TimeSpan.FromMilliseconds(200));
+        }
+        host.Cgroups.Open(instance.Facts.Cgroup ?? "")?.KillAll(TimeSpan.FromSeconds(2));
+        if (host.LabExists)
+        {
+            host.Lab.DeleteTap(instance.Facts.HostLink ?? TapName(instance.Id), instance.Facts.Address);
+        }
+    }
+
+    private void TeardownProcess(BackendInstance instance, bool keepRunDirectory = false)
+    {
+        StopProcess(instance);
+        host.Cgroups.Open(instance.Facts.Cgroup ?? host.CgroupPath(instance.Id))?.Remove();
+        var runDir = instance.Facts.RunDirectory ?? host.RunDirectory(instance.Id);
+        if (!keepRunDirectory && Directory.Exists(runDir))
+        {
+            Directory.Delete(runDir, recursive: true);
+        }
+    }
+
+    private InstanceObservation InspectProcess(BackendInstance instance)
+    {
+        IPAddress[] addresses = instance.Facts.Address is { } a ? [a] : [];
+        if (ProcessIdentity.From(instance.Facts.Process) is not { } p)
+        {
+            return new InstanceObservation(ObservedState.Stopped, null, null, addresses, null);
+        }
+        if (p.IsAlive)
+        {
+            return new InstanceObservation(ObservedState.Running, p.Pid, p.StartedAt, addresses, null);
+        }
+        return new InstanceObservation(ObservedState.Exited, null, p.StartedAt, addresses, ExitReason(instance.Facts.LogPath));
+    }
+
+    /// <summary>Why a tender ended, from the console log it shares with the guest (the tender names a forbidden call there).</summary>
+    internal static string ExitReason(string? logPath)
+    {
+        var log = logPath is not null && File.Exists(logPath) ? File.ReadAllText(logPath) : "";
+        if (SptTender.ForbiddenSystemCall(log) is { } nr)
+        {
+            return $"the guest made a forbidden system call ({nr}): SIGSYS from lnfv-spt's seccomp filter";
+        }
+        var tail = log.Trim();
+        return "the guest's process (lnfv-spt) ended" + (tail.Length > 0 ? ": " + (tail.Length > 300 ? tail[^300..] : tail) : "");
+    }
+
+    /// <summary>
+    /// CPU, limit and pids from the tender's cgroup, network from its tap. Memory is the tender's private resident
+    /// memory (guest pages it touched, its stack and heap) read from /proc: memcg's statistics are flushed only every
+    /// few seconds (a guest read 150 ms after start shows a few KB there), and the static tender image is shared page
+    /// cache, reported apart as for the VMMs.
+    /// </summary>
+    private InstanceStats StatsProcess(BackendInstance instance)
+    {
+        var stats = host.StatsOf(instance.Facts.Cgroup ?? host.CgroupPath(instance.Id), instance.Facts.HostLink);
+        if (ProcessIdentity.From(instance.Facts.Process) is { IsAlive: true } p && Vm.VmBackend.ReadProcess(p.Pid) is { PrivateBytes: > 0 } m)
+        {
+            stats = stats with { MemoryBytes = (ulong)m.PrivateBytes, SharedFileBytes = (ulong)m.FileBytes };
+        }
+        return stats;
+    }
+}
