@@ -270,12 +270,12 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
             AddNetworkResults(results, tech.ToName(), variant, subject.Label, "");
             if (images.TryGetValue(subject, out var image))
             {
-                results.Add(Result(tech, variant, Metrics.ImageMb, "MB", [image.Tree], profile.ImageNote(image.TarGz, vmNote)));
+                results.Add(Result(tech, variant, Metrics.ImageMb, "MB", [image.Tree], profile.ImageNote(image.TarGz, vmNote, subject.Runtime)));
             }
             if (memory[subject].Count > 0)
             {
                 results.Add(Result(tech, variant, Metrics.MemoryMb, "MB", memory[subject],
-                    profile.MemoryNote(options.MemorySettle.TotalMilliseconds, sharedMb[subject].Count > 0 ? sharedMb[subject].Average() : 0)));
+                    profile.MemoryNote(options.MemorySettle.TotalMilliseconds, sharedMb[subject].Count > 0 ? sharedMb[subject].Average() : 0, subject.Runtime)));
             }
         }
         var host = HostProbe.Describe(CgroupVersion(), service.Backends.Host.Tuning ?? "lab not opened", options.Command, _time.GetUtcNow());
@@ -334,7 +334,7 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
 
     /// <summary>
     /// A technology with a warm pool is measured both ways: cold (everything on the create call) and warm; a container
-    /// once per OCI runtime this host has (crun, runc).
+    /// once per OCI runtime this host has (crun, runc), a unikernel once per tender (kvm, process).
     /// </summary>
     private IEnumerable<BenchSubject> SubjectsOf(Technology tech)
     {
@@ -344,10 +344,11 @@ public sealed class BenchRunner(InstanceService service, BenchOptions options, T
         foreach (var variant in variants)
         {
             var prefix = variant is null ? "" : variant.Name + "-";
-            yield return new BenchSubject(tech, prefix + "cold", Warm: false, variant?.Name) { RuntimeVersion = variant?.Version };
-            if (warm)
+            var field = variant?.Field ?? "runtime";
+            yield return new BenchSubject(tech, prefix + "cold", Warm: false, variant?.Name) { RuntimeVersion = variant?.Version, RuntimeField = field };
+            if (warm && variant is not { Warm: false })
             {
-                yield return new BenchSubject(tech, prefix + "warm", Warm: true, variant?.Name) { RuntimeVersion = variant?.Version };
+                yield return new BenchSubject(tech, prefix + "warm", Warm: true, variant?.Name) { RuntimeVersion = variant?.Version, RuntimeField = field };
             }
         }
     }

@@ -15,22 +15,37 @@ public sealed partial class UnikernelBackend
             // The emulated guest answers slower than a 50 µs flood on a busy host; the other rows keep 50 µs.
             PaceDownWhenSilent = true,
             WarmStart = "from a pre-created guest (VM, memory, image, tap on the bridge, vCPU thread; booted and parked at its first network wait), like the draft's pre-created taps; ",
-            // The bench runs with spec.accel auto, so its notes follow the same choice (ChooseAccel).
-            CreateCall = _ => KvmMachine.Problem() is null
+            // The bench measures each tender this host has (Variants), named by spec.accel; null is auto (ChooseAccel).
+            CreateCall = variant => ChooseAccel(variant) == AccelKvm
                 ? "store, one request to the long-lived monitor host: tap, KVM VM, long-mode entry, vCPU thread (cold) or a parked guest's identity (warm); "
                     + "on a PVM host every guest instruction is emulated (~1 µs each), which bounds the data path but barely instantiation: the guest boots in a few dozen instructions"
-                : "tender: process (lnfv-spt, seccomp; no usable /dev/kvm here); store, cgroup, tap on the bridge (virtio-net header, TSO), spawn of lnfv-spt: ELF load, "
-                    + "seccomp seal, jump to the guest, whose instructions run natively (no warm pool for this tender yet: a warm run starts cold)",
-            ImageNote = (_, _) => KvmMachine.Problem() is null
+                : "store, cgroup, tap on the bridge (virtio-net header, TSO), spawn of lnfv-spt: ELF load, "
+                    + "seccomp seal, jump to the guest, whose instructions run natively",
+            ImageNote = (_, _, variant) => ChooseAccel(variant) == AccelKvm
                 ? "the guest ELF (freestanding C: ARP, ICMP, TCP and the iperf3 server; built by the project's build), all the instance needs besides the shared monitor host"
                 : "the guest ELF, spt build (freestanding C: ARP, ICMP, TCP and the iperf3 server; built by the project's build), all the instance needs besides lnfv-spt (a ~0.9 MB static tender shared by every guest)",
-            MemoryNote = (settleMs, _) => KvmMachine.Problem() is null
+            MemoryNote = (settleMs, _, variant) => ChooseAccel(variant) == AccelKvm
                 ? $"guest RAM resident in the host (mincore of its memory slot: pages it touched) plus the vCPU's kvm_run mapping plus the monitor host's RSS growth when the guest was prepared (thread, buffers), {settleMs:0} ms after it answered; the monitor host's shared runtime (~30 MB .NET, for all guests) is not counted"
                 : $"private resident memory of the guest's lnfv-spt process (guest pages it touched, stack, heap; /proc RssAnon), {settleMs:0} ms after it answered; the tender's static image (page cache, shared by every guest) is not counted",
         },
     };
 
     public BackendProfile Profile => Known;
+
+    /// <summary>The tenders this host has, measured apart by the bench: KVM's monitor (with its warm pool) and the process tender.</summary>
+    public IReadOnlyList<BackendVariant> Variants()
+    {
+        var variants = new List<BackendVariant>();
+        if (KvmMachine.Problem() is null)
+        {
+            variants.Add(new BackendVariant(AccelKvm, "lnfv-ukhost (KVM monitor)", "accel"));
+        }
+        if (SptProblem() is null)
+        {
+            variants.Add(new BackendVariant(AccelProcess, "lnfv-spt (seccomp process tender)", "accel", Warm: false));
+        }
+        return variants;
+    }
 
     /// <summary>No runtime, a tender (auto, kvm or process; not tcg), and guest memory within what the guest layout maps.</summary>
     public void Validate(VnfSpec spec)

@@ -9,8 +9,8 @@ public abstract partial class VmBackend
     protected static readonly BenchProfile VmBench = new()
     {
         ProbeStepNote = "; for VMs the step is 1 ms for tinyx and 20 ms for standardvm (a SYN flood starves an emulated guest)",
-        ImageNote = (_, vmNote) => "bytes on disk of what the VM boots (kernel + initramfs, or kernel + initrd + allocated disk blocks); " + (vmNote ?? ""),
-        MemoryNote = (settleMs, sharedMb) =>
+        ImageNote = (_, vmNote, _) => "bytes on disk of what the VM boots (kernel + initramfs, or kernel + initrd + allocated disk blocks); " + (vmNote ?? ""),
+        MemoryNote = (settleMs, sharedMb, _) =>
             $"QEMU's private resident memory (RssAnon + RssShmem: guest RAM touched, TCG cache, heap) with the VM idle, {settleMs:0} ms after its VNF answered; " +
             $"not counted: {sharedMb:0.#} MB resident from shared files (the QEMU binary and its libraries, shared by every QEMU, like a container's libraries), so VmRSS is that much higher",
     };

@@ -11,14 +11,14 @@ public static class BenchDescriptors
 {
     public const string Tenant = "bench";
 
-    public static VnfDescriptor Iperf3(Technology technology, string name, string? runtime = null) => DescriptorParser.Parse($"""
+    public static VnfDescriptor Iperf3(Technology technology, string name, string? runtime = null, string runtimeField = "runtime") => DescriptorParser.Parse($"""
         apiVersion: lightnfv/v1
         kind: Vnf
         metadata:
           name: {name}
           tenant: {Tenant}
         spec:
-          technology: {technology.ToName()}{(runtime is null ? "" : $"\n  runtime: {runtime}")}
+          technology: {technology.ToName()}{(runtime is null ? "" : $"\n  {runtimeField}: {runtime}")}
           app:
             builtin: iperf3-server
           resources:

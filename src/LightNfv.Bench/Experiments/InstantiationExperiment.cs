@@ -11,8 +11,11 @@ public sealed record BenchSubject(Technology Technology, string Variant, bool Wa
 {
     public string Label => $"{Technology.ToName()}/{Variant}";
 
-    /// <summary>The version of the variant's OCI runtime, for the notes.</summary>
+    /// <summary>The version of the variant's OCI runtime or tender, for the notes.</summary>
     public string? RuntimeVersion { get; init; }
+
+    /// <summary>The descriptor field that names the variant: spec.runtime (OCI runtimes) or spec.accel (unikernel tenders).</summary>
+    public string RuntimeField { get; init; } = "runtime";
 }
 
 /// <summary>One instantiation: the create call to the first answered SYN (the draft's figure) and to the VNF's first SYN-ACK, then its idle memory.</summary>
@@ -49,7 +52,7 @@ public sealed class InstantiationExperiment(InstanceService service, BenchOption
             service.RefillWarmPool(technology, 1);
         }
         var profile = service.Backends.Profile(technology).Bench;
-        var descriptor = BenchDescriptors.Iperf3(technology, name, subject.Runtime);
+        var descriptor = BenchDescriptors.Iperf3(technology, name, subject.Runtime, subject.RuntimeField);
         var port = descriptor.Spec.Network.ReadinessPort ?? 5201;
         // Untimed, as benchmark harnesses do between iterations: a collection now, so that none lands by chance in a
         // window of a few milliseconds (a gen-0 pause stops the prober's thread too).

@@ -23,7 +23,7 @@ public sealed class NetworkExperiment(InstanceService service, BenchOptions opti
 {
     public NetworkSample Run(BenchSubject subject, string name)
     {
-        var descriptor = BenchDescriptors.Iperf3(subject.Technology, name, subject.Runtime);
+        var descriptor = BenchDescriptors.Iperf3(subject.Technology, name, subject.Runtime, subject.RuntimeField);
         var record = service.RunAsync(descriptor, new RunOptions(UseWarmPool: false)).GetAwaiter().GetResult();
         try
         {

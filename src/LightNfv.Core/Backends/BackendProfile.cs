@@ -42,21 +42,24 @@ public sealed record BenchProfile
     /// <summary>How a warm instance starts, for the instantiation notes.</summary>
     public string WarmStart { get; init; } = "from a pre-created shell (namespace on the bridge, empty cgroup), like the draft's pre-created taps; ";
 
-    /// <summary>What the create call does, for the instantiation notes; given the variant's OCI runtime, if any.</summary>
+    /// <summary>What the create call does, for the instantiation notes; given the variant (OCI runtime, tender), if any.</summary>
     public Func<string?, string> CreateCall { get; init; } = _ => "store, cgroup, namespaces, veth, spawn";
 
     /// <summary>Appended to the instantiation note when <see cref="ProbeStep"/> is set.</summary>
     public string ProbeStepNote { get; init; } = "";
 
-    /// <summary>The image note, given the tar.gz size in MB and the backend's note about the run (accelerator, kernel).</summary>
-    public Func<double?, string?, string> ImageNote { get; init; } = (tarGzMb, _) =>
+    /// <summary>The image note, given the tar.gz size in MB, the backend's note about the run (accelerator, kernel) and the variant.</summary>
+    public Func<double?, string?, string?, string> ImageNote { get; init; } = (tarGzMb, _, _) =>
         $"root filesystem built from the VNF (binary, library closure, minimal /etc), uncompressed; {tarGzMb:0.##} MB as tar.gz; shared read-only by every instance of the image";
 
-    /// <summary>The memory note, given the settle time in ms and the average MB of shared files left out.</summary>
-    public Func<double, double, string> MemoryNote { get; init; } = (settleMs, sharedMb) =>
+    /// <summary>The memory note, given the settle time in ms, the average MB of shared files left out, and the variant.</summary>
+    public Func<double, double, string?, string> MemoryNote { get; init; } = (settleMs, sharedMb, _) =>
         $"private memory of the idle iperf3 VNF's cgroup (anonymous pages, tmpfs, kernel memory), {settleMs:0} ms after it answered; " +
         $"not counted, as in docker stats: page cache of the image's files (shared by every instance of the image, charged to whichever cgroup reads a page first; {sharedMb:0.##} MB on average here)";
 }
 
-/// <summary>One way this host runs a technology that the bench measures separately (an OCI runtime), with its version.</summary>
-public sealed record BackendVariant(string Name, string Version);
+/// <summary>
+/// One way this host runs a technology that the bench measures separately, with its version: an OCI runtime
+/// (spec.runtime) or a unikernel's tender (spec.accel). <paramref name="Warm"/>: whether it has a warm pool.
+/// </summary>
+public sealed record BackendVariant(string Name, string Version, string Field = "runtime", bool Warm = true);

@@ -67,17 +67,23 @@ public sealed class ProfileTests : IDisposable
         _registry.Profile(Technology.Container).Bench.CreateCall("crun")
             .ShouldBe("store, image (built once, then cached), namespace, veth, config.json, `crun run --detach`");
         _registry.Profile(Technology.Process).Bench.CreateCall(null).ShouldBe("store, cgroup, namespaces, veth, spawn");
-        _registry.Profile(Technology.Process).Bench.MemoryNote(150, 0).ShouldBe(
+        _registry.Profile(Technology.Process).Bench.MemoryNote(150, 0, null).ShouldBe(
             "private memory of the idle iperf3 VNF's cgroup (anonymous pages, tmpfs, kernel memory), 150 ms after it answered; not counted, as in docker stats: " +
             "page cache of the image's files (shared by every instance of the image, charged to whichever cgroup reads a page first; 0 MB on average here)");
-        _registry.Profile(Technology.StandardVm).Bench.ImageNote(null, "QEMU -accel tcg -M q35; x")
+        _registry.Profile(Technology.StandardVm).Bench.ImageNote(null, "QEMU -accel tcg -M q35; x", null)
             .ShouldBe("bytes on disk of what the VM boots (kernel + initramfs, or kernel + initrd + allocated disk blocks); QEMU -accel tcg -M q35; x");
     }
 
     [Fact]
-    public void Only_the_container_has_variants_and_they_are_its_runtimes()
+    public void Containers_vary_by_runtime_and_unikernels_by_tender_the_rest_not_at_all()
     {
         _registry.Find(Technology.Process)!.Variants().ShouldBeEmpty();
-        _registry.Find(Technology.Container)!.Variants().Select(v => v.Name).ShouldBeSubsetOf(["crun", "runc"]);
+        var container = _registry.Find(Technology.Container)!.Variants();
+        container.Select(v => v.Name).ShouldBeSubsetOf(["crun", "runc"]);
+        container.ShouldAllBe(v => v.Field == "runtime" && v.Warm);
+        var unikernel = _registry.Find(Technology.Unikernel)!.Variants();
+        unikernel.Select(v => v.Name).ShouldBeSubsetOf(["kvm", "process"]);
+        unikernel.ShouldAllBe(v => v.Field == "accel");
+        unikernel.Where(v => v.Name == "process").ShouldAllBe(v => !v.Warm); // no warm pool for the process tender yet
     }
 }
