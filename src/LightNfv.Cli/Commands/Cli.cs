@@ -273,7 +273,9 @@ public static class Cli
         ErrorKind.Conflict => 4,
         ErrorKind.State => 5,
         ErrorKind.Unavailable => 6,
-        ErrorKind.Exhausted => 7,
+        ErrorKind.Exhausted or ErrorKind.Quota => 7,
+        ErrorKind.Unauthenticated => 8,
+        ErrorKind.Forbidden => 9,
         _ => 1,
     };
 }

@@ -101,6 +101,8 @@ public sealed class DaemonClient : IDisposable
             409 => ErrorKind.Conflict,
             503 => ErrorKind.Unavailable,
             429 => ErrorKind.Exhausted,
+            401 => ErrorKind.Unauthenticated,
+            403 => ErrorKind.Forbidden,
             _ => ErrorKind.Host,
         };
     }

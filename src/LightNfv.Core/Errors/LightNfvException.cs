@@ -19,6 +19,12 @@ public enum ErrorKind
     Host,
     /// <summary>The input is over a size limit (the API answers 413; the CLI exits 2 like any bad input).</summary>
     TooLarge,
+    /// <summary>A tenant's quota would be exceeded (the API answers 403; the CLI exits 7).</summary>
+    Quota,
+    /// <summary>No identity, or one that is bad, expired or revoked (the API answers 401; the CLI exits 8).</summary>
+    Unauthenticated,
+    /// <summary>The caller's role does not allow the action (the API answers 403; the CLI exits 9).</summary>
+    Forbidden,
 }
 
 /// <summary>An error with a message written for the operator: what is wrong and how to fix it.</summary>

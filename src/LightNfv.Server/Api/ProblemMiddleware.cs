@@ -124,6 +124,8 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
         ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         ErrorKind.Exhausted => StatusCodes.Status429TooManyRequests,
         ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        ErrorKind.Quota or ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorKind.Unauthenticated => StatusCodes.Status401Unauthorized,
         _ => StatusCodes.Status500InternalServerError,
     };
 
