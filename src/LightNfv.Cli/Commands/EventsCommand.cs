@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using LightNfv.Cli.Commands.Output;
 using LightNfv.Core.Errors;
+using LightNfv.Core.Time;
 using LightNfv.Host.UnixSockets;
 using LightNfv.Platform.Alerts;
 using LightNfv.Platform.Events;
@@ -24,9 +25,9 @@ public static class EventsCommand
         var type = new Option<string?>("--type") { Description = $"Only events of these types (comma-separated): {string.Join(", ", AlertKinds.All)}" };
         since.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<string?>() is { } s && ParseSince(s, DateTimeOffset.UtcNow) is null)
+            if (r.GetValueOrDefault<string?>() is { } s && !Since.TryParse(s, DateTimeOffset.UtcNow, out _))
             {
-                r.AddError($"--since: '{s}' is not a duration or a time; e.g. 10m, 2h, 1d or 2026-12-05T08:00:00Z");
+                r.AddError(Since.Error(s, "--since"));
             }
         });
         type.Validators.Add(r =>
@@ -39,7 +40,7 @@ public static class EventsCommand
         var cmd = new Command("events", "List the platform's events (failures, heals, scaling, operations); -w follows them") { output, watch, since, type };
         cmd.SetAction((pr, ct) =>
         {
-            var from = pr.GetValue(since) is { } s ? ParseSince(s, DateTimeOffset.UtcNow) : null;
+            DateTimeOffset? from = pr.GetValue(since) is { } s ? Since.Parse(s, DateTimeOffset.UtcNow, "--since") : null;
             var types = pr.GetValue(type) is { } t ? Types(t).Distinct().ToList() : null;
             return Run(pr.GetValue(output), pr.GetValue(watch), from, types, ct);
         });
@@ -195,26 +196,4 @@ public static class EventsCommand
     }
 
     private static IEnumerable<string> Types(string type) => type.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
-    /// <summary>A duration back from <paramref name="now"/> (30s, 10m, 2h, 1d) or an absolute time; null if neither.</summary>
-    internal static DateTimeOffset? ParseSince(string value, DateTimeOffset now)
-    {
-        var v = value.Trim();
-        if (v.Length >= 2 && double.TryParse(v[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n >= 0)
-        {
-            TimeSpan? span = v[^1] switch
-            {
-                's' => TimeSpan.FromSeconds(n),
-                'm' => TimeSpan.FromMinutes(n),
-                'h' => TimeSpan.FromHours(n),
-                'd' => TimeSpan.FromDays(n),
-                _ => null,
-            };
-            if (span is { } s)
-            {
-                return now - s;
-            }
-        }
-        return DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
-    }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using LightNfv.Core.Errors;
 
 namespace LightNfv.Host.Logs;
@@ -8,7 +7,7 @@ namespace LightNfv.Host.Logs;
 /// What `lightnfv logs` asks (docker's options): keep following until the instance stops, only lines written at or
 /// after <see cref="Since"/>, each prefixed with its time, only the last <see cref="Tail"/> lines of what exists now.
 /// </summary>
-public sealed partial record LogQuery(bool Follow = false, DateTimeOffset? Since = null, bool Timestamps = false, int? Tail = null)
+public sealed record LogQuery(bool Follow = false, DateTimeOffset? Since = null, bool Timestamps = false, int? Tail = null)
 {
     /// <summary>
     /// The query from the API's or CLI's text: <paramref name="since"/> is a duration back from now (10m, 1h30m, 90s,
@@ -20,49 +19,7 @@ public sealed partial record LogQuery(bool Follow = false, DateTimeOffset? Since
         {
             throw new LightNfvException(ErrorKind.Invalid, $"tail: {tail} is negative; give the number of last lines to show (0 or more)");
         }
-        return new LogQuery(follow, string.IsNullOrWhiteSpace(since) ? null : ParseSince(since.Trim(), now), timestamps, tail);
-    }
-
-    [GeneratedRegex(@"(\.\d{7})\d+")]
-    private static partial Regex NanoFraction();
-
-    private static readonly Regex DurationPart = new(@"\G(\d+(?:\.\d+)?)(ms|h|m|s)", RegexOptions.CultureInvariant);
-
-    internal static DateTimeOffset ParseSince(string text, DateTimeOffset now)
-    {
-        // A Go-style duration (docker's --since 10m): one or more number+unit parts.
-        var total = TimeSpan.Zero;
-        var at = 0;
-        for (var m = DurationPart.Match(text); m.Success && m.Index == at; m = DurationPart.Match(text, at))
-        {
-            var n = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-            total += m.Groups[2].Value switch
-            {
-                "h" => TimeSpan.FromHours(n),
-                "m" => TimeSpan.FromMinutes(n),
-                "s" => TimeSpan.FromSeconds(n),
-                _ => TimeSpan.FromMilliseconds(n),
-            };
-            at += m.Length;
-        }
-        if (at == text.Length && at > 0)
-        {
-            return now - total;
-        }
-        if (text.Contains('T', StringComparison.Ordinal) || text.Contains('-', StringComparison.Ordinal))
-        {
-            // A time pasted from --timestamps has nine fraction digits; .NET keeps seven (100 ns), so the rest is dropped.
-            if (DateTimeOffset.TryParse(NanoFraction().Replace(text, "$1"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
-            {
-                return t;
-            }
-        }
-        else if (double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var unix))
-        {
-            return DateTimeOffset.UnixEpoch.AddTicks((long)(unix * TimeSpan.TicksPerSecond));
-        }
-        throw new LightNfvException(ErrorKind.Invalid,
-            $"since: '{text}' is neither a duration (10m, 1h30m, 90s) nor a time (RFC3339 like 2026-12-05T08:00:00Z, or unix seconds)");
+        return new LogQuery(follow, string.IsNullOrWhiteSpace(since) ? null : Core.Time.Since.Parse(since, now), timestamps, tail);
     }
 }
 
