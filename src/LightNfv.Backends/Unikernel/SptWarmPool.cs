@@ -31,6 +31,9 @@ internal sealed class SptWarmPool(BackendContext host)
     // Claimed by this process and not yet taken by CreateAsync: id -> tender.
     private readonly ConcurrentDictionary<string, ProcessIdentity> _claimed = new(StringComparer.Ordinal);
 
+    // Ids of the guests this process pooled, in order: tried first by a claim.
+    private readonly ConcurrentQueue<string> _made = new();
+
     private string Directory_ => Path.Combine(host.Options.StateDirectory, "warm", "spt");
 
     public int Available => Markers().Count();
@@ -41,27 +44,49 @@ internal sealed class SptWarmPool(BackendContext host)
 
     public string? TryClaim()
     {
-        foreach (var marker in Markers())
+        // The guests this process pooled first, by name: no directory listing on the timed path (a listing finds the rest).
+        while (_made.TryDequeue(out var mine))
         {
-            var id = Path.GetFileName(marker);
-            var claimed = marker + ".claimed." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-            try
+            if (TryClaim(Path.Combine(Directory_, mine)) is { } id)
             {
-                File.Move(marker, claimed);
-            }
-            catch (FileNotFoundException)
-            {
-                continue; // someone else took it
-            }
-            var tender = ProcessIdentity.Parse(File.ReadAllText(claimed).Trim());
-            File.Delete(claimed);
-            if (tender is { IsAlive: true } t)
-            {
-                _claimed[id] = t;
                 return id;
             }
-            Remove(id, tender); // died in the pool (killed from outside): not worth keeping
         }
+        foreach (var marker in Markers())
+        {
+            if (TryClaim(marker) is { } id)
+            {
+                return id;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Takes one guest by renaming its marker (a symbolic link to "pid@start", read and removed without touching a data
+    /// block); null if another process took it first. Whether the tender still lives is not checked here: a claim that
+    /// finds it gone starts the guest cold (StartProcess).
+    /// </summary>
+    private string? TryClaim(string marker)
+    {
+        var claimed = marker + ".claimed." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            File.Move(marker, claimed);
+        }
+        catch (FileNotFoundException)
+        {
+            return null; // someone else took it
+        }
+        var id = Path.GetFileName(marker);
+        var tender = ProcessIdentity.Parse(new FileInfo(claimed).LinkTarget);
+        File.Delete(claimed);
+        if (tender is { } t)
+        {
+            _claimed[id] = t;
+            return id;
+        }
+        Remove(id, null); // a marker not made by Prepare: its guest is not worth keeping
         return null;
     }
 
@@ -165,10 +190,12 @@ internal sealed class SptWarmPool(BackendContext host)
                 }
                 Thread.Sleep(1);
             }
-            // Written under another name and renamed: a marker is never seen half-written.
+            // Made under another name and renamed: a marker is never seen half-made. A symbolic link to "pid@start":
+            // removing a file that holds data costs a claim ~0.3 ms here (ext4), a link ~20 us.
             var marker = Path.Combine(Directory_, id);
-            File.WriteAllText(marker + ".new", tender.Value.ToString());
+            File.CreateSymbolicLink(marker + ".new", tender.Value.ToString());
             File.Move(marker + ".new", marker);
+            _made.Enqueue(id);
         }
         catch
         {

@@ -109,6 +109,7 @@ public sealed partial class UnikernelBackend
                 // It died in the pool: take down what is left of it (the cgroup stays) and start cold instead.
                 File.AppendAllText(spec.LogPath, $"lightnfv: the warm guest was gone at its claim ({e.Message}); starting cold\n");
                 StopProcess(instance);
+                File.Delete(Path.Combine(instance.Facts.RunDirectory!, SptTender.ControlFileName));
                 instance = instance with { Facts = instance.Facts with { Process = null } };
             }
         }

@@ -127,6 +127,30 @@ public sealed class UnikernelProcessWarmPoolTests(ITestOutputHelper output) : In
     }
 
     [Fact]
+    public async Task A_pooled_guest_that_died_is_replaced_by_a_cold_start_under_the_same_id_and_leaves_nothing()
+    {
+        RequirePool();
+        Backend.WarmPool.Refill(1).ShouldBe(1);
+        var (pooledId, pid) = PooledTenders().ShouldHaveSingleItem();
+        var tender = LightNfv.Host.Processes.ProcessIdentity.Of(pid).ShouldNotBeNull();
+        LightNfv.Host.Processes.ProcessSignals.Send(tender, 9); // killed from outside while it waits in the pool
+        Poll.Until(() => !tender.IsAlive, TimeSpan.FromSeconds(5)).ShouldBeTrue();
+
+        var record = await Lab.RunAsync(Echo("sptdead"));
+        record.Id.ShouldBe(pooledId);
+        var cold = record.Facts.Process.ShouldNotBeNull().Pid;
+        cold.ShouldNotBe(pid);
+        HostState.IsGone(pid).ShouldBeTrue("the dead tender is reaped");
+        File.ReadAllText(Lab.ConsoleLog(record.Id)).ShouldContain("the warm guest was gone at its claim");
+        File.Exists(Path.Combine(Lab.RunDirectory(record.Id), SptTender.ControlFileName)).ShouldBeFalse();
+        Exchange(IPAddress.Parse(record.Address!), 7, "again").ShouldBe("again");
+        await Lab.Instances.RemoveAsync(record);
+        HostState.IsGone(cold).ShouldBeTrue();
+        HostState.LabLinks(Lab.LabName).ShouldNotContain("lnfuk");
+        Lab.Host.Cgroups.ListChildren(Lab.CgroupParent).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task The_pools_guests_are_gone_after_down_and_a_lost_marker_makes_an_orphan_the_sweep_removes()
     {
         RequirePool();
