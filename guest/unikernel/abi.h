@@ -19,7 +19,7 @@ typedef unsigned long u64;
 #define STACK_TOP 0x100000UL
 #define BOOT_MAGIC 0x31304b55564e4c4cUL /* "LLNVUK01" little-endian */
 
-enum { APP_IPERF3 = 1, APP_ECHO = 2, APP_SYSCALL_TEST = 98 /* spt fault-test build only */, APP_SPIN_TEST = 99 /* fault-test builds only */ };
+enum { APP_IPERF3 = 1, APP_ECHO = 2, APP_CLAIM_READ_TEST = 97, APP_SYSCALL_TEST = 98 /* spt fault-test build only */, APP_SPIN_TEST = 99 /* fault-test builds only */ };
 
 struct boot_info {
     u64 magic;

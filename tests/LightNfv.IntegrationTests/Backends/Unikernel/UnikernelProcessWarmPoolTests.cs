@@ -4,7 +4,9 @@ using System.Text;
 using LightNfv.Backends.Unikernel;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
+using LightNfv.Core.Networking;
 using LightNfv.Host.Kvm;
+using LightNfv.Host.Processes;
 using LightNfv.Host.Spt;
 using LightNfv.IntegrationTests.Infrastructure;
 
@@ -127,13 +129,50 @@ public sealed class UnikernelProcessWarmPoolTests(ITestOutputHelper output) : In
     }
 
     [Fact]
+    public void A_warm_guest_that_reads_its_control_FIFO_with_another_size_dies_with_the_call_named()
+    {
+        RequirePool();
+        var address = Lab.Address(71);
+        var mac = NetworkAttachment.MacFor(address);
+        Directory.CreateDirectory(Lab.StateDirectory);
+        var log = Path.Combine(Lab.StateDirectory, "claimread.log");
+        var control = Path.Combine(Lab.StateDirectory, "claimread.fifo");
+        ProcessIdentity tender;
+        using (var tap = Lab.Host.Lab.CreateTap("lnfvsptcr", null, mac, vnetHeader: true, nonBlocking: true))
+        {
+            tender = NamespacedSpawner.SpawnDetached(SptTender.Path, SptTender.WarmArguments(GuestImages.SptFault, 16UL << 20, mac, control, []), log, [tap.Descriptor.Value]);
+        }
+        try
+        {
+            Poll.Until(() => SptTender.Parked(tender.Pid), TimeSpan.FromSeconds(5)).ShouldBeTrue(File.Exists(log) ? File.ReadAllText(log) : "no log");
+            SptTender.Claim(control, address, Lab.Host.Lab.Pool.Gateway, 7, 97); // abi.h APP_CLAIM_READ_TEST
+            ChildReaper.WaitForExitCode(tender.Pid, TimeSpan.FromSeconds(5)).ShouldBe(SptTender.ForbiddenSystemCallExit);
+            var console = File.ReadAllText(log);
+            Output.WriteLine(console);
+            console.ShouldContain("reading the control FIFO with another size on purpose");
+            console.ShouldContain("seccomp: forbidden system call 0", customMessage: "read(2) is call 0");
+            console.ShouldNotContain("the read returned");
+        }
+        finally
+        {
+            if (tender.IsAlive)
+            {
+                ProcessSignals.Send(tender, 9);
+            }
+            ChildReaper.Reap(tender, TimeSpan.FromSeconds(2));
+            Lab.Host.Lab.DeleteTap("lnfvsptcr", null);
+        }
+        HostState.LabLinks(Lab.LabName).ShouldNotContain("lnfvsptcr", customMessage: "the tap went with the tender");
+    }
+
+    [Fact]
     public async Task A_pooled_guest_that_died_is_replaced_by_a_cold_start_under_the_same_id_and_leaves_nothing()
     {
         RequirePool();
         Backend.WarmPool.Refill(1).ShouldBe(1);
         var (pooledId, pid) = PooledTenders().ShouldHaveSingleItem();
-        var tender = LightNfv.Host.Processes.ProcessIdentity.Of(pid).ShouldNotBeNull();
-        LightNfv.Host.Processes.ProcessSignals.Send(tender, 9); // killed from outside while it waits in the pool
+        var tender = ProcessIdentity.Of(pid).ShouldNotBeNull();
+        ProcessSignals.Send(tender, 9); // killed from outside while it waits in the pool
         Poll.Until(() => !tender.IsAlive, TimeSpan.FromSeconds(5)).ShouldBeTrue();
 
         var record = await Lab.RunAsync(Echo("sptdead"));
