@@ -19,7 +19,7 @@ typedef unsigned long u64;
 #define STACK_TOP 0x100000UL
 #define BOOT_MAGIC 0x31304b55564e4c4cUL /* "LLNVUK01" little-endian */
 
-enum { APP_IPERF3 = 1, APP_ECHO = 2, APP_SYSCALL_TEST = 98 /* spt fault-test build only */, APP_SPIN_TEST = 99 /* fault-test builds only */ };
+enum { APP_IPERF3 = 1, APP_ECHO = 2, APP_CLAIM_READ_TEST = 97, APP_SYSCALL_TEST = 98 /* spt fault-test build only */, APP_SPIN_TEST = 99 /* fault-test builds only */ };
 
 struct boot_info {
     u64 magic;
@@ -63,7 +63,8 @@ struct hc_exit { u64 code; };
  * offset by SPT_BASE: boot_info at SPT_BASE + BOOT_INFO_ADDR, RSP = SPT_BASE + STACK_TOP - 8, RDI = &boot_info, and
  * the ELF linked at SPT_BASE + 1 MiB (link-spt.ld). The guest makes its own system calls on fixed descriptors; the
  * tender's seccomp filter allows only these: write/writev on the console, read/write/writev on the tap, epoll_pwait
- * on its epoll descriptor (which watches the tap), clock_gettime(CLOCK_MONOTONIC), exit_group.
+ * on its epoll descriptor (which watches the tap), clock_gettime(CLOCK_MONOTONIC), exit_group; a warm guest also
+ * reads its claim once (below).
  */
 /* Above the tender's heap (x86-64 Linux randomizes a static binary's brk over 1 GiB past its image at 0x400000), and
    low enough for the guest's code and data to stay in the small code model's 2 GiB. */
@@ -72,5 +73,21 @@ struct hc_exit { u64 code; };
 #define SPT_CONSOLE_FD 1
 #define SPT_TAP_FD 3
 #define SPT_EPOLL_FD 4
+
+/*
+ * A warm guest (lnfv-spt --control=FIFO): booted with app 0 and no address (boot_info's MAC and memory are set), it
+ * parks in its first wait. The claim is one write of struct spt_claim to the FIFO, which the tender opened at
+ * SPT_CONTROL_FD and added to the epoll set once (EPOLLONESHOT); the guest reads it once, and the filter allows that
+ * read only on this descriptor with exactly this size.
+ */
+#define SPT_CONTROL_FD 5
+#define SPT_CLAIM_MAGIC 0x4d4c4355U /* "UCLM" little-endian */
+struct spt_claim {
+    u32 magic;
+    u8 ip[4];      /* network order */
+    u8 gateway[4];
+    u16 port;      /* host order */
+    u16 app;       /* APP_*, never 0 */
+};
 
 #endif

@@ -22,8 +22,8 @@ __attribute__((noreturn, section(".text._start"))) void _start(struct boot_info 
     u64 deadline = WAIT_FOREVER;
     u8 *frame = 0;
 #ifdef LNFV_FAULT_TEST
-    /* Test variant: once bound (the first wait returns), misbehave as the boot info says. */
-    plat_wait(txq, 0, 0, &frame, &now);
+    /* Test variant: once bound (the first wait returns; a warm guest's, once its claim came), misbehave as it says. */
+    do plat_wait(txq, 0, bi->app ? 0 : WAIT_FOREVER, &frame, &now); while (!bi->app);
     if (bi->app == APP_SPIN_TEST) {
         PUTS("lnfv-uk: spinning on purpose\n");
         for (;;) __asm__ volatile("" ::: "memory"); /* never another hypercall: only a signal stops it */
@@ -34,6 +34,14 @@ __attribute__((noreturn, section(".text._start"))) void _start(struct boot_info 
         long r;
         __asm__ volatile("syscall" : "=a"(r) : "a"(110L) : "rcx", "r11", "memory");
         PUTS("lnfv-uk: the forbidden system call returned\n");
+    }
+    if (bi->app == APP_CLAIM_READ_TEST) {
+        /* A warm guest's filter allows a read on the control FIFO of one claim's size only. */
+        PUTS("lnfv-uk: reading the control FIFO with another size on purpose\n");
+        u8 buf[8];
+        long r;
+        __asm__ volatile("syscall" : "=a"(r) : "a"(0L), "D"((long)SPT_CONTROL_FD), "S"(buf), "d"(8L) : "rcx", "r11", "memory");
+        PUTS("lnfv-uk: the read returned\n");
     }
 #endif
     PUTS("lnfv-uk: faulting on purpose\n");

@@ -8,6 +8,7 @@
  * The tender lets the kernel hand over coalesced TCP segments of up to 64 KB (TUNSETOFFLOAD TSO4): one read per
  * 64 KB instead of one per frame; the header's flags are ignored (the guest does not verify received checksums:
  * frames come from the host's own stack, and the ICMP it turns around gets a full checksum).
+ * A warm guest (lnfv-spt --control) boots without an identity and reads it once from the control FIFO (abi.h).
  */
 #include "../uk.h"
 
@@ -103,6 +104,21 @@ static void fill(void)
     }
 }
 
+/*
+ * A warm guest (app 0 in its boot info) takes its identity from the control FIFO: one read, tried after each wait
+ * until the claim is there (the tender's epoll wakes the parked guest for it once). main.c reads the address after
+ * every wait, so the guest answers on its port from the wait that brought the claim.
+ */
+static void take_claim(void)
+{
+    struct spt_claim c;
+    if (sys3(NR_READ, SPT_CONTROL_FD, &c, sizeof c) != (long)sizeof c || c.magic != SPT_CLAIM_MAGIC || !c.app) return;
+    memcpy(bi->ip, c.ip, 4);
+    memcpy(bi->gateway, c.gateway, 4);
+    bi->port = c.port;
+    bi->app = c.app;
+}
+
 u64 plat_wait(const struct tx_desc *d, u64 n, u64 deadline, u8 **frame, u64 *now)
 {
     plat_send(d, n);
@@ -117,6 +133,7 @@ u64 plat_wait(const struct tx_desc *d, u64 n, u64 deadline, u8 **frame, u64 *now
             read_clock();
         }
     }
+    if (!bi->app) take_claim();
     *now = clock;
     if (!ring_count) return 0;
     /* The slot is free again at once but only refilled once the ring is empty, i.e. in a later wait. */

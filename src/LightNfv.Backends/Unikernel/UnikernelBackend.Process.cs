@@ -20,7 +20,7 @@ public sealed partial class UnikernelBackend
     public const string AccelKvm = "kvm", AccelProcess = "process";
 
     /// <summary>Memory the tender itself needs beside the guest's (its static image, stacks, page tables): the cgroup's headroom.</summary>
-    private const long TenderHeadroomBytes = 4L << 20;
+    internal const long TenderHeadroomBytes = 4L << 20;
 
     /// <summary>A test's misbehaving guest (the spt fault build and its app name) in place of the VNF image; null in production.</summary>
     internal (string Image, string App)? TestGuest { get; set; }
@@ -42,6 +42,26 @@ public sealed partial class UnikernelBackend
         SptTender.Problem() ?? (File.Exists(GuestImages.SptGuest) ? null : $"{GuestImages.SptGuest} is missing; rebuild LightNFV (the build compiles guest/unikernel with gcc)");
 
     private static bool IsProcess(BackendInstance instance) => UnikernelState.Of(instance).Accel == AccelProcess;
+
+    /// <summary>The process tender's warm guests (used where it is the tender auto picks: see <see cref="UnikernelWarmPool"/>).</summary>
+    internal SptWarmPool SptPool => _sptPool ??= new SptWarmPool(host);
+
+    private SptWarmPool? _sptPool;
+
+    /// <summary>
+    /// A guest claimed from <see cref="SptPool"/> becomes the instance: its cgroup, tap and run directory are already
+    /// named after the id, and its tender, parked in its first wait, is recorded now; StartProcess hands it its identity.
+    /// </summary>
+    private BackendInstance WarmProcess(InstanceSpec spec, (ushort App, ushort Port) app, ulong memory, ProcessIdentity tender) =>
+        new(spec.Id, Technology, new InstanceFacts
+        {
+            HostLink = TapName(spec.Id),
+            Cgroup = host.CgroupPath(spec.Id),
+            Address = spec.Network.Address,
+            RunDirectory = spec.RunDirectory,
+            Image = new ImageFacts(GuestImages.SptGuest, new FileInfo(GuestImages.SptGuest).Length, null),
+            Process = tender,
+        }, new UnikernelState { Accel = AccelProcess, MemoryBytes = memory, App = app.App, Port = app.Port });
 
     private BackendInstance CreateProcess(InstanceSpec spec, (ushort App, ushort Port) app, ulong memory)
     {
@@ -75,6 +95,24 @@ public sealed partial class UnikernelBackend
             ?? throw new LightNfvException(ErrorKind.Host, $"cgroup {instance.Facts.Cgroup} of instance {instance.Id} is gone; remove and recreate the instance");
         var address = instance.Facts.Address!;
         var mac = NetworkAttachment.MacForInstance(instance.Id);
+        if (ProcessIdentity.From(instance.Facts.Process) is { } parked)
+        {
+            // A warm guest (WarmProcess): its neighbour entry, then one write of its identity wakes it. Nothing else.
+            try
+            {
+                host.Lab.AddTapNeighbour(address, mac);
+                SptTender.Claim(Path.Combine(instance.Facts.RunDirectory!, SptTender.ControlFileName), address, spec.Network.Gateway, state.Port, state.App);
+                return instance with { State = state with { Tap = instance.Facts.HostLink, Mac = string.Join(':', mac.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture))) } };
+            }
+            catch (LightNfvException e) when (!parked.IsAlive)
+            {
+                // It died in the pool: take down what is left of it (the cgroup stays) and start cold instead.
+                File.AppendAllText(spec.LogPath, $"lightnfv: the warm guest was gone at its claim ({e.Message}); starting cold\n");
+                StopProcess(instance);
+                File.Delete(Path.Combine(instance.Facts.RunDirectory!, SptTender.ControlFileName));
+                instance = instance with { Facts = instance.Facts with { Process = null } };
+            }
+        }
         var app = TestGuest?.App ?? (state.App == 2 ? "echo" : "iperf3");
         var argv = SptTender.Arguments(instance.Facts.Image!.Reference!, state.MemoryBytes, address, spec.Network.Gateway, mac, state.Port, app, cgroup.ProcsFiles);
         ProcessIdentity tender;

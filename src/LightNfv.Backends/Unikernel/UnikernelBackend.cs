@@ -84,6 +84,24 @@ public sealed partial class UnikernelBackend(BackendContext host) : IBackend
 
     public Task<BackendInstance> CreateAsync(InstanceSpec spec, CancellationToken cancellationToken)
     {
+        // A process-tender guest claimed for this id (UnikernelWarmPool.TryClaim) is used if the spec fits it; otherwise
+        // it is taken down first (its objects carry the id), whatever this create does.
+        var warm = SptPool.Take(spec.Id);
+        try
+        {
+            return Task.FromResult(Create(spec, ref warm));
+        }
+        finally
+        {
+            if (warm is { } unused)
+            {
+                SptPool.Remove(spec.Id, unused);
+            }
+        }
+    }
+
+    private BackendInstance Create(InstanceSpec spec, ref ProcessIdentity? warm)
+    {
         if (GuestImages.AppFor(spec.Argv) is not { } app)
         {
             throw new LightNfvException(ErrorKind.Invalid,
@@ -96,17 +114,32 @@ public sealed partial class UnikernelBackend(BackendContext host) : IBackend
         }
         if (ChooseAccel(spec.Accel) == AccelProcess)
         {
-            return Task.FromResult(CreateProcess(spec, app, memory - memory % GuestLayout.TwoMiB));
+            if (warm is { } tender && TestGuest is null && SptWarmPool.Fits(spec))
+            {
+                warm = null;
+                return WarmProcess(spec, app, memory - memory % GuestLayout.TwoMiB, tender);
+            }
+            if (warm is { } unfit)
+            {
+                warm = null;
+                SptPool.Remove(spec.Id, unfit);
+            }
+            return CreateProcess(spec, app, memory - memory % GuestLayout.TwoMiB);
+        }
+        if (warm is { } other)
+        {
+            warm = null;
+            SptPool.Remove(spec.Id, other); // before the monitor's guest writes its console into the same run directory
         }
         EnsureMonitor();
         // No run directory yet: the monitor makes it with the console log, on the guest's first write (most never write).
         var image = GuestImages.Guest;
-        return Task.FromResult(new BackendInstance(spec.Id, Technology, new InstanceFacts
+        return new BackendInstance(spec.Id, Technology, new InstanceFacts
         {
             Address = spec.Network.Address,
             RunDirectory = spec.RunDirectory,
             Image = new ImageFacts(image, _imageBytes.Value, null),
-        }, new UnikernelState { Accel = AccelKvm, MemoryBytes = memory - memory % GuestLayout.TwoMiB, App = app.App, Port = app.Port }));
+        }, new UnikernelState { Accel = AccelKvm, MemoryBytes = memory - memory % GuestLayout.TwoMiB, App = app.App, Port = app.Port });
     }
 
     public Task<BackendInstance> StartAsync(InstanceSpec spec, BackendInstance instance, CancellationToken cancellationToken)

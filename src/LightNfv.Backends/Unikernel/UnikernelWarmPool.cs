@@ -6,17 +6,21 @@ using LightNfv.Host.Kvm;
 namespace LightNfv.Backends.Unikernel;
 
 /// <summary>
-/// Guests the monitor host keeps ready: VM created, memory mapped, page tables and image written, tap on the bridge,
-/// vCPU thread started and the guest booted up to its first network wait, where it is parked. A claimed guest only
-/// gets its identity (address, MAC, neighbour entry, console) and is released: the draft's pre-created taps, carried
-/// as far as a unikernel allows. Prepared with <see cref="UnikernelBackend.WarmMemoryMiB"/>; other sizes start cold.
+/// Warm guests of the tender auto picks. KVM: guests the monitor host keeps ready: VM created, memory mapped, page
+/// tables and image written, tap on the bridge, vCPU thread started and the guest booted up to its first network wait,
+/// where it is parked. A claimed guest only gets its identity (address, MAC, neighbour entry, console) and is released:
+/// the draft's pre-created taps, carried as far as a unikernel allows. Without KVM: the process tender's parked guests
+/// (<see cref="SptWarmPool"/>). Prepared with <see cref="UnikernelBackend.WarmMemoryMiB"/>; other sizes start cold.
 /// </summary>
 internal sealed class UnikernelWarmPool(UnikernelBackend backend) : IWarmPool
 {
     private static string Memory => ((ulong)UnikernelBackend.WarmMemoryMiB << 20).ToString(CultureInfo.InvariantCulture);
 
-    public int Available =>
-        File.Exists(backend.SocketPath) && MonitorClient.TrySend(backend.SocketPath, MonitorMessage.Of("available", ("image", GuestImages.Guest), ("memory", Memory))) is { } r
+    /// <summary>Whether the KVM monitor's pool serves claims (KVM runs here), else the process tender's.</summary>
+    private static bool Kvm => KvmMachine.Problem() is null;
+
+    public int Available => !Kvm ? backend.SptPool.Available
+        : File.Exists(backend.SocketPath) && MonitorClient.TrySend(backend.SocketPath, MonitorMessage.Of("available", ("image", GuestImages.Guest), ("memory", Memory))) is { } r
             ? (int)r.Number("count")
             : 0;
 
@@ -26,6 +30,10 @@ internal sealed class UnikernelWarmPool(UnikernelBackend backend) : IWarmPool
 
     public string? TryClaim()
     {
+        if (!Kvm)
+        {
+            return backend.SptPool.TryClaim();
+        }
         var known = Interlocked.CompareExchange(ref _known, 0, 0);
         if (known < 0)
         {
@@ -41,18 +49,22 @@ internal sealed class UnikernelWarmPool(UnikernelBackend backend) : IWarmPool
 
     public int Refill(int target, CancellationToken cancellationToken = default)
     {
-        if (KvmMachine.Problem() is not null)
+        if (!Kvm)
         {
-            return 0; // warm guests are the KVM monitor's; the process tender starts every guest cold (for now)
+            return backend.SptPool.Refill(target, cancellationToken);
         }
         var r = backend.Request(MonitorMessage.Of("prepare", ("image", GuestImages.Guest), ("memory", Memory), ("count", target)));
         Interlocked.Exchange(ref _known, (int)r.Number("count"));
         return (int)r.Number("made");
     }
 
+    /// <summary>The process tender's pooled guests carry instance ids (cgroup, tap, run directory); the monitor's do not.</summary>
+    public IReadOnlyCollection<string> ShellIds() => backend.SptPool.ShellIds();
+
     public int Drain()
     {
         Interlocked.Exchange(ref _known, 0);
-        return File.Exists(backend.SocketPath) && MonitorClient.TrySend(backend.SocketPath, MonitorMessage.Of("drain")) is { } r ? (int)r.Number("count") : 0;
+        var monitor = File.Exists(backend.SocketPath) && MonitorClient.TrySend(backend.SocketPath, MonitorMessage.Of("drain")) is { } r ? (int)r.Number("count") : 0;
+        return monitor + backend.SptPool.Drain();
     }
 }

@@ -23,7 +23,7 @@ internal static unsafe partial class Libc
     public const ulong MS_BIND = 4096, MS_REC = 16384, MS_SHARED = 1 << 20, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19;
     public const int MNT_DETACH = 2;
 
-    public const int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, ECHILD = 10, EAGAIN = 11, EACCES = 13, EBUSY = 16, EEXIST = 17;
+    public const int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, ENXIO = 6, ECHILD = 10, EAGAIN = 11, EACCES = 13, EBUSY = 16, EEXIST = 17;
     public const int ENOTDIR = 20, EINVAL = 22, ENOSPC = 28, EROFS = 30, ENOTEMPTY = 39, EOPNOTSUPP = 95;
     public const int EINPROGRESS = 115, ECONNREFUSED = 111, EALREADY = 114, EISCONN = 106, ENOBUFS = 105;
 

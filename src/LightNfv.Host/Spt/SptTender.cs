@@ -1,5 +1,8 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
+using LightNfv.Core.Errors;
+using LightNfv.Host.Native;
 
 namespace LightNfv.Host.Spt;
 
@@ -41,6 +44,82 @@ public static class SptTender
         args.AddRange(cgroupProcsFiles.Select(f => "--cgroup-procs=" + f));
         args.Add(image);
         return args;
+    }
+
+    /// <summary>A warm guest's control FIFO, in its run directory: the tender makes it, the claim removes it.</summary>
+    public const string ControlFileName = "spt-control";
+
+    /// <summary>"UCLM" little-endian (abi.h SPT_CLAIM_MAGIC): the guest ignores a write without it.</summary>
+    private const uint ClaimMagic = 0x4d4c4355;
+
+    /// <summary>
+    /// A warm guest's command line: no address, gateway, port or application (the claim brings them), and the control
+    /// FIFO the tender makes and the guest reads its claim from. The tap is descriptor 3, as for a cold guest.
+    /// </summary>
+    public static IReadOnlyList<string> WarmArguments(string image, ulong memoryBytes, byte[] mac, string controlPath, IReadOnlyList<string> cgroupProcsFiles)
+    {
+        var args = new List<string>
+        {
+            Path,
+            "--mem=" + (memoryBytes >> 20).ToString(CultureInfo.InvariantCulture),
+            "--tap-fd=3",
+            "--mac=" + string.Join(':', mac.Select(b => b.ToString("x2", CultureInfo.InvariantCulture))),
+            "--control=" + controlPath,
+        };
+        args.AddRange(cgroupProcsFiles.Select(f => "--cgroup-procs=" + f));
+        args.Add(image);
+        return args;
+    }
+
+    /// <summary>
+    /// Hands a parked warm guest its identity (abi.h struct spt_claim: magic, address, gateway, port, application):
+    /// one 16-byte write, atomic on a FIFO (below PIPE_BUF), which wakes the guest's wait; then the FIFO's name goes
+    /// (the tender keeps it open). Fails when no tender holds the FIFO open any more (ENXIO: it died in the pool).
+    /// </summary>
+    public static unsafe void Claim(string controlPath, IPAddress address, IPAddress gateway, int port, int app)
+    {
+        Span<byte> claim = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt32LittleEndian(claim, ClaimMagic);
+        address.TryWriteBytes(claim[4..8], out _);
+        gateway.TryWriteBytes(claim[8..12], out _);
+        BinaryPrimitives.WriteUInt16LittleEndian(claim[12..], (ushort)port);
+        BinaryPrimitives.WriteUInt16LittleEndian(claim[14..], (ushort)app);
+        var fd = Libc.open(controlPath, Libc.O_WRONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            var errno = Errno.Last;
+            throw new LightNfvException(ErrorKind.Host, errno == Libc.ENXIO
+                ? $"the warm guest's tender is gone ({controlPath} has no reader)"
+                : $"open {controlPath}: {Errno.Describe(errno)}");
+        }
+        using (new FileDescriptor(fd))
+        {
+            fixed (byte* p = claim)
+            {
+                var n = Libc.write(fd, p, (nuint)claim.Length);
+                if (n != claim.Length)
+                {
+                    throw new LightNfvException(ErrorKind.Host, $"writing the claim to {controlPath}: {(n < 0 ? Errno.Describe(Errno.Last) : $"{n} of 16 bytes")}");
+                }
+            }
+        }
+        File.Delete(controlPath);
+    }
+
+    /// <summary>
+    /// Whether the tender's guest is parked: blocked in epoll_pwait (281), its one wait, as /proc/PID/syscall shows
+    /// (the tender itself never waits there); false while it boots, runs, or is gone.
+    /// </summary>
+    public static bool Parked(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/syscall").StartsWith("281 ", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The system call number the console log names after a forbidden call, or null (pure).</summary>

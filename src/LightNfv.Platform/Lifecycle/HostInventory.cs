@@ -51,8 +51,22 @@ public sealed class HostInventory(BackendContext host, BackendRegistry? backends
         return ids;
     }
 
-    /// <summary>Ids of the warm pool's shells (ready, or being claimed right now): not orphans.</summary>
-    public IReadOnlySet<string> Shells() => host.Shells.ShellIds().ToHashSet(StringComparer.Ordinal);
+    /// <summary>
+    /// Ids of the warm pools' shells (ready, or being claimed right now): not orphans. The shared shell pool's, and a
+    /// backend's own pool whose objects are named like an instance too (the unikernel process tender's parked guests).
+    /// </summary>
+    public IReadOnlySet<string> Shells()
+    {
+        var ids = host.Shells.ShellIds().ToHashSet(StringComparer.Ordinal);
+        foreach (var technology in Enum.GetValues<Technology>())
+        {
+            if (backends?.Find(technology)?.WarmPool is { } pool && !ReferenceEquals(pool, host.Shells))
+            {
+                ids.UnionWith(pool.ShellIds());
+            }
+        }
+        return ids;
+    }
 
     /// <summary>
     /// Whether the host has an instance named <paramref name="id"/> (checked before an id is handed out): its namespace

@@ -37,6 +37,23 @@ public sealed class SptTenderTests
     }
 
     [Fact]
+    public void A_warm_guest_takes_its_identity_at_the_claim_not_on_its_command_line()
+    {
+        string[] warm = ["--mem=16", "--tap-fd=3", "--mac=02:00:00:00:00:02", "--control=/nonexistent/spt-control"];
+        foreach (var extra in new[] { "--ip=10.0.0.2", "--gateway=10.0.0.1", "--port=5201", "--app=iperf3" })
+        {
+            var (code, err) = Run([.. warm, extra, "x.elf"]);
+            code.ShouldBe(2, extra);
+            err.ShouldContain("takes the identity at the claim: no --ip, --gateway, --port or --app");
+        }
+        var (c, e) = Run([.. warm.Where(a => !a.StartsWith("--control", StringComparison.Ordinal)), "x.elf"]);
+        c.ShouldBe(2);
+        e.ShouldContain("--ip and --gateway are required (or --control for a warm guest)");
+        SptTender.WarmArguments("g.elf", 64UL << 20, [2, 0, 0, 0, 0, 2], "/run/x", ["/sys/fs/cgroup/a/cgroup.procs"]).Skip(1)
+            .ShouldBe(["--mem=64", "--tap-fd=3", "--mac=02:00:00:00:00:02", "--control=/run/x", "--cgroup-procs=/sys/fs/cgroup/a/cgroup.procs", "g.elf"]);
+    }
+
+    [Fact]
     public void An_elf_that_is_not_a_static_guest_or_loads_outside_the_guest_range_is_refused()
     {
         var (code, err) = Run([.. s_good, "/bin/true"]);

@@ -3,6 +3,12 @@
  * process, for hosts without /dev/kvm; the idea of Solo5's spt tender ("Unikernels as Processes", SoCC 2018).
  *
  *   lnfv-spt --mem=MiB --tap-fd=N --ip=A --gateway=G --mac=M --port=P --app=NAME [--cgroup-procs=FILE]... guest.elf
+ *   lnfv-spt --mem=MiB --tap-fd=N --mac=M --control=FIFO [--cgroup-procs=FILE]... guest.elf      (a warm guest)
+ *
+ * A warm guest boots without an address or application and parks in its first wait (blocked in epoll_pwait, no CPU)
+ * until its identity arrives: the tender makes FIFO (mode 0600; it must not exist), opens it at descriptor 5 and adds
+ * it to the epoll set once (EPOLLONESHOT); the claimer writes one struct spt_claim (abi.h) to it, which the guest's
+ * binding reads once.
  *
  * It joins the instance's cgroup (each --cgroup-procs file), maps guest memory at SPT_BASE (abi.h), loads the ELF's
  * PT_LOAD segments with their own protections (refusing any outside the guest range or writable and executable),
@@ -11,7 +17,8 @@
  * capability, installs a seccomp filter and jumps to the entry.
  *
  * The filter allows only: write/writev on the console (1, 2) or the tap, read on the tap, epoll_pwait on its epoll
- * descriptor, clock_gettime(CLOCK_MONOTONIC), exit_group. Another architecture or the x32 ABI kills the process.
+ * descriptor, clock_gettime(CLOCK_MONOTONIC), exit_group; for a warm guest also read on the control FIFO (5) of
+ * exactly sizeof(struct spt_claim) bytes (a cold guest's filter is unchanged: no descriptor 5 exists, none allowed). Another architecture or the x32 ABI kills the process.
  * Any other call traps (SECCOMP_RET_TRAP rather than KILL_PROCESS: the kernel then names the call in siginfo), and
  * the handler, which runs on the tender's own signal stack, writes "lnfv-spt: seccomp: forbidden system call N" to
  * the console and exits with 159 (128 + SIGSYS) through exit_group, the one call it is allowed.
@@ -39,6 +46,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,8 +54,10 @@
 #include "abi.h"
 
 #define PAGE 4096UL
-#define USAGE "usage: lnfv-spt --mem=MiB --tap-fd=N --ip=A.B.C.D --gateway=A.B.C.D --mac=xx:xx:xx:xx:xx:xx --port=P --app=iperf3|echo [--cgroup-procs=FILE]... guest.elf"
+#define USAGE "usage: lnfv-spt --mem=MiB --tap-fd=N --mac=xx:xx:xx:xx:xx:xx (--ip=A.B.C.D --gateway=A.B.C.D --port=P --app=iperf3|echo | --control=FIFO) [--cgroup-procs=FILE]... guest.elf"
 #define EXIT_SIGSYS 159
+
+_Static_assert(sizeof(struct spt_claim) == 16, "the claim is 16 bytes (SptTender.Claim writes it)");
 
 static void usage_error(const char *fmt, const char *what)
 {
@@ -174,7 +184,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 }
 
 /* A small BPF builder: each allowed call is one block that tests the number, then its first argument. */
-static struct sock_filter prog[64];
+static struct sock_filter prog[96];
 static unsigned short plen;
 
 static void emit(unsigned short code, unsigned char jt, unsigned char jf, unsigned k)
@@ -198,7 +208,28 @@ static void allow_arg0_in(unsigned nr, const unsigned *values, unsigned char n)
     RET(SECCOMP_RET_ALLOW);
 }
 
-static void install_filter(void)
+/*
+ * A warm guest's read: on the tap (any size, as a cold guest's), or on the control FIFO with exactly one claim's size
+ * (the one read its binding makes); anything else traps.
+ */
+static void allow_read_tap_or_claim(void)
+{
+    LD(offsetof(struct seccomp_data, nr));
+    emit(BPF_JMP | BPF_JEQ | BPF_K, 0, 11, SYS_read);                       /* not read: skip the block (13) */
+    LD(offsetof(struct seccomp_data, args[0]) + 4);
+    emit(BPF_JMP | BPF_JEQ | BPF_K, 0, 7, 0);                               /* descriptor's high word set: trap */
+    LD(offsetof(struct seccomp_data, args[0]));
+    emit(BPF_JMP | BPF_JEQ | BPF_K, 6, 0, SPT_TAP_FD);                      /* the tap: allow */
+    emit(BPF_JMP | BPF_JEQ | BPF_K, 0, 4, SPT_CONTROL_FD);                  /* neither: trap */
+    LD(offsetof(struct seccomp_data, args[2]) + 4);
+    emit(BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 0);                               /* count's high word set: trap */
+    LD(offsetof(struct seccomp_data, args[2]));
+    emit(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, (unsigned)sizeof(struct spt_claim)); /* one claim: allow */
+    RET(SECCOMP_RET_TRAP);
+    RET(SECCOMP_RET_ALLOW);
+}
+
+static void install_filter(int warm)
 {
     static const unsigned out[] = { 1, 2, SPT_TAP_FD }, tap[] = { SPT_TAP_FD }, ep[] = { SPT_EPOLL_FD }, mono[] = { CLOCK_MONOTONIC };
     LD(offsetof(struct seccomp_data, arch));
@@ -209,7 +240,8 @@ static void install_filter(void)
     RET(SECCOMP_RET_KILL_PROCESS);
     allow_arg0_in(SYS_write, out, 3);
     allow_arg0_in(SYS_writev, out, 3);
-    allow_arg0_in(SYS_read, tap, 1);
+    if (warm) allow_read_tap_or_claim();
+    else allow_arg0_in(SYS_read, tap, 1);
     allow_arg0_in(SYS_epoll_pwait, ep, 1);
     allow_arg0_in(SYS_clock_gettime, mono, 1);
     LD(offsetof(struct seccomp_data, nr));
@@ -238,7 +270,7 @@ int main(int argc, char **argv)
     int app = 0, have_ip = 0, have_gw = 0, have_mac = 0;
     struct boot_info info;
     memset(&info, 0, sizeof info);
-    const char *elf = NULL, *tap_arg = NULL;
+    const char *elf = NULL, *tap_arg = NULL, *control = NULL;
     const char *cgroups[8];
     int ncgroups = 0;
     for (int i = 1; i < argc; i++) {
@@ -264,6 +296,7 @@ int main(int argc, char **argv)
             else if (!strcmp(v, "test-spin")) app = APP_SPIN_TEST;
             else usage_error("--app=%s is not a compiled-in application (iperf3, echo)", v);
         }
+        else if (!strncmp(a, "--control=", 10)) control = v;
         else if (!strncmp(a, "--cgroup-procs=", 15)) {
             if (ncgroups == 8) usage_error("%s: at most 8 cgroup files", a);
             cgroups[ncgroups++] = v;
@@ -272,9 +305,15 @@ int main(int argc, char **argv)
     }
     if (mem_mib < 0) usage_error("--mem is missing%s", "");
     if (tap < 0) usage_error("--tap-fd is missing%s", "");
-    if (!have_ip || !have_gw || !have_mac) usage_error("--ip, --gateway and --mac are required%s", "");
-    if (port < 0) usage_error("--port is missing%s", "");
-    if (!app) usage_error("--app is missing%s", "");
+    if (!have_mac) usage_error("--mac is required%s", "");
+    if (control) {
+        /* A warm guest learns its identity at the claim: giving part of it now would be ignored, so it is refused. */
+        if (have_ip || have_gw || port >= 0 || app) usage_error("--control=%s takes the identity at the claim: no --ip, --gateway, --port or --app", control);
+    } else {
+        if (!have_ip || !have_gw) usage_error("--ip and --gateway are required (or --control for a warm guest)%s", "");
+        if (port < 0) usage_error("--port is missing%s", "");
+        if (!app) usage_error("--app is missing%s", "");
+    }
     if (!elf) usage_error("the guest ELF is missing%s", "");
 
     /* Join the instance's cgroup before touching guest memory, so every page is charged to it. */
@@ -293,12 +332,13 @@ int main(int argc, char **argv)
 
     info.magic = BOOT_MAGIC;
     info.mem_size = mem;
-    info.port = (u16)port;
-    info.app = (u16)app;
+    info.port = control ? 0 : (u16)port;
+    info.app = (u16)app; /* 0 for a warm guest: its binding waits for the claim */
     struct boot_info *bi = (struct boot_info *)(SPT_BASE + BOOT_INFO_ADDR);
     memcpy(bi, &info, sizeof info);
 
-    /* Descriptors: the tap at 3 (non-blocking: the guest drains it), its epoll at 4, nothing else above 2. */
+    /* Descriptors: the tap at 3 (non-blocking: the guest drains it), its epoll at 4, a warm guest's control FIFO at 5
+       (opened below), nothing else above 2. */
     if (tap != SPT_TAP_FD) {
         if (dup2((int)tap, SPT_TAP_FD) < 0) host_error("dup2 tap");
         close((int)tap);
@@ -318,6 +358,16 @@ int main(int argc, char **argv)
     if (ep != SPT_EPOLL_FD) { errno = EBADF; host_error("epoll descriptor is not 4"); }
     struct epoll_event ev = { .events = EPOLLIN, .data = { .u64 = 0 } };
     if (epoll_ctl(ep, EPOLL_CTL_ADD, SPT_TAP_FD, &ev)) host_error("epoll_ctl");
+    if (control) {
+        /* O_RDWR: the FIFO always has a writer (this process), so it never reports a hang-up; a claimer's open for
+           writing succeeds while the tender lives and fails with ENXIO once it is gone. */
+        if (mkfifo(control, 0600)) host_error(control);
+        int c = open(control, O_RDWR | O_NONBLOCK);
+        if (c < 0) host_error(control);
+        if (c != SPT_CONTROL_FD) { errno = EBADF; host_error("control descriptor is not 5"); }
+        struct epoll_event cev = { .events = EPOLLIN | EPOLLONESHOT, .data = { .u64 = 1 } };
+        if (epoll_ctl(ep, EPOLL_CTL_ADD, SPT_CONTROL_FD, &cev)) host_error("epoll_ctl control");
+    }
 
     /* SIGSYS on the tender's own stack (the guest's may be anything), outside guest memory. */
     static char altstack[16384] __attribute__((aligned(16)));
@@ -332,7 +382,7 @@ int main(int argc, char **argv)
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) host_error("PR_SET_NO_NEW_PRIVS");
     drop_capabilities();
     fflush(NULL);
-    install_filter();
+    install_filter(control != NULL);
 
     /* Enter the guest as the KVM monitor does: RSP = top - 8 (as after a call), RDI = &boot_info, nothing else. */
     __asm__ volatile(
