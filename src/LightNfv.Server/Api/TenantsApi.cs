@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Identity;
 using LightNfv.Core.Tenants;
@@ -5,8 +6,13 @@ using LightNfv.Platform.Store;
 
 namespace LightNfv.Server.Api;
 
-/// <summary>A tenant's limits (null: unlimited) or its use, by resource, as the API and `lightnfv tenant` show them.</summary>
-public sealed record TenantAmountsDto(long? Instances, long? Vcpus, long? MemoryMiB, long? Pids, long? Vnfs);
+/// <summary>A tenant's limits (null: unlimited, written out so it reads as such) or its use, by resource.</summary>
+public sealed record TenantAmountsDto(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Instances,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Vcpus,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? MemoryMiB,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Pids,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Vnfs);
 
 /// <summary>A tenant: `GET /api/v1/tenants[/{name}]` and `lightnfv tenant ls|show` (the same shape with or without a daemon).</summary>
 public sealed record TenantDto(string Name, TenantAmountsDto Quota, TenantAmountsDto Usage, DateTimeOffset CreatedAt)
