@@ -153,13 +153,14 @@ public sealed partial class PlatformStore
     /// Refuses (<see cref="ErrorKind.Quota"/>) a request that would cross the tenant's quota, before any side effect of
     /// it; the reservation that follows checks again, atomically (a tenant not yet made has no limits).
     /// </summary>
-    public void CheckQuota(string tenant, TenantUsage needed, string action)
+    /// <param name="freed">What the request removes first (a heal by recreation), as the reservation will see it.</param>
+    public void CheckQuota(string tenant, TenantUsage needed, string action, TenantUsage? freed = null)
     {
         lock (_gate)
         {
             if (TenantIn(tenant, null)?.Quota is { Limited: true } quota)
             {
-                QuotaAdmission.Admit(tenant, quota, UsageIn(tenant, null), needed, action);
+                QuotaAdmission.Admit(tenant, quota, UsageIn(tenant, null).Minus(freed ?? TenantUsage.None), needed, action);
             }
         }
     }
