@@ -77,6 +77,7 @@ public sealed class TenantsApiTests : IDisposable
         vnf.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
         var p = await Json(vnf);
         p.GetProperty("type").GetString()!.ShouldEndWith("/quota");
+        p.GetProperty("title").GetString().ShouldBe("Over the tenant's quota");
         p.GetProperty("detail").GetString()!.ShouldContain("limited to 1 VNFs (maxVnfs) and uses 1; creating VNF 'db' needs 1 more");
 
         // Two replicas of 2 vCPUs cross maxVcpus 3, refused before any desired state or operation is stored.
