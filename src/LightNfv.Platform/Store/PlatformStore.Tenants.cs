@@ -172,13 +172,15 @@ public sealed partial class PlatformStore
     /// </summary>
     private void AdmitIn(string tenant, TenantUsage needed, string action, SqliteTransaction tx)
     {
-        var quota = TenantIn(tenant, tx)?.Quota;
+        // Prepared: this runs on every instantiation (the bench times that path).
+        var lookup = Prepared("SELECT * FROM tenants WHERE name=$n", tx);
+        Bind(lookup, ("$n", tenant));
+        var quota = ReadTenants(lookup).FirstOrDefault()?.Quota;
         if (quota is null)
         {
-            using var cmd = Command("INSERT OR IGNORE INTO tenants(name, created_at) VALUES ($n, $now)", tx);
-            cmd.Parameters.AddWithValue("$n", tenant);
-            cmd.Parameters.AddWithValue("$now", Stamp(_time.GetUtcNow()));
-            cmd.ExecuteNonQuery();
+            var insert = Prepared("INSERT OR IGNORE INTO tenants(name, created_at) VALUES ($n, $now)", tx);
+            Bind(insert, ("$n", tenant), ("$now", Stamp(_time.GetUtcNow())));
+            insert.ExecuteNonQuery();
             return;
         }
         if (quota.Limited)
