@@ -1,6 +1,7 @@
 using LightNfv.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
+using LightNfv.Core.Tenants;
 using LightNfv.Platform.Control.Operations;
 using LightNfv.Platform.Store;
 
@@ -43,6 +44,7 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
         var n = replicas ?? parsed.Spec.Scaling?.MinReplicas ?? 1;
         CheckReplicas(n, "replicas");
         CheckPolicyBounds(parsed, n, name, "replicas");
+        store.CheckQuota(tenant, TenantUsage.Of(parsed.Spec.Resources, n), $"instantiating VNF '{name}' with {n} replica(s)");
         return Begin(tenant, name, new Deployment(tenant, name, descriptor.Version, n, default, default), new InstantiateParameters(n, descriptor.Version));
     }
 
@@ -50,7 +52,12 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
     {
         var d = RequireDeployment(tenant, name);
         CheckReplicas(replicas, "replicas");
-        CheckPolicyBounds(DescriptorParser.Parse(RequireDescriptor(tenant, name, d.Version).Source), replicas, name, "replicas");
+        var parsed = DescriptorParser.Parse(RequireDescriptor(tenant, name, d.Version).Source);
+        CheckPolicyBounds(parsed, replicas, name, "replicas");
+        if (replicas > d.Replicas)
+        {
+            store.CheckQuota(tenant, TenantUsage.Of(parsed.Spec.Resources, replicas - d.Replicas), $"scaling VNF '{name}' from {d.Replicas} to {replicas} replicas");
+        }
         return Begin(tenant, name, d with { Replicas = replicas }, new ScaleParameters(replicas, d.Replicas, policy));
     }
 
@@ -61,6 +68,15 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
         if (target.Version == d.Version)
         {
             throw new LightNfvException(ErrorKind.Conflict, $"version: VNF '{name}' already runs version {d.Version}; change the descriptor and run 'lightnfv vnf create -f <file>' to make a new version");
+        }
+        // A rolling update makes each new replica before it removes an old one: it needs room for one more, and at
+        // the end the new version's resources in place of the old's.
+        var next = DescriptorParser.Parse(target.Source).Spec.Resources;
+        var action = $"updating VNF '{name}' to version {target.Version}";
+        store.CheckQuota(tenant, TenantUsage.Of(next), action);
+        if (store.Descriptor(tenant, name, d.Version) is { } current)
+        {
+            store.CheckQuota(tenant, TenantUsage.Of(next, d.Replicas).Minus(TenantUsage.Of(DescriptorParser.Parse(current.Source).Spec.Resources, d.Replicas)) with { Instances = 0 }, action);
         }
         return Begin(tenant, name, d with { Version = target.Version }, new UpdateParameters(target.Version, d.Version));
     }

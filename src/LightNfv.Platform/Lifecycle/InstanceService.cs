@@ -5,6 +5,7 @@ using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Instances;
 using LightNfv.Core.Networking;
+using LightNfv.Core.Tenants;
 using LightNfv.Host.Network;
 using LightNfv.Platform.Store;
 using Microsoft.Data.Sqlite;
@@ -49,6 +50,9 @@ public sealed partial class InstanceService(PlatformStore store, BackendRegistry
         var backend = backends.Require(descriptor.Spec.Technology);
         // Every create is admitted by its technology's own rules (runtime, accel, minimum memory), whoever asks.
         backend.Validate(descriptor.Spec);
+        // The quota before anything is claimed (a warm shell, an address); Reserve checks again under the write lock.
+        store.CheckQuota(descriptor.Metadata.Tenant, TenantUsage.Of(descriptor.Spec.Resources),
+            options.ReplicaOf is { } of ? $"a new replica of VNF '{of.Deployment}'" : $"running '{descriptor.Metadata.Name}'");
         var pool = backends.Host.Pool;
         var id = (options.UseWarmPool ? backend.WarmPool?.TryClaim() : null) ?? FreshId();
         // The store's addresses and the host's: an instance the store lost (deleted or replaced while it ran) still

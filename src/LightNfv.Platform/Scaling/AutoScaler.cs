@@ -2,7 +2,9 @@ using System.Globalization;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Instances;
+using LightNfv.Platform.Alerts;
 using LightNfv.Platform.Control;
+using LightNfv.Platform.Control.Admission;
 using LightNfv.Platform.Monitoring;
 using LightNfv.Platform.Store;
 using Microsoft.Extensions.Logging;
@@ -15,9 +17,17 @@ namespace LightNfv.Platform.Scaling;
 /// (down to minReplicas), and no two scaling actions of a VNF come closer than its cooldown. Time comes from the
 /// injected <see cref="TimeProvider"/>, so tests drive cooldowns with a virtual clock.
 /// </summary>
-public sealed partial class AutoScaler(PlatformStore store, InstanceMonitor monitor, VnfLifecycle lifecycle, TimeProvider time, ILogger<AutoScaler> logger)
+/// <remarks>
+/// A scale-out the tenant's quota refuses stops there: the VNF keeps its replicas and one <c>quota.reached</c> alert is
+/// raised, not one per round, until the tenant's use drops below what it was then (or a scale of the VNF succeeds).
+/// </remarks>
+public sealed partial class AutoScaler(PlatformStore store, InstanceMonitor monitor, VnfLifecycle lifecycle, TimeProvider time, ILogger<AutoScaler> logger,
+    AlertHub? alerts = null)
 {
     private readonly Dictionary<(string, string), DateTimeOffset> _lastAction = new();
+
+    // The VNFs whose scale-out the quota refused, with the tenant's instance count then: one alert until it drops.
+    private readonly Dictionary<(string Tenant, string Vnf), int> _quotaHeld = new();
 
     /// <summary>What the policy decided for one VNF this round (for tests and logs).</summary>
     public sealed record Decision(string Vnf, double Value, int From, int To);
@@ -99,7 +109,19 @@ public sealed partial class AutoScaler(PlatformStore store, InstanceMonitor moni
                 continue;
             }
             var why = $"{policy.Metric.ToString().ToLowerInvariant()} {value.ToString("0.#", CultureInfo.InvariantCulture)} {(target > d.Replicas ? ">" : "<")} {(target > d.Replicas ? policy.ScaleOutThreshold : policy.ScaleInThreshold).ToString(CultureInfo.InvariantCulture)}";
-            lifecycle.Scale(d.Tenant, d.Name, target, why);
+            try
+            {
+                lifecycle.Scale(d.Tenant, d.Name, target, why);
+            }
+            catch (QuotaExceededException e)
+            {
+                QuotaReached(d, e.Refusal);
+                continue;
+            }
+            lock (_quotaHeld)
+            {
+                _quotaHeld.Remove((d.Tenant, d.Name));
+            }
             lock (_lastAction)
             {
                 _lastAction[(d.Tenant, d.Name)] = now;
@@ -109,6 +131,25 @@ public sealed partial class AutoScaler(PlatformStore store, InstanceMonitor moni
         }
         return decisions;
     }
+
+    private void QuotaReached(Deployment d, QuotaRefusal refusal)
+    {
+        var used = store.Usage(d.Tenant).Instances;
+        lock (_quotaHeld)
+        {
+            if (_quotaHeld.TryGetValue((d.Tenant, d.Name), out var then) && used >= then)
+            {
+                return; // already said, and nothing was freed since
+            }
+            _quotaHeld[(d.Tenant, d.Name)] = used;
+        }
+        LogQuota(logger, d.Name, refusal.Message);
+        alerts?.Raise(AlertKinds.QuotaReached, d.Tenant, d.Name, null, $"scaling policy of VNF '{d.Name}' stopped at {d.Replicas} replica(s): {refusal.Message}",
+            data: new { resource = refusal.Resource, limit = refusal.Limit, used = refusal.Used, needed = refusal.Needed });
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "policy cannot scale {Vnf} out: {Reason}")]
+    private static partial void LogQuota(ILogger logger, string vnf, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "policy scales {Vnf} from {From} to {To} replica(s): {Why}")]
     private static partial void LogScaled(ILogger logger, string vnf, int from, int to, string why);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LightNfv.Core.Errors;
+using LightNfv.Core.Tenants;
 using Microsoft.Data.Sqlite;
 
 namespace LightNfv.Platform.Store;
@@ -87,6 +88,8 @@ public sealed partial class PlatformStore
                 cmd.Parameters.AddWithValue("$n", name);
                 next = Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
             }
+            // A new name is a new VNF of the tenant (its quota's maxVnfs); a new version of one is not.
+            AdmitIn(tenant, TenantUsage.None with { Vnfs = next == 1 ? 1 : 0 }, $"creating VNF '{name}'", tx);
             var now = _time.GetUtcNow();
             using (var cmd = Command("INSERT INTO descriptors(tenant, name, version, source, created_at) VALUES ($t, $n, $v, $s, $now)", tx))
             {

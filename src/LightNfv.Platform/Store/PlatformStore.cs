@@ -4,6 +4,7 @@ using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Instances;
+using LightNfv.Core.Tenants;
 using Microsoft.Data.Sqlite;
 
 namespace LightNfv.Platform.Store;
@@ -14,7 +15,7 @@ namespace LightNfv.Platform.Store;
 /// </summary>
 public sealed partial class PlatformStore : IDisposable
 {
-    private const int SchemaVersion = EventsSchema;
+    private const int SchemaVersion = TenantsSchema;
     // One connection, used from the daemon's API threads and loops alike: every public member holds this gate.
     private readonly Lock _gate = new();
     private readonly SqliteConnection _db;
@@ -119,6 +120,10 @@ public sealed partial class PlatformStore : IDisposable
         {
             MigrateToEvents();
         }
+        if (version < TenantsSchema)
+        {
+            MigrateToTenants();
+        }
     }
 
     /// <summary>
@@ -134,6 +139,9 @@ public sealed partial class PlatformStore : IDisposable
         lock (_gate)
         {
             using var tx = _db.BeginTransaction(deferred: false);
+            // Quota first, in this transaction: a refused request leaves nothing behind, and no concurrent one slips past.
+            AdmitIn(descriptor.Metadata.Tenant, TenantUsage.Of(descriptor.Spec.Resources),
+                replicaOf is null ? $"running '{descriptor.Metadata.Name}'" : $"a new replica of VNF '{replicaOf.Deployment}'", tx);
             var used = new List<IPAddress>();
             var select = Prepared("SELECT address FROM instances WHERE address IS NOT NULL", tx);
             using (var r = select.ExecuteReader())

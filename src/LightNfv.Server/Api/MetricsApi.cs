@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using LightNfv.Core.Instances;
+using LightNfv.Core.Tenants;
 using LightNfv.Platform.Alerts;
 using LightNfv.Platform.Control;
 using LightNfv.Platform.Monitoring;
@@ -48,6 +49,28 @@ public static class MetricsApi
         Metric("lightnfv_instance_network_transmit_bytes_total", "counter", "Bytes the instance sent.", s => s.Stats.TxBytes);
         Metric("lightnfv_instance_network_receive_packets_total", "counter", "Packets the instance received.", s => s.Stats.RxPackets);
         Metric("lightnfv_instance_network_transmit_packets_total", "counter", "Packets the instance sent.", s => s.Stats.TxPackets);
+        // Per tenant: each limit set (an unlimited resource has no quota series) and the use of every resource.
+        Header(sb, "lightnfv_tenant_quota", "gauge", "A tenant's quota limit per resource (absent: unlimited).");
+        var tenants = store.Tenants();
+        foreach (var t in tenants)
+        {
+            foreach (var (resource, limit) in t.Quota.Limits())
+            {
+                if (limit is { } max)
+                {
+                    sb.Append("lightnfv_tenant_quota{tenant=\"").Append(Escape(t.Name)).Append("\",resource=\"").Append(resource).Append("\"} ").Append(max).Append('\n');
+                }
+            }
+        }
+        Header(sb, "lightnfv_tenant_usage", "gauge", "What a tenant uses per resource (instances and their declared vCPUs, memory MiB, pids; VNFs).");
+        foreach (var t in tenants)
+        {
+            var usage = store.Usage(t.Name);
+            foreach (var resource in TenantResources.All)
+            {
+                sb.Append("lightnfv_tenant_usage{tenant=\"").Append(Escape(t.Name)).Append("\",resource=\"").Append(resource).Append("\"} ").Append(usage.Of(resource)).Append('\n');
+            }
+        }
         Header(sb, "lightnfv_heals_total", "counter", "Heals done since the daemon started.");
         sb.Append("lightnfv_heals_total ").Append(reconciler.HealCount).Append('\n');
         Header(sb, "lightnfv_webhook_deliveries_total", "counter", "Webhook notifications delivered.");

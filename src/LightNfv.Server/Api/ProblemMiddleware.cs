@@ -149,6 +149,7 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
                 "State" => "Not allowed in the current state",
                 "Unavailable" => "Not available on this host",
                 "Exhausted" => "A quota or pool is exhausted",
+                "Quota" => "Over the tenant's quota",
                 "TooLarge" => "Over a size limit",
                 "UnsupportedMediaType" => "Unsupported media type",
                 PreconditionFailed => "The resource changed since the ETag given",

@@ -5,6 +5,7 @@ using LightNfv.Core.Backends;
 using LightNfv.Core.Configuration;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Instances;
+using LightNfv.Core.Tenants;
 using LightNfv.Platform.Alerts;
 using LightNfv.Platform.Control;
 using LightNfv.Platform.Lifecycle;
@@ -53,7 +54,7 @@ public sealed class AutoScalerTests : IDisposable
         _reconciler = new Reconciler(instances, alerts, _time, NullLogger<Reconciler>.Instance); // not started: no host work
         _monitor = new InstanceMonitor(instances, _time, NullLogger<InstanceMonitor>.Instance);
         _lifecycle = new VnfLifecycle(_store, _reconciler, instances.Backends);
-        _scaler = new AutoScaler(_store, _monitor, _lifecycle, _time, NullLogger<AutoScaler>.Instance);
+        _scaler = new AutoScaler(_store, _monitor, _lifecycle, _time, NullLogger<AutoScaler>.Instance, alerts);
     }
 
     private string Setup()
@@ -109,6 +110,39 @@ public sealed class AutoScalerTests : IDisposable
         Cpu(id, 30);
         _scaler.Evaluate().ShouldBeEmpty();
         _store.Deployment("default", "web")!.Replicas.ShouldBe(1);
+    }
+
+    [Fact]
+    public void A_scale_out_the_quota_refuses_stops_there_and_alerts_once_until_use_drops()
+    {
+        var id = Setup();
+        _store.SetQuota("default", new TenantQuota(Instances: 1));
+        Cpu(id, 90);
+        for (var round = 0; round < 3; round++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(31));
+            _scaler.Evaluate().ShouldBeEmpty("the quota holds the VNF at one replica");
+        }
+        _store.Deployment("default", "web")!.Replicas.ShouldBe(1);
+        _store.Operations(OperationState.Processing).ShouldBeEmpty("a refused scale starts no operation");
+        var alert = _store.Alerts().Where(a => a.Kind == AlertKinds.QuotaReached).ShouldHaveSingleItem();
+        alert.Message.ShouldContain("is limited to 1 instances (maxInstances) and uses 1");
+        alert.Vnf.ShouldBe("web");
+
+        // Use drops (the replica is gone): the next refusal is news again.
+        _store.Delete(id);
+        var d = DescriptorParser.Parse(Yaml);
+        var other = _store.Reserve("0123456789ac", d with { Metadata = d.Metadata with { Name = "web-2" } }, _ => IPAddress.Parse("10.71.0.3"), new ReplicaOf("web", 1)).Id;
+        _store.Update(other, InstanceState.Running);
+        _store.SetQuota("default", new TenantQuota(Instances: 1));
+        Cpu(other, 90);
+        _time.Advance(TimeSpan.FromSeconds(31));
+        _scaler.Evaluate().ShouldBeEmpty();
+        _store.Alerts().Count(a => a.Kind == AlertKinds.QuotaReached).ShouldBe(1, "use is back where it was: no new alert");
+
+        _store.SetQuota("default", new TenantQuota(Instances: 2));
+        _time.Advance(TimeSpan.FromSeconds(31));
+        _scaler.Evaluate().Single().To.ShouldBe(2);
     }
 
     public void Dispose()

@@ -4,6 +4,7 @@ using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Instances;
+using LightNfv.Core.Tenants;
 using LightNfv.Platform.Alerts;
 using LightNfv.Platform.Control.Liveness;
 using LightNfv.Platform.Control.Operations;
@@ -98,8 +99,12 @@ public sealed class Healer(PlatformStore store, ReplicaActions replicas, HealQue
             }
             else
             {
+                // The quota before the removal: a replacement the reservation would refuse must not cost the old replica.
+                var next = DescriptorParser.Parse(store.Descriptor(d.Tenant, d.Name, d.Version)!.Source);
+                store.CheckQuota(r.Tenant, TenantUsage.Of(next.Spec.Resources), $"healing '{r.Name}' by recreating it",
+                    freed: TenantUsage.Of(DescriptorParser.Parse(r.Descriptor).Spec.Resources));
                 await replicas.RemoveAsync(r, ct).ConfigureAwait(false);
-                await replicas.CreateAsync(d, DescriptorParser.Parse(store.Descriptor(d.Tenant, d.Name, d.Version)!.Source), ct).ConfigureAwait(false);
+                await replicas.CreateAsync(d, next, ct).ConfigureAwait(false);
             }
             Interlocked.Increment(ref _healCount);
             var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -111,7 +116,8 @@ public sealed class Healer(PlatformStore store, ReplicaActions replicas, HealQue
         {
             Finish(request, OperationState.Failed, e.Message);
             store.Update(r.Id, InstanceState.Failed, error: $"heal failed: {e.Message}");
-            alerts.Raise(AlertKinds.OperationFailed, r.Tenant, r.Deployment, r.Id, $"heal of {r.Name} failed: {e.Message}");
+            alerts.Raise(e is LightNfvException { Kind: ErrorKind.Quota } ? AlertKinds.QuotaReached : AlertKinds.OperationFailed, r.Tenant, r.Deployment, r.Id,
+                $"heal of {r.Name} failed: {e.Message}");
         }
         return true;
     }
