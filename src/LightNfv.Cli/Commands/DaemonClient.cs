@@ -21,6 +21,11 @@ public sealed class DaemonClient : IDisposable
         _http = UnixHttp.Create(socket);
         // As long as the work takes (a first VM boot builds its disk); Ctrl-C cancels, and the daemon then rolls back.
         _http.Timeout = Timeout.InfiniteTimeSpan;
+        // Root needs none on the socket (SO_PEERCRED); other local users send one. Never printed or logged.
+        if (Environment.GetEnvironmentVariable("LIGHTNFV_TOKEN") is { Length: > 0 } token)
+        {
+            _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
     }
 
     public string Socket { get; }

@@ -199,6 +199,17 @@ internal static unsafe partial class Libc
         public long Nanoseconds;
     }
 
+    /// <summary>getsockopt(SOL_SOCKET, SO_PEERCRED): who is at the other end of a unix socket, as the kernel saw it at connect.</summary>
+    public const int SOL_SOCKET = 1, SO_PEERCRED = 17;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct UCred
+    {
+        public int Pid;
+        public uint Uid;
+        public uint Gid;
+    }
+
     public const short POLLIN = 1, POLLOUT = 4, POLLERR = 8, POLLHUP = 16;
 
     public const long SYS_pidfd_open = 434, SYS_pidfd_send_signal = 424;

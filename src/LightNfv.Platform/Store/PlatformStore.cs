@@ -15,7 +15,7 @@ namespace LightNfv.Platform.Store;
 /// </summary>
 public sealed partial class PlatformStore : IDisposable
 {
-    private const int SchemaVersion = TenantsSchema;
+    private const int SchemaVersion = TokensSchema;
     // One connection, used from the daemon's API threads and loops alike: every public member holds this gate.
     private readonly Lock _gate = new();
     private readonly SqliteConnection _db;
@@ -123,6 +123,10 @@ public sealed partial class PlatformStore : IDisposable
         if (version < TenantsSchema)
         {
             MigrateToTenants();
+        }
+        if (version < TokensSchema)
+        {
+            MigrateToTokens();
         }
     }
 

@@ -6,6 +6,7 @@ using LightNfv.Platform.Control;
 using LightNfv.Platform.Store;
 using LightNfv.Server.Api.Concurrency;
 using LightNfv.Server.Api.Query;
+using LightNfv.Server.Auth;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Net.Http.Headers;
 
@@ -20,12 +21,13 @@ public static class DescriptorsApi
         g.MapPost("/", async (HttpRequest request, VnfLifecycle lifecycle) =>
         {
             var yaml = await ReadDescriptorAsync(request).ConfigureAwait(false);
+            _ = Tenant(DescriptorParser.Parse(yaml).Metadata.Tenant);
             var d = lifecycle.AddDescriptor(yaml);
             return Results.Created($"/api/v1/descriptors/{d.Name}/versions/{d.Version}?tenant={d.Tenant}", DescriptorDto.Of(d));
         }).Accepts<string>("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain", "application/json").Produces<DescriptorDto>(StatusCodes.Status201Created)
           .WithMetadata(new BodySizeLimit(MaxBodyBytes)).WithSummary("Create a descriptor, or a new version of one");
 
-        g.MapGet("/", (PlatformStore store) => store.LatestDescriptors().Select(DescriptorDto.Of)).WithListQuery<DescriptorDto>()
+        g.MapGet("/", (PlatformStore store) => Scope.Filter(store.LatestDescriptors(), d => d.Tenant).Select(DescriptorDto.Of)).WithListQuery<DescriptorDto>()
             .WithSummary("Latest version of every descriptor");
 
         g.MapGet("/{name}", (string name, string? tenant, PlatformStore store) =>
@@ -123,7 +125,9 @@ public static class DescriptorsApi
         http.RequestServices.GetRequiredService<PlatformStore>().Descriptor(Tenant(http.Request.Query["tenant"]), (string)http.Request.RouteValues["name"]!) is { } d
             ? $"descriptor/{d.Tenant}/{d.Name}/{d.Version}/{d.CreatedAt:O}" : null;
 
-    public static string Tenant(string? tenant) => string.IsNullOrEmpty(tenant) ? VnfLifecycle.DefaultTenant : tenant;
+    /// <summary>The tenant a request acts in (the caller's own by default); another tenant's answers as absent (see Scope).</summary>
+    public static string Tenant(string? tenant) => Scope.Tenant(tenant, () => new LightNfvException(ErrorKind.NotFound,
+        $"tenant: no tenant '{tenant}'; omit ?tenant= to act in your own"));
 
     private static LightNfvException NotFound(string name) =>
         new(ErrorKind.NotFound, $"name: no descriptor named '{name}'; 'lightnfv vnf ls' lists the instantiated VNFs (GET /api/v1/descriptors lists the stored descriptors)");

@@ -1,6 +1,7 @@
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
+using LightNfv.Core.Identity;
 using LightNfv.Core.Instances;
 using LightNfv.Platform.Control;
 using LightNfv.Platform.Lifecycle;
@@ -8,6 +9,7 @@ using LightNfv.Platform.Monitoring;
 using LightNfv.Platform.Store;
 using LightNfv.Server.Api.Concurrency;
 using LightNfv.Server.Api.Query;
+using LightNfv.Server.Auth;
 
 namespace LightNfv.Server.Api;
 
@@ -20,16 +22,18 @@ public static class InstancesApi
 {
     public static void Map(RouteGroupBuilder api)
     {
-        var g = api.MapGroup("/instances").WithTags("instances");
+        var g = api.MapGroup("/instances").WithTags("instances").AddEndpointFilter(ScopeById);
         // `lightnfv top`: the latest sample of every running instance, one request.
-        api.MapGet("/top", (PlatformStore store, InstanceMonitor monitor) => store.List()
+        api.MapGet("/top", (PlatformStore store, InstanceMonitor monitor) => Scope.Filter(store.List(), r => r.Tenant)
             .Where(r => r.State == InstanceState.Running)
             .Select(r => Top(r, monitor.Latest(r.Id)))).WithListQuery<TopRow>().WithTags("instances");
 
         // Results.Ok: the items are InstanceDto, or OrphanDto with observe=true, so the declared schema is InstanceDto's.
         g.MapGet("/", (bool? observe, InstanceService instances) => Results.Ok(observe == true
-            ? instances.List(r => r.Deployment is null).Select(v => (object)InstanceDto.Of(v)).Concat(instances.Orphans().Select(OrphanDto.Of)).ToList()
-            : instances.Store.List().Select(r => (object)InstanceDto.Of(r)).ToList()))
+            ? Scope.Filter(instances.List(r => r.Deployment is null), v => v.Record.Tenant).Select(v => (object)InstanceDto.Of(v))
+                // Orphans belong to no tenant: the host's administrator's to see.
+                .Concat(Caller.Current.Tenant is null ? instances.Orphans().Select(OrphanDto.Of) : []).ToList()
+            : Scope.Filter(instances.Store.List(), r => r.Tenant).Select(r => (object)InstanceDto.Of(r)).ToList()))
             .Produces<IReadOnlyList<InstanceDto>>().WithListQuery<InstanceDto>()
             .WithSummary("List instances: from the store (no host calls); with observe=true standalone instances are read from the host too and orphans are listed (`lightnfv ps`)");
 
@@ -112,6 +116,23 @@ public static class InstancesApi
     private static string? Version(HttpContext http) =>
         http.RequestServices.GetRequiredService<PlatformStore>().Match((string)http.Request.RouteValues["id"]!) is [var r]
             ? $"instance/{r.Id}/{r.State}/{r.Facts.Process?.Pid}/{r.Address}/{r.UpdatedAt:O}" : null;
+
+    /// <summary>
+    /// Routes naming an instance ({id}) of another tenant answer as if it were absent, with Resolve's own words, before
+    /// the handler runs: one check for every instance route.
+    /// </summary>
+    private static async ValueTask<object?> ScopeById(EndpointFilterInvocationContext ctx, EndpointFilterDelegate next)
+    {
+        if (ctx.HttpContext.Request.RouteValues["id"] is string id && Caller.Current.Tenant is not null)
+        {
+            var matches = ctx.HttpContext.RequestServices.GetRequiredService<PlatformStore>().Match(id);
+            if (matches.Count > 0 && !matches.Any(r => Caller.Current.Sees(r.Tenant)))
+            {
+                throw new LightNfvException(ErrorKind.NotFound, $"no instance matches '{id}'; 'lightnfv ps' lists them");
+            }
+        }
+        return await next(ctx).ConfigureAwait(false);
+    }
 
     public static TopRow Top(InstanceRecord r, MetricSample? s) => new(r.Id, r.Name, r.Deployment, r.Technology.ToName(), s?.CpuPercent ?? 0,
         s?.Stats.MemoryBytes ?? 0, s?.MemoryPercent ?? 0, s?.PacketRate ?? 0, s?.Stats.RxBytes ?? 0, s?.Stats.TxBytes ?? 0);

@@ -1,6 +1,8 @@
 using LightNfv.Core.Errors;
+using LightNfv.Core.Identity;
 using LightNfv.Platform.Store;
 using LightNfv.Server.Api.Query;
+using LightNfv.Server.Auth;
 
 namespace LightNfv.Server.Api;
 
@@ -18,9 +20,10 @@ public static class OperationsApi
                 s = Enum.TryParse<OperationState>(state.Replace("_", "", StringComparison.Ordinal), ignoreCase: true, out var v) ? v
                     : throw new LightNfvException(ErrorKind.Invalid, $"state: '{state}' is not an operation state; use processing, completed, failed or rolled_back");
             }
-            return store.Operations(s).Select(OperationDto.Of);
+            return Scope.Filter(store.Operations(s), o => o.Tenant).Select(OperationDto.Of);
         }).WithListQuery<OperationDto>();
         g.MapGet("/{id}", (string id, PlatformStore store) =>
-            OperationDto.Of(store.Operation(id) ?? throw new LightNfvException(ErrorKind.NotFound, $"id: no operation '{id}'")));
+            OperationDto.Of(store.Operation(id) is { } op && Caller.Current.Sees(op.Tenant) ? op
+                : throw new LightNfvException(ErrorKind.NotFound, $"id: no operation '{id}'")));
     }
 }

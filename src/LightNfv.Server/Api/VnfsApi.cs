@@ -6,6 +6,7 @@ using LightNfv.Platform.Control.Service;
 using LightNfv.Platform.Store;
 using LightNfv.Server.Api.Concurrency;
 using LightNfv.Server.Api.Query;
+using LightNfv.Server.Auth;
 
 namespace LightNfv.Server.Api;
 
@@ -18,7 +19,7 @@ public static class VnfsApi
     public static void Map(RouteGroupBuilder api)
     {
         var g = api.MapGroup("/vnfs").WithTags("vnfs");
-        g.MapGet("/", (PlatformStore store) => store.Deployments().Select(d => Of(d, store))).WithListQuery<VnfDto>();
+        g.MapGet("/", (PlatformStore store) => Scope.Filter(store.Deployments(), d => d.Tenant).Select(d => Of(d, store))).WithListQuery<VnfDto>();
         g.MapGet("/{name}", (string name, string? tenant, PlatformStore store) =>
             Of(store.Deployment(DescriptorsApi.Tenant(tenant), name)
                 ?? throw new LightNfvException(ErrorKind.NotFound, $"name: VNF '{name}' is not instantiated; run 'lightnfv vnf instantiate {name}'"), store)).WithETag(Version, "VNF");

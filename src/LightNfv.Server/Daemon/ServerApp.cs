@@ -13,6 +13,7 @@ using LightNfv.Platform.Store;
 using LightNfv.Server.Api;
 using LightNfv.Server.Api.OpenApi;
 using LightNfv.Server.Api.Sol003;
+using LightNfv.Server.Auth;
 using Microsoft.AspNetCore.Http.Json;
 
 namespace LightNfv.Server.Daemon;
@@ -22,6 +23,10 @@ public static class ServerApp
 {
     /// <summary>Request bodies outside the descriptor routes are small JSON documents.</summary>
     public const long MaxRequestBodyBytes = 64 * 1024;
+
+    /// <summary>The unix socket's mode: 0666, as every caller but root authenticates with a token (see CallerAuthentication).</summary>
+    public const UnixFileMode SocketMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite
+        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
 
     public static WebApplication Build(string[] args, DaemonOptions options)
     {
@@ -81,15 +86,18 @@ public static class ServerApp
         // Error statuses that no handler wrote a body for (no route, wrong method) get a problem document too.
         app.UseStatusCodePages();
         app.UseMiddleware<ProblemMiddleware>();
+        app.UseMiddleware<CallerAuthentication>();
         if (options.SocketPath.Length > 0)
         {
-            // Kestrel makes the socket with the umask's mode; whoever can connect can run commands as root.
+            // Kestrel makes the socket with the umask's mode. Every caller but uid 0 must send a token (CallerAuthentication),
+            // so the socket is 0666: its mode says "anyone may knock, the door checks". The default path is in the 0700
+            // state directory all the same, so only a --socket elsewhere lets other users reach it.
             app.Lifetime.ApplicationStarted.Register(() =>
             {
                 // Only the socket this process made: an in-process test server makes none (the path may be a real daemon's).
                 if (kestrel && !OperatingSystem.IsWindows() && File.Exists(options.SocketPath))
                 {
-                    File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                    File.SetUnixFileMode(options.SocketPath, SocketMode);
                 }
             });
         }
@@ -106,6 +114,7 @@ public static class ServerApp
         OperationsApi.Map(v1);
         AlertsApi.Map(v1);
         TenantsApi.Map(v1);
+        TokensApi.Map(v1);
         StatusApi.Map(v1, app.Services.GetRequiredService<TimeProvider>());
         StatusApi.MapProbes(app);
         MetricsApi.Map(app);
@@ -144,6 +153,7 @@ public static class ServerApp
         services.AddSingleton(sp => sp.GetRequiredService<PlatformServices>().CreateReconciler(sp.GetRequiredService<AlertHub>(),
             sp.GetRequiredService<ILogger<Reconciler>>(), sp.GetRequiredService<DaemonOptions>().ReconcileInterval));
         services.AddSingleton<VnfLifecycle>();
+        Authentication.Add(services);
         services.AddSingleton<AutoScaler>();
         services.AddHostedService<ControlPlaneService>();
     }

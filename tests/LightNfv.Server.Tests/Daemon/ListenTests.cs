@@ -4,10 +4,11 @@ using System.Security.Cryptography;
 using LightNfv.Core.Configuration;
 using LightNfv.Core.Errors;
 using LightNfv.Server.Daemon;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LightNfv.Server.Tests.Daemon;
 
-/// <summary>No open door: TCP needs --insecure-no-auth (and says what it exposes); the unix socket and the state directory are root's only.</summary>
+/// <summary>No open door: TCP needs --insecure-no-auth (and says what it exposes); the state directory is root's only, the socket 0666 with a token required of all but root.</summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ListenTests : IDisposable
 {
@@ -58,8 +59,12 @@ public sealed class ListenTests : IDisposable
         try
         {
             File.GetUnixFileMode(_state).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            File.GetUnixFileMode(socket).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            // 0666: every caller but root authenticates with a token (the state directory still keeps others out).
+            File.GetUnixFileMode(socket).ShouldBe(ServerApp.SocketMode);
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            (await http.GetAsync("api/v1/status")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+            var token = app.Services.GetRequiredService<LightNfv.Platform.Store.PlatformStore>().CreateToken("t", "default", LightNfv.Core.Identity.Role.Admin, null).Secret;
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
             (await http.GetAsync("api/v1/status")).StatusCode.ShouldBe(HttpStatusCode.OK);
 
             // Kestrel's body limit answers a descriptor body over the route's limit with the same problem document.

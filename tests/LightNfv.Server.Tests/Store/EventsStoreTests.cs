@@ -24,7 +24,7 @@ public sealed class EventsStoreTests() : TempStoreFile("lnfvs-events")
                 """;
             cmd.ExecuteNonQuery();
             cmd.CommandText = "PRAGMA user_version";
-            Convert.ToInt32(cmd.ExecuteScalar()).ShouldBeGreaterThanOrEqualTo(5); // schema 5 or a later one (tenants: 6)
+            Convert.ToInt32(cmd.ExecuteScalar()).ShouldBeGreaterThanOrEqualTo(5); // schema 5 or a later one
         }
         using var store = new PlatformStore(StorePath);
         var e = store.Alerts().Single();
