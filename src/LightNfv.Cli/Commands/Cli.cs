@@ -39,6 +39,7 @@ public static class Cli
             GetCommand.Create(),
             DescribeCommand.Create(),
             ApplyCommand.Create(),
+            AuditCommand.Create(),
             TenantOption.Option,
         };
         RejectOptionLikeValues(root);

@@ -14,7 +14,7 @@ namespace LightNfv.Platform.Store;
 /// </summary>
 public sealed partial class PlatformStore : IDisposable
 {
-    private const int SchemaVersion = EventsSchema;
+    private const int SchemaVersion = AuditSchema;
     // One connection, used from the daemon's API threads and loops alike: every public member holds this gate.
     private readonly Lock _gate = new();
     private readonly SqliteConnection _db;
@@ -118,6 +118,10 @@ public sealed partial class PlatformStore : IDisposable
         if (version < EventsSchema)
         {
             MigrateToEvents();
+        }
+        if (version < AuditSchema)
+        {
+            MigrateToAudit();
         }
     }
 

@@ -105,6 +105,7 @@ public static class ServerApp
         InstancesApi.Map(v1);
         OperationsApi.Map(v1);
         AlertsApi.Map(v1);
+        AuditApi.Map(v1);
         StatusApi.Map(v1, app.Services.GetRequiredService<TimeProvider>());
         StatusApi.MapProbes(app);
         MetricsApi.Map(app);
