@@ -11,7 +11,7 @@ namespace LightNfv.Server.Api;
 
 /// <summary>
 /// Webhook subscriptions in SOL003's shape. At creation the callback is checked as SOL003 does it: it must be on this
-/// machine (loopback or the lab subnet, <see cref="CallbackPolicy"/>) and answer a GET with 204 within 2 s; otherwise
+/// machine (loopback only, never the lab or a metadata address: <see cref="CallbackPolicy"/>) and answer a GET with 204 within 2 s; otherwise
 /// nothing is stored and the problem names callbackUri and what came back.
 /// </summary>
 public static class SubscriptionsApi

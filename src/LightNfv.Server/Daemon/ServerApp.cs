@@ -57,6 +57,7 @@ public static class ServerApp
         // A request that cannot be bound (wrong JSON type, bad query value, wrong content type) throws, so
         // ProblemMiddleware answers it with a problem document naming the field; by default only Development does.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddCallerRateLimit();
         builder.Services.AddOpenApi("v1", o => o.AddOperationIds().AddProblemField());
         builder.Services.Configure<JsonOptions>(o => Configure(o.SerializerOptions));
         var kestrel = false;
@@ -81,6 +82,8 @@ public static class ServerApp
         // Error statuses that no handler wrote a body for (no route, wrong method) get a problem document too.
         app.UseStatusCodePages();
         app.UseMiddleware<ProblemMiddleware>();
+        // Per caller: authentication (which sets Caller.Current) must run before this.
+        app.UseRateLimiter();
         if (options.SocketPath.Length > 0)
         {
             // Kestrel makes the socket with the umask's mode; whoever can connect can run commands as root.
@@ -132,7 +135,7 @@ public static class ServerApp
         services.AddSingleton(sp => sp.GetRequiredService<PlatformServices>().Backends);
         services.AddSingleton(sp => sp.GetRequiredService<PlatformServices>().Store);
         services.AddSingleton(sp => sp.GetRequiredService<PlatformServices>().Instances);
-        // Webhooks and the subscription check go only to loopback or the lab subnet: the client's handler connects nowhere else.
+        // Webhooks and the subscription check go only to loopback (never the lab, link-local or metadata): the client's handler connects nowhere else.
         services.AddSingleton(sp => CallbackPolicy.For(sp.GetRequiredService<PlatformOptions>()));
         services.AddHttpClient(nameof(WebhookDispatcher), c => c.Timeout = TimeSpan.FromSeconds(5))
             .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<CallbackPolicy>().CreateHandler());

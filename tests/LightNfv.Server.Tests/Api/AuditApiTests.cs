@@ -1,10 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using LightNfv.Core.Identity;
 using LightNfv.Platform.Audit;
 using LightNfv.Platform.Store;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,7 +15,6 @@ namespace LightNfv.Server.Tests.Api;
 /// </summary>
 public sealed class AuditApiTests : IDisposable
 {
-    private const string CallerHeader = "X-Test-Caller";
     private readonly ServerFactory _factory = new();
     private readonly HttpClient _http;
 
@@ -31,28 +28,12 @@ public sealed class AuditApiTests : IDisposable
         _factory.Dispose();
     }
 
-    private sealed class TestCaller : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use(async (ctx, nextMiddleware) =>
-            {
-                if (ctx.Request.Headers[CallerHeader].ToString() is { Length: > 0 } h && h.Split('/') is [var actor, var tenant, var role])
-                {
-                    Caller.Current = new Caller(actor, tenant, Enum.Parse<Role>(role, ignoreCase: true));
-                }
-                await nextMiddleware(ctx);
-            });
-            next(app);
-        };
-    }
-
     private async Task<JsonElement> Get(string path, string? caller = null, HttpStatusCode status = HttpStatusCode.OK)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         if (caller is not null)
         {
-            request.Headers.Add(CallerHeader, caller);
+            request.Headers.Add(TestCaller.Header, caller);
         }
         using var r = await _http.SendAsync(request);
         var text = await r.Content.ReadAsStringAsync();
