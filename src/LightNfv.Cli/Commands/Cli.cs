@@ -40,6 +40,7 @@ public static class Cli
             DescribeCommand.Create(),
             ApplyCommand.Create(),
             TenantCommand.Create(),
+            AuditCommand.Create(),
             TenantOption.Option,
         };
         RejectOptionLikeValues(root);

@@ -38,4 +38,21 @@ public sealed record Caller(string Actor, string? Tenant, Role Role)
 
     /// <summary>Whether this caller may change objects (operator or admin).</summary>
     public bool CanMutate => Role >= Role.Operator;
+
+    /// <summary>
+    /// Acts as <paramref name="caller"/> until the scope is disposed, then as before: for synchronous code (a value set
+    /// inside an async method is undone when it returns anyway), e.g. the adoption pass as <c>Caller.System("adoption")</c>.
+    /// </summary>
+    public static Scope Use(Caller caller)
+    {
+        var scope = new Scope(Ambient.Value);
+        Ambient.Value = caller;
+        return scope;
+    }
+
+    /// <summary>Restores the caller that was current before <see cref="Use"/>.</summary>
+    public readonly struct Scope(Caller? previous) : IDisposable
+    {
+        public void Dispose() => Ambient.Value = previous;
+    }
 }

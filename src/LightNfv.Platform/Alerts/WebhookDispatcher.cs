@@ -12,7 +12,7 @@ namespace LightNfv.Platform.Alerts;
 /// One background loop; a slow listener delays others, which is acceptable at alert rates. The body is the event itself
 /// (<see cref="PlatformEvent"/>, the shape of the store's list and the SSE stream), authenticated as the subscription
 /// asks (<see cref="WebhookSigner"/>). The HttpClient given is expected to come from <see cref="CallbackPolicy.CreateHandler"/>,
-/// which only ever connects to loopback or the lab subnet.
+/// which only ever connects to loopback.
 /// </summary>
 public sealed partial class WebhookDispatcher(PlatformStore store, HttpClient http, TimeProvider time, ILogger<WebhookDispatcher> logger) : IAsyncDisposable
 {

@@ -1,4 +1,5 @@
 using LightNfv.Core.Backends;
+using LightNfv.Core.Identity;
 using LightNfv.Core.Instances;
 using LightNfv.Platform.Alerts;
 using LightNfv.Platform.Control.Adoption;
@@ -118,6 +119,7 @@ public sealed partial class Reconciler : IAsyncDisposable
 
     private async Task LoopAsync(CancellationToken ct)
     {
+        Caller.Current = Caller.System("reconcile"); // whatever a pass records is the platform's doing, not the daemon starter's
         while (!ct.IsCancellationRequested)
         {
             try

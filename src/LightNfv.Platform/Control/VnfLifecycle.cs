@@ -1,7 +1,9 @@
 using LightNfv.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
+using LightNfv.Core.Identity;
 using LightNfv.Core.Tenants;
+using LightNfv.Platform.Audit;
 using LightNfv.Platform.Control.Operations;
 using LightNfv.Platform.Store;
 
@@ -25,15 +27,37 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
     /// <summary>Stores a descriptor (a new version if the name exists); admitted first (parser and backend), errors name the field.</summary>
     public DescriptorVersion AddDescriptor(string yaml)
     {
-        var d = backends.Admit(yaml);
-        if (store.Descriptor(d.Metadata.Tenant, d.Metadata.Name) is { } last && last.Source == yaml)
+        VnfDescriptor d;
+        try
         {
-            return last; // same text again: no new version (idempotent PUT-like behaviour)
+            d = backends.Admit(yaml);
         }
-        return store.AddDescriptor(d.Metadata.Tenant, d.Metadata.Name, yaml);
+        catch (LightNfvException e)
+        {
+            // Refused before it has a name: recorded with what the caller's tenant is, and no text (it may hold secrets).
+            store.Record(AuditActions.DescriptorCreate, Caller.Current.Tenant, "descriptor", new { bytes = yaml.Length }, e);
+            throw;
+        }
+        return store.Audited(AuditActions.DescriptorCreate, d.Metadata.Tenant, $"descriptor/{d.Metadata.Name}", AuditTrail.Describe(d), () =>
+        {
+            if (store.Descriptor(d.Metadata.Tenant, d.Metadata.Name) is { } last && last.Source == yaml)
+            {
+                return last; // same text again: no new version (idempotent PUT-like behaviour)
+            }
+            return store.AddDescriptor(d.Metadata.Tenant, d.Metadata.Name, yaml);
+        });
     }
 
-    public OperationRecord Instantiate(string tenant, string name, int? replicas, int? version)
+    /// <summary>Deletes every version of a descriptor; false when there is none of that name.</summary>
+    public bool DeleteDescriptor(string tenant, string name) =>
+        store.Audited(AuditActions.DescriptorDelete, tenant, $"descriptor/{name}", null, () => store.DeleteDescriptor(tenant, name)
+            ? true
+            : throw new LightNfvException(ErrorKind.NotFound, $"name: no descriptor named '{name}'; 'lightnfv vnf ls' lists the instantiated VNFs (GET /api/v1/descriptors lists the stored descriptors)"));
+
+    public OperationRecord Instantiate(string tenant, string name, int? replicas, int? version) =>
+        store.Audited(AuditActions.VnfInstantiate, tenant, Target(name), new { replicas, version }, () => DoInstantiate(tenant, name, replicas, version));
+
+    private OperationRecord DoInstantiate(string tenant, string name, int? replicas, int? version)
     {
         var descriptor = RequireDescriptor(tenant, name, version);
         if (store.Deployment(tenant, name) is not null)
@@ -48,7 +72,10 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
         return Begin(tenant, name, new Deployment(tenant, name, descriptor.Version, n, default, default), new InstantiateParameters(n, descriptor.Version));
     }
 
-    public OperationRecord Scale(string tenant, string name, int replicas, string? policy = null)
+    public OperationRecord Scale(string tenant, string name, int replicas, string? policy = null) =>
+        store.Audited(AuditActions.VnfScale, tenant, Target(name), new { replicas, policy }, () => DoScale(tenant, name, replicas, policy));
+
+    private OperationRecord DoScale(string tenant, string name, int replicas, string? policy)
     {
         var d = RequireDeployment(tenant, name);
         CheckReplicas(replicas, "replicas");
@@ -61,7 +88,10 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
         return Begin(tenant, name, d with { Replicas = replicas }, new ScaleParameters(replicas, d.Replicas, policy));
     }
 
-    public OperationRecord Update(string tenant, string name, int? version)
+    public OperationRecord Update(string tenant, string name, int? version) =>
+        store.Audited(AuditActions.VnfUpdate, tenant, Target(name), new { version }, () => DoUpdate(tenant, name, version));
+
+    private OperationRecord DoUpdate(string tenant, string name, int? version)
     {
         var d = RequireDeployment(tenant, name);
         var target = RequireDescriptor(tenant, name, version);
@@ -81,18 +111,22 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
         return Begin(tenant, name, d with { Version = target.Version }, new UpdateParameters(target.Version, d.Version));
     }
 
-    public OperationRecord Terminate(string tenant, string name)
-    {
-        RequireDeployment(tenant, name);
-        return Begin(tenant, name, null, new TerminateParameters());
-    }
+    public OperationRecord Terminate(string tenant, string name) =>
+        store.Audited(AuditActions.VnfTerminate, tenant, Target(name), null, () =>
+        {
+            RequireDeployment(tenant, name);
+            return Begin(tenant, name, null, new TerminateParameters());
+        });
 
     /// <summary>
     /// Heals the replica named, or else the replicas unhealthy now (not running, or failing their probe); every replica
     /// when <paramref name="all"/>. Resets the budget of those it heals. Nothing unhealthy: the operation completes at once
     /// and says so in its reason.
     /// </summary>
-    public OperationRecord Heal(string tenant, string name, string? instanceId, bool all = false)
+    public OperationRecord Heal(string tenant, string name, string? instanceId, bool all = false) =>
+        store.Audited(AuditActions.VnfHeal, tenant, Target(name), new { instanceId, all }, () => DoHeal(tenant, name, instanceId, all));
+
+    private OperationRecord DoHeal(string tenant, string name, string? instanceId, bool all)
     {
         var d = RequireDeployment(tenant, name);
         var replicas = store.List().Where(r => r.Tenant == tenant && r.Deployment == name).ToList();
@@ -121,13 +155,16 @@ public sealed class VnfLifecycle(PlatformStore store, Reconciler reconciler, Bac
     /// SOL003 operate: stops or starts every replica in place (<see cref="Reconciler.OperateAsync"/>, off the caller's
     /// thread); desired state is unchanged. The operation closes when every replica was stopped or started.
     /// </summary>
-    public OperationRecord Operate(string tenant, string name, bool start)
-    {
-        var d = RequireDeployment(tenant, name);
-        var op = Begin(tenant, name, d, new OperateParameters(start));
-        _ = Task.Run(() => reconciler.OperateAsync(d, start, op.Id));
-        return op;
-    }
+    public OperationRecord Operate(string tenant, string name, bool start) =>
+        store.Audited(AuditActions.VnfOperate, tenant, Target(name), new { start }, () =>
+        {
+            var d = RequireDeployment(tenant, name);
+            var op = Begin(tenant, name, d, new OperateParameters(start));
+            _ = Task.Run(() => reconciler.OperateAsync(d, start, op.Id));
+            return op;
+        });
+
+    private static string Target(string name) => $"vnf/{name}";
 
     private OperationRecord Begin(string tenant, string name, Deployment? desired, OperationParameters parameters)
     {

@@ -6,8 +6,10 @@ using LightNfv.Core.Errors;
 namespace LightNfv.Platform.Events;
 
 /// <summary>
-/// Where webhooks may go: loopback (127.0.0.0/8, ::1) or the lab subnet, nowhere else, so a subscription can never make
-/// the daemon send traffic off this machine. Enforced where the connection is made (<see cref="CreateHandler"/>: every
+/// Where webhooks may go: loopback (127.0.0.0/8, ::1), nowhere else, so a subscription can never make the daemon send
+/// traffic off this machine, nor probe inside the lab for a tenant (the lab subnet, where every tenant's instances
+/// answer), nor reach link-local or cloud metadata addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254).
+/// Each refusal says which of these the address is. Enforced where the connection is made (<see cref="CreateHandler"/>: every
 /// address a name resolves to is checked as it is connected to, so a name that later resolves elsewhere is refused too),
 /// and checked up front at subscription time (<see cref="EnsureAllowedAsync"/>) for a clear answer.
 /// </summary>
@@ -27,10 +29,34 @@ public sealed class CallbackPolicy(IPNetwork lab)
     /// <summary>How long the creation check (GET, expecting 204) and a connection may take.</summary>
     public static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(2);
 
-    public bool Allows(IPAddress address)
+    public bool Allows(IPAddress address) => Refusal(address) is null;
+
+    private static readonly IPNetwork LinkLocal4 = IPNetwork.Parse("169.254.0.0/16"), LinkLocal6 = IPNetwork.Parse("fe80::/10");
+
+    /// <summary>Cloud metadata services outside link-local: AWS's IPv6 one, Alibaba's.</summary>
+    private static readonly IPAddress[] Metadata = [IPAddress.Parse("fd00:ec2::254"), IPAddress.Parse("100.100.100.200")];
+
+    /// <summary>Why <paramref name="address"/> is refused, or null when it is loopback.</summary>
+    public string? Refusal(IPAddress address)
     {
         var a = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-        return IPAddress.IsLoopback(a) || (a.AddressFamily == lab.BaseAddress.AddressFamily && lab.Contains(a));
+        if (IPAddress.IsLoopback(a))
+        {
+            return null;
+        }
+        if (a.AddressFamily == lab.BaseAddress.AddressFamily && lab.Contains(a))
+        {
+            return $"is in the lab subnet {lab}: a webhook must not make the daemon probe the lab's instances";
+        }
+        if (Metadata.Contains(a) || a.Equals(IPAddress.Parse("169.254.169.254")))
+        {
+            return "is a cloud metadata address";
+        }
+        if (LinkLocal4.Contains(a) || LinkLocal6.Contains(a))
+        {
+            return "is link-local (169.254.0.0/16, fe80::/10), where metadata services answer";
+        }
+        return "is not loopback (127.0.0.0/8, ::1); LightNFV sends webhooks only to this machine";
     }
 
     /// <summary>The addresses of <paramref name="host"/> (a literal, or a name resolved here); refused unless every one is allowed.</summary>
@@ -50,15 +76,17 @@ public sealed class CallbackPolicy(IPNetwork lab)
             }
             catch (SocketException e)
             {
-                throw new LightNfvException(ErrorKind.Invalid, $"callbackUri: host '{bare}' does not resolve ({e.Message}); use a loopback address or one in the lab subnet {lab}");
+                throw new LightNfvException(ErrorKind.Invalid, $"callbackUri: host '{bare}' does not resolve ({e.Message}); use a loopback address, e.g. http://127.0.0.1:9000/notify");
             }
         }
-        var outside = addresses.Where(a => !Allows(a)).ToList();
-        if (addresses.Length == 0 || outside.Count > 0)
+        if (addresses.Length == 0)
         {
-            var what = bare == (outside.FirstOrDefault()?.ToString() ?? "") ? $"'{bare}'" : $"'{bare}' ({string.Join(", ", outside)})";
-            throw new LightNfvException(ErrorKind.Invalid,
-                $"callbackUri: {what} is neither loopback (127.0.0.0/8, ::1) nor in the lab subnet {lab}; LightNFV sends webhooks only to this machine");
+            throw new LightNfvException(ErrorKind.Invalid, $"callbackUri: host '{bare}' resolves to no address; use a loopback address, e.g. http://127.0.0.1:9000/notify");
+        }
+        if (addresses.Select(a => (Address: a, Why: Refusal(a))).FirstOrDefault(x => x.Why is not null) is { Why: { } why } refused)
+        {
+            var what = bare == refused.Address.ToString() ? $"'{bare}'" : $"'{bare}' ({refused.Address})";
+            throw new LightNfvException(ErrorKind.Invalid, $"callbackUri: {what} {why}; use a loopback address, e.g. http://127.0.0.1:9000/notify");
         }
         return addresses;
     }

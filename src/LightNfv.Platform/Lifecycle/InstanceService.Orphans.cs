@@ -1,4 +1,5 @@
 using LightNfv.Core.Errors;
+using LightNfv.Platform.Audit;
 using LightNfv.Platform.Store;
 using Microsoft.Data.Sqlite;
 
@@ -23,7 +24,11 @@ public sealed partial class InstanceService
             throw new LightNfvException(ErrorKind.Conflict,
                 $"'{reference}' matches {matches.Count} orphaned instances ({string.Join(", ", matches.Select(m => m.Id))}); give more of the id");
         }
-        RemoveOrphan(matches[0]);
+        Store.Audited(AuditActions.OrphanRemove, null, $"orphan/{matches[0].Id}", new { objects = matches[0].Objects }, () =>
+        {
+            RemoveOrphan(matches[0]);
+            return true;
+        });
         return matches[0];
     }
 

@@ -7,6 +7,7 @@ using LightNfv.Core.Instances;
 using LightNfv.Core.Networking;
 using LightNfv.Core.Tenants;
 using LightNfv.Host.Network;
+using LightNfv.Platform.Audit;
 using LightNfv.Platform.Store;
 using Microsoft.Data.Sqlite;
 
@@ -45,7 +46,14 @@ public sealed partial class InstanceService(PlatformStore store, BackendRegistry
     public async Task<InstanceRecord> RunAsync(VnfDescriptor descriptor, CancellationToken cancellationToken = default) =>
         await RunAsync(descriptor, RunOptions.Default, cancellationToken).ConfigureAwait(false);
 
-    public async Task<InstanceRecord> RunAsync(VnfDescriptor descriptor, RunOptions options, CancellationToken cancellationToken = default)
+    /// <summary>Create and start an instance; a standalone one (not a VNF's replica, which its VNF's operation records) is audited.</summary>
+    public Task<InstanceRecord> RunAsync(VnfDescriptor descriptor, RunOptions options, CancellationToken cancellationToken = default) =>
+        options.ReplicaOf is not null
+            ? RunCoreAsync(descriptor, options, cancellationToken)
+            : store.AuditedAsync(AuditActions.InstanceRun, descriptor.Metadata.Tenant, $"instance/{descriptor.Metadata.Name}", AuditTrail.Describe(descriptor),
+                () => RunCoreAsync(descriptor, options, cancellationToken));
+
+    private async Task<InstanceRecord> RunCoreAsync(VnfDescriptor descriptor, RunOptions options, CancellationToken cancellationToken)
     {
         var backend = backends.Require(descriptor.Spec.Technology);
         // Every create is admitted by its technology's own rules (runtime, accel, minimum memory), whoever asks.
@@ -237,7 +245,10 @@ public sealed partial class InstanceService(PlatformStore store, BackendRegistry
             $"time: {s} seconds is not a stop grace; give 0 to {MaxStopGrace.TotalSeconds} seconds (default {DefaultStopGrace.TotalSeconds})"),
     };
 
-    public async Task<InstanceRecord> StopAsync(string reference, TimeSpan? grace = null, CancellationToken cancellationToken = default)
+    public Task<InstanceRecord> StopAsync(string reference, TimeSpan? grace = null, CancellationToken cancellationToken = default) =>
+        AuditedStandalone(AuditActions.InstanceStop, reference, new { grace = grace?.TotalSeconds }, () => StopCoreAsync(reference, grace, cancellationToken));
+
+    private async Task<InstanceRecord> StopCoreAsync(string reference, TimeSpan? grace, CancellationToken cancellationToken)
     {
         var record = View(Resolve(reference), false).Record;
         InstanceStateMachine.EnsureAllowed(record.Name, record.State, LifecycleAction.Stop);
@@ -248,7 +259,10 @@ public sealed partial class InstanceService(PlatformStore store, BackendRegistry
         return record;
     }
 
-    public async Task<InstanceRecord> StartAsync(string reference, CancellationToken cancellationToken = default)
+    public Task<InstanceRecord> StartAsync(string reference, CancellationToken cancellationToken = default) =>
+        AuditedStandalone(AuditActions.InstanceStart, reference, null, () => StartCoreAsync(reference, cancellationToken));
+
+    private async Task<InstanceRecord> StartCoreAsync(string reference, CancellationToken cancellationToken)
     {
         var record = View(Resolve(reference), false).Record;
         InstanceStateMachine.EnsureAllowed(record.Name, record.State, LifecycleAction.Start);
@@ -277,7 +291,12 @@ public sealed partial class InstanceService(PlatformStore store, BackendRegistry
     /// Stops (if running) and removes an instance and everything it owns on the host. The host objects go even when the
     /// store cannot be written (a full disk): the record is updated when it can be, and the error then says so.
     /// </summary>
-    public async Task RemoveAsync(InstanceRecord record, CancellationToken cancellationToken = default)
+    public Task RemoveAsync(InstanceRecord record, CancellationToken cancellationToken = default) =>
+        record.Deployment is not null
+            ? RemoveCoreAsync(record, cancellationToken)
+            : store.AuditedAsync(AuditActions.InstanceRemove, record.Tenant, $"instance/{record.Name}", new { id = record.Id }, () => RemoveCoreAsync(record, cancellationToken));
+
+    private async Task RemoveCoreAsync(InstanceRecord record, CancellationToken cancellationToken)
     {
         var storeError = TryRecord(() => store.Update(record.Id, InstanceState.Destroying));
         var backend = backends.Find(record.Technology)
@@ -313,7 +332,10 @@ public sealed partial class InstanceService(PlatformStore store, BackendRegistry
     public Task<int> RemoveAllAsync(CancellationToken cancellationToken = default) => RemoveAllAsync(_ => true, cancellationToken);
 
     /// <summary>As <see cref="RemoveAllAsync(CancellationToken)"/>, only the records <paramref name="which"/> picks (and every orphan).</summary>
-    public async Task<int> RemoveAllAsync(Func<InstanceRecord, bool> which, CancellationToken cancellationToken = default)
+    public Task<int> RemoveAllAsync(Func<InstanceRecord, bool> which, CancellationToken cancellationToken = default) =>
+        store.AuditedAsync(AuditActions.InstanceRemoveAll, Core.Identity.Caller.Current.Tenant, "instances", null, () => RemoveAllCoreAsync(which, cancellationToken));
+
+    private async Task<int> RemoveAllCoreAsync(Func<InstanceRecord, bool> which, CancellationToken cancellationToken)
     {
         var all = store.List().Where(which).ToList();
         var errors = new List<Exception>();
@@ -350,7 +372,26 @@ public sealed partial class InstanceService(PlatformStore store, BackendRegistry
 
     /// <summary>Removes everything the platform created on the host (see <see cref="PlatformTeardown"/>).</summary>
     public Task<IReadOnlyList<string>> DownAsync(CancellationToken cancellationToken = default) =>
-        new PlatformTeardown(this).DownAsync(cancellationToken);
+        store.AuditedAsync(AuditActions.PlatformDown, null, "platform", null, () => new PlatformTeardown(this).DownAsync(cancellationToken));
+
+    /// <summary>
+    /// Audits an action on a standalone instance (the operator's own, made by `run`); a VNF's replica is the control
+    /// plane's (its VNF operation or heal is the record). A reference that resolves to nothing is recorded as refused.
+    /// </summary>
+    private Task<InstanceRecord> AuditedStandalone(string action, string reference, object? parameters, Func<Task<InstanceRecord>> act)
+    {
+        InstanceRecord record;
+        try
+        {
+            record = Resolve(reference);
+        }
+        catch (LightNfvException e)
+        {
+            store.Record(action, Core.Identity.Caller.Current.Tenant, $"instance/{reference}", parameters, e);
+            throw;
+        }
+        return record.Deployment is not null ? act() : store.AuditedAsync(action, record.Tenant, $"instance/{record.Name}", parameters, act);
+    }
 
     private static BackendInstance Instance(InstanceRecord record) => record.AsBackendInstance();
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
+using LightNfv.Core.Identity;
 using LightNfv.Core.Instances;
 using LightNfv.Platform.Alerts;
 using LightNfv.Platform.Control;
@@ -111,7 +112,10 @@ public sealed partial class AutoScaler(PlatformStore store, InstanceMonitor moni
             var why = $"{policy.Metric.ToString().ToLowerInvariant()} {value.ToString("0.#", CultureInfo.InvariantCulture)} {(target > d.Replicas ? ">" : "<")} {(target > d.Replicas ? policy.ScaleOutThreshold : policy.ScaleInThreshold).ToString(CultureInfo.InvariantCulture)}";
             try
             {
-                lifecycle.Scale(d.Tenant, d.Name, target, why);
+                using (Caller.Use(Caller.System("scale")))
+                {
+                    lifecycle.Scale(d.Tenant, d.Name, target, why); // audited as vnf.scale by system:scale
+                }
             }
             catch (QuotaExceededException e)
             {

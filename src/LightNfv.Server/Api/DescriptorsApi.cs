@@ -44,8 +44,8 @@ public static class DescriptorsApi
             DescriptorDto.Of(store.Descriptor(Tenant(tenant), name, version)
                 ?? throw new LightNfvException(ErrorKind.NotFound, $"version: descriptor '{name}' has no version {version}")));
 
-        g.MapDelete("/{name}", (string name, string? tenant, PlatformStore store) =>
-            store.DeleteDescriptor(Tenant(tenant), name) ? Results.NoContent() : throw NotFound(name))
+        g.MapDelete("/{name}", (string name, string? tenant, VnfLifecycle lifecycle) =>
+            lifecycle.DeleteDescriptor(Tenant(tenant), name) ? Results.NoContent() : throw NotFound(name))
             .Produces(StatusCodes.Status204NoContent).WithETag(Version, "descriptor").WithSummary("Delete a descriptor (all versions)");
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using LightNfv.Core.Errors;
 using LightNfv.Platform.Alerts;
+using LightNfv.Platform.Audit;
 using LightNfv.Platform.Events;
 using LightNfv.Platform.Store;
 using LightNfv.Server.Api.Concurrency;
@@ -10,7 +11,7 @@ namespace LightNfv.Server.Api;
 
 /// <summary>
 /// Webhook subscriptions in SOL003's shape. At creation the callback is checked as SOL003 does it: it must be on this
-/// machine (loopback or the lab subnet, <see cref="CallbackPolicy"/>) and answer a GET with 204 within 2 s; otherwise
+/// machine (loopback only, never the lab or a metadata address: <see cref="CallbackPolicy"/>) and answer a GET with 204 within 2 s; otherwise
 /// nothing is stored and the problem names callbackUri and what came back.
 /// </summary>
 public static class SubscriptionsApi
@@ -23,9 +24,14 @@ public static class SubscriptionsApi
         var s = api.MapGroup("/subscriptions").WithTags("subscriptions");
         s.MapPost("/", async (SubscriptionRequest body, PlatformStore store, CallbackPolicy policy, IHttpClientFactory clients, TimeProvider time, CancellationToken ct) =>
         {
-            var (uri, filter, auth) = Validate(body);
-            await CheckCallbackAsync(uri, auth, policy, clients.CreateClient(nameof(WebhookDispatcher)), time, ct).ConfigureAwait(false);
-            var sub = store.AddSubscription(uri.ToString(), filter, auth);
+            // Subscriptions have no service of their own: the trail records them here (never the secret, only its type).
+            var sub = await store.AuditedAsync(AuditActions.SubscriptionCreate, body.Filter?.Tenant, "subscription",
+                new { callbackUri = body.CallbackUri, authType = body.Authentication?.AuthType }, async () =>
+                {
+                    var (uri, filter, auth) = Validate(body);
+                    await CheckCallbackAsync(uri, auth, policy, clients.CreateClient(nameof(WebhookDispatcher)), time, ct).ConfigureAwait(false);
+                    return store.AddSubscription(uri.ToString(), filter, auth);
+                }).ConfigureAwait(false);
             return Results.Created($"/api/v1/subscriptions/{sub.Id}", SubscriptionDto.Of(sub));
         }).WithName("createSubscription").Produces<SubscriptionDto>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status400BadRequest)
             .WithSummary("Subscribe a webhook: events are POSTed to callbackUri (checked first with a GET that must answer 204), signed as authentication asks, retried with backoff");
@@ -35,7 +41,8 @@ public static class SubscriptionsApi
             SubscriptionDto.Of(store.Subscription(id) ?? throw new LightNfvException(ErrorKind.NotFound, $"id: no subscription '{id}'")))
             .WithName("getSubscription").Produces<SubscriptionDto>().ProducesProblem(StatusCodes.Status404NotFound).WithETag(Version, "subscription");
         s.MapDelete("/{id}", (string id, PlatformStore store) =>
-            store.DeleteSubscription(id) ? Results.NoContent() : throw new LightNfvException(ErrorKind.NotFound, $"id: no subscription '{id}'"))
+            store.Audited(AuditActions.SubscriptionDelete, store.Subscription(id)?.Filter.Tenant, $"subscription/{id}", null,
+                () => store.DeleteSubscription(id) ? Results.NoContent() : throw new LightNfvException(ErrorKind.NotFound, $"id: no subscription '{id}'")))
             .WithName("deleteSubscription").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).WithETag(Version, "subscription");
     }
 

@@ -24,6 +24,9 @@ public sealed record DaemonOptions
     public TimeSpan MonitorInterval { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Requests per second each caller may send (<see cref="CallerRateLimit"/>; LIGHTNFV_RATE_LIMIT).</summary>
+    public CallerRateLimit RateLimit { get; init; } = CallerRateLimit.FromEnvironment();
+
     /// <summary>Whether to run the reconciler, monitor and scaler (API-only tests turn them off).</summary>
     public bool RunLoops { get; init; } = true;
 

@@ -62,6 +62,7 @@ public static class ServerApp
         // A request that cannot be bound (wrong JSON type, bad query value, wrong content type) throws, so
         // ProblemMiddleware answers it with a problem document naming the field; by default only Development does.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddCallerRateLimit();
         builder.Services.AddOpenApi("v1", o => o.AddOperationIds().AddProblemField());
         builder.Services.Configure<JsonOptions>(o => Configure(o.SerializerOptions));
         var kestrel = false;
@@ -87,6 +88,8 @@ public static class ServerApp
         app.UseStatusCodePages();
         app.UseMiddleware<ProblemMiddleware>();
         app.UseMiddleware<CallerAuthentication>();
+        // Per caller: authentication (which sets Caller.Current) runs before this.
+        app.UseRateLimiter();
         if (options.SocketPath.Length > 0)
         {
             // Kestrel makes the socket with the umask's mode. Every caller but uid 0 must send a token (CallerAuthentication),
@@ -115,6 +118,7 @@ public static class ServerApp
         AlertsApi.Map(v1);
         TenantsApi.Map(v1);
         TokensApi.Map(v1);
+        AuditApi.Map(v1);
         StatusApi.Map(v1, app.Services.GetRequiredService<TimeProvider>());
         StatusApi.MapProbes(app);
         MetricsApi.Map(app);
@@ -141,7 +145,7 @@ public static class ServerApp
         services.AddSingleton(sp => sp.GetRequiredService<PlatformServices>().Backends);
         services.AddSingleton(sp => sp.GetRequiredService<PlatformServices>().Store);
         services.AddSingleton(sp => sp.GetRequiredService<PlatformServices>().Instances);
-        // Webhooks and the subscription check go only to loopback or the lab subnet: the client's handler connects nowhere else.
+        // Webhooks and the subscription check go only to loopback (never the lab, link-local or metadata): the client's handler connects nowhere else.
         services.AddSingleton(sp => CallbackPolicy.For(sp.GetRequiredService<PlatformOptions>()));
         services.AddHttpClient(nameof(WebhookDispatcher), c => c.Timeout = TimeSpan.FromSeconds(5))
             .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<CallbackPolicy>().CreateHandler());

@@ -13,7 +13,7 @@ namespace LightNfv.Server.Tests.Events;
 
 /// <summary>
 /// One event vocabulary (store list, SSE, webhook), SOL003-shaped subscriptions with HMAC-signed webhooks received by a
-/// real listener on 127.0.0.1, and the callback check at creation (204 or refused; loopback or the lab subnet only).
+/// real listener on 127.0.0.1, and the callback check at creation (204 or refused; loopback only: never the lab, link-local or metadata).
 /// </summary>
 public sealed class EventsApiTests : IDisposable
 {
@@ -127,17 +127,25 @@ public sealed class EventsApiTests : IDisposable
     }
 
     [Theory]
-    [InlineData("http://192.0.2.1:9/hook")] // TEST-NET: never routed; refused before any packet
-    [InlineData("http://10.72.0.5/hook")] // private, but outside this daemon's lab subnet (10.71.0.0/16)
-    [InlineData("http://[2001:db8::1]:9/hook")]
-    public async Task Callback_outside_loopback_and_the_lab_subnet_is_refused_in_one_line(string uri)
+    [InlineData("http://192.0.2.1:9/hook", "is not loopback")] // TEST-NET: never routed; refused before any packet
+    [InlineData("http://10.72.0.5/hook", "is not loopback")] // private, outside this daemon's lab subnet (10.71.0.0/16)
+    [InlineData("http://[2001:db8::1]:9/hook", "is not loopback")]
+    [InlineData("http://10.71.0.7:5201/hook", "in the lab subnet 10.71.0.0/16")] // a tenant must not make the daemon probe the lab
+    [InlineData("http://10.71.0.1/hook", "in the lab subnet 10.71.0.0/16")] // the lab's own gateway
+    [InlineData("http://169.254.169.254/latest/meta-data/", "metadata")]
+    [InlineData("http://169.254.10.1/hook", "link-local")]
+    [InlineData("http://[fe80::1]:80/hook", "link-local")]
+    [InlineData("http://[fd00:ec2::254]/hook", "metadata")]
+    [InlineData("http://[::ffff:169.254.169.254]/hook", "metadata")] // IPv4-mapped: the same address
+    public async Task Callback_outside_loopback_is_refused_in_one_line_saying_why(string uri, string why)
     {
         var r = await Subscribe(new { callbackUri = uri });
         r.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         var problem = await Json(r);
         problem.GetProperty("field").GetString().ShouldBe("callbackUri");
         var detail = problem.GetProperty("detail").GetString()!;
-        detail.ShouldContain("neither loopback (127.0.0.0/8, ::1) nor in the lab subnet 10.71.0.0/16");
+        detail.ShouldContain(why);
+        detail.ShouldContain("use a loopback address");
         detail.ShouldNotContain("\n");
         (await Json(await _http.GetAsync("/api/v1/subscriptions"))).GetArrayLength().ShouldBe(0);
     }
@@ -149,13 +157,16 @@ public sealed class EventsApiTests : IDisposable
         policy.Allows(IPAddress.Parse("127.3.2.1")).ShouldBeTrue();
         policy.Allows(IPAddress.IPv6Loopback).ShouldBeTrue();
         policy.Allows(IPAddress.Parse("::ffff:127.0.0.1")).ShouldBeTrue();
-        policy.Allows(IPAddress.Parse("10.71.200.3")).ShouldBeTrue();
+        policy.Allows(IPAddress.Parse("10.71.200.3")).ShouldBeFalse("the lab subnet is refused: webhooks must not probe the lab");
+        policy.Allows(IPAddress.Parse("169.254.169.254")).ShouldBeFalse();
         policy.Allows(IPAddress.Parse("10.72.0.1")).ShouldBeFalse();
         policy.Allows(IPAddress.Parse("192.0.2.1")).ShouldBeFalse();
         // A row written past the API (or an older store): the handler refuses at connect time, before any packet.
         using var http = new HttpClient(policy.CreateHandler());
         var e = await Should.ThrowAsync<HttpRequestException>(() => http.GetAsync("http://192.0.2.1:9/hook"));
-        e.ToString().ShouldContain("neither loopback");
+        e.ToString().ShouldContain("is not loopback");
+        var lab = await Should.ThrowAsync<HttpRequestException>(() => http.GetAsync("http://10.71.0.9:5201/hook"));
+        lab.ToString().ShouldContain("in the lab subnet");
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class EventsStoreTests() : TempStoreFile("lnfvs-events")
                 """;
             cmd.ExecuteNonQuery();
             cmd.CommandText = "PRAGMA user_version";
-            Convert.ToInt32(cmd.ExecuteScalar()).ShouldBeGreaterThanOrEqualTo(5); // schema 5 or a later one
+            Convert.ToInt32(cmd.ExecuteScalar()).ShouldBeGreaterThanOrEqualTo(5); // later schemas add their own tables on top
         }
         using var store = new PlatformStore(StorePath);
         var e = store.Alerts().Single();

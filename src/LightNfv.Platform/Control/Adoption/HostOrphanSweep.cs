@@ -1,3 +1,6 @@
+using LightNfv.Core.Errors;
+using LightNfv.Core.Identity;
+using LightNfv.Platform.Audit;
 using LightNfv.Platform.Lifecycle;
 using Microsoft.Extensions.Logging;
 
@@ -9,6 +12,17 @@ namespace LightNfv.Platform.Control.Adoption;
 /// </summary>
 public sealed partial class HostOrphanSweep(InstanceService instances, ILogger logger) : IOrphanSweep
 {
-    public int Sweep(IReadOnlySet<string> recorded) =>
-        instances.HostObjects.Sweep(recorded, id => LogOrphan(logger, id), (id, error) => LogOrphanFailed(logger, id, error));
+    public int Sweep(IReadOnlySet<string> recorded)
+    {
+        using var caller = Caller.Use(Caller.System("orphan-sweep"));
+        return instances.HostObjects.Sweep(recorded, id =>
+        {
+            LogOrphan(logger, id);
+            instances.Store.Record(AuditActions.OrphanRemove, null, $"orphan/{id}", null, null);
+        }, (id, error) =>
+        {
+            LogOrphanFailed(logger, id, error);
+            instances.Store.Record(AuditActions.OrphanRemove, null, $"orphan/{id}", null, new LightNfvException(ErrorKind.Host, error));
+        });
+    }
 }

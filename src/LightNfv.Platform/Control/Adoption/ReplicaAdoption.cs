@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using LightNfv.Core.Backends;
+using LightNfv.Core.Identity;
 using LightNfv.Core.Instances;
+using LightNfv.Platform.Audit;
 using LightNfv.Platform.Control.Healing;
 using LightNfv.Platform.Store;
 using Microsoft.Extensions.Logging;
@@ -21,6 +23,7 @@ public sealed partial class ReplicaAdoption(PlatformStore store, ReplicaActions 
 {
     public AdoptionReport Adopt()
     {
+        using var caller = Caller.Use(Caller.System("adoption"));
         var sw = Stopwatch.StartNew();
         int adopted = 0, healed = 0, halfDone = 0;
         foreach (var r in store.List())
@@ -34,12 +37,14 @@ public sealed partial class ReplicaAdoption(PlatformStore store, ReplicaActions 
                 case InstanceState.Creating or InstanceState.Destroying:
                     // Cut short by a crash: its create never finished (or its removal began).
                     replicas.RemoveQuietly(r, "half-done at start-up");
+                    store.Record(AuditActions.ReplicaRemoveHalfDone, r.Tenant, $"instance/{r.Name}", new { vnf = r.Deployment, id = r.Id, state = r.State.ToString() }, null);
                     halfDone++;
                     break;
                 case InstanceState.Running:
                     if (replicas.Instances.Observe(r) == ObservedState.Running && replicas.Watch(r))
                     {
                         adopted++;
+                        store.Record(AuditActions.ReplicaAdopt, r.Tenant, $"instance/{r.Name}", new { vnf = r.Deployment, id = r.Id }, null);
                     }
                     else
                     {

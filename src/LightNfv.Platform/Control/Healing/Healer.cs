@@ -3,9 +3,11 @@ using System.Globalization;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
+using LightNfv.Core.Identity;
 using LightNfv.Core.Instances;
 using LightNfv.Core.Tenants;
 using LightNfv.Platform.Alerts;
+using LightNfv.Platform.Audit;
 using LightNfv.Platform.Control.Liveness;
 using LightNfv.Platform.Control.Operations;
 using LightNfv.Platform.Store;
@@ -37,6 +39,8 @@ public sealed class Healer(PlatformStore store, ReplicaActions replicas, HealQue
     /// <summary>Does every waiting heal; those in their cooldown wait for a later pass.</summary>
     public async Task RunPendingAsync(CancellationToken ct)
     {
+        // The heals are the platform's own actions (the audit trail's actor); an async method's change is undone on return.
+        Caller.Current = Caller.System("heal");
         var deferred = new List<HealRequest>();
         foreach (var h in queue.TakeAll())
         {
@@ -108,6 +112,7 @@ public sealed class Healer(PlatformStore store, ReplicaActions replicas, HealQue
             }
             Interlocked.Increment(ref _healCount);
             var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            store.Record(AuditActions.ReplicaHeal, r.Tenant, $"instance/{r.Name}", AuditOf(r, request, health), null);
             Finish(request, OperationState.Completed, null);
             alerts.Raise(AlertKinds.InstanceHealed, r.Tenant, r.Deployment, r.Id,
                 $"{r.Name}: {(health.Action == HealAction.Restart ? "restarted" : "recreated")} in {ms.ToString("0.0", CultureInfo.InvariantCulture)} ms");
@@ -115,12 +120,16 @@ public sealed class Healer(PlatformStore store, ReplicaActions replicas, HealQue
         catch (Exception e) when (e is LightNfvException or IOException)
         {
             Finish(request, OperationState.Failed, e.Message);
+            store.Record(AuditActions.ReplicaHeal, r.Tenant, $"instance/{r.Name}", AuditOf(r, request, health), e);
             store.Update(r.Id, InstanceState.Failed, error: $"heal failed: {e.Message}");
             alerts.Raise(e is LightNfvException { Kind: ErrorKind.Quota } ? AlertKinds.QuotaReached : AlertKinds.OperationFailed, r.Tenant, r.Deployment, r.Id,
                 $"heal of {r.Name} failed: {e.Message}");
         }
         return true;
     }
+
+    private static object AuditOf(InstanceRecord r, HealRequest request, HealthSpec health) =>
+        new { vnf = r.Deployment, id = r.Id, reason = request.Reason, action = health.Action.ToString().ToLowerInvariant(), operation = request.OperationId };
 
     private void Finish(HealRequest request, OperationState state, string? error)
     {

@@ -3,6 +3,7 @@ using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Instances;
 using LightNfv.Platform.Alerts;
+using LightNfv.Platform.Audit;
 using LightNfv.Platform.Control;
 using LightNfv.Platform.Control.Operations;
 using LightNfv.Platform.Store;
@@ -31,7 +32,11 @@ public sealed class VnfLcm(PlatformStore store, VnfLifecycle lifecycle, Reconcil
 
     // ---- VNF instances --------------------------------------------------------------------------
 
-    public VnfInstanceRecord Create(CreateVnfRequest? body)
+    public VnfInstanceRecord Create(CreateVnfRequest? body) =>
+        store.Audited(AuditActions.VnfInstanceCreate, body?.Metadata?.Tenant is { Length: > 0 } t ? t : VnfLifecycle.DefaultTenant, $"vnfd/{body?.VnfdId}",
+            new { vnfdId = body?.VnfdId, name = body?.VnfInstanceName }, () => DoCreate(body));
+
+    private VnfInstanceRecord DoCreate(CreateVnfRequest? body)
     {
         var vnfdId = body?.VnfdId is { Length: > 0 } v ? v : throw Invalid("vnfdId", "required: the descriptor's name, or name@version (GET /api/v1/descriptors lists them)");
         var tenant = body!.Metadata?.Tenant is { Length: > 0 } t ? t : VnfLifecycle.DefaultTenant;
@@ -50,11 +55,13 @@ public sealed class VnfLcm(PlatformStore store, VnfLifecycle lifecycle, Reconcil
 
     public bool IsInstantiated(VnfInstanceRecord v) => store.Deployment(v.Tenant, v.VnfdName) is not null;
 
-    public void Delete(string id)
-    {
-        Require(id);
-        store.DeleteVnfInstance(id);
-    }
+    public void Delete(string id) =>
+        store.Audited(AuditActions.VnfInstanceDelete, store.VnfInstance(id)?.Tenant, $"vnf_instance/{id}", null, () =>
+        {
+            Require(id);
+            store.DeleteVnfInstance(id);
+            return true;
+        });
 
     public OperationRecord Instantiate(string id, InstantiateVnfRequest? body)
     {
@@ -218,7 +225,13 @@ public sealed class VnfLcm(PlatformStore store, VnfLifecycle lifecycle, Reconcil
         store.Operation(id) ?? throw new LightNfvException(ErrorKind.NotFound, $"vnfLcmOpOccId: no operation occurrence '{id}'; GET {Prefix}/vnf_lcm_op_occs lists them");
 
     /// <summary>Retry (FAILED_TEMP to PROCESSING): the same desired state again, with a fresh bound; failed replicas are replaced.</summary>
-    public OperationRecord Retry(string id)
+    public OperationRecord Retry(string id) => Audited(AuditActions.OperationRetry, id, null, () => DoRetry(id));
+
+    /// <summary>Records a task on an occurrence in the audit trail, in the occurrence's tenant.</summary>
+    private OperationRecord Audited(string action, string id, object? parameters, Func<OperationRecord> act) =>
+        store.Audited(action, store.Operation(id)?.Tenant, $"operation/{id}", parameters, act);
+
+    private OperationRecord DoRetry(string id)
     {
         var op = RequireLcm(id, "retry");
         var retried = store.TransitionOperation(id, new OperationTransition([OperationState.FailedTemp], OperationState.Processing, Restart: true));
@@ -242,7 +255,9 @@ public sealed class VnfLcm(PlatformStore store, VnfLifecycle lifecycle, Reconcil
     /// Rollback (FAILED_TEMP to ROLLING_BACK, then ROLLED_BACK once converged): desired state returns to what it was
     /// before the operation. Only instantiate, scale (Tacker: scale-out only) and change_vnfpkg can be rolled back, as in Tacker.
     /// </summary>
-    public OperationRecord Rollback(string id)
+    public OperationRecord Rollback(string id) => Audited(AuditActions.OperationRollback, id, null, () => DoRollback(id));
+
+    private OperationRecord DoRollback(string id)
     {
         var op = RequireLcm(id, "rollback");
         var d = store.Deployment(op.Tenant, op.Deployment);
@@ -261,17 +276,20 @@ public sealed class VnfLcm(PlatformStore store, VnfLifecycle lifecycle, Reconcil
     }
 
     /// <summary>Fail (FAILED_TEMP to FAILED, final): the VNF is left as it is; the instance's other tasks are allowed again.</summary>
-    public OperationRecord Fail(string id)
+    public OperationRecord Fail(string id) => Audited(AuditActions.OperationFail, id, null, () =>
     {
         var op = RequireLcm(id, "fail");
         return store.TransitionOperation(id, new OperationTransition([OperationState.FailedTemp], OperationState.Failed, op.Error));
-    }
+    });
 
     /// <summary>
     /// Cancel (STARTING, PROCESSING or ROLLING_BACK to FAILED_TEMP): the occurrence stops being followed; the caller then
     /// retries, rolls back or fails it. What the reconciler has already started toward desired state is not undone.
     /// </summary>
-    public OperationRecord Cancel(string id, CancelModeRequest? body)
+    public OperationRecord Cancel(string id, CancelModeRequest? body) =>
+        Audited(AuditActions.OperationCancel, id, new { cancelMode = body?.CancelMode }, () => DoCancel(id, body));
+
+    private OperationRecord DoCancel(string id, CancelModeRequest? body)
     {
         RequireLcm(id, "cancel");
         var mode = body?.CancelMode ?? "GRACEFUL";
