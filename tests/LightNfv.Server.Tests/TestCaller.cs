@@ -1,28 +1,36 @@
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using LightNfv.Core.Identity;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
+using LightNfv.Platform.Store;
 
 namespace LightNfv.Server.Tests;
 
 /// <summary>
-/// Stands in for the authentication step (which sets <see cref="Caller.Current"/> per request) ahead of the daemon's
-/// pipeline: a request with <c>X-Test-Caller: ACTOR/TENANT/ROLE</c> runs as that caller, any other as uid 0.
+/// Sends a request as a caller written <c>ACTOR/TENANT/ROLE</c> (e.g. <c>token:a/tenant-a/operator</c>): through a real
+/// API token with that tenant and role, made once per store and named after the actor and role.
 /// </summary>
-public sealed class TestCaller : IStartupFilter
+public static class TestCaller
 {
-    public const string Header = "X-Test-Caller";
+    private static readonly ConditionalWeakTable<PlatformStore, Dictionary<string, string>> Secrets = new();
 
-    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    public static void Authorize(HttpRequestMessage request, PlatformStore store, string caller)
     {
-        app.Use(async (HttpContext ctx, Func<Task> nextMiddleware) =>
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Secret(store, caller));
+    }
+
+    private static string Secret(PlatformStore store, string caller)
+    {
+        var known = Secrets.GetOrCreateValue(store);
+        lock (known)
         {
-            if (ctx.Request.Headers[Header].ToString() is { Length: > 0 } h && h.Split('/') is [var actor, var tenant, var role])
+            if (!known.TryGetValue(caller, out var secret))
             {
-                Caller.Current = new Caller(actor, tenant, Enum.Parse<Role>(role, ignoreCase: true));
+                var (actor, tenant, role) = caller.Split('/') is [var a, var t, var r] ? (a, t, Enum.Parse<Role>(r, ignoreCase: true))
+                    : throw new ArgumentException($"'{caller}' is not ACTOR/TENANT/ROLE", nameof(caller));
+                var name = $"{actor[(actor.IndexOf(':', StringComparison.Ordinal) + 1)..]}-{role.ToString().ToLowerInvariant()}";
+                secret = known[caller] = store.CreateToken(name, tenant, role, null).Secret;
             }
-            await nextMiddleware();
-        });
-        next(app);
-    };
+            return secret;
+        }
+    }
 }

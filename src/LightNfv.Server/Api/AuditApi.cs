@@ -50,13 +50,7 @@ public static class AuditApi
         }).WithName("listAudit").Produces<AuditRecordDto[]>().ProducesProblem(StatusCodes.Status400BadRequest)
             .WithSummary("Audit records, oldest first: of a tenant, since a time (RFC 3339), after a sequence number, the latest limit (default 1000)");
         g.MapGet("/verify", (PlatformStore store) =>
-        {
-            if (Caller.Current.Tenant is not null || Caller.Current.Role != Role.Admin)
-            {
-                throw new LightNfvException(ErrorKind.Forbidden, "verifying the audit trail reads every tenant's records: it needs an admin (uid 0 on the socket, or an admin token)");
-            }
-            return AuditVerdictDto.Of(store.VerifyAudit());
-        }).WithName("verifyAudit").Produces<AuditVerdictDto>().ProducesProblem(StatusCodes.Status403Forbidden)
+            AuditVerdictDto.Of(store.VerifyAudit())).WithName("verifyAudit").Produces<AuditVerdictDto>().ProducesProblem(StatusCodes.Status403Forbidden)
             .WithSummary("Checks the audit trail's hash chain: intact, or the first broken record and why");
     }
 }

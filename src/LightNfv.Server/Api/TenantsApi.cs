@@ -40,7 +40,7 @@ public sealed record TenantRequest(string? Name, int? MaxInstances, int? MaxVcpu
 }
 
 /// <summary>
-/// /api/v1/tenants: tenants and their quotas. Creating, changing and deleting them is an admin's; a caller scoped to
+/// /api/v1/tenants: tenants and their quotas. Creating, changing and deleting them is an admin's (AccessRules); a caller scoped to
 /// a tenant sees only its own (another tenant answers 404, as if absent).
 /// </summary>
 public static class TenantsApi
@@ -54,7 +54,6 @@ public static class TenantsApi
 
         g.MapPost("/", (TenantRequest? body, PlatformStore store) =>
         {
-            RequireAdmin("create tenants");
             var name = TenantResources.CheckName(body?.Name);
             var t = store.CreateTenant(name, body!.Quota);
             return Results.Created($"/api/v1/tenants/{t.Name}", TenantDto.Of(t, store));
@@ -65,7 +64,6 @@ public static class TenantsApi
 
         g.MapPatch("/{name}", (string name, TenantRequest? body, PlatformStore store) =>
         {
-            RequireAdmin("change quotas");
             var t = Find(store, name);
             var quota = t.Quota.With(body?.Quota ?? TenantQuota.Unlimited, body?.UnlimitedResources() ?? []);
             return TenantDto.Of(store.SetQuota(name, quota), store);
@@ -73,7 +71,6 @@ public static class TenantsApi
 
         g.MapDelete("/{name}", (string name, PlatformStore store) =>
         {
-            RequireAdmin("delete tenants");
             Find(store, name);
             store.DeleteTenant(name);
             return Results.NoContent();
@@ -83,12 +80,4 @@ public static class TenantsApi
     private static TenantRecord Find(PlatformStore store, string name) =>
         store.Tenant(name) is { } t && Caller.Current.Sees(t.Name) ? t
             : throw new LightNfvException(ErrorKind.NotFound, $"name: no tenant named '{name}'; 'lightnfv tenant ls' lists them");
-
-    private static void RequireAdmin(string what)
-    {
-        if (Caller.Current.Role != Role.Admin)
-        {
-            throw new LightNfvException(ErrorKind.Forbidden, $"role: only an admin may {what}; this caller is {Caller.Current.Role.ToString().ToLowerInvariant()} of tenant '{Caller.Current.Tenant}'");
-        }
-    }
 }

@@ -64,6 +64,17 @@ public static class AccessRules
         [$"GET {V1}/instances/{{id}}/logs"] = Role.Viewer,
         [$"GET {V1}/instances/{{id}}/stats"] = Role.Viewer,
 
+        // A scoped caller sees its own tenant's quota and usage; tenants are made and changed by admins.
+        [$"GET {V1}/tenants/"] = Role.Viewer,
+        [$"GET {V1}/tenants/{{name}}"] = Role.Viewer,
+        [$"POST {V1}/tenants/"] = Role.Admin,
+        [$"PATCH {V1}/tenants/{{name}}"] = Role.Admin,
+        [$"DELETE {V1}/tenants/{{name}}"] = Role.Admin,
+
+        // Records are filtered to the caller's tenant; verifying reads the whole chain, so it is an admin's.
+        [$"GET {V1}/audit/"] = Role.Viewer,
+        [$"GET {V1}/audit/verify"] = Role.Admin,
+
         [$"POST {V1}/tokens/"] = Role.Admin,
         [$"GET {V1}/tokens/"] = Role.Admin,
         [$"DELETE {V1}/tokens/{{name}}"] = Role.Admin,

@@ -3,8 +3,6 @@ using System.Text;
 using System.Text.Json;
 using LightNfv.Platform.Audit;
 using LightNfv.Platform.Store;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LightNfv.Server.Tests.Api;
@@ -19,8 +17,7 @@ public sealed class AuditApiTests : IDisposable
     private readonly HttpClient _http;
 
     public AuditApiTests() =>
-        // The auth engineer's middleware sets Caller.Current per request; this test stands in for it with a header.
-        _http = _factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<IStartupFilter>(new TestCaller()))).CreateClient();
+        _http = _factory.CreateClient();
 
     public void Dispose()
     {
@@ -33,7 +30,7 @@ public sealed class AuditApiTests : IDisposable
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         if (caller is not null)
         {
-            request.Headers.Add(TestCaller.Header, caller);
+            TestCaller.Authorize(request, _factory.Services.GetRequiredService<PlatformStore>(), caller);
         }
         using var r = await _http.SendAsync(request);
         var text = await r.Content.ReadAsStringAsync();

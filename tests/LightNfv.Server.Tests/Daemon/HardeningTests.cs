@@ -32,7 +32,6 @@ public sealed class HardeningTests : IDisposable
         b.ConfigureLogging(l => l.AddProvider(_log));
         b.ConfigureTestServices(s =>
         {
-            s.AddSingleton<IStartupFilter>(new TestCaller());
             if (limit is not null)
             {
                 s.AddSingleton(_factory.Options with { RateLimit = limit });
@@ -40,12 +39,12 @@ public sealed class HardeningTests : IDisposable
         });
     }).CreateClient();
 
-    private static async Task<HttpResponseMessage> Send(HttpClient http, string path, string? caller = null)
+    private async Task<HttpResponseMessage> Send(HttpClient http, string path, string? caller = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         if (caller is not null)
         {
-            request.Headers.Add(TestCaller.Header, caller);
+            TestCaller.Authorize(request, _factory.Services.GetRequiredService<PlatformStore>(), caller);
         }
         return await http.SendAsync(request);
     }
