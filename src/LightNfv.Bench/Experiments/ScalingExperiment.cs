@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Serialization;
 using LightNfv.Core.Descriptors;
+using LightNfv.Core.Errors;
 using LightNfv.Host.Namespaces;
 using LightNfv.Host.Probes;
 using LightNfv.Platform.Lifecycle;
@@ -16,7 +17,12 @@ public sealed record ScalingPoint(
     [property: JsonPropertyName("instantiation_ms")] double InstantiationMs,
     [property: JsonPropertyName("instantiation_ms_median_last10")] double InstantiationMsMedianLast10,
     [property: JsonPropertyName("memory_mb_per_instance")] double MemoryMbPerInstance,
-    [property: JsonPropertyName("host_memory_mb_per_instance")] double HostMemoryMbPerInstance);
+    [property: JsonPropertyName("host_memory_mb_per_instance")] double HostMemoryMbPerInstance)
+{
+    /// <summary>The k-th instantiation over the first (LightVM's flatness: 1.0 is a flat curve); null for the first itself.</summary>
+    [JsonPropertyName("instantiation_vs_first")]
+    public double? InstantiationVsFirst { get; init; }
+}
 
 /// <summary>The density curve of one technology (LightVM's question: how many, and does the k-th start as fast as the first?).</summary>
 public sealed record ScalingResult(
@@ -25,7 +31,12 @@ public sealed record ScalingResult(
     [property: JsonPropertyName("points")] IReadOnlyList<ScalingPoint> Points,
     [property: JsonPropertyName("instances_started")] int InstancesStarted,
     [property: JsonPropertyName("stopped_early")] string? StoppedEarly,
-    [property: JsonPropertyName("notes")] string Notes);
+    [property: JsonPropertyName("notes")] string Notes)
+{
+    /// <summary>Every instance's instantiation in start order (ms), so the whole curve can be read, not only the checkpoints.</summary>
+    [JsonPropertyName("instantiation_ms_all")]
+    public IReadOnlyList<double> InstantiationMsAll { get; init; } = [];
+}
 
 public sealed record ScalingOptions
 {
@@ -97,7 +108,17 @@ public sealed class ScalingExperiment(InstanceService service, ScalingOptions op
                 var descriptor = BenchDescriptors.Iperf3(options.Technology, $"scale-{k.ToString(CultureInfo.InvariantCulture)}", options.Runtime);
                 using var sockets = new ProbeSockets(lab); // made before the create call, so untimed
                 var start = Stopwatch.GetTimestamp();
-                var record = service.RunAsync(descriptor, new RunOptions(UseWarmPool: false), cancellationToken).GetAwaiter().GetResult();
+                InstanceRecord record;
+                try
+                {
+                    record = service.RunAsync(descriptor, new RunOptions(UseWarmPool: false), cancellationToken).GetAwaiter().GetResult();
+                }
+                catch (LightNfvException e) when (e.Kind is ErrorKind.Exhausted or ErrorKind.Host or ErrorKind.Quota)
+                {
+                    // A host limit (a full bridge, pids, memory): the curve so far is the result, and the limit is its reason.
+                    stopped = $"stopped at {k - 1} instances: instance {k} could not be created: {e.Message}";
+                    break;
+                }
                 started.Add(record);
                 var probe = TcpReadinessProbe.Probe(IPAddress.Parse(record.Address!), 5201, start, options.MaxInstantiation, acceptRst: false, sockets: sockets);
                 if (!probe.Ready)
@@ -115,7 +136,10 @@ public sealed class ScalingExperiment(InstanceService service, ScalingOptions op
                     var (_, availableNow) = MemInfo();
                     var last = times.TakeLast(10).ToArray();
                     var point = new ScalingPoint(k, Math.Round(probe.FirstAnswerMs, 4), Math.Round(Statistics.Summary.Of(last).Median, 4),
-                        Math.Round(cgroupBytes / k / 1024 / 1024, 4), Math.Round((availableBefore - availableNow) / (double)k / 1024 / 1024, 4));
+                        Math.Round(cgroupBytes / k / 1024 / 1024, 4), Math.Round((availableBefore - availableNow) / (double)k / 1024 / 1024, 4))
+                    {
+                        InstantiationVsFirst = k == 1 ? null : Math.Round(probe.FirstAnswerMs / times[0], 3),
+                    };
                     points.Add(point);
                     Progress?.Invoke($"{options.Technology.ToName()} x{k}: instance {k} answered in {point.InstantiationMs:0.00} ms (median of the last 10: {point.InstantiationMsMedianLast10:0.00}), {point.MemoryMbPerInstance:0.000} MB/instance in cgroups, {point.HostMemoryMbPerInstance:0.000} MB/instance of host memory");
                 }
@@ -134,7 +158,10 @@ public sealed class ScalingExperiment(InstanceService service, ScalingOptions op
             Progress?.Invoke(stopped);
         }
         return new ScalingResult(options.Technology.ToName(), options.Runtime is null ? "cold" : options.Runtime + "-cold", points, started.Count, stopped,
-            "instances started one after another and kept running; instantiation as in the main bench (create call to first answered SYN); memory per instance from the instances' cgroups, and from the host's MemAvailable drop (which includes the kernel's namespace, veth and cgroup structures)");
+            "instances started one after another and kept running; instantiation as in the main bench (create call to first answered SYN); memory per instance as the backend's stats report it (cgroup usage; private resident memory for VMMs and the unikernel process tender), and from the host's MemAvailable drop (which includes the kernel's namespace, veth, tap and cgroup structures)")
+        {
+            InstantiationMsAll = times.Select(t => Math.Round(t, 4)).ToArray(),
+        };
     }
 
     private static (long Total, long Available) MemInfo()

@@ -90,9 +90,9 @@ public static class ReportWriter
             {
                 sb.AppendLine(inv, $"{curve.Technology} ({curve.Variant}): {curve.InstancesStarted} instances started{(curve.StoppedEarly is null ? "" : "; " + curve.StoppedEarly)}.");
                 sb.AppendLine();
-                Table(sb, "| instances | k-th instantiation (ms) | median of last 10 (ms) | memory per instance, cgroups (MB) | host memory per instance (MB) |",
-                    "|---:|---:|---:|---:|---:|",
-                    curve.Points.Select(p => $"| {p.Count} | {Fmt(p.InstantiationMs)} | {Fmt(p.InstantiationMsMedianLast10)} | {Fmt(p.MemoryMbPerInstance)} | {Fmt(p.HostMemoryMbPerInstance)} |"));
+                Table(sb, "| instances | k-th instantiation (ms) | k-th / 1st | median of last 10 (ms) | memory per instance, cgroups (MB) | host memory per instance (MB) |",
+                    "|---:|---:|---:|---:|---:|---:|",
+                    curve.Points.Select(p => $"| {p.Count} | {Fmt(p.InstantiationMs)} | {(p.InstantiationVsFirst is { } r ? Fmt(r) + "x" : "–")} | {Fmt(p.InstantiationMsMedianLast10)} | {Fmt(p.MemoryMbPerInstance)} | {Fmt(p.HostMemoryMbPerInstance)} |"));
                 sb.AppendLine();
             }
         }

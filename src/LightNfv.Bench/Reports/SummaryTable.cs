@@ -58,10 +58,11 @@ public static class SummaryTable
         foreach (var c in report.Scaling ?? [])
         {
             sb.AppendLine(Fit($"{c.Technology} ({c.Variant}): {c.InstancesStarted} instances started{(c.StoppedEarly is null ? "" : "; " + c.StoppedEarly)}"));
-            sb.AppendLine(string.Format(CultureInfo.InvariantCulture, "{0,9} {1,12} {2,14} {3,14} {4,14}", "instances", "k-th ms", "last-10 ms", "cgroup MB/inst", "host MB/inst"));
+            sb.AppendLine(string.Format(CultureInfo.InvariantCulture, "{0,9} {1,10} {2,8} {3,11} {4,14} {5,13}", "instances", "k-th ms", "vs 1st", "last-10 ms", "cgroup MB/inst", "host MB/inst"));
             foreach (var p in c.Points)
             {
-                sb.AppendLine(string.Format(CultureInfo.InvariantCulture, "{0,9} {1,12} {2,14} {3,14} {4,14}", p.Count, ReportWriter.Fmt(p.InstantiationMs),
+                sb.AppendLine(string.Format(CultureInfo.InvariantCulture, "{0,9} {1,10} {2,8} {3,11} {4,14} {5,13}", p.Count, ReportWriter.Fmt(p.InstantiationMs),
+                    p.InstantiationVsFirst is { } r ? ReportWriter.Fmt(r) + "x" : "-",
                     ReportWriter.Fmt(p.InstantiationMsMedianLast10), ReportWriter.Fmt(p.MemoryMbPerInstance), ReportWriter.Fmt(p.HostMemoryMbPerInstance)));
             }
         }

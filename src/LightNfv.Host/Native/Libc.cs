@@ -27,6 +27,9 @@ internal static unsafe partial class Libc
     public const int ENOTDIR = 20, EINVAL = 22, ENOSPC = 28, EROFS = 30, ENOTEMPTY = 39, EOPNOTSUPP = 95;
     public const int EINPROGRESS = 115, ECONNREFUSED = 111, EALREADY = 114, EISCONN = 106, ENOBUFS = 105;
 
+    /// <summary>A full Linux bridge's answer to one more port (the kernel's text for it is "Exchange full").</summary>
+    public const int EXFULL = 54;
+
     public const int SIGKILL = 9, SIGTERM = 15;
 
     [LibraryImport(Lib, SetLastError = true)]

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using LightNfv.Core.Errors;
 using LightNfv.Host.Native;
 using static LightNfv.Host.Netlink.NetlinkConstants;
 
@@ -88,7 +89,9 @@ public sealed unsafe class RtNetlink : IDisposable
                     .EndNested()
                 .EndNested()
             .EndNested();
-        Execute(m, $"create veth {name} <-> {peerName}");
+        var err = TryExecute(m);
+        ThrowIfBridgeFull(err, masterIndex);
+        ThrowIf(err, $"create veth {name} <-> {peerName}");
     }
 
     /// <summary>Enslaves a link to a bridge and brings it up in one request (a tap made by /dev/net/tun starts down and unattached).</summary>
@@ -97,7 +100,22 @@ public sealed unsafe class RtNetlink : IDisposable
         var m = new NetlinkMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK)
             .IfInfo(index: index, flags: IFF_UP, change: IFF_UP)
             .Attr(IFLA_MASTER, (uint)masterIndex);
-        Execute(m, $"attach link {index} to bridge {masterIndex}");
+        var err = TryExecute(m);
+        ThrowIfBridgeFull(err, masterIndex);
+        ThrowIf(err, $"attach link {index} to bridge {masterIndex}");
+    }
+
+    /// <summary>Ports a Linux bridge can hold: port numbers are 10 bits and 0 is reserved (BR_MAX_PORTS is 1024).</summary>
+    public const int MaxBridgePorts = 1023;
+
+    /// <summary>EXFULL from an enslave: the bridge has no port number left, which the kernel names only "Exchange full".</summary>
+    private static void ThrowIfBridgeFull(int err, int masterIndex)
+    {
+        if (err == -Libc.EXFULL && masterIndex > 0)
+        {
+            throw new LightNfvException(ErrorKind.Exhausted,
+                $"the lab bridge is full: a Linux bridge holds at most {MaxBridgePorts} ports and every instance with a network takes one; remove instances before creating more");
+        }
     }
 
     public void SetUp(int index)

@@ -17,7 +17,11 @@ public sealed class BenchOutputTests
         Scaling =
         [
             new ScalingResult("process", "cold",
-                [new ScalingPoint(1, 3.1, 3.1, 0.8, 1.2), new ScalingPoint(10, 3.4, 3.3, 0.81, 1.3), new ScalingPoint(100, 4.2, 4.0, 0.82, 1.4)],
+                [
+                    new ScalingPoint(1, 3.1, 3.1, 0.8, 1.2),
+                    new ScalingPoint(10, 3.4, 3.3, 0.81, 1.3) { InstantiationVsFirst = 1.097 },
+                    new ScalingPoint(100, 4.2, 4.0, 0.82, 1.4) { InstantiationVsFirst = 1.354 },
+                ],
                 100, null, "synthetic"),
         ],
     };
@@ -86,7 +90,8 @@ public sealed class BenchOutputTests
     {
         var md = ReportWriter.Markdown(ScaleReport());
 
-        Assert.Contains("| 100 | 4.2 | 4 | 0.82 | 1.4 |", md, StringComparison.Ordinal);
+        Assert.Contains("| 1 | 3.1 | – | 3.1 | 0.8 | 1.2 |", md, StringComparison.Ordinal); // the first has no ratio to itself
+        Assert.Contains("| 100 | 4.2 | 1.35x | 4 | 0.82 | 1.4 |", md, StringComparison.Ordinal);
         Assert.DoesNotContain("| technology | variant | draft row |", md, StringComparison.Ordinal);
         Assert.DoesNotContain("## Detail", md, StringComparison.Ordinal);
     }

@@ -88,6 +88,35 @@ public sealed class UnikernelProcessTenderTests(ITestOutputHelper output) : Inte
     }
 
     [Fact]
+    public async Task Stats_count_the_tenders_cpu_pids_and_limit_from_its_cgroup_and_its_traffic_from_its_tap()
+    {
+        RequireTender();
+        var record = await Lab.RunAsync(Guest("sptstats"));
+        var address = IPAddress.Parse(record.Address!);
+        Lab.WaitForTcp(address, 5201).ShouldBeTrue();
+        var before = Lab.Instances.Stats(record).ShouldNotBeNull();
+        for (var i = 0; i < 20; i++)
+        {
+            Lab.TcpConnect(address, 5201).ShouldBeNull($"connection {i}");
+        }
+        var after = before;
+        // The guest answers each handshake on its own CPU time; the counters are read, not sampled, so they move at once.
+        Poll.Until(() => (after = Lab.Instances.Stats(record)!).RxPackets >= before.RxPackets + 20, TimeSpan.FromSeconds(5))
+            .ShouldBeTrue($"20 connections: at least a frame each one way (rx {before.RxPackets} -> {after.RxPackets})");
+        Output.WriteLine($"before {before}{Environment.NewLine}after {after}");
+        after.TxPackets.ShouldBeGreaterThanOrEqualTo(before.TxPackets + 20, "and the other");
+        after.RxBytes.ShouldBeGreaterThan(before.RxBytes);
+        after.TxBytes.ShouldBeGreaterThan(before.TxBytes);
+        after.CpuNanoseconds.ShouldBeGreaterThan(before.CpuNanoseconds, "the cgroup's CPU time grows with the work");
+        after.Pids.ShouldBe(1UL, "the tender alone in its cgroup");
+        after.MemoryLimitBytes.ShouldBe((64UL << 20) + (4UL << 20), "guest memory plus the tender's headroom");
+        after.MemoryBytes.ShouldBeInRange(16UL << 10, 4UL << 20);
+        var cgroup = Lab.Host.Cgroups.Open(Lab.Host.CgroupPath(record.Id)).ShouldNotBeNull();
+        cgroup.Pids().ShouldBe([record.Facts.Process!.Value.Pid]);
+        await Lab.Instances.RemoveAsync(record);
+    }
+
+    [Fact]
     public void The_tender_refuses_a_tap_without_the_virtio_net_header_the_guest_speaks()
     {
         RequireTender();
