@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using LightNfv.Cli.Commands.Output;
 using LightNfv.Core.Errors;
+using LightNfv.Core.Time;
 using LightNfv.Server.Api;
 
 namespace LightNfv.Cli.Commands;
@@ -20,16 +21,16 @@ public static class AuditCommand
         var since = new Option<string?>("--since") { Description = "Only records newer than a duration (30s, 10m, 2h, 1d) or an RFC 3339 time" };
         since.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<string?>() is { } s && EventsCommand.ParseSince(s, DateTimeOffset.UtcNow) is null)
+            if (r.GetValueOrDefault<string?>() is { } s && !Since.TryParse(s, DateTimeOffset.UtcNow, out _))
             {
-                r.AddError($"--since: '{s}' is not a duration or a time; e.g. 10m, 2h, 1d or 2026-12-05T08:00:00Z");
+                r.AddError(Since.Error(s, "--since"));
             }
         });
         var cmd = new Command("audit", "List the audit trail: who did what, in which tenant, and how it ended (every tenant unless --tenant is given)") { output, since };
         cmd.SetAction((pr, ct) =>
         {
             var tenant = TenantOption.Resolve(pr) is { Explicit: true } scope ? scope.Name : null;
-            var from = pr.GetValue(since) is { } s ? EventsCommand.ParseSince(s, DateTimeOffset.UtcNow) : null;
+            DateTimeOffset? from = pr.GetValue(since) is { } s ? Since.Parse(s, DateTimeOffset.UtcNow, "--since") : null;
             return ListAsync(pr.GetValue(output), tenant, from, ct);
         });
         var verify = new Command("verify", "Check the audit trail's hash chain: exits 0 when intact, 1 naming the first edited, inserted or deleted record");
