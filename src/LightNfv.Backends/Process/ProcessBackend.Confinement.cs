@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using LightNfv.Backends.Oci.Spec;
+using LightNfv.Backends.Shared;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Host.Processes;
@@ -20,22 +19,11 @@ namespace LightNfv.Backends.Process;
 /// </remarks>
 public sealed partial class ProcessBackend
 {
-    /// <summary>
-    /// Instance uids (and gids) are <see cref="FirstUid"/> + 24 bits of a hash of the id: no allocation, no state, the
-    /// same across restarts and daemons. Above systemd's dynamic range (61184-65519) and the usual subuid ranges (from
-    /// 100000, 65536 per user), below 2^31. Two instances sharing a uid by a hash collision still share no file (each
-    /// sees its own tmpfs and state directory, the rest read-only) and no process (separate pid namespaces).
-    /// </summary>
-    public const uint FirstUid = 0x7000_0000;
-
     /// <summary>Where the VNF sees its state directory (kept across restarts, removed with the instance); also its $HOME.</summary>
     public const string StateDirectoryInside = "/run/vnf";
 
-    public static uint UidOf(string instanceId)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(instanceId));
-        return FirstUid + (uint)(hash[0] << 16 | hash[1] << 8 | hash[2]);
-    }
+    /// <inheritdoc cref="InstanceUser.UidOf"/>
+    public static uint UidOf(string instanceId) => InstanceUser.UidOf(instanceId);
 
     /// <summary>The state directory on the host, in the instance's run directory (which only root can traverse).</summary>
     public static string StateDirectory(string runDirectory) => Path.Combine(runDirectory, "state");

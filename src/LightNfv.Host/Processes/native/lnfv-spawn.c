@@ -17,7 +17,8 @@
  *            S reads, appending the bytes unchanged to the log and, per line, a 16-byte record (int64 log offset of the
  *            line's first byte, int64 unix time in ns when S read it) to PATH. S reads until the pipe closes (V and
  *            everything in its pid namespace are gone), then reaps V: when the exit file appears, the log is complete.
- *   -u UID:GID  least privilege (all of the following apply only with -u): V runs as UID:GID with no supplementary groups,
+ *   -u UID:GID  least privilege (all of the following apply only with -u): V runs as UID:GID with no supplementary groups
+ *            (ports below 1024 stay open to it in its own network namespace: ip_unprivileged_port_start=0),
  *            keeps only the capabilities in -k, sets no_new_privs, sees the host's filesystem read-only (one recursive
  *            mount_setattr in its own mount namespace) with fresh tmpfs on /tmp, /run and /dev/shm and each -d DIR made,
  *            owned by UID:GID and bind-mounted writable, and execs under the seccomp filter of -s.
@@ -333,6 +334,9 @@ int main(int argc, char **argv)
         if (confine && confine_filesystem(uid, gid, dirs, ndirs, &what) < 0) child_fail(errpipe[1], "confine filesystem", what);
         /* After the read-only pass: the VNF's own /proc stays writable where procfs allows it (its own oom_score_adj). */
         if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) child_fail(errpipe[1], "mount", "/proc");
+        /* Any port in its own network namespace, as docker does: a VNF on port 7 or 53 needs no NET_BIND_SERVICE. */
+        if (confine && write_file("/proc/sys/net/ipv4/ip_unprivileged_port_start", "0") < 0)
+            child_fail(errpipe[1], "write", "/proc/sys/net/ipv4/ip_unprivileged_port_start");
         if (hostname && sethostname(hostname, strlen(hostname)) < 0) child_fail(errpipe[1], "sethostname", hostname);
         dup2(in, 0);
         dup2(out, 1);
