@@ -9,6 +9,7 @@ packages=(
   python3                        # test.sh reads the test results (TRX) to count and list skips
   iperf3                         # the benchmark's VNF and load generator
   gcc libc6-dev                  # builds the lnfv-spawn helper (static) and the unikernel guest (freestanding)
+  libseccomp-dev                 # lnfv-spawn's seccomp filter for process VNFs (the containers' profile, via libseccomp)
   busybox-static                 # tcp-echo built-in VNF
   crun runc                      # OCI runtimes for the container backend
   docker.io                      # dockerd, for the docker backend (LightNFV starts a private one when none runs)

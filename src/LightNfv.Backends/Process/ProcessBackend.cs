@@ -11,7 +11,8 @@ namespace LightNfv.Backends.Process;
 
 /// <summary>
 /// The draft's container without image layers: the VNF binary from the host's filesystem, run in its own
-/// network, pid, mount, uts and ipc namespaces and in a cgroup with memory, cpu and pids limits.
+/// network, pid, mount, uts and ipc namespaces and in a cgroup with memory, cpu and pids limits, as its own
+/// unprivileged user with the host's filesystem read-only (see ProcessBackend.Confinement.cs).
 /// The cheapest isolation Linux offers, and the floor every other backend is compared with.
 /// </summary>
 public sealed partial class ProcessBackend(BackendContext host) : IBackend
@@ -37,7 +38,8 @@ public sealed partial class ProcessBackend(BackendContext host) : IBackend
         try
         {
             var cg = host.Cgroups;
-            return BackendProbe.Ok(("cgroups", cg.Version), ("isolation", "netns+pidns+mntns+utsns+ipcns"));
+            return BackendProbe.Ok(("cgroups", cg.Version), ("isolation", "netns+pidns+mntns+utsns+ipcns"),
+                ("privileges", "own uid, declared capabilities only, no_new_privs, seccomp, read-only host filesystem"));
         }
         catch (LightNfvException e)
         {
@@ -99,9 +101,10 @@ public sealed partial class ProcessBackend(BackendContext host) : IBackend
         // First start: the VNF's process makes the namespace and the lab wires it while the VNF execs (they overlap).
         // A restart, or a claimed shell, joins the namespace that exists, address and links unchanged.
         var spawned = NamespacedSpawner.Spawn(new SpawnRequest(
-            spec.Argv, spec.Env, restart ? Host.Namespaces.NetNamespace.PathOf(ns) : null, cgroup.ProcsFiles,
+            spec.Argv, EnvironmentOf(spec), restart ? Host.Namespaces.NetNamespace.PathOf(ns) : null, cgroup.ProcsFiles,
             spec.Name, spec.LogPath, exitPath)
         {
+            Confine = ConfinementOf(spec),
             OnNewNetworkNamespace = restart ? null : holder =>
                 host.Lab.AdoptInstanceNamespace(ns, holder, instance.Facts.HostLink!, spec.Network, NetworkAttachment.MacForInstance(spec.Id)),
         });

@@ -36,6 +36,8 @@ public sealed record QemuLaunch
     public long? TscKhz { get; init; }
     /// <summary>microvm only: whether the guest gets ACPI (the standard VM's kernel uses it for the power button).</summary>
     public bool Acpi { get; init; }
+    /// <summary>The unprivileged uid QEMU switches to (-runas) once it has opened its files, tap and accelerator; null keeps root.</summary>
+    public uint? RunAsUid { get; init; }
 }
 
 /// <summary>Builds QEMU's command line for both VM backends (pure: unit-tested).</summary>
@@ -83,6 +85,15 @@ public static class QemuCommand
             "-netdev", $"tap,id=net0,fd={l.TapFd.ToString(CultureInfo.InvariantCulture)}",
             "-device", $"virtio-net-{bus},netdev=net0,mac={FormatMac(l.Mac)}",
         ]);
+        // Least privilege, the jailer's habits where QEMU has them: its seccomp filter (no obsolete calls, no exec/fork,
+        // no scheduler or affinity changes), then its own uid, which leaves it no capability. elevateprivileges stays
+        // allowed: -runas itself is a setuid, made after the filter is in place (deny kills QEMU with SIGSYS here).
+        args.AddRange(["-sandbox", "on,obsolete=deny,spawn=deny,resourcecontrol=deny"]);
+        if (l.RunAsUid is { } uid)
+        {
+            var id = uid.ToString(CultureInfo.InvariantCulture);
+            args.AddRange(["-runas", $"{id}:{id}"]);
+        }
         return args;
     }
 

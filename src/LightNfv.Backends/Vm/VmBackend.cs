@@ -135,6 +135,7 @@ public abstract partial class VmBackend(BackendContext host) : IBackend
             Mac = mac,
             QmpSocket = qmp,
             ConsoleLog = spec.LogPath,
+            RunAsUid = InstanceUser.UidOf(instance.Id),
         };
         ProcessIdentity qemu;
         // vnet header: QEMU's virtio-net passes checksum/segmentation offloads through it.

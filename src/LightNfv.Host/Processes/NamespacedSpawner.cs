@@ -22,8 +22,34 @@ public sealed record SpawnRequest(
     string ExitPath,
     string WorkingDirectory = "/")
 {
+    /// <summary>Null runs the VNF as root with every capability (tests of the helper itself only; backends confine).</summary>
+    public Confinement? Confine { get; init; }
+
     /// <summary>Runs on the caller's thread once the new namespace exists, while the VNF execs.</summary>
     public Action<int>? OnNewNetworkNamespace { get; init; }
+}
+
+/// <summary>
+/// Least privilege for the VNF (lnfv-spawn -u/-k/-d/-s): an unprivileged uid and gid, only <see cref="Capabilities"/>
+/// (bit n = capability n), no_new_privs, the host's filesystem read-only but for private tmpfs on /tmp, /run and
+/// /dev/shm and each of <see cref="WritableDirectories"/>, and the seccomp deny-list <see cref="Seccomp"/>.
+/// </summary>
+/// <param name="WritableDirectories">Host directory and where the VNF sees it (under /run).</param>
+public sealed record Confinement(
+    uint Uid,
+    uint Gid,
+    ulong Capabilities,
+    IReadOnlyList<(string Host, string Inside)> WritableDirectories,
+    SeccompDenyList? Seccomp);
+
+/// <summary>
+/// A seccomp filter that lets every system call through but <see cref="Names"/>, which fail with <see cref="Errno"/>,
+/// on each of <see cref="Architectures"/> (libseccomp names: x86_64, x86, x32, aarch64, arm).
+/// </summary>
+public sealed record SeccompDenyList(IReadOnlyList<string> Architectures, int Errno, IReadOnlyList<string> Names)
+{
+    /// <summary>The helper's -s argument.</summary>
+    public string ToArgument() => $"{string.Join(',', Architectures)}:{Errno.ToString(CultureInfo.InvariantCulture)}:{string.Join(',', Names)}";
 }
 
 /// <summary>The started VNF and the helper process that supervises it (waits for it and records its exit).</summary>
@@ -95,6 +121,23 @@ public static unsafe class NamespacedSpawner
             args.Add("-c");
             args.Add(cg);
         }
+        if (request.Confine is { } c)
+        {
+            args.AddRange(["-u", $"{c.Uid}:{c.Gid}", "-k", c.Capabilities.ToString("x", CultureInfo.InvariantCulture)]);
+            foreach (var (hostDir, inside) in c.WritableDirectories)
+            {
+                if (hostDir.Contains(':') || !inside.StartsWith("/run/", StringComparison.Ordinal))
+                {
+                    throw new LightNfvException(ErrorKind.Invalid, $"writable directory {hostDir} -> {inside}: the host path may not contain ':' and the VNF's must be under /run/");
+                }
+                args.AddRange(["-d", $"{hostDir}:{inside}"]);
+            }
+            if (c.Seccomp is { } filter)
+            {
+                var spec = filter.ToArgument();
+                args.AddRange(["-s", spec, "-S", SeccompCachePath(spec)]);
+            }
+        }
         // -t: the helper tends the log (a time per line in the index beside it; see Logs.LogReader), outliving any daemon.
         args.AddRange(["-h", request.Hostname, "-l", request.LogPath, "-t", Logs.LogReader.IndexPath(request.LogPath), "-x", request.ExitPath,
             "-w", request.WorkingDirectory, "--"]);
@@ -163,6 +206,19 @@ public static unsafe class NamespacedSpawner
         }
         // The supervisor is our child: whoever ends the VNF reaps it (ChildReaper), or init does once we exit.
         return spawned;
+    }
+
+    /// <summary>Where lnfv-spawn keeps the compiled program of a seccomp spec (libseccomp takes ~1.2 ms to compile one).</summary>
+    /// <remarks>Under /run: compiled programs depend on this host's libseccomp and kernel, and a reboot clears them.</remarks>
+    private static string SeccompCachePath(string spec)
+    {
+        const string dir = "/run/lightnfv/seccomp";
+        if (!Directory.Exists(dir))
+        {
+            Directory.CreateDirectory(dir);
+        }
+        var hash = System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(spec));
+        return Path.Combine(dir, Convert.ToHexStringLower(hash.AsSpan(0, 16)) + ".bpf");
     }
 
     /// <summary>

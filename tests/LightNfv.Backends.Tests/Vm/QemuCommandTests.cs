@@ -75,4 +75,13 @@ public sealed class QemuCommandTests
         var words = QemuCommand.InitParameters(["iperf3", "-s", "a b"], new Dictionary<string, string> { ["Z"] = "1", ["A"] = "x y" });
         QemuCommand.KernelWords(words).ShouldBe("lnfv.env=\"A=x y\" lnfv.env=Z=1 lnfv.arg=iperf3 lnfv.arg=-s lnfv.arg=\"a b\"");
     }
+
+    [Fact]
+    public void Qemu_runs_under_its_seccomp_sandbox_and_as_the_instance_uid_when_given()
+    {
+        var argv = QemuCommand.Build(Launch() with { RunAsUid = 0x7000_0001 });
+        After(argv, "-sandbox").ShouldBe("on,obsolete=deny,spawn=deny,resourcecontrol=deny");
+        After(argv, "-runas").ShouldBe("1879048193:1879048193");
+        QemuCommand.Build(Launch()).ShouldNotContain("-runas");
+    }
 }

@@ -23,7 +23,7 @@ public static class Descriptors
         {(address is null ? "" : $"    address: {address}\n")}    ports: [5201]
         """;
 
-    public static string Command(string name, IReadOnlyList<string> argv, int memoryMiB = 64, int pids = 64) => $"""
+    public static string Command(string name, IReadOnlyList<string> argv, int memoryMiB = 64, int pids = 64, string caps = "") => $"""
         apiVersion: lightnfv/v1
         kind: Vnf
         metadata:
@@ -31,7 +31,7 @@ public static class Descriptors
         spec:
           technology: process
           app:
-            command: [{string.Join(", ", argv.Select(Quote))}]
+            command: [{string.Join(", ", argv.Select(Quote))}]{(caps.Length > 0 ? $"\n    capabilities: [{caps}]" : "")}
           resources:
             vcpus: 1
             memoryMiB: {memoryMiB}

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using LightNfv.Backends.Process;
 using LightNfv.Bench.Experiments;
 using LightNfv.Host.UnixSockets;
 using LightNfv.IntegrationTests.Infrastructure;
@@ -104,8 +105,9 @@ public sealed class LivenessTests(ITestOutputHelper output) : IntegrationTest(ou
         using var http = UnixHttp.Create(daemon.Socket);
         // An echo server whose connections hang (accepted, never answered, process running) while the marker exists:
         // what a deadlocked VNF looks like from outside. Its handshakes and its process state are fine.
-        var marker = Path.Combine(Lab.StateDirectory, "hang");
-        var script = $"exec busybox nc -ll -p 7 -e busybox sh -c 'if [ -e {marker} ]; then exec sleep 1000; fi; exec cat'";
+        // The marker sits in the VNF's own state directory: the only host directory a process VNF sees besides the
+        // read-only tree (the platform's state directory is root's only, and its /tmp is private).
+        var script = $"exec busybox nc -ll -p 7 -e busybox sh -c 'if [ -e {ProcessBackend.StateDirectoryInside}/hang ]; then exec sleep 1000; fi; exec cat'";
         await Send(http, HttpMethod.Post, "api/v1/descriptors", Descriptors.Command("hung", ["busybox", "sh", "-c", script]) + """
 
               network:
@@ -122,6 +124,7 @@ public sealed class LivenessTests(ITestOutputHelper output) : IntegrationTest(ou
         var before = (await Replicas(http, "hung")).Single();
         var pid = PidOf(before).ShouldNotBeNull();
         var startTicks = StartTicks(pid).ShouldNotBeNull();
+        var marker = Path.Combine(ProcessBackend.StateDirectory(Lab.RunDirectory(before.GetProperty("id").GetString()!)), "hang");
 
         var sw = Stopwatch.StartNew();
         await File.WriteAllTextAsync(marker, "");

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
+using LightNfv.Host.Processes;
 
 namespace LightNfv.Backends.Oci.Spec;
 
@@ -100,6 +101,39 @@ public static class SeccompProfiles
             ["errnoRet"] = Eperm,
         });
         return profile;
+    }
+
+    /// <summary>
+    /// The same profile for a process VNF: <see cref="Default(IEnumerable{string})"/> itself, translated for lnfv-spawn
+    /// (which loads it with libseccomp, as crun and runc do), so the two backends cannot drift apart.
+    /// </summary>
+    public static SeccompDenyList ForSpawnHelper(IEnumerable<string> capabilities) =>
+        ForSpawnHelper(Default(capabilities));
+
+    /// <summary>Translates a runtime-spec linux.seccomp object of the shape <see cref="Default(IEnumerable{string})"/> builds.</summary>
+    /// <exception cref="InvalidOperationException">The profile uses what the helper cannot express (a default other than
+    /// allow, another action, or two errno values): change the helper with the profile.</exception>
+    public static SeccompDenyList ForSpawnHelper(JsonObject profile)
+    {
+        if ((string?)profile["defaultAction"] != "SCMP_ACT_ALLOW")
+        {
+            throw new InvalidOperationException($"lnfv-spawn takes a deny-list; the profile's defaultAction is {profile["defaultAction"]}");
+        }
+        // "SCMP_ARCH_X86_64" is libseccomp's "x86_64".
+        var arches = (profile["architectures"]?.AsArray() ?? []).Select(a => ((string)a!)["SCMP_ARCH_".Length..].ToLowerInvariant()).ToArray();
+        int? errno = null;
+        var names = new List<string>();
+        foreach (var rule in profile["syscalls"]?.AsArray() ?? [])
+        {
+            var ret = (int?)rule!["errnoRet"] ?? Eperm;
+            if ((string?)rule["action"] != "SCMP_ACT_ERRNO" || (errno is { } e && e != ret))
+            {
+                throw new InvalidOperationException($"lnfv-spawn takes one SCMP_ACT_ERRNO list; the profile has {rule.ToJsonString()}");
+            }
+            errno = ret;
+            names.AddRange(rule["names"]!.AsArray().Select(n => (string)n!));
+        }
+        return new SeccompDenyList(arches, errno ?? Eperm, names);
     }
 
     private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());

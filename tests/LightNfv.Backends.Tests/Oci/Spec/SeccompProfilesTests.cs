@@ -84,4 +84,27 @@ public class SeccompProfilesTests
             names.ShouldContain(syscall);
         }
     }
+
+    [Fact]
+    public void Process_vnfs_get_the_same_list_translated_for_the_spawn_helper()
+    {
+        var profile = SeccompProfiles.Default(["CAP_SYS_TIME"], Architecture.X64);
+        var helper = SeccompProfiles.ForSpawnHelper(profile);
+        helper.Architectures.ShouldBe(["x86_64", "x86", "x32"]);
+        helper.Errno.ShouldBe(SeccompProfiles.Eperm);
+        helper.Names.ShouldBe(ErrnoNames(profile));
+        helper.Names.ShouldContain("unshare");
+        helper.Names.ShouldNotContain("clock_settime", "CAP_SYS_TIME unlocks it, for processes as for containers");
+        helper.ToArgument().ShouldStartWith("x86_64,x86,x32:1:");
+    }
+
+    [Fact]
+    public void A_profile_the_helper_cannot_express_is_refused_not_approximated()
+    {
+        var profile = SeccompProfiles.Default([], Architecture.X64);
+        profile["syscalls"]!.AsArray().Add(new JsonObject { ["names"] = new JsonArray("chmod"), ["action"] = "SCMP_ACT_KILL" });
+        Should.Throw<InvalidOperationException>(() => SeccompProfiles.ForSpawnHelper(profile)).Message.ShouldContain("SCMP_ACT_KILL");
+        var allowList = new JsonObject { ["defaultAction"] = "SCMP_ACT_ERRNO" };
+        Should.Throw<InvalidOperationException>(() => SeccompProfiles.ForSpawnHelper(allowList)).Message.ShouldContain("deny-list");
+    }
 }

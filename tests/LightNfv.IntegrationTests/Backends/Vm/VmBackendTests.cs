@@ -89,6 +89,14 @@ public sealed class VmBackendTests(ITestOutputHelper output) : IntegrationTest(o
         await Lab.Instances.StartAsync(record.Id);
         Lab.TcpConnect(address, 5201, TimeSpan.FromSeconds(60)).ShouldBeNull();
         var qemu = ProcessIdentity.From(Lab.Instances.Inspect(record.Id).Record.Facts.Process)!.Value;
+        // Least privilege (issue 17): the restarted QEMU too runs as the instance's uid, without capabilities, sandboxed.
+        var status = File.ReadAllLines($"/proc/{qemu.Pid}/status").Select(l => l.Split(':', 2)).ToDictionary(p => p[0], p => p[1].Trim());
+        var uid = LightNfv.Backends.Shared.InstanceUser.UidOf(record.Id).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        status["Uid"].Split('\t').ShouldAllBe(u => u == uid);
+        status["CapEff"].ShouldBe("0000000000000000");
+        status["CapPrm"].ShouldBe("0000000000000000");
+        status["NoNewPrivs"].ShouldBe("1");
+        status["Seccomp"].ShouldBe("2");
 
         await Lab.Instances.RemoveAsync(record.Id);
         Poll.Until(() => HostState.IsGone(qemu), TimeSpan.FromSeconds(10)).ShouldBeTrue();
