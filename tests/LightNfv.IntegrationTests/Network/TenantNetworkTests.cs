@@ -122,6 +122,35 @@ public sealed class TenantNetworkTests(ITestOutputHelper output) : IntegrationTe
     }
 
     [Fact]
+    public async Task A_unikernel_guest_on_a_tap_is_reached_from_its_tenant_and_the_lab_but_not_from_another_tenant()
+    {
+        RequireAvailable(Technology.Unikernel);
+        Assert.SkipWhen(LightNfv.Host.Spt.SptTender.Problem() is not null, LightNfv.Host.Spt.SptTender.Problem() ?? "");
+        var guest = await Lab.RunAsync(Yaml("acme", "a-uk", "unikernel").Replace("technology: unikernel", "technology: unikernel\n  accel: process", StringComparison.Ordinal));
+        var mate = await Lab.RunAsync(Yaml("acme", "a-proc", "process"));
+        var stranger = await Lab.RunAsync(Yaml("globex", "g-proc", "process"));
+        var address = IPAddress.Parse(guest.Address!);
+        Lab.Host.Pool.SegmentOf(address).ShouldBe(Lab.Host.Pool.SegmentOf(IPAddress.Parse(mate.Address!)));
+        // The guest's tap is on its tenant's bridge, and the lab reaches it through that segment.
+        HostState.Run("ip", ["-n", Lab.LabName, "-o", "link", "show", "master", Lab.Host.Lab.BridgeOf(address)]).Stdout.ShouldContain(guest.Facts.HostLink!);
+        Lab.TcpConnect(address, 5201).ShouldBeNull("lab -> unikernel guest");
+        foreach (var from in new[] { mate, stranger })
+        {
+            Nsenter(from, ["ip", "route", "replace", Lab.Subnet, "dev", "eth0"]);
+            var tcp = Connect(from, address, 5201);
+            Output.WriteLine($"{from.Name} ({from.Tenant}) -> {guest.Name} ({guest.Tenant}): tcp {tcp ?? "ok"}");
+            if (from.Tenant == guest.Tenant)
+            {
+                tcp.ShouldBeNull($"same-tenant TCP {from.Name} -> unikernel guest");
+            }
+            else
+            {
+                tcp.ShouldNotBeNull($"cross-tenant TCP {from.Name} -> unikernel guest connected");
+            }
+        }
+    }
+
+    [Fact]
     public async Task Segments_and_ports_are_gone_after_a_failed_run_and_after_down()
     {
         RequireRoot();
