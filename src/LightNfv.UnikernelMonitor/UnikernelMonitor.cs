@@ -228,7 +228,7 @@ internal sealed class UnikernelMonitor : IDisposable
             (vm, tap) = w;
             try
             {
-                _lab.AddTapNeighbour(address, vm.Mac);
+                _lab.AddTapNeighbour(tap, address, vm.Mac);
             }
             catch
             {

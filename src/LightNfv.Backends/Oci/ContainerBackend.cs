@@ -103,7 +103,7 @@ public sealed partial class ContainerBackend(BackendContext host) : IBackend
             var mac = NetworkAttachment.MacForInstance(spec.Id);
             if (NetNamespace.Exists(ns))
             {
-                host.Lab.AddressShell(ns, spec.Network, mac); // a claimed shell: already on the bridge
+                host.Lab.AddressShell(ns, hostLink, spec.Network, mac); // a claimed shell: already on the bridge
             }
             else
             {

@@ -74,7 +74,7 @@ public sealed partial class ProcessBackend(BackendContext host) : IBackend
             // namespace is made at start, by the VNF's own process.
             if (Host.Namespaces.NetNamespace.Exists(ns))
             {
-                host.Lab.AddressShell(ns, spec.Network, NetworkAttachment.MacForInstance(spec.Id));
+                host.Lab.AddressShell(ns, BackendContext.HostLinkName(spec.Id), spec.Network, NetworkAttachment.MacForInstance(spec.Id));
             }
             else
             {

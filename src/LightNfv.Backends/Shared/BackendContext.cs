@@ -51,6 +51,13 @@ public sealed class BackendContext : IDisposable
     /// <summary>This platform's name in the host-wide tuning registry (see <see cref="CgroupTuning"/>).</summary>
     public string TuningUser => Path.GetFullPath(Options.StateDirectory);
     public AddressPool Pool { get; }
+
+    /// <summary>
+    /// The address pool of a tenant's segment: the default tenant's without touching the lab (a refused run must not make
+    /// it), another tenant's from the lab, whose bridge for the tenant is made on its first instance.
+    /// </summary>
+    public AddressPool SegmentPool(string tenant) =>
+        tenant == Core.Descriptors.DescriptorParser.DefaultTenant ? Pool.Segment(0) : Lab.SegmentPool(tenant);
     public LabNetwork Lab => _lab.Value;
     public bool LabOpened => _lab.IsValueCreated;
     public ICgroupDriver Cgroups => _cgroups.Value;

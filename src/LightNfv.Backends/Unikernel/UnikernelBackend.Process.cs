@@ -100,7 +100,7 @@ public sealed partial class UnikernelBackend
             // A warm guest (WarmProcess): its neighbour entry, then one write of its identity wakes it. Nothing else.
             try
             {
-                host.Lab.AddTapNeighbour(address, mac);
+                host.Lab.AddTapNeighbour(instance.Facts.HostLink ?? TapName(instance.Id), address, mac);
                 SptTender.Claim(Path.Combine(instance.Facts.RunDirectory!, SptTender.ControlFileName), address, spec.Network.Gateway, state.Port, state.App);
                 return instance with { State = state with { Tap = instance.Facts.HostLink, Mac = string.Join(':', mac.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture))) } };
             }

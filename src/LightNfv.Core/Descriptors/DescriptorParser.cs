@@ -25,7 +25,7 @@ public static partial class DescriptorParser
     private static readonly string[] s_resourceFields = ["vcpus", "memoryMiB", "pids"];
     private static readonly string[] s_networkFields = ["address", "ports"];
 
-    private const string DefaultTenant = "default";
+    public const string DefaultTenant = "default";
 
     // Integer ranges: (min, max) per field.
     private const int MinVcpus = 1, MaxVcpus = 64;

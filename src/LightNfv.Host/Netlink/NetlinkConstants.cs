@@ -11,12 +11,12 @@ internal static class NetlinkConstants
 
     public const ushort RTM_NEWLINK = 16, RTM_DELLINK = 17, RTM_GETLINK = 18, RTM_NEWADDR = 20, RTM_NEWNEIGH = 28, RTM_DELNEIGH = 29, RTM_GETNEIGH = 30;
 
-    public const ushort IFLA_ADDRESS = 1, IFLA_IFNAME = 3, IFLA_MTU = 4, IFLA_MASTER = 10, IFLA_LINKINFO = 18, IFLA_STATS64 = 23, IFLA_NET_NS_FD = 28;
+    public const ushort IFLA_ADDRESS = 1, IFLA_IFNAME = 3, IFLA_MTU = 4, IFLA_MASTER = 10, IFLA_LINKINFO = 18, IFLA_STATS64 = 23, IFLA_NET_NS_FD = 28, IFLA_IFALIAS = 20;
     public const ushort IFLA_INFO_KIND = 1, IFLA_INFO_DATA = 2, VETH_INFO_PEER = 1;
 
     public const ushort IFA_ADDRESS = 1, IFA_LOCAL = 2, IFA_BROADCAST = 4;
     public const ushort NDA_DST = 1, NDA_LLADDR = 2;
-    public const ushort NUD_PERMANENT = 0x80;
+    public const ushort NUD_PERMANENT = 0x80, NUD_NOARP = 0x40;
     public const byte NTF_MASTER = 0x04;
     public const uint IFF_UP = 1;
 

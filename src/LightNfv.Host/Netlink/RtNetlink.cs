@@ -53,7 +53,8 @@ public sealed unsafe class RtNetlink : IDisposable
     /// Creates a bridge with a fixed MAC (so it never changes as ports come and go), up unless <paramref name="up"/> is
     /// false (a caller that brings it up as its last step can tell a finished bridge from one cut short).
     /// </summary>
-    public void CreateBridge(string name, ReadOnlySpan<byte> mac, bool up = true)
+    /// <paramref name="alias"/>: an ifalias recorded on the link (a tenant segment's bridge names its tenant there).
+    public void CreateBridge(string name, ReadOnlySpan<byte> mac, bool up = true, string? alias = null)
     {
         var m = new NetlinkMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL)
             .IfInfo(flags: up ? IFF_UP : 0, change: IFF_UP)
@@ -61,6 +62,12 @@ public sealed unsafe class RtNetlink : IDisposable
             .Attr(IFLA_ADDRESS, mac)
             .BeginNested(IFLA_LINKINFO).Attr(IFLA_INFO_KIND, "bridge").EndNested();
         Execute(m, $"create bridge {name}");
+        if (alias is not null)
+        {
+            // The kernel applies IFLA_IFALIAS only to an existing link (do_setlink), not at creation.
+            var set = new NetlinkMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK).IfInfo().Attr(IFLA_IFNAME, name).Attr(IFLA_IFALIAS, alias);
+            Execute(set, $"set alias of {name}");
+        }
     }
 
     /// <summary>
@@ -166,7 +173,9 @@ public sealed unsafe class RtNetlink : IDisposable
     public void AddBridgeFdb(int portIndex, ReadOnlySpan<byte> mac)
     {
         var m = new NetlinkMessage(RTM_NEWNEIGH, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE)
-            .Nd(AF_BRIDGE, portIndex, NUD_PERMANENT, NTF_MASTER)
+            // NUD_NOARP is `bridge fdb ... static`: forwarded out of the port. NUD_PERMANENT would make it a local entry, whose
+            // frames the bridge hands to the lab itself, so instances on one segment could never reach each other.
+            .Nd(AF_BRIDGE, portIndex, NUD_NOARP, NTF_MASTER)
             .Attr(NDA_LLADDR, mac);
         Execute(m, $"add bridge fdb entry on port {portIndex}");
     }
@@ -198,6 +207,14 @@ public sealed unsafe class RtNetlink : IDisposable
     }
 
     public LinkStats? Stats(string name) => GetLink(name, out var s, out _) > 0 ? s : null;
+
+    /// <summary>The ifalias of a link (null if it has none), its ifindex (-1 if there is no such link) and whether it is up.</summary>
+    public string? AliasOf(string name, out int index, out bool up)
+    {
+        index = GetLink(name, out _, out var flags, out var alias);
+        up = (flags & IFF_UP) != 0;
+        return alias;
+    }
 
     /// <summary>
     /// Whether link <paramref name="index"/> has a permanent neighbour entry for <paramref name="address"/>: one get
@@ -278,8 +295,11 @@ public sealed unsafe class RtNetlink : IDisposable
         return list;
     }
 
-    private int GetLink(string name, out LinkStats stats, out uint flags)
+    private int GetLink(string name, out LinkStats stats, out uint flags) => GetLink(name, out stats, out flags, out _);
+
+    private int GetLink(string name, out LinkStats stats, out uint flags, out string? alias)
     {
+        string? linkAlias = null;
         var found = default(LinkStats);
         var index = -1;
         var linkFlags = 0u;
@@ -309,11 +329,16 @@ public sealed unsafe class RtNetlink : IDisposable
                         BinaryPrimitives.ReadUInt64LittleEndian(v[16..]),
                         BinaryPrimitives.ReadUInt64LittleEndian(v[24..]));
                 }
+                else if (atype == IFLA_IFALIAS)
+                {
+                    linkAlias = System.Text.Encoding.UTF8.GetString(v).TrimEnd('\0');
+                }
             }
             return true;
         });
         stats = found;
         flags = linkFlags;
+        alias = linkAlias;
         if (error is not 0 and not -19 /* ENODEV: no such link */)
         {
             ThrowIf(error, $"get link {name}");

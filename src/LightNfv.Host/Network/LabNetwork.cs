@@ -9,12 +9,15 @@ using LightNfv.Host.Netlink;
 namespace LightNfv.Host.Network;
 
 /// <summary>
-/// The platform's own network: one namespace holding a bridge with the lab-side address (the probe and iperf3 host side),
-/// and per-instance namespaces plugged into it by veth. It is never linked, routed or NATed to the host's uplink:
-/// the lab namespace has no other interface and forwarding stays off (the kernel default in a new namespace).
+/// The platform's own network: one namespace holding one bridge per tenant segment (br0 the default tenant's, brN a
+/// tenant's, its name in the bridge's ifalias) with the lab-side address of that segment (the probe and iperf3 host
+/// side), and per-instance namespaces plugged into their tenant's bridge by veth (VMMs by tap). Segments share no L2,
+/// and the lab namespace never routes between them (ip_forward 0, ARP answered only on the segment asked, strict
+/// reverse-path filter). It is never linked, routed or NATed to the host's uplink: the lab namespace has no other interface.
 /// </summary>
 public sealed class LabNetwork : IDisposable
 {
+    /// <summary>The default tenant's bridge (segment 0), which also holds warm shells until they are claimed.</summary>
     public const string BridgeName = "br0";
     /// <summary>The instance side of its veth; ifindex 2 (1 is loopback) is requested so no lookup is needed.</summary>
     public const string InstanceLinkName = "eth0";
@@ -37,6 +40,73 @@ public sealed class LabNetwork : IDisposable
     public AddressPool Pool { get; }
     public int BridgeIndex { get; }
     public byte[] BridgeMac => NetworkAttachment.MacFor(Pool.Gateway);
+
+    /// <summary>The bridge of tenant segment <paramref name="segment"/>.</summary>
+    public static string BridgeFor(int segment) => "br" + segment;
+
+    /// <summary>The bridge of the segment an instance address belongs to (addresses carry their segment).</summary>
+    public string BridgeOf(IPAddress address) => BridgeFor(Pool.SegmentOf(address));
+
+    /// <summary>
+    /// A tenant's segment: the default tenant's is 0; another's is the bridge whose ifalias names it, made on its first
+    /// instance (the lowest free segment, its lab-side address the segment's first host). Crash-safe like the lab: a
+    /// bridge left down by a kill is finished here.
+    /// </summary>
+    public int Segment(string tenant)
+    {
+        if (tenant == Core.Descriptors.DescriptorParser.DefaultTenant)
+        {
+            return 0;
+        }
+        lock (_gate)
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                var free = -1;
+                for (var k = 1; k < Pool.SegmentCount; k++)
+                {
+                    var alias = _netlink.AliasOf(BridgeFor(k), out var index, out var up);
+                    if (index > 0 && alias == tenant)
+                    {
+                        if (!up)
+                        {
+                            FinishSegment(k, index);
+                        }
+                        return k;
+                    }
+                    if (index <= 0 && free < 0)
+                    {
+                        free = k;
+                    }
+                }
+                if (free < 0)
+                {
+                    throw new LightNfvException(ErrorKind.Exhausted,
+                        $"the lab subnet {Pool.Network}/{Pool.PrefixLength} has room for {Pool.SegmentCount - 1} tenant segments besides the default tenant's, all taken; remove another tenant's instances ('lightnfv down' frees them all) or configure a larger subnet (LIGHTNFV_SUBNET)");
+                }
+                try
+                {
+                    _netlink.CreateBridge(BridgeFor(free), NetworkAttachment.MacFor(Pool.Segment(free).Gateway), up: false, alias: tenant);
+                }
+                catch (LightNfvException) when (attempt < 3)
+                {
+                    continue; // another invocation took that segment at the same moment: look again
+                }
+                FinishSegment(free, _netlink.IndexOf(BridgeFor(free)));
+                return free;
+            }
+        }
+    }
+
+    private void FinishSegment(int segment, int index)
+    {
+        var pool = Pool.Segment(segment);
+        _netlink.AddAddress(index, pool.Gateway, pool.PrefixLength, replace: true);
+        _netlink.SetUp(index);
+    }
+
+    /// <summary>The address pool of a tenant's segment (its bridge made if it is the tenant's first instance).</summary>
+    public AddressPool SegmentPool(string tenant) => Pool.Segment(Segment(tenant));
     public FileDescriptor Namespace => _namespace;
 
     /// <summary>Prefix of every instance namespace of this lab, so `down` can find orphans too.</summary>
@@ -136,6 +206,7 @@ public sealed class LabNetwork : IDisposable
     private static void Build(RtNetlink rtnl, AddressPool pool)
     {
         DisableIpv6();
+        Isolate();
         if (rtnl.IndexOf(BridgeName) <= 0)
         {
             try
@@ -148,12 +219,19 @@ public sealed class LabNetwork : IDisposable
             }
         }
         var br = rtnl.IndexOf(BridgeName);
-        rtnl.AddAddress(br, pool.Gateway, pool.PrefixLength, replace: true);
+        rtnl.AddAddress(br, pool.Gateway, pool.SegmentPrefixLength, replace: true);
         rtnl.SetUp(br);
     }
 
-    public NetworkAttachment AttachmentFor(IPAddress address) =>
-        new(Name, BridgeName, address, Pool.PrefixLength, Pool.Gateway);
+    /// <summary>Where an instance with <paramref name="address"/> plugs in: its segment's bridge, prefix and lab-side gateway.</summary>
+    public NetworkAttachment AttachmentFor(IPAddress address) => AttachmentFor(Name, Pool, address);
+
+    public static NetworkAttachment AttachmentFor(string labName, AddressPool pool, IPAddress address)
+    {
+        var segment = pool.SegmentOf(address);
+        var segmentPool = pool.Segment(segment);
+        return new(labName, BridgeFor(segment), address, segmentPool.PrefixLength, segmentPool.Gateway);
+    }
 
     /// <summary>
     /// Runs work on a thread inside the lab namespace (probe and load sockets are opened there). Synchronous work only:
@@ -181,21 +259,49 @@ public sealed class LabNetwork : IDisposable
     public void CreateShellNamespace(string namespaceName, string hostLinkName, byte[] mac) =>
         NetNamespace.Create(namespaceName, (rtnl, nsfd) =>
         {
-            Plug(rtnl, nsfd, hostLinkName, mac);
+            Plug(rtnl, nsfd, hostLinkName, mac, BridgeName);
             return true;
         });
 
-    /// <summary>Gives a shell made by <see cref="CreateShellNamespace"/> its address and neighbour entries.</summary>
-    public void AddressShell(string namespaceName, NetworkAttachment attachment, byte[] mac)
+    /// <summary>
+    /// Gives a shell made by <see cref="CreateShellNamespace"/> its address and neighbour entries, and moves its veth to
+    /// its tenant's bridge (shells wait on the default tenant's, addressless, until claimed).
+    /// </summary>
+    public void AddressShell(string namespaceName, string hostLinkName, NetworkAttachment attachment, byte[] mac)
     {
+        MoveToSegment(hostLinkName, attachment.Bridge, mac);
         using var nsfd = NetNamespace.Open(namespaceName);
         using var rtnl = NetNamespace.OpenNetlinkIn(nsfd);
         Address(rtnl, attachment, mac);
     }
 
+    /// <summary>Re-enslaves a port to <paramref name="bridge"/> if it is not the default one; the static FDB entry follows it.</summary>
+    private void MoveToSegment(string linkName, string bridge, byte[] mac)
+    {
+        if (bridge == BridgeName)
+        {
+            return;
+        }
+        lock (_gate)
+        {
+            var index = _netlink.IndexOf(linkName);
+            _netlink.SetMasterAndUp(index, RequireBridge(bridge));
+            _netlink.AddBridgeFdb(index, mac);
+        }
+    }
+
+    /// <summary>A segment bridge's ifindex; made by <see cref="Segment"/> before any instance of its tenant is addressed.</summary>
+    private int RequireBridge(string bridge)
+    {
+        var index = _netlink.IndexOf(bridge);
+        return index > 0
+            ? index
+            : throw new LightNfvException(ErrorKind.Host, $"lab {Name} has no tenant bridge {bridge} (removed under a running platform?); 'lightnfv down' resets the lab");
+    }
+
     private bool Wire(RtNetlink rtnl, FileDescriptor nsfd, string hostLinkName, NetworkAttachment attachment, byte[] mac)
     {
-        Plug(rtnl, nsfd, hostLinkName, mac);
+        Plug(rtnl, nsfd, hostLinkName, mac, attachment.Bridge);
         try
         {
             Address(rtnl, attachment, mac);
@@ -211,14 +317,14 @@ public sealed class LabNetwork : IDisposable
         return true;
     }
 
-    private void Plug(RtNetlink rtnl, FileDescriptor nsfd, string hostLinkName, byte[] mac)
+    private void Plug(RtNetlink rtnl, FileDescriptor nsfd, string hostLinkName, byte[] mac, string bridge)
     {
         // The instance's eth0 takes its IPv6 settings from its namespace's defaults when it is made: off, so it sends
         // no router solicitations, DAD or MLD reports for the bridge to flood to every other instance.
         NetNamespace.WithNamespace(nsfd, DisableIpv6);
         lock (_gate)
         {
-            _netlink.CreateVethPair(hostLinkName, BridgeIndex, InstanceLinkName, mac, nsfd, InstanceLinkIndex);
+            _netlink.CreateVethPair(hostLinkName, bridge == BridgeName ? BridgeIndex : RequireBridge(bridge), InstanceLinkName, mac, nsfd, InstanceLinkIndex);
             _netlink.AddBridgeFdb(_netlink.IndexOf(hostLinkName), mac);
         }
         rtnl.SetUp(InstanceLinkIndex);
@@ -238,14 +344,34 @@ public sealed class LabNetwork : IDisposable
         }
     }
 
+    /// <summary>
+    /// The lab namespace never forwards between segments and answers each segment only with that segment's address: ARP
+    /// replies only for an address of the asking link (arp_ignore 1), announced from it (arp_announce 2), and a packet whose
+    /// source belongs to another segment is dropped on the way in (rp_filter 1). /proc/sys/net is the calling thread's namespace's.
+    /// </summary>
+    private static void Isolate()
+    {
+        File.WriteAllText("/proc/sys/net/ipv4/ip_forward", "0");
+        File.WriteAllText("/proc/sys/net/ipv4/conf/all/arp_ignore", "1");
+        File.WriteAllText("/proc/sys/net/ipv4/conf/all/arp_announce", "2");
+        File.WriteAllText("/proc/sys/net/ipv4/conf/all/rp_filter", "1");
+    }
+
     private void Address(RtNetlink rtnl, NetworkAttachment attachment, byte[] mac)
     {
         rtnl.AddAddress(InstanceLinkIndex, attachment.Address, attachment.PrefixLength);
-        rtnl.AddPermanentNeighbour(InstanceLinkIndex, attachment.Gateway, BridgeMac);
+        rtnl.AddPermanentNeighbour(InstanceLinkIndex, attachment.Gateway, NetworkAttachment.MacFor(attachment.Gateway));
         lock (_gate)
         {
-            _netlink.AddPermanentNeighbour(BridgeIndex, attachment.Address, mac);
+            _netlink.AddPermanentNeighbour(BridgeIndexOf(attachment.Address), attachment.Address, mac);
         }
+    }
+
+    /// <summary>The ifindex of the bridge an address's segment uses (the default one without a lookup).</summary>
+    private int BridgeIndexOf(IPAddress address)
+    {
+        var bridge = BridgeOf(address);
+        return bridge == BridgeName ? BridgeIndex : RequireBridge(bridge);
     }
 
     /// <summary>
@@ -262,12 +388,14 @@ public sealed class LabNetwork : IDisposable
         {
             lock (_gate)
             {
+                // A tap made before its guest has an address (a warm one) waits on the default bridge, like a shell.
                 var index = _netlink.IndexOf(tapName);
-                _netlink.SetMasterAndUp(index, BridgeIndex);
+                var bridge = guestAddress is null ? BridgeIndex : BridgeIndexOf(guestAddress);
+                _netlink.SetMasterAndUp(index, bridge);
                 _netlink.AddBridgeFdb(index, guestMac);
                 if (guestAddress is not null)
                 {
-                    _netlink.AddPermanentNeighbour(BridgeIndex, guestAddress, guestMac);
+                    _netlink.AddPermanentNeighbour(bridge, guestAddress, guestMac);
                 }
             }
             return tap;
@@ -279,12 +407,16 @@ public sealed class LabNetwork : IDisposable
         }
     }
 
-    /// <summary>Gives a tap made without an address (a warm guest's) its permanent neighbour entry once the guest has one.</summary>
-    public void AddTapNeighbour(IPAddress guestAddress, byte[] guestMac)
+    /// <summary>
+    /// Gives a tap made without an address (a warm guest's) its permanent neighbour entry once the guest has one, and
+    /// moves it to the address's segment.
+    /// </summary>
+    public void AddTapNeighbour(string tapName, IPAddress guestAddress, byte[] guestMac)
     {
+        MoveToSegment(tapName, BridgeOf(guestAddress), guestMac);
         lock (_gate)
         {
-            _netlink.AddPermanentNeighbour(BridgeIndex, guestAddress, guestMac);
+            _netlink.AddPermanentNeighbour(BridgeIndexOf(guestAddress), guestAddress, guestMac);
         }
     }
 
@@ -296,7 +428,7 @@ public sealed class LabNetwork : IDisposable
             _netlink.DeleteLink(tapName);
             if (guestAddress is not null)
             {
-                _netlink.DeleteNeighbour(BridgeIndex, guestAddress);
+                ForgetNeighbour(guestAddress);
             }
         }
     }
@@ -309,10 +441,20 @@ public sealed class LabNetwork : IDisposable
             _netlink.DeleteLink(hostLinkName);
             if (address is not null)
             {
-                _netlink.DeleteNeighbour(BridgeIndex, address);
+                ForgetNeighbour(address);
             }
         }
         NetNamespace.Delete(namespaceName);
+    }
+
+    /// <summary>Deletes an address's neighbour entry on its segment's bridge, if both are still there (caller holds the gate).</summary>
+    private void ForgetNeighbour(IPAddress address)
+    {
+        var bridge = _netlink.IndexOf(BridgeOf(address));
+        if (bridge > 0)
+        {
+            _netlink.DeleteNeighbour(bridge, address);
+        }
     }
 
     /// <summary>
@@ -324,7 +466,16 @@ public sealed class LabNetwork : IDisposable
     {
         lock (_gate)
         {
-            return _netlink.PermanentNeighbours(BridgeIndex);
+            var all = new List<(IPAddress, byte[])>();
+            for (var k = 0; k < Pool.SegmentCount; k++)
+            {
+                var index = _netlink.IndexOf(BridgeFor(k));
+                if (index > 0)
+                {
+                    all.AddRange(_netlink.PermanentNeighbours(index));
+                }
+            }
+            return all;
         }
     }
 
@@ -333,7 +484,12 @@ public sealed class LabNetwork : IDisposable
     {
         lock (_gate)
         {
-            return _netlink.HasPermanentNeighbour(BridgeIndex, address);
+            if (!Pool.Contains(address))
+            {
+                return false;
+            }
+            var bridge = _netlink.IndexOf(BridgeOf(address));
+            return bridge > 0 && _netlink.HasPermanentNeighbour(bridge, address);
         }
     }
 
@@ -365,7 +521,11 @@ public sealed class LabNetwork : IDisposable
                 NetNamespace.RunIn(ns, () =>
                 {
                     using var rtnl = RtNetlink.Open();
-                    rtnl.DeleteLink(BridgeName);
+                    // Every segment's bridge: a /8 lab has the most, 1 << SegmentBits.
+                    for (var k = 0; k < 1 << AddressPool.SegmentBits; k++)
+                    {
+                        rtnl.DeleteLink(BridgeFor(k));
+                    }
                     return true;
                 });
             }

@@ -61,7 +61,8 @@ public sealed partial class InstanceService(PlatformStore store, BackendRegistry
         // The quota before anything is claimed (a warm shell, an address); Reserve checks again under the write lock.
         store.CheckQuota(descriptor.Metadata.Tenant, TenantUsage.Of(descriptor.Spec.Resources),
             options.ReplicaOf is { } of ? $"a new replica of VNF '{of.Deployment}'" : $"running '{descriptor.Metadata.Name}'");
-        var pool = backends.Host.Pool;
+        // The tenant's own segment (its bridge made on its first instance): addresses never cross tenants.
+        var pool = backends.Host.SegmentPool(descriptor.Metadata.Tenant);
         var id = (options.UseWarmPool ? backend.WarmPool?.TryClaim() : null) ?? FreshId();
         // The store's addresses and the host's: an instance the store lost (deleted or replaced while it ran) still
         // holds its address on the bridge, and must never see it handed out twice.
@@ -164,7 +165,7 @@ public sealed partial class InstanceService(PlatformStore store, BackendRegistry
     {
         var host = backends.Host;
         var address = IPAddress.Parse(record.Address!);
-        var attachment = new NetworkAttachment(host.Options.LabNamespace, LabNetwork.BridgeName, address, host.Pool.PrefixLength, host.Pool.Gateway);
+        var attachment = LabNetwork.AttachmentFor(host.Options.LabNamespace, host.Pool, address);
         return new InstanceSpec(record.Id, record.Name, record.Tenant, record.Technology, descriptor.Spec.App.Command,
             descriptor.Spec.App.Env, descriptor.Spec.Resources, attachment, host.RunDirectory(record.Id))
         {

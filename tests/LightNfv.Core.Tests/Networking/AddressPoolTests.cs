@@ -166,4 +166,38 @@ public class AddressPoolTests
         mac.ShouldBe(new byte[] { 0x02, 0x4e, 0x0a, 0x1b, 0x2c, 0x3d });
         NetworkAttachment.MacForInstance("0a1b2c3d4e5f").ShouldNotBe(NetworkAttachment.MacForInstance("ffffffff0000"));
     }
+    [Fact]
+    public void A_16_lab_is_carved_into_16_tenant_segments_of_20_the_first_starting_at_the_lab_gateway()
+    {
+        var pool = AddressPool.Parse("10.86.0.0/16");
+        pool.SegmentPrefixLength.ShouldBe(20);
+        pool.SegmentCount.ShouldBe(16);
+        pool.Segment(0).Gateway.ShouldBe(pool.Gateway);
+        pool.Segment(1).Network.ShouldBe(Ip("10.86.16.0"));
+        pool.Segment(1).Gateway.ShouldBe(Ip("10.86.16.1"));
+        pool.Segment(15).Network.ShouldBe(Ip("10.86.240.0"));
+        pool.Segment(1).Capacity.ShouldBe(4093);
+        pool.SegmentOf(Ip("10.86.15.254")).ShouldBe(0);
+        pool.SegmentOf(Ip("10.86.16.2")).ShouldBe(1);
+        pool.SegmentOf(Ip("10.86.255.254")).ShouldBe(15);
+        // A segment's allocator stays inside it.
+        pool.Segment(3).Allocate([]).ShouldBe(Ip("10.86.48.2"));
+    }
+
+    [Fact]
+    public void Small_labs_get_fewer_segments_and_a_29_lab_only_one()
+    {
+        AddressPool.Parse("10.86.0.0/24").SegmentCount.ShouldBe(16);
+        AddressPool.Parse("10.86.0.0/24").SegmentPrefixLength.ShouldBe(28);
+        AddressPool.Parse("10.86.0.0/27").SegmentCount.ShouldBe(4);
+        AddressPool.Parse("10.86.0.0/29").SegmentCount.ShouldBe(1);
+    }
+
+    [Fact]
+    public void Segment_errors_name_the_range()
+    {
+        var pool = AddressPool.Parse("10.86.0.0/16");
+        Should.Throw<LightNfvException>(() => pool.Segment(16)).Message.ShouldContain("segments 0 to 15");
+        Should.Throw<LightNfvException>(() => pool.SegmentOf(Ip("10.87.0.2"))).Message.ShouldContain("outside the lab subnet 10.86.0.0/16");
+    }
 }

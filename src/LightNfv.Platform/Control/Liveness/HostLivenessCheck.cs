@@ -70,9 +70,11 @@ public sealed class HostLivenessCheck(BackendContext host) : ILivenessCheck
         {
             // Half-open (SYN, SYN-ACK, RST by the kernel): the VNF never accepts the probe, so nothing in its log.
             (Socket, Socket)? sockets = null;
+            // From the lab-side address of the instance's own segment: the lab answers each segment only on its own.
+            var gateway = host.Lab.AttachmentFor(IPAddress.Parse(r.Address)).Gateway;
             try
             {
-                sockets = NetNamespace.OpenIn(host.Lab.Namespace, () => TcpSynProbe.Open(host.Pool.Gateway));
+                sockets = NetNamespace.OpenIn(host.Lab.Namespace, () => TcpSynProbe.Open(gateway));
             }
             catch (SocketException)
             {
@@ -84,7 +86,7 @@ public sealed class HostLivenessCheck(BackendContext host) : ILivenessCheck
                 using (s.Item2)
                 {
                     return new LivenessCheck(false,
-                        await TcpSynProbe.CheckAsync(s, host.Pool.Gateway, IPAddress.Parse(r.Address), port, health.Timeout, ct).ConfigureAwait(false));
+                        await TcpSynProbe.CheckAsync(s, gateway, IPAddress.Parse(r.Address), port, health.Timeout, ct).ConfigureAwait(false));
                 }
             }
         }

@@ -36,16 +36,18 @@ public sealed class ServiceAddressBook(PlatformStore store)
 
     /// <summary>
     /// Gives every VNF in the store an address and drops those of VNFs that are gone; returns the live map.
-    /// <paramref name="inUse"/> are the addresses replicas hold (never handed out twice).
+    /// <paramref name="inUse"/> are the addresses replicas hold (never handed out twice). A VNF's address comes from its
+    /// tenant's segment (<paramref name="poolFor"/>, by tenant), where its replicas are; one outside it is given anew.
     /// </summary>
-    public IReadOnlyDictionary<string, IPAddress> Reconcile(AddressPool pool, IEnumerable<IPAddress> inUse)
+    public IReadOnlyDictionary<string, IPAddress> Reconcile(Func<string, AddressPool> poolFor, IEnumerable<IPAddress> inUse)
     {
         lock (Gate)
         {
-            var vnfs = store.Deployments().Select(d => Key(d.Tenant, d.Name)).ToList();
+            var tenants = store.Deployments().ToDictionary(d => Key(d.Tenant, d.Name), d => d.Tenant, StringComparer.Ordinal);
+            var vnfs = tenants.Keys.ToList();
             var book = Read();
             var changed = false;
-            foreach (var gone in book.Keys.Where(k => !vnfs.Contains(k, StringComparer.Ordinal)).ToList())
+            foreach (var gone in book.Where(e => !tenants.TryGetValue(e.Key, out var t) || !poolFor(t).Contains(e.Value)).Select(e => e.Key).ToList())
             {
                 book.Remove(gone);
                 changed = true;
@@ -53,7 +55,7 @@ public sealed class ServiceAddressBook(PlatformStore store)
             var used = new HashSet<IPAddress>(inUse.Concat(book.Values));
             foreach (var vnf in vnfs.Where(v => !book.ContainsKey(v)))
             {
-                var a = Highest(pool, used);
+                var a = Highest(poolFor(tenants[vnf]), used);
                 book[vnf] = a;
                 used.Add(a);
                 changed = true;

@@ -71,7 +71,7 @@ public sealed partial class ServiceSync(InstanceService instances, IServiceTable
         {
             var store = instances.Store;
             var records = store.List();
-            var book = new ServiceAddressBook(store).Reconcile(instances.Backends.Host.Pool,
+            var book = new ServiceAddressBook(store).Reconcile(instances.Backends.Host.SegmentPool,
                 records.Where(r => r.Address is not null).Select(r => IPAddress.Parse(r.Address!)));
             var services = new List<ServiceBackends>();
             foreach (var d in store.Deployments())

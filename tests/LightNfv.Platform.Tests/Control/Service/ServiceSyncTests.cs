@@ -37,13 +37,14 @@ public sealed class ServiceSyncTests : IAsyncLifetime
     private HashSet<IPAddress> Addresses() => _cp.Replicas().Select(r => IPAddress.Parse(r.Address!)).ToHashSet();
 
     [Fact]
-    public async Task A_vnf_gets_one_address_from_the_top_of_the_subnet_with_its_replicas_behind_it()
+    public async Task A_vnf_gets_one_address_from_the_top_of_its_tenant_segment_with_its_replicas_behind_it()
     {
         await Instantiate(2);
-        Web.Address.ShouldBe(IPAddress.Parse("10.72.255.254"));
+        // The default tenant's segment is 10.72.0.0/20 (the lab subnet carved in 16 tenant segments).
+        Web.Address.ShouldBe(IPAddress.Parse("10.72.15.254"));
         Web.Backends.ToHashSet().SetEquals(Addresses()).ShouldBeTrue();
         new ServiceAddressBook(_cp.Store).Get(VnfLifecycle.DefaultTenant, "web").ShouldBe(Web.Address);
-        ServiceEndpoints.Of(_cp.Store, _cp.Store.Deployment(VnfLifecycle.DefaultTenant, "web")!).ShouldBe(["10.72.255.254:5201"]);
+        ServiceEndpoints.Of(_cp.Store, _cp.Store.Deployment(VnfLifecycle.DefaultTenant, "web")!).ShouldBe(["10.72.15.254:5201"]);
     }
 
     [Fact]
@@ -107,7 +108,7 @@ public sealed class ServiceSyncTests : IAsyncLifetime
     public async Task A_replica_never_gets_a_service_address()
     {
         await Instantiate(1);
-        var yaml = ControlPlane.Yaml("pinned").Replace("  resources:", "  network:\n    address: 10.72.255.254\n  resources:", StringComparison.Ordinal);
+        var yaml = ControlPlane.Yaml("pinned").Replace("  resources:", "  network:\n    address: 10.72.15.254\n  resources:", StringComparison.Ordinal);
         var e = await Should.ThrowAsync<LightNfvException>(() => _cp.Instances.RunAsync(Core.Descriptors.DescriptorParser.Parse(yaml)));
         e.Kind.ShouldBe(ErrorKind.Conflict);
     }
