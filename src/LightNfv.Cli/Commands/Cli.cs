@@ -41,7 +41,9 @@ public static class Cli
             ApplyCommand.Create(),
             TenantCommand.Create(),
             AuditCommand.Create(),
+            TokenCommand.Create(),
             TenantOption.Option,
+            TokenOption.Option,
         };
         RejectOptionLikeValues(root);
         var parsed = root.Parse(args);
@@ -53,6 +55,7 @@ public static class Cli
             Console.Error.WriteLine($"error: {UsageMessage(parsed.Errors.Select(e => e.Message).OrderBy(m => m.StartsWith("Required command", StringComparison.Ordinal)).First())}; run '{command} --help' for usage");
             return 2;
         }
+        TokenOption.Flag = parsed.GetValue(TokenOption.Option);
         try
         {
             // After Ctrl-C a command finishes the step it is in and removes what it made (an instance being created, the

@@ -22,7 +22,7 @@ public sealed class DaemonClient : IDisposable
         // As long as the work takes (a first VM boot builds its disk); Ctrl-C cancels, and the daemon then rolls back.
         _http.Timeout = Timeout.InfiniteTimeSpan;
         // Root needs none on the socket (SO_PEERCRED); other local users send one. Never printed or logged.
-        if (Environment.GetEnvironmentVariable("LIGHTNFV_TOKEN") is { Length: > 0 } token)
+        if (TokenOption.Resolve() is { } token)
         {
             _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         }

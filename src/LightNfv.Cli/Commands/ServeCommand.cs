@@ -9,12 +9,8 @@ public static class ServeCommand
     public static Command Create()
     {
         var socket = new Option<string?>("--socket") { Description = "Unix socket to listen on (default $LIGHTNFV_SOCKET, else $LIGHTNFV_STATE_DIR/lightnfv.sock)" };
-        var listen = new Option<string?>("--listen") { Description = "Also listen on TCP, loopback only: PORT or 127.0.0.1:PORT" };
-        var insecure = new Option<bool>(DaemonOptions.InsecureNoAuthFlag)
-        {
-            Description = "Allow --listen although the API has no authentication: whoever can connect can run commands as root on this host",
-        };
-        var cmd = new Command("serve", "Run the platform daemon: REST API (/api/v1, /metrics, /openapi/v1.json), reconcile, monitoring, healing, scaling, alerts") { socket, listen, insecure };
+        var listen = new Option<string?>("--listen") { Description = "Also listen on TCP, loopback only: PORT or 127.0.0.1:PORT (every call there needs a bearer token)" };
+        var cmd = new Command("serve", "Run the platform daemon: REST API (/api/v1, /metrics, /openapi/v1.json), reconcile, monitoring, healing, scaling, alerts") { socket, listen };
         cmd.SetAction(async (pr, ct) =>
         {
             try
@@ -23,9 +19,7 @@ public static class ServeCommand
                 {
                     UnixSocket = pr.GetValue(socket),
                     Listen = pr.GetValue(listen) is { } l ? DaemonOptions.ParseListen(l) : null,
-                    InsecureNoAuth = pr.GetValue(insecure),
                 };
-                options.CheckListen();
                 // The store is checked before anything starts: a damaged, foreign or unwritable one is one line here,
                 // not a host start-up failure with a trace.
                 using (Platform.Store.PlatformStore.OpenIn(options.Host.StateDirectory))
@@ -34,7 +28,7 @@ public static class ServeCommand
                 var app = ServerApp.Build([], options);
                 if (options.Listen is { } tcp)
                 {
-                    Console.Error.WriteLine($"lightnfv: WARNING: listening on http://{tcp} without authentication ({DaemonOptions.InsecureNoAuthFlag}): {DaemonOptions.ListenExposure(tcp)}");
+                    Console.Error.WriteLine($"lightnfv: http://{tcp} answers only calls with 'Authorization: Bearer' (an API token from 'lightnfv token create', or a JWT of the configured issuer)");
                 }
                 Console.Error.WriteLine($"lightnfv: serving on unix:{options.SocketPath}{(options.Listen is { } ep ? $" and http://{ep}" : "")}");
                 // With the command's token: System.CommandLine takes SIGTERM and Ctrl-C and cancels it; without it the daemon

@@ -34,7 +34,7 @@ public static class TenantOption
         {
             return new(Check(env, "LIGHTNFV_TENANT"), true, "LIGHTNFV_TENANT");
         }
-        if (ConfigPath() is { } path && File.Exists(path) && FromConfig(path) is { } configured)
+        if (ConfigPath() is { } path && File.Exists(path) && FromConfig(path, "tenant") is { } configured)
         {
             return new(Check(configured, $"tenant in {path}"), true, path);
         }
@@ -55,8 +55,8 @@ public static class TenantOption
         return dir is null ? null : Path.Combine(dir, "lightnfv", "config.yaml");
     }
 
-    /// <summary>The `tenant:` key of the config file; any other key is left for later settings.</summary>
-    private static string? FromConfig(string path)
+    /// <summary>A key of the config file (`tenant:`, `token:`); other keys are left alone.</summary>
+    internal static string? FromConfig(string path, string key)
     {
         try
         {
@@ -71,15 +71,15 @@ public static class TenantOption
             }
             if (yaml.Documents[0].RootNode is not YamlDotNet.RepresentationModel.YamlMappingNode map)
             {
-                throw new LightNfvException(ErrorKind.Invalid, $"{path}: not a mapping; write 'tenant: NAME'");
+                throw new LightNfvException(ErrorKind.Invalid, $"{path}: not a mapping; write e.g. 'tenant: NAME'");
             }
-            return map.Children.TryGetValue(new YamlDotNet.RepresentationModel.YamlScalarNode("tenant"), out var t)
-                ? (t as YamlDotNet.RepresentationModel.YamlScalarNode)?.Value ?? throw new LightNfvException(ErrorKind.Invalid, $"{path}: tenant is not a name; write 'tenant: NAME'")
+            return map.Children.TryGetValue(new YamlDotNet.RepresentationModel.YamlScalarNode(key), out var t)
+                ? (t as YamlDotNet.RepresentationModel.YamlScalarNode)?.Value ?? throw new LightNfvException(ErrorKind.Invalid, $"{path}: {key} is not a single value; write '{key}: VALUE'")
                 : null;
         }
         catch (YamlDotNet.Core.YamlException e)
         {
-            throw new LightNfvException(ErrorKind.Invalid, $"{path} (line {e.Start.Line}): not YAML ({e.Message}); write 'tenant: NAME'");
+            throw new LightNfvException(ErrorKind.Invalid, $"{path} (line {e.Start.Line}): not YAML ({e.Message}); write e.g. 'tenant: NAME'");
         }
     }
 

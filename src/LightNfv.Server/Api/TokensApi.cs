@@ -23,18 +23,25 @@ public static partial class TokensApi
         var g = api.MapGroup("/tokens").WithTags("tokens");
         g.MapPost("/", (TokenRequest body, PlatformStore store, TimeProvider time) =>
         {
-            var name = body.Name is { } n && NamePattern().IsMatch(n) ? n
-                : throw new LightNfvException(ErrorKind.Invalid, "name: required, lowercase letters, digits, '.', '_' or '-' (at most 63), e.g. ci-deploy");
-            var tenant = string.IsNullOrEmpty(body.Tenant) ? Platform.Control.VnfLifecycle.DefaultTenant : body.Tenant;
-            var role = ParseRole(body.Role);
-            var expires = body.Expires is { } e ? time.GetUtcNow() + ParseLifetime(e) : (DateTimeOffset?)null;
-            var made = store.CreateToken(name, tenant, role, expires);
-            return Results.Created($"/api/v1/tokens/{name}", new CreatedTokenDto(TokenDto.Of(made.Record), made.Secret));
+            var made = Create(body, store, time.GetUtcNow());
+            return Results.Created($"/api/v1/tokens/{made.Record.Name}", made);
         }).Produces<CreatedTokenDto>(StatusCodes.Status201Created)
           .WithSummary("Create an API token for a tenant and role; the answer holds the token, shown this once only");
         g.MapGet("/", (PlatformStore store) => store.Tokens().Select(TokenDto.Of)).WithSummary("Every token (never the secret)");
         g.MapDelete("/{name}", (string name, PlatformStore store) => TokenDto.Of(store.RevokeToken(name)))
             .WithSummary("Revoke a token: it no longer authenticates, and stays listed as revoked");
+    }
+
+    /// <summary>Checks a request and makes the token: the API's and the daemonless CLI's one way.</summary>
+    public static CreatedTokenDto Create(TokenRequest body, PlatformStore store, DateTimeOffset now)
+    {
+        var name = body.Name is { } n && NamePattern().IsMatch(n) ? n
+            : throw new LightNfvException(ErrorKind.Invalid, "name: required, lowercase letters, digits, '.', '_' or '-' (at most 63), e.g. ci-deploy");
+        var tenant = string.IsNullOrEmpty(body.Tenant) ? Platform.Control.VnfLifecycle.DefaultTenant : body.Tenant;
+        var role = ParseRole(body.Role);
+        var expires = body.Expires is { } e ? now + ParseLifetime(e) : (DateTimeOffset?)null;
+        var made = store.CreateToken(name, tenant, role, expires);
+        return new CreatedTokenDto(TokenDto.Of(made.Record), made.Secret);
     }
 
     public static Role ParseRole(string? text) => text?.ToLowerInvariant() switch

@@ -15,12 +15,6 @@ public sealed record DaemonOptions
     /// <summary>Also listen on TCP at this loopback endpoint (e.g. 127.0.0.1:8080), when asked.</summary>
     public IPEndPoint? Listen { get; init; }
 
-    /// <summary>
-    /// Whether the operator accepted a TCP listener without authentication (--insecure-no-auth). Without it
-    /// <see cref="Listen"/> is refused: anyone who can connect could run any command as root (see <see cref="CheckListen"/>).
-    /// </summary>
-    public bool InsecureNoAuth { get; init; }
-
     public TimeSpan MonitorInterval { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -39,10 +33,10 @@ public sealed record DaemonOptions
     public static string DefaultSocket(string stateDirectory) =>
         Environment.GetEnvironmentVariable("LIGHTNFV_SOCKET") is { Length: > 0 } s ? s : Path.Combine(stateDirectory, "lightnfv.sock");
 
-    /// <summary>Reads --socket PATH, --listen HOST:PORT and --insecure-no-auth (the rest of the command line is ASP.NET Core's).</summary>
+    /// <summary>Reads --socket PATH and --listen HOST:PORT (the rest of the command line is ASP.NET Core's).</summary>
     public static DaemonOptions FromArgs(string[] args)
     {
-        var o = new DaemonOptions { InsecureNoAuth = args.Contains(InsecureNoAuthFlag) };
+        var o = new DaemonOptions();
         for (var i = 0; i + 1 < args.Length; i++)
         {
             switch (args[i])
@@ -58,23 +52,7 @@ public sealed record DaemonOptions
         return o;
     }
 
-    public const string InsecureNoAuthFlag = "--insecure-no-auth";
-
-    /// <summary>What a TCP listener exposes while the API has no authentication; said when it is refused and when it starts.</summary>
-    public static string ListenExposure(IPEndPoint ep) =>
-        $"the API has no authentication, and a VNF runs as root: every local user and every process on this host that can connect to {ep} could run any command as root on this host";
-
-    /// <summary>Refuses a TCP listener unless <see cref="InsecureNoAuth"/> is set; the unix socket is root-only and needs no flag.</summary>
-    public void CheckListen()
-    {
-        if (Listen is { } ep && !InsecureNoAuth)
-        {
-            throw new LightNfvException(ErrorKind.Invalid,
-                $"--listen: refused: {ListenExposure(ep)}. Use the unix socket {SocketPath} (root only), or add {InsecureNoAuthFlag} to accept that exposure");
-        }
-    }
-
-    /// <summary>PORT or HOST:PORT; only loopback is accepted (the API has no authentication).</summary>
+    /// <summary>PORT or HOST:PORT; only loopback is accepted (the daemon is a local control plane; every TCP call needs a token).</summary>
     public static IPEndPoint ParseListen(string text)
     {
         if (int.TryParse(text, out var port))
@@ -87,7 +65,7 @@ public sealed record DaemonOptions
         }
         if (!IPAddress.IsLoopback(ep.Address))
         {
-            throw new LightNfvException(ErrorKind.Invalid, $"--listen: {ep.Address} is not a loopback address; the API has no authentication, so it listens on 127.0.0.1 or ::1 only");
+            throw new LightNfvException(ErrorKind.Invalid, $"--listen: {ep.Address} is not a loopback address; the daemon listens on 127.0.0.1 or ::1 only (reach it from elsewhere through an SSH tunnel or a reverse proxy)");
         }
         return ep;
     }

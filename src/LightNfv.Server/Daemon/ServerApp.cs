@@ -30,7 +30,6 @@ public static class ServerApp
 
     public static WebApplication Build(string[] args, DaemonOptions options)
     {
-        options.CheckListen();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ApplicationName = typeof(ServerApp).Assembly.GetName().Name });
         builder.Logging.AddSimpleConsole(o =>
         {

@@ -8,8 +8,8 @@ namespace LightNfv.IntegrationTests.Cli;
 
 /// <summary>
 /// The `lightnfv` binary on bad input: usage errors and bad descriptors exit 2 with one `error:` line naming the
-/// field or the limit, an unexpected failure is one line too, never a stack trace; `serve --listen` needs
-/// --insecure-no-auth.
+/// field or the limit, an unexpected failure is one line too, never a stack trace; `serve --listen` answers
+/// only bearer tokens.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class CliBadInputTests(ITestOutputHelper output) : IntegrationTest(output)
@@ -122,7 +122,7 @@ public sealed class CliBadInputTests(ITestOutputHelper output) : IntegrationTest
     }
 
     [Fact]
-    public async Task Serve_listen_needs_the_insecure_flag_and_warns_with_it()
+    public async Task Serve_listen_answers_only_bearer_tokens_and_keeps_the_state_root_only()
     {
         RequireRoot();
         int port;
@@ -133,26 +133,37 @@ public sealed class CliBadInputTests(ITestOutputHelper output) : IntegrationTest
         }
         var socket = Path.Combine(Lab.StateDirectory, "lightnfv.sock");
 
-        var refused = Lightnfv("serve", "--socket", socket, "--listen", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var refused = Lightnfv("serve", "--socket", socket, "--listen", "0.0.0.0:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         refused.ExitCode.ShouldBe(2, refused.ToString());
         NoTrace(refused);
-        refused.Stderr.ShouldContain("--insecure-no-auth");
-        refused.Stderr.ShouldContain("run any command as root on this host");
+        refused.Stderr.ShouldContain("loopback");
         File.Exists(socket).ShouldBeFalse("a refused daemon must not have started listening");
 
         var log = Path.Combine(Lab.StateDirectory, "daemon.log");
-        using var daemon = new DaemonProcess([Dotnet, CliDll, "serve", "--socket", socket, "--listen", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--insecure-no-auth"],
+        using var daemon = new DaemonProcess([Dotnet, CliDll, "serve", "--socket", socket, "--listen", port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
             socket, log, Lab.CliEnvironment);
         await daemon.StartAsync(CancellationToken.None);
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            (await http.GetAsync("healthz")).StatusCode.ShouldBe(HttpStatusCode.OK);
+            var anonymous = await http.GetAsync("api/v1/status");
+            anonymous.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+            anonymous.Headers.WwwAuthenticate.ToString().ShouldStartWith("Bearer");
+            (await anonymous.Content.ReadAsStringAsync()).ShouldContain("token");
+
+            string secret;
+            using (var store = LightNfv.Platform.Store.PlatformStore.OpenIn(Lab.StateDirectory))
+            {
+                secret = store.CreateToken("cli-test", "default", Core.Identity.Role.Viewer, null).Secret;
+            }
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", secret);
             var status = await http.GetAsync("api/v1/status");
             status.StatusCode.ShouldBe(HttpStatusCode.OK);
             (await status.Content.ReadAsStringAsync()).ShouldContain("\"daemon\":\"lightnfv\"");
 
-            // Root-only: the socket 0600, the state directory 0700, the store 0600.
-            File.GetUnixFileMode(socket).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            // Root-only state: the directory 0700, the store 0600; the socket 0666, as every caller but root needs a token.
+            File.GetUnixFileMode(socket).ShouldBe(LightNfv.Server.Daemon.ServerApp.SocketMode);
             File.GetUnixFileMode(Lab.StateDirectory).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             File.GetUnixFileMode(Path.Combine(Lab.StateDirectory, "lightnfv.db")).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
@@ -166,7 +177,6 @@ public sealed class CliBadInputTests(ITestOutputHelper output) : IntegrationTest
             text = await reader.ReadToEndAsync();
         }
         Output.WriteLine(text);
-        text.ShouldContain($"WARNING: listening on http://127.0.0.1:{port} without authentication");
-        text.ShouldContain("as root on this host");
+        text.ShouldContain($"http://127.0.0.1:{port} answers only calls with 'Authorization: Bearer'");
     }
 }

@@ -358,7 +358,10 @@ public sealed class ApiFuzzTests : IAsyncLifetime
         }
     }
 
-    /// <summary>Every row of every table, hashed per table: what a rejected request must not change.</summary>
+    /// <summary>
+    /// Every row of every table, hashed per table: what a rejected request must not change. The audit trail is left
+    /// out: recording refused calls is its job.
+    /// </summary>
     private Dictionary<string, string> Snapshot()
     {
         var path = Path.Combine(_state, PlatformStore.FileName);
@@ -367,7 +370,7 @@ public sealed class ApiFuzzTests : IAsyncLifetime
         var tables = new List<string>();
         using (var list = db.CreateCommand())
         {
-            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name";
+            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('audit', 'audit_head') ORDER BY name";
             using var r = list.ExecuteReader();
             while (r.Read())
             {

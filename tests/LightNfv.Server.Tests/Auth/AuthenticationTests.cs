@@ -52,7 +52,6 @@ public sealed class AuthenticationTests : IAsyncLifetime
             UnixSocket = Socket,
             RunLoops = false,
             Listen = new IPEndPoint(IPAddress.Loopback, port),
-            InsecureNoAuth = true,
         };
         _app = ServerApp.Build([], options);
         await _app.StartAsync();
