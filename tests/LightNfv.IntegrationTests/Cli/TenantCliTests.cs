@@ -5,7 +5,8 @@ namespace LightNfv.IntegrationTests.Cli;
 
 /// <summary>
 /// `lightnfv tenant` without and with a daemon (the same JSON), and a quota refusal of `run` and `vnf instantiate`:
-/// exit 7, one line naming the quota, nothing created.
+/// exit 7, one line naming the quota, nothing created; `lightnfv token` and `--token`: a tenant's token sees its
+/// tenant only, another tenant answers as absent, a bad or revoked token exits 8, a non-admin's token verb exits 9.
 /// </summary>
 public sealed class TenantCliTests(ITestOutputHelper output) : IntegrationTest(output)
 {
@@ -79,5 +80,43 @@ public sealed class TenantCliTests(ITestOutputHelper output) : IntegrationTest(o
         }
         Lab.Store.List().ShouldBeEmpty();
         Lab.Store.Deployments().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Tokens_are_shown_once_scope_the_cli_to_their_tenant_and_stop_working_when_revoked()
+    {
+        RequireRoot();
+        Lightnfv("tenant", "create", "team-a").ExitCode.ShouldBe(0);
+        Lightnfv("tenant", "create", "team-b").ExitCode.ShouldBe(0);
+        var made = Lightnfv("token", "create", "op-a", "--tenant", "team-a", "--role", "operator", "--expires", "1d");
+        made.ExitCode.ShouldBe(0, made.ToString());
+        var secret = made.Stdout.Trim();
+        secret.ShouldStartWith("lnfv_");
+        made.Stderr.ShouldContain("not shown again");
+        var listed = Lightnfv("token", "ls", "-o", "json");
+        listed.Stdout.ShouldContain("op-a");
+        listed.Stdout.ShouldNotContain(secret, customMessage: "a secret is shown once only");
+        Lightnfv("token", "create", "bad name").ExitCode.ShouldBe(2);
+
+        using (DaemonApi.StartDaemon(Lab))
+        {
+            Lightnfv("--token", secret, "tenant", "show", "team-a").ExitCode.ShouldBe(0);
+            var other = Lightnfv("--token", secret, "tenant", "show", "team-b");
+            var absent = Lightnfv("--token", secret, "tenant", "show", "team-zz");
+            other.ExitCode.ShouldBe(3, other.ToString());
+            other.Stderr.Replace("team-b", "team-zz", StringComparison.Ordinal).ShouldBe(absent.Stderr, "another tenant answers as an absent one");
+            JsonDocument.Parse(Lightnfv("--token", secret, "tenant", "ls", "-o", "json").Stdout).RootElement.EnumerateArray()
+                .Select(t => t.GetProperty("name").GetString()).ShouldBe(["team-a"]);
+            var forbidden = Lightnfv("--token", secret, "token", "ls");
+            forbidden.ExitCode.ShouldBe(9, forbidden.ToString());
+            forbidden.Stderr.ShouldContain("admin");
+            var unknown = Lightnfv("--token", "lnfv_not-a-token", "tenant", "ls");
+            unknown.ExitCode.ShouldBe(8, unknown.ToString());
+            unknown.Stderr.Trim().Split('\n').ShouldHaveSingleItem();
+
+            Lightnfv("token", "revoke", "op-a").ExitCode.ShouldBe(0);
+            Lightnfv("--token", secret, "tenant", "show", "team-a").ExitCode.ShouldBe(8);
+            Lightnfv("token", "ls").Stdout.ShouldContain("revoked");
+        }
     }
 }
