@@ -40,6 +40,8 @@ public static class InstancesApi
         g.MapPost("/", async (HttpRequest request, InstanceService instances) =>
         {
             var descriptor = DescriptorParser.Parse(await DescriptorsApi.ReadDescriptorAsync(request).ConfigureAwait(false));
+            // Running in another tenant answers as that tenant's absence does (the access matrix found this route open).
+            _ = DescriptorsApi.Tenant(descriptor.Metadata.Tenant);
             var ct = request.HttpContext.RequestAborted;
             var record = await instances.RunAsync(descriptor, ct).ConfigureAwait(false);
             instances.RefillAfterRun(descriptor.Spec.Technology, ct);
