@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LightNfv.Core.Errors;
+using LightNfv.Core.Identity;
 using LightNfv.Platform.Alerts;
 using LightNfv.Platform.Events;
 using LightNfv.Platform.Store;
@@ -40,7 +41,7 @@ public static class AlertsApi
             {
                 while (store.PlatformEvents(last, types: types, limit: MaxLimit, fromOldest: true) is { Count: > 0 } page)
                 {
-                    foreach (var e in page)
+                    foreach (var e in page.Where(Visible))
                     {
                         await Send(context, e, json.Value.SerializerOptions, ct).ConfigureAwait(false);
                     }
@@ -57,7 +58,7 @@ public static class AlertsApi
             {
                 await foreach (var e in feed.Reader.ReadAllAsync(ct).ConfigureAwait(false))
                 {
-                    if (e.Id > last && (types is null || types.Contains(e.NotificationType)))
+                    if (e.Id > last && (types is null || types.Contains(e.NotificationType)) && Visible(e))
                     {
                         await Send(context, e, json.Value.SerializerOptions, ct).ConfigureAwait(false);
                     }
@@ -78,8 +79,14 @@ public static class AlertsApi
         {
             throw new LightNfvException(ErrorKind.Invalid, $"limit: {limit} is out of range; use 1 to {MaxLimit}");
         }
-        return store.PlatformEvents(after ?? 0, since, Types(type), limit ?? 200);
+        return store.PlatformEvents(after ?? 0, since, Types(type), limit ?? 200).Where(Visible).ToList();
     }
+
+    /// <summary>
+    /// A tenant-scoped caller sees its tenant's events only; the host's own (no tenant) are an admin's. Filtered after
+    /// the page is read, so a scoped caller's page may hold fewer than limit events; `after` still pages on.
+    /// </summary>
+    private static bool Visible(PlatformEvent e) => Caller.Current.Tenant is null || (e.Tenant is { } t && Caller.Current.Sees(t));
 
     /// <summary>?type=a,b as a set; unknown names are refused (a typo would otherwise match nothing, silently).</summary>
     private static HashSet<string>? Types(string? type)

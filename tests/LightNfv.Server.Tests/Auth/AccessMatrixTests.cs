@@ -108,6 +108,7 @@ public sealed class AccessMatrixTests : IDisposable
             created.StatusCode.ShouldBe(HttpStatusCode.Created);
         }
         var instance = _store.Reserve("0123456789ab", Core.Descriptors.DescriptorParser.Parse(Yaml("inst-b", "b")), _ => IPAddress.Parse("10.71.0.9"));
+        _factory.Services.GetRequiredService<Platform.Alerts.AlertHub>().Raise(Platform.Alerts.AlertKinds.InstanceFailed, "b", "web-b", instance.Id, "an alert of b");
         var present = new Targets("web-b", "b", instance.Id, "0123456789ab");
         var absent = new Targets("web-zz", "zz", "ffffffffffff", "ffffffffffff");
 
@@ -153,7 +154,7 @@ public sealed class AccessMatrixTests : IDisposable
                             failures.Add($"{caller.Name}: {key} on b's object answered {(int)status} '{Detail(body)}', on an absent one {(int)absentStatus} '{Detail(absentBody)}'");
                         }
                     }
-                    else if ((int)status is >= 200 and < 300 && (body.Contains("web-b", StringComparison.Ordinal) || body.Contains(instance.Id, StringComparison.Ordinal)))
+                    else if ((int)status is >= 200 and < 300 && (body.Contains("web-b", StringComparison.Ordinal) || body.Contains(instance.Id, StringComparison.Ordinal) || body.Contains("an alert of b", StringComparison.Ordinal)))
                     {
                         failures.Add($"{caller.Name}: {key} listed tenant b's objects: {body[..Math.Min(body.Length, 300)]}");
                     }
@@ -173,6 +174,8 @@ public sealed class AccessMatrixTests : IDisposable
             _store.Delete(instance.Id);
         }
         failures.ShouldBeEmpty();
+        // The admin sees what the tenant's callers did not.
+        (await Send("GET", "/api/v1/events", present, admin)).Body.ShouldContain("an alert of b");
         // The operator's refused writes changed nothing of b's.
         _store.LatestDescriptors().Where(d => d.Tenant == "b").Select(d => d.Name).ShouldBe(["web-b"]);
     }
