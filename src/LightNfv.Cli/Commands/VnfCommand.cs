@@ -68,7 +68,7 @@ public static class VnfCommand
 
     private static Task<int> Op(ParseResult pr, string name, string action, object body, bool wait, CancellationToken ct) => Call(async c =>
     {
-        var tenant = TenantOption.Query(TenantOption.Resolve(pr).Name);
+        var tenant = TenantOption.Query(TenantOption.Requested(pr));
         var op = await c.SendAsync(HttpMethod.Post, $"api/v1/vnfs/{Uri.EscapeDataString(name)}/{action}{tenant}", body, ct: ct).ConfigureAwait(false);
         while (wait && op.GetProperty("state").GetString() == "processing")
         {
