@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
+using LightNfv.Core.Identity;
 using LightNfv.Platform.Control;
 using LightNfv.Platform.Store;
 using LightNfv.Server.Api.Concurrency;
@@ -21,7 +22,7 @@ public static class DescriptorsApi
         g.MapPost("/", async (HttpRequest request, VnfLifecycle lifecycle) =>
         {
             var yaml = await ReadDescriptorAsync(request).ConfigureAwait(false);
-            _ = Tenant(DescriptorParser.Parse(yaml).Metadata.Tenant);
+            _ = DescriptorTenant(DescriptorParser.Parse(yaml).Metadata.Tenant);
             var d = lifecycle.AddDescriptor(yaml);
             return Results.Created($"/api/v1/descriptors/{d.Name}/versions/{d.Version}?tenant={d.Tenant}", DescriptorDto.Of(d));
         }).Accepts<string>("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain", "application/json").Produces<DescriptorDto>(StatusCodes.Status201Created)
@@ -128,6 +129,10 @@ public static class DescriptorsApi
     /// <summary>The tenant a request acts in (the caller's own by default); another tenant's answers as absent (see Scope).</summary>
     public static string Tenant(string? tenant) => Scope.Tenant(tenant, () => new LightNfvException(ErrorKind.NotFound,
         $"tenant: no tenant '{tenant}'; omit ?tenant= to act in your own"));
+
+    /// <summary>A descriptor's metadata.tenant (default: `default`), checked as <see cref="Tenant"/> is, in its own words.</summary>
+    public static string DescriptorTenant(string tenant) => Scope.Tenant(tenant, () => new LightNfvException(ErrorKind.NotFound,
+        $"metadata.tenant: no tenant '{tenant}'; write your own tenant{(Caller.Current.Tenant is { } own ? $" ('{own}')" : "")} in metadata.tenant"));
 
     private static LightNfvException NotFound(string name) =>
         new(ErrorKind.NotFound, $"name: no descriptor named '{name}'; 'lightnfv vnf ls' lists the instantiated VNFs (GET /api/v1/descriptors lists the stored descriptors)");

@@ -41,7 +41,7 @@ public static class InstancesApi
         {
             var descriptor = DescriptorParser.Parse(await DescriptorsApi.ReadDescriptorAsync(request).ConfigureAwait(false));
             // Running in another tenant answers as that tenant's absence does (the access matrix found this route open).
-            _ = DescriptorsApi.Tenant(descriptor.Metadata.Tenant);
+            _ = DescriptorsApi.DescriptorTenant(descriptor.Metadata.Tenant);
             var ct = request.HttpContext.RequestAborted;
             var record = await instances.RunAsync(descriptor, ct).ConfigureAwait(false);
             instances.RefillAfterRun(descriptor.Spec.Technology, ct);
