@@ -40,8 +40,9 @@ public sealed class ScalingExperimentTests(ITestOutputHelper output) : Integrati
     }
 
     /// <summary>
-    /// A Linux bridge takes at most 1023 ports: fill the lab bridge with taps but for three, and a unikernel scale run
-    /// (one tap per guest) stops at the third guest with the limit named, keeps its curve, and removes its guests.
+    /// A Linux bridge takes at most 1023 ports: fill the bench tenant's bridge with taps but for three, and a unikernel
+    /// scale run (one tap per guest, all in that tenant's segment) stops at the third guest with the limit named, keeps
+    /// its curve, and removes its guests.
     /// </summary>
     [Fact]
     public void A_full_lab_bridge_stops_a_scale_run_with_the_limit_named_and_the_curve_kept()
@@ -49,6 +50,16 @@ public sealed class ScalingExperimentTests(ITestOutputHelper output) : Integrati
         RequireAvailable(Technology.Unikernel);
         Assert.SkipWhen(SptTender.Problem() is not null, SptTender.Problem() ?? "");
         var lab = Lab.Host.Lab;
+        // Fillers take addresses from the top of the bench segment (its guests are allocated from the bottom), so each
+        // tap joins that segment's bridge.
+        var segment = lab.SegmentPool(BenchDescriptors.Tenant);
+        var top = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(segment.Network.GetAddressBytes()) + (uint)segment.Capacity;
+        System.Net.IPAddress Filler(int n)
+        {
+            var bytes = new byte[4];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes, (uint)(top - n));
+            return new System.Net.IPAddress(bytes);
+        }
         var fillers = new List<TapDevice>();
         try
         {
@@ -58,7 +69,7 @@ public sealed class ScalingExperimentTests(ITestOutputHelper output) : Integrati
                 try
                 {
                     var n = fillers.Count;
-                    fillers.Add(lab.CreateTap($"lnfvfill{n}", null, [0x02, 0x4c, 0x46, 0x00, (byte)(n >> 8), (byte)n], nonBlocking: true));
+                    fillers.Add(lab.CreateTap($"lnfvfill{n}", Filler(n), [0x02, 0x4c, 0x46, 0x00, (byte)(n >> 8), (byte)n], nonBlocking: true));
                 }
                 catch (LightNfvException e)
                 {
