@@ -17,19 +17,7 @@ public sealed class TenantsApiTests : IDisposable
 
     private static async Task<JsonElement> Json(HttpResponseMessage r) => JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.Clone();
 
-    private static StringContent Yaml(string name, string tenant) => new($"""
-        apiVersion: lightnfv/v1
-        kind: Vnf
-        metadata:
-          name: {name}
-          tenant: {tenant}
-        spec:
-          technology: process
-          app:
-            builtin: iperf3-server
-          resources:
-            vcpus: 2
-        """, Encoding.UTF8, "application/yaml");
+    private static StringContent Yaml(string name, string tenant) => new(TenantDescriptors.Yaml(name, tenant, "  resources:\n    vcpus: 2"), Encoding.UTF8, "application/yaml");
 
     [Fact]
     public async Task Create_list_show_patch_and_delete()

@@ -33,17 +33,7 @@ public sealed class AccessMatrixTests : IDisposable
         _factory.Dispose();
     }
 
-    private static string Yaml(string name, string tenant) => $"""
-        apiVersion: lightnfv/v1
-        kind: Vnf
-        metadata:
-          name: {name}
-          tenant: {tenant}
-        spec:
-          technology: process
-          app:
-            builtin: iperf3-server
-        """;
+    private static string Yaml(string name, string tenant) => TenantDescriptors.Yaml(name, tenant);
 
     /// <summary>Tenant b's objects (present) and objects nobody has (absent), by route parameter.</summary>
     private sealed record Targets(string Vnf, string Tenant, string Instance, string Operation);

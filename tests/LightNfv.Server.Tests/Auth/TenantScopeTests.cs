@@ -15,17 +15,7 @@ public sealed class TenantScopeTests : IDisposable
 
     public TenantScopeTests() => _http = _factory.CreateClient();
 
-    private static string Yaml(string name, string tenant) => $"""
-        apiVersion: lightnfv/v1
-        kind: Vnf
-        metadata:
-          name: {name}
-          tenant: {tenant}
-        spec:
-          technology: process
-          app:
-            builtin: iperf3-server
-        """;
+    private static string Yaml(string name, string tenant) => TenantDescriptors.Yaml(name, tenant);
 
     private async Task<HttpResponseMessage> Send(HttpMethod method, string path, string token, string? yaml = null)
     {
