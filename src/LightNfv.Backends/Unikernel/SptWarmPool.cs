@@ -175,7 +175,7 @@ internal sealed class SptWarmPool(BackendContext host)
             var cgroup = host.Cgroups.Create(host.CgroupPath(id), new CgroupLimits((long)MemoryBytes + UnikernelBackend.TenderHeadroomBytes, Vcpus, Pids));
             var mac = NetworkAttachment.MacForInstance(id);
             var argv = SptTender.WarmArguments(GuestImages.SptGuest, MemoryBytes, mac, Path.Combine(runDir, SptTender.ControlFileName), cgroup.ProcsFiles);
-            using (var tap = host.Lab.CreateTap(UnikernelBackend.TapName(id), null, mac, vnetHeader: true, nonBlocking: true))
+            using (var tap = host.Lab.CreateTap(UnikernelBackend.TapName(id), null, mac, vnetHeader: true, nonBlocking: true, parkOn: host.Lab.LastClaimBridge))
             {
                 tender = NamespacedSpawner.SpawnDetached(SptTender.Path, argv, log, [tap.Descriptor.Value]);
             }

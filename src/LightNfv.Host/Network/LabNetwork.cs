@@ -26,6 +26,8 @@ public sealed class LabNetwork : IDisposable
     private readonly FileDescriptor _namespace;
     private readonly RtNetlink _netlink;
     private readonly object _gate = new();
+    // Warm taps parked on another bridge than br0 (see CreateTap's parkOn), so a claim moves only those that must move.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _parkedOn = new(StringComparer.Ordinal);
 
     private LabNetwork(string name, AddressPool pool, FileDescriptor ns, RtNetlink netlink, int bridgeIndex)
     {
@@ -275,10 +277,10 @@ public sealed class LabNetwork : IDisposable
         Address(rtnl, attachment, mac);
     }
 
-    /// <summary>Re-enslaves a port to <paramref name="bridge"/> if it is not the default one; the static FDB entry follows it.</summary>
+    /// <summary>Re-enslaves a port to <paramref name="bridge"/> unless it is there already; the static FDB entry follows it.</summary>
     private void MoveToSegment(string linkName, string bridge, byte[] mac)
     {
-        if (bridge == BridgeName)
+        if (bridge == (_parkedOn.TryRemove(linkName, out var parked) ? parked : BridgeName))
         {
             return;
         }
@@ -381,7 +383,12 @@ public sealed class LabNetwork : IDisposable
     /// <paramref name="callerInLab"/>: the calling thread already is in the lab namespace (a monitor that lives there),
     /// so the tap is made on it rather than on a helper thread.
     /// </summary>
-    public TapDevice CreateTap(string tapName, IPAddress? guestAddress, byte[] guestMac, bool vnetHeader = false, bool nonBlocking = false, bool callerInLab = false)
+    /// <remarks>
+    /// A warm tap (no address yet) waits on br0, or on <paramref name="parkOn"/> when that segment's bridge exists: the
+    /// bridge its likely claimant's tenant uses (<see cref="LastClaimBridge"/>), so the claim need not move it.
+    /// </remarks>
+    public TapDevice CreateTap(string tapName, IPAddress? guestAddress, byte[] guestMac, bool vnetHeader = false, bool nonBlocking = false, bool callerInLab = false,
+        string? parkOn = null)
     {
         var tap = callerInLab ? TapDevice.Create(tapName, vnetHeader, nonBlocking) : RunInLab(() => TapDevice.Create(tapName, vnetHeader, nonBlocking));
         try
@@ -390,8 +397,13 @@ public sealed class LabNetwork : IDisposable
             {
                 // A tap made before its guest has an address (a warm one) waits on the default bridge, like a shell.
                 var index = _netlink.IndexOf(tapName);
-                var bridge = guestAddress is null ? BridgeIndex : BridgeIndexOf(guestAddress);
+                var parked = guestAddress is null && parkOn is not null && parkOn != BridgeName && _netlink.IndexOf(parkOn) is > 0 and var p ? p : 0;
+                var bridge = guestAddress is not null ? BridgeIndexOf(guestAddress) : parked > 0 ? parked : BridgeIndex;
                 _netlink.SetMasterAndUp(index, bridge);
+                if (parked > 0)
+                {
+                    _parkedOn[tapName] = parkOn!;
+                }
                 _netlink.AddBridgeFdb(index, guestMac);
                 if (guestAddress is not null)
                 {
@@ -402,10 +414,14 @@ public sealed class LabNetwork : IDisposable
         }
         catch
         {
+            _parkedOn.TryRemove(tapName, out _);
             tap.Dispose();
             throw;
         }
     }
+
+    /// <summary>The bridge the last warm tap was claimed onto: where the next warm taps had best wait.</summary>
+    public string? LastClaimBridge { get; private set; }
 
     /// <summary>
     /// Gives a tap made without an address (a warm guest's) its permanent neighbour entry once the guest has one, and
@@ -413,7 +429,8 @@ public sealed class LabNetwork : IDisposable
     /// </summary>
     public void AddTapNeighbour(string tapName, IPAddress guestAddress, byte[] guestMac)
     {
-        MoveToSegment(tapName, BridgeOf(guestAddress), guestMac);
+        LastClaimBridge = BridgeOf(guestAddress);
+        MoveToSegment(tapName, LastClaimBridge, guestMac);
         lock (_gate)
         {
             _netlink.AddPermanentNeighbour(BridgeIndexOf(guestAddress), guestAddress, guestMac);
@@ -423,6 +440,7 @@ public sealed class LabNetwork : IDisposable
     /// <summary>Forgets a guest's neighbour entry and deletes its tap if a VMM still holds it open. Idempotent.</summary>
     public void DeleteTap(string tapName, IPAddress? guestAddress)
     {
+        _parkedOn.TryRemove(tapName, out _);
         lock (_gate)
         {
             _netlink.DeleteLink(tapName);

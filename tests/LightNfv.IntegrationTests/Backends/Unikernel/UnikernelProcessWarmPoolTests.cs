@@ -18,11 +18,12 @@ namespace LightNfv.IntegrationTests.Backends.Unikernel;
 /// </summary>
 public sealed class UnikernelProcessWarmPoolTests(ITestOutputHelper output) : IntegrationTest(output)
 {
-    private static string Echo(string name, int memoryMiB = 64) => $"""
+    private static string Echo(string name, int memoryMiB = 64, string tenant = "default") => $"""
         apiVersion: lightnfv/v1
         kind: Vnf
         metadata:
           name: {name}
+          tenant: {tenant}
         spec:
           technology: unikernel
           accel: process
@@ -111,6 +112,42 @@ public sealed class UnikernelProcessWarmPoolTests(ITestOutputHelper output) : In
         HostState.LabLinks(Lab.LabName).ShouldNotContain("lnfuk");
         Lab.Host.Cgroups.ListChildren(Lab.CgroupParent).ShouldBeEmpty();
         Directory.Exists(Lab.RunDirectory(record.Id)).ShouldBeFalse();
+    }
+
+    /// <summary>The bridge a tap is a port of, read in the lab namespace.</summary>
+    private string MasterOf(string id)
+    {
+        var r = HostState.Run("ip", ["-n", Lab.LabName, "-o", "link", "show", UnikernelBackend.TapName(id)]);
+        var words = r.Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var at = Array.IndexOf(words, "master");
+        return at >= 0 ? words[at + 1] : throw new InvalidOperationException($"no master in: {r}");
+    }
+
+    [Fact]
+    public async Task A_warm_tap_waits_on_the_last_claimants_segment_and_moves_when_another_tenant_claims_it()
+    {
+        RequirePool();
+        Backend.WarmPool.Refill(1).ShouldBe(1);
+        var a = await Lab.RunAsync(Echo("sptseg-a", tenant: "team-a"));
+        var bridgeA = MasterOf(a.Id);
+        bridgeA.ShouldNotBe(LightNfv.Host.Network.LabNetwork.BridgeName, "team-a has its own segment");
+
+        // The next warm guest waits where the last claim went, so a claim of the same tenant moves nothing.
+        Backend.WarmPool.Refill(1).ShouldBe(1);
+        var (pooledId, _) = PooledTenders().Single(p => p.Id != a.Id);
+        MasterOf(pooledId).ShouldBe(bridgeA);
+
+        // Claimed by another tenant (the default one), it moves to that tenant's bridge and answers there.
+        var other = await Lab.RunAsync(Echo("sptseg-default"));
+        other.Id.ShouldBe(pooledId);
+        MasterOf(other.Id).ShouldBe(LightNfv.Host.Network.LabNetwork.BridgeName);
+        Exchange(IPAddress.Parse(other.Address!), 7, "moved").ShouldBe("moved");
+        Exchange(IPAddress.Parse(a.Address!), 7, "stayed").ShouldBe("stayed");
+
+        await Lab.Instances.RemoveAsync(other);
+        await Lab.Instances.RemoveAsync(a);
+        PooledTenders().ShouldBeEmpty();
+        HostState.LabLinks(Lab.LabName).ShouldNotContain("lnfuk");
     }
 
     [Fact]
