@@ -48,8 +48,11 @@ public static class TenantOption
     /// The tenant to name in a request to the daemon: the one chosen, else `default`; but with a token and no choice,
     /// none, so the daemon acts in the token's own tenant (a token of team-a without --tenant works in team-a).
     /// </summary>
-    public static string? Requested(ParseResult pr) =>
-        Resolve(pr) is { Explicit: false } && TokenOption.Resolve() is not null ? null : Resolve(pr).Name;
+    public static string? Requested(ParseResult pr)
+    {
+        var scope = Resolve(pr);
+        return !scope.Explicit && TokenOption.Resolve() is not null ? null : scope.Name;
+    }
 
     /// <summary>The API's query parameter for a tenant (empty for every tenant).</summary>
     public static string Query(string? tenant, char separator = '?') => tenant is null ? "" : $"{separator}tenant={Uri.EscapeDataString(tenant)}";
