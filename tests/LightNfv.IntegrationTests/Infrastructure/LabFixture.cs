@@ -213,6 +213,16 @@ public sealed class LabFixture : IDisposable
             }
         }
 
+        // A guest tender is our child (spawned directly): one not reaped after its instance went is a zombie here.
+        foreach (var z in HostState.ZombieChildren(LightNfv.Host.Spt.SptTender.ExecutableName))
+        {
+            problems.Add($"zombie {z.Comm} {z.Pid} was never reaped");
+            if (clean)
+            {
+                Native.TryReap(z.Pid);
+            }
+        }
+
         foreach (var dir in HostState.CgroupDirectories(CgroupParent))
         {
             problems.Add($"cgroup directory {dir} remains");

@@ -53,7 +53,7 @@ public sealed class UnikernelAdoptionTests(ITestOutputHelper output) : Integrati
             guests.ShouldAllBe(g => g.IsAlive, "the guests outlive the daemon");
             // The victim dies while no daemon runs (we are its subreaper now: reap it, as init would).
             Native.kill(guests[1].Pid, Native.SIGKILL).ShouldBe(0);
-            Poll.Until(() => Native.TryReap(guests[1].Pid) || !guests[1].IsAlive, TimeSpan.FromSeconds(5)).ShouldBeTrue();
+            Poll.Until(() => Ended(guests[1]), TimeSpan.FromSeconds(5)).ShouldBeTrue();
 
             daemon = StartDaemon(Lab);
             http = UnixHttp.Create(daemon.Socket);
@@ -93,14 +93,14 @@ public sealed class UnikernelAdoptionTests(ITestOutputHelper output) : Integrati
             StateOf(soloAgain).ShouldBe("running");
             PidOf(soloAgain).ShouldBe(guests[2].Pid);
             StateOf(await Send(http, HttpMethod.Post, $"api/v1/instances/{soloId}/stop")).ShouldBe("stopped");
-            Poll.Until(() => !guests[2].IsAlive || Native.TryReap(guests[2].Pid), TimeSpan.FromSeconds(5)).ShouldBeTrue("stop ends the tender");
+            Poll.Until(() => Ended(guests[2]), TimeSpan.FromSeconds(5)).ShouldBeTrue("stop ends the tender");
             await Send(http, HttpMethod.Delete, $"api/v1/instances/{soloId}");
 
             var term = await Send(http, HttpMethod.Post, "api/v1/vnfs/ukfleet/terminate");
             (await WaitOperation(http, term.GetProperty("id").GetString()!, TimeSpan.FromSeconds(60))).GetProperty("state").GetString().ShouldBe("completed");
             foreach (var g in (ProcessIdentity[])[guests[0], healedGuest])
             {
-                Poll.Until(() => !g.IsAlive || Native.TryReap(g.Pid), TimeSpan.FromSeconds(5)).ShouldBeTrue($"tender {g.Pid} ends with its replica");
+                Poll.Until(() => Ended(g), TimeSpan.FromSeconds(5)).ShouldBeTrue($"tender {g.Pid} ends with its replica");
             }
             HostState.LabLinks(Lab.LabName).ShouldNotContain("lnfuk", customMessage: "every tap went with its tender");
             Lab.Host.Cgroups.ListChildren(Lab.CgroupParent).ShouldBeEmpty();
@@ -111,14 +111,24 @@ public sealed class UnikernelAdoptionTests(ITestOutputHelper output) : Integrati
         {
             http.Dispose();
             daemon.Dispose();
-            foreach (var g in guests.Where(g => g.IsAlive))
+            foreach (var g in guests)
             {
-                // A failed test: never leave a tender behind.
-                Native.kill(g.Pid, Native.SIGKILL);
-                Native.TryReap(g.Pid);
+                // A failed test: never leave a tender behind, nor its zombie.
+                if (g.IsAlive)
+                {
+                    Native.kill(g.Pid, Native.SIGKILL);
+                }
+                Poll.Until(() => Ended(g), TimeSpan.FromSeconds(5));
             }
         }
     }
+
+    /// <summary>
+    /// Whether a tender has ended. Tenders of the first daemon are re-parented to this process (their subreaper) when
+    /// it exits, so when one ends it is our zombie: reap it first, as init would (a zombie is not alive, and the check
+    /// in the other order would leave it).
+    /// </summary>
+    private static bool Ended(ProcessIdentity tender) => Native.TryReap(tender.Pid) || !tender.IsAlive;
 
     private static async Task<(int Status, string Body)> CallText(HttpClient http, string path)
     {
