@@ -132,6 +132,25 @@ public sealed class PortGuardTests(ITestOutputHelper output) : IntegrationTest(o
     }
 
     [Fact]
+    public async Task A_warm_shell_is_guarded_with_nothing_allowed_until_a_process_claims_it()
+    {
+        RequireRoot();
+        Lab.Host.Shells.Refill(1).ShouldBe(1);
+        var shell = Lab.Host.Lab.Guard.All().ShouldHaveSingleItem();
+        shell.Comment.ShouldNotBeNull().Contains(' ', StringComparison.Ordinal).ShouldBeFalse("a shell's port has a MAC but no address: it passes nothing it sends");
+
+        var r = await Lab.RunAsync(Yaml("claimer"));
+        r.Facts.HostLink.ShouldBe(shell.Port, "the process claimed the shell");
+        var claimed = Lab.Host.Lab.Guard.All().ShouldHaveSingleItem();
+        claimed.Comment.ShouldBe($"{Mac(NetworkAttachment.MacForInstance(r.Id))} {r.Address}");
+        Lab.TcpConnect(IPAddress.Parse(r.Address!), 5201).ShouldBeNull("lab -> the claimed shell's VNF");
+        Dropped(r).ShouldBe(0UL);
+
+        await Lab.Instances.RemoveAsync(r);
+        Lab.Host.Lab.Guard.All().ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task A_warm_port_sends_nothing_until_it_is_claimed_and_guarding_one_costs_microseconds()
     {
         RequireRoot();
