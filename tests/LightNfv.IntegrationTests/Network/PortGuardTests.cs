@@ -132,6 +132,59 @@ public sealed class PortGuardTests(ITestOutputHelper output) : IntegrationTest(o
     }
 
     [Fact]
+    public async Task The_daemons_stats_api_and_metrics_count_an_instances_spoofed_frames()
+    {
+        RequireRoot();
+        using var daemon = DaemonApi.StartDaemon(Lab);
+        using var http = LightNfv.Host.UnixSockets.UnixHttp.Create(daemon.Socket);
+        try
+        {
+            var created = await DaemonApi.Send(http, HttpMethod.Post, "api/v1/instances", Yaml("spoofer"));
+            var id = created.GetProperty("id").GetString()!;
+            var address = IPAddress.Parse(created.GetProperty("address").GetString()!);
+            var mac = NetworkAttachment.MacForInstance(id);
+            var gateway = Lab.Host.Lab.AttachmentFor(address).Gateway;
+            using (var raw = PacketSocket(id))
+            {
+                for (var i = 0; i < 3; i++)
+                {
+                    raw.Send(Udp(NetworkAttachment.MacFor(gateway), mac, Lab.Address(203), gateway, "spoofed-ip"));
+                }
+            }
+
+            // The API's stats and /metrics read the daemon's monitor samples: polled until a sample after the drops.
+            var stats = await PollAsync(async () => (await DaemonApi.Send(http, HttpMethod.Get, $"api/v1/instances/{id}/stats")).GetProperty("stats"),
+                s => s.GetProperty("spoofedFramesDropped").GetUInt64() >= 3);
+            stats.GetProperty("spoofedFramesDropped").GetUInt64().ShouldBe(3UL, $"stats: {stats}");
+            var line = await PollAsync(async () => (await http.GetStringAsync("metrics")).Split('\n')
+                    .FirstOrDefault(l => l.StartsWith("lightnfv_instance_spoofed_frames_dropped_total{", StringComparison.Ordinal) && l.Contains($"id=\"{id}\"", StringComparison.Ordinal)) ?? "",
+                l => l.EndsWith(" 3", StringComparison.Ordinal));
+            Output.WriteLine(line);
+            line.ShouldEndWith(" 3");
+            line.ShouldContain("name=\"spoofer\"");
+
+            await DaemonApi.Send(http, HttpMethod.Delete, $"api/v1/instances/{id}");
+            Lab.Host.Lab.Guard.All().ShouldBeEmpty();
+        }
+        finally
+        {
+            daemon.Stop();
+            Lab.ReapSupervisorZombies();
+        }
+    }
+
+    private static async Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> accept)
+    {
+        var value = await read();
+        for (var deadline = DateTime.UtcNow.AddSeconds(20); !accept(value) && DateTime.UtcNow < deadline;)
+        {
+            await Task.Delay(200);
+            value = await read();
+        }
+        return value;
+    }
+
+    [Fact]
     public async Task A_warm_shell_is_guarded_with_nothing_allowed_until_a_process_claims_it()
     {
         RequireRoot();
@@ -195,9 +248,11 @@ public sealed class PortGuardTests(ITestOutputHelper output) : IntegrationTest(o
     private static string Mac(byte[] mac) => string.Join(':', mac.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>An AF_PACKET socket inside an instance's namespace, bound to its eth0 for every ethertype.</summary>
-    private Socket PacketSocket(InstanceRecord r)
+    private Socket PacketSocket(InstanceRecord r) => PacketSocket(r.Id);
+
+    private Socket PacketSocket(string id)
     {
-        using var ns = NetNamespace.Open(Lab.InstanceNamespace(r.Id));
+        using var ns = NetNamespace.Open(Lab.InstanceNamespace(id));
         var s = NetNamespace.OpenIn(ns, () => new Socket(AddressFamily.Packet, SocketType.Raw, (ProtocolType)BinaryPrimitives.ReverseEndianness(EthAll)));
         s.Bind(new LinkEndPoint(EthAll, 2 /* eth0: see LabNetwork.InstanceLinkName */));
         return s;
