@@ -74,8 +74,11 @@ public sealed class BackendContext : IDisposable
         return new InstanceStats(DateTimeOffset.UtcNow,
             cg?.CpuNanoseconds ?? 0, cg?.MemoryBytes ?? 0, cg?.MemoryLimitBytes, cg?.PidsCurrent ?? 0,
             RxBytes: link?.TxBytes ?? 0, TxBytes: link?.RxBytes ?? 0, RxPackets: link?.TxPackets ?? 0, TxPackets: link?.RxPackets ?? 0)
-        { SharedFileBytes = cg?.FileCacheBytes };
+        { SharedFileBytes = cg?.FileCacheBytes, SpoofedFramesDropped = SpoofedFramesDropped(hostLink) };
     }
+
+    /// <summary>Frames an instance's port dropped as spoofed (see <see cref="LabNetwork.Guard"/>); null without a port or a lab.</summary>
+    public ulong? SpoofedFramesDropped(string? hostLink) => hostLink is not null && LabExists ? Lab.SpoofedFramesDropped(hostLink) : null;
 
     /// <summary>Removes an instance's network (veth, neighbour entry, namespace) whether or not the lab still exists. Idempotent.</summary>
     public void DeleteNetwork(string ns, string hostLink, IPAddress? address)

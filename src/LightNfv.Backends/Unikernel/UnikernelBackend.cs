@@ -242,7 +242,10 @@ public sealed partial class UnikernelBackend(BackendContext host) : IBackend
         var running = s["state"] == nameof(GuestState.Running);
         return new InstanceStats(DateTimeOffset.UtcNow, s.Number("cpu"), s.Number("guestMemory") + s.Number("hostMemory"),
             UnikernelState.Of(instance) is { MemoryBytes: > 0 } state ? state.MemoryBytes : null, running ? 1UL : 0,
-            s.Number("rxBytes"), s.Number("txBytes"), s.Number("rxPackets"), s.Number("txPackets"));
+            s.Number("rxBytes"), s.Number("txBytes"), s.Number("rxPackets"), s.Number("txPackets"))
+        {
+            SpoofedFramesDropped = host.SpoofedFramesDropped(UnikernelState.Of(instance).Tap ?? instance.Facts.HostLink),
+        };
     }
 
     public IReadOnlyList<string> ShutdownHostServices()

@@ -285,6 +285,7 @@ public abstract partial class VmBackend(BackendContext host) : IBackend
             RxBytes: link?.TxBytes ?? 0, TxBytes: link?.RxBytes ?? 0, RxPackets: link?.TxPackets ?? 0, TxPackets: link?.RxPackets ?? 0)
         {
             SharedFileBytes = (ulong)memory.FileBytes,
+            SpoofedFramesDropped = host.SpoofedFramesDropped(instance.Facts.HostLink),
         };
     }
 

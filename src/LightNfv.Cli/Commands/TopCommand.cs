@@ -32,11 +32,13 @@ public static class TopCommand
                 var rows = await platform.TopAsync(token).ConfigureAwait(false);
                 if (!OutputFormat.TryPrint(pr.GetValue(output), rows))
                 {
-                    Table.Write(Console.Out, ["ID", "NAME", "TECHNOLOGY", "CPU%", "MEM MiB", "PKT/S", "RX MB", "TX MB"], rows.EnumerateArray().Select(r => (IReadOnlyList<string>)
+                    Table.Write(Console.Out, ["ID", "NAME", "TECHNOLOGY", "CPU%", "MEM MiB", "PKT/S", "RX MB", "TX MB", "SPOOFED"], rows.EnumerateArray().Select(r => (IReadOnlyList<string>)
                     [
                         Json.Text(r, "id"), Json.Text(r, "name"), Json.Text(r, "technology"), r.GetProperty("cpuPercent").GetDouble().ToString("0.0", inv),
                         (r.GetProperty("memoryBytes").GetUInt64() / 1048576.0).ToString("0.0", inv), r.GetProperty("packetRate").GetDouble().ToString("0", inv),
                         (r.GetProperty("rxBytes").GetUInt64() / 1e6).ToString("0.0", inv), (r.GetProperty("txBytes").GetUInt64() / 1e6).ToString("0.0", inv),
+                        // Frames the instance sent with another MAC, IPv4 source or ARP sender, dropped at its port.
+                        r.TryGetProperty("spoofedFramesDropped", out var spoofed) ? spoofed.GetUInt64().ToString(inv) : "-",
                     ]));
                 }
                 if (!pr.GetValue(watch))

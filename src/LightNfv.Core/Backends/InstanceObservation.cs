@@ -38,4 +38,10 @@ public sealed record InstanceStats(
     /// left out of <see cref="MemoryBytes"/> like a container's shared libraries are; null where not applicable.
     /// </summary>
     public ulong? SharedFileBytes { get; init; }
+
+    /// <summary>
+    /// Frames the instance sent with another MAC, IPv4 source or ARP sender than its own, dropped at its lab port by
+    /// the anti-spoofing guard; null for an instance without a port.
+    /// </summary>
+    public ulong? SpoofedFramesDropped { get; init; }
 }

@@ -1,6 +1,6 @@
 namespace LightNfv.Host.Netlink;
 
-/// <summary>Values from linux/netlink.h, linux/rtnetlink.h, linux/if_link.h, linux/neighbour.h.</summary>
+/// <summary>Values from linux/netlink.h, linux/rtnetlink.h, linux/if_link.h, linux/neighbour.h, linux/netfilter/nfnetlink.h, nf_tables.h.</summary>
 internal static class NetlinkConstants
 {
     public const int AF_NETLINK = 16, NETLINK_ROUTE = 0, SOCK_RAW = 3, SOCK_CLOEXEC = 0x80000;
@@ -21,4 +21,17 @@ internal static class NetlinkConstants
     public const uint IFF_UP = 1;
 
     public const ushort NLA_F_NESTED = 0x8000;
+
+    public const int NETLINK_NETFILTER = 12;
+    public const byte NFPROTO_BRIDGE = 7;
+    public const ushort NFNL_SUBSYS_NFTABLES = 10, NFNL_MSG_BATCH_BEGIN = 0x10, NFNL_MSG_BATCH_END = 0x11;
+    // nf_tables message types, sent as (NFNL_SUBSYS_NFTABLES << 8) | type. DESTROYSETELEM (Linux 6.3+) is DELSETELEM
+    // without ENOENT for an element already gone.
+    public const ushort NFT_MSG_GETTABLE = 1, NFT_MSG_NEWSETELEM = 12, NFT_MSG_GETSETELEM = 13, NFT_MSG_DELSETELEM = 14, NFT_MSG_DESTROYSETELEM = 30;
+    public const ushort NFTA_TABLE_NAME = 1;
+    public const ushort NFTA_SET_ELEM_LIST_TABLE = 1, NFTA_SET_ELEM_LIST_SET = 2, NFTA_SET_ELEM_LIST_ELEMENTS = 3;
+    public const ushort NFTA_LIST_ELEM = 1, NFTA_DATA_VALUE = 1;
+    public const ushort NFTA_SET_ELEM_KEY = 1, NFTA_SET_ELEM_USERDATA = 6, NFTA_SET_ELEM_EXPR = 7, NFTA_SET_ELEM_EXPRESSIONS = 10;
+    public const byte NFTNL_UDATA_SET_ELEM_COMMENT = 0; // libnftnl's user data TLV type of an element's comment
+    public const ushort NFTA_EXPR_NAME = 1, NFTA_EXPR_DATA = 2, NFTA_COUNTER_BYTES = 1, NFTA_COUNTER_PACKETS = 2;
 }

@@ -94,6 +94,15 @@ internal sealed class NetlinkMessage
         return this;
     }
 
+    /// <summary>struct nfgenmsg: family, version 0, resource id (big-endian; a batch's subsystem).</summary>
+    public NetlinkMessage NfGen(byte family, ushort resourceId = 0)
+    {
+        var s = Reserve(4);
+        s[0] = family;
+        BinaryPrimitives.WriteUInt16BigEndian(s[2..], resourceId);
+        return this;
+    }
+
     public NetlinkMessage Attr(ushort type, ReadOnlySpan<byte> value)
     {
         var s = Reserve(4 + value.Length);

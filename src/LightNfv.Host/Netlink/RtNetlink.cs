@@ -14,40 +14,12 @@ public readonly record struct LinkStats(ulong RxPackets, ulong TxPackets, ulong 
 /// namespace for life), so one socket per namespace lets a single thread configure several namespaces.
 /// Requests are synchronous with an ACK: a few microseconds each, far cheaper than spawning `ip`.
 /// </summary>
-public sealed unsafe class RtNetlink : IDisposable
+public sealed class RtNetlink : NetlinkSocket
 {
-    private readonly FileDescriptor _fd;
-    private uint _seq;
-    private readonly byte[] _rx = new byte[32 * 1024];
-
-    private RtNetlink(FileDescriptor fd) => _fd = fd;
+    private RtNetlink(FileDescriptor fd) : base(fd) { }
 
     /// <summary>Opens a socket in the calling thread's current network namespace.</summary>
-    public static RtNetlink Open()
-    {
-        var fd = Libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-        if (fd < 0)
-        {
-            throw Errno.Error("socket(AF_NETLINK)", Errno.Last);
-        }
-        var handle = new FileDescriptor(fd);
-        // Unbound netlink sockets are auto-bound on first send; explicit bind keeps errors early and clear.
-        Span<byte> sa = stackalloc byte[12];
-        sa.Clear();
-        BinaryPrimitives.WriteUInt16LittleEndian(sa, AF_NETLINK);
-        fixed (byte* p = sa)
-        {
-            if (Libc.bind(handle, p, 12) < 0)
-            {
-                var e = Errno.Last;
-                handle.Dispose();
-                throw Errno.Error("bind(AF_NETLINK)", e);
-            }
-        }
-        return new RtNetlink(handle);
-    }
-
-    public void Dispose() => _fd.Dispose();
+    public static RtNetlink Open() => new(OpenSocket(NETLINK_ROUTE));
 
     /// <summary>
     /// Creates a bridge with a fixed MAC (so it never changes as ports come and go), up unless <paramref name="up"/> is
@@ -344,99 +316,5 @@ public sealed unsafe class RtNetlink : IDisposable
             ThrowIf(error, $"get link {name}");
         }
         return index;
-    }
-
-    private void Execute(NetlinkMessage m, string what) => ThrowIf(TryExecute(m), what);
-
-    private static void ThrowIf(int err, string what)
-    {
-        if (err != 0)
-        {
-            throw Errno.Error($"netlink {what}", -err);
-        }
-    }
-
-    /// <summary>Sends a request and waits for its ACK; returns 0 or a negative errno.</summary>
-    private int TryExecute(NetlinkMessage m)
-    {
-        var error = 0;
-        ReadReplies(Send(m), (type, msg) =>
-        {
-            if (type != NLMSG_ERROR)
-            {
-                return false;
-            }
-            error = BinaryPrimitives.ReadInt32LittleEndian(msg[16..]);
-            return true;
-        });
-        return error;
-    }
-
-    /// <summary>Handles one reply message (header included); returns true when the request is answered.</summary>
-    private delegate bool ReplyHandler(ushort type, ReadOnlySpan<byte> message);
-
-    /// <summary>Reads replies to request <paramref name="seq"/> until the handler says it is answered; others are skipped.</summary>
-    private void ReadReplies(uint seq, ReplyHandler handler)
-    {
-        while (true)
-        {
-            var buf = _rx.AsSpan(0, Receive());
-            while (buf.Length >= 16)
-            {
-                var len = (int)BinaryPrimitives.ReadUInt32LittleEndian(buf);
-                if (len < 16 || len > buf.Length)
-                {
-                    break;
-                }
-                var type = BinaryPrimitives.ReadUInt16LittleEndian(buf[4..]);
-                var mseq = BinaryPrimitives.ReadUInt32LittleEndian(buf[8..]);
-                var msg = buf[..len];
-                buf = buf[Math.Min(NetlinkMessage.Align(len), buf.Length)..];
-                if (mseq == seq && handler(type, msg))
-                {
-                    return;
-                }
-            }
-        }
-    }
-
-    private uint Send(NetlinkMessage m)
-    {
-        var seq = ++_seq;
-        var bytes = m.Finish(seq);
-        fixed (byte* p = bytes)
-        {
-            while (true)
-            {
-                var r = Libc.send(_fd, p, (nuint)bytes.Length, 0);
-                if (r >= 0)
-                {
-                    return seq;
-                }
-                if (Errno.Last != Libc.EINTR)
-                {
-                    throw Errno.Error("netlink send", Errno.Last);
-                }
-            }
-        }
-    }
-
-    private int Receive()
-    {
-        fixed (byte* p = _rx)
-        {
-            while (true)
-            {
-                var r = Libc.recv(_fd, p, (nuint)_rx.Length, 0);
-                if (r >= 0)
-                {
-                    return (int)r;
-                }
-                if (Errno.Last != Libc.EINTR)
-                {
-                    throw Errno.Error("netlink recv", Errno.Last);
-                }
-            }
-        }
     }
 }

@@ -29,14 +29,24 @@ public sealed class LabNetwork : IDisposable
     // Warm taps parked on another bridge than br0 (see CreateTap's parkOn), so a claim moves only those that must move.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _parkedOn = new(StringComparer.Ordinal);
 
-    private LabNetwork(string name, AddressPool pool, FileDescriptor ns, RtNetlink netlink, int bridgeIndex)
+    private LabNetwork(string name, AddressPool pool, FileDescriptor ns, RtNetlink netlink, PortGuard guard, int bridgeIndex)
     {
         Name = name;
         Pool = pool;
         _namespace = ns;
         _netlink = netlink;
+        Guard = guard;
         BridgeIndex = bridgeIndex;
     }
+
+    /// <summary>
+    /// Anti-spoofing of the lab's ports: every port made here is guarded with its instance's MAC and address from before
+    /// its instance can send, until it is deleted. <c>Guard.Guard(port, mac, null)</c> makes a port drop all it sends.
+    /// </summary>
+    public PortGuard Guard { get; }
+
+    /// <summary>Frames an instance's port sent with another MAC, IPv4 source or ARP sender, dropped; 0 for a port not guarded.</summary>
+    public ulong SpoofedFramesDropped(string hostLinkName) => Guard.Dropped(hostLinkName)?.Packets ?? 0;
 
     public string Name { get; }
     public AddressPool Pool { get; }
@@ -142,7 +152,17 @@ public sealed class LabNetwork : IDisposable
             }
             try
             {
-                return Open(name, pool, repair: true);
+                var lab = Open(name, pool, repair: true);
+                try
+                {
+                    lab.Guard.EnsureRuleset();
+                }
+                catch
+                {
+                    lab.Dispose();
+                    throw;
+                }
+                return lab;
             }
             catch (LightNfvException) when (attempt < 2 && NetNamespace.Exists(name) && !NetNamespace.IsPinned(name))
             {
@@ -164,11 +184,13 @@ public sealed class LabNetwork : IDisposable
         var ns = NetNamespace.Open(name);
         try
         {
-            var (rtnl, br) = NetNamespace.RunIn(ns, () =>
+            var (rtnl, guard, br) = NetNamespace.RunIn(ns, () =>
             {
                 var s = RtNetlink.Open();
+                PortGuard? g = null;
                 try
                 {
+                    g = PortGuard.OpenInLab(name);
                     var index = s.IndexOf(BridgeName, out var up);
                     if ((index <= 0 || !up) && repair)
                     {
@@ -179,20 +201,22 @@ public sealed class LabNetwork : IDisposable
                     {
                         index = -1;
                     }
-                    return (s, index);
+                    return (s, g, index);
                 }
                 catch
                 {
+                    g?.Dispose();
                     s.Dispose();
                     throw;
                 }
             });
             if (br <= 0)
             {
+                guard.Dispose();
                 rtnl.Dispose();
                 throw new LightNfvException(ErrorKind.Host, $"lab namespace {name} has no {BridgeName} (a set-up cut short); 'lightnfv down' resets it, or the next 'lightnfv run' finishes it");
             }
-            return new LabNetwork(name, pool, ns, rtnl, br);
+            return new LabNetwork(name, pool, ns, rtnl, guard, br);
         }
         catch
         {
@@ -261,7 +285,7 @@ public sealed class LabNetwork : IDisposable
     public void CreateShellNamespace(string namespaceName, string hostLinkName, byte[] mac) =>
         NetNamespace.Create(namespaceName, (rtnl, nsfd) =>
         {
-            Plug(rtnl, nsfd, hostLinkName, mac, BridgeName);
+            Plug(rtnl, nsfd, hostLinkName, mac, BridgeName, null);
             return true;
         });
 
@@ -272,6 +296,7 @@ public sealed class LabNetwork : IDisposable
     public void AddressShell(string namespaceName, string hostLinkName, NetworkAttachment attachment, byte[] mac)
     {
         MoveToSegment(hostLinkName, attachment.Bridge, mac);
+        Guard.Guard(hostLinkName, mac, attachment.Address);
         using var nsfd = NetNamespace.Open(namespaceName);
         using var rtnl = NetNamespace.OpenNetlinkIn(nsfd);
         Address(rtnl, attachment, mac);
@@ -303,7 +328,7 @@ public sealed class LabNetwork : IDisposable
 
     private bool Wire(RtNetlink rtnl, FileDescriptor nsfd, string hostLinkName, NetworkAttachment attachment, byte[] mac)
     {
-        Plug(rtnl, nsfd, hostLinkName, mac, attachment.Bridge);
+        Plug(rtnl, nsfd, hostLinkName, mac, attachment.Bridge, attachment.Address);
         try
         {
             Address(rtnl, attachment, mac);
@@ -314,20 +339,31 @@ public sealed class LabNetwork : IDisposable
             {
                 _netlink.DeleteLink(hostLinkName);
             }
+            Guard.Unguard(hostLinkName);
             throw;
         }
         return true;
     }
 
-    private void Plug(RtNetlink rtnl, FileDescriptor nsfd, string hostLinkName, byte[] mac, string bridge)
+    /// <summary>A veth on <paramref name="bridge"/>, guarded before it exists (<paramref name="address"/> null: a shell, which sends nothing until claimed).</summary>
+    private void Plug(RtNetlink rtnl, FileDescriptor nsfd, string hostLinkName, byte[] mac, string bridge, IPAddress? address)
     {
         // The instance's eth0 takes its IPv6 settings from its namespace's defaults when it is made: off, so it sends
         // no router solicitations, DAD or MLD reports for the bridge to flood to every other instance.
         NetNamespace.WithNamespace(nsfd, DisableIpv6);
-        lock (_gate)
+        Guard.Guard(hostLinkName, mac, address);
+        try
         {
-            _netlink.CreateVethPair(hostLinkName, bridge == BridgeName ? BridgeIndex : RequireBridge(bridge), InstanceLinkName, mac, nsfd, InstanceLinkIndex);
-            _netlink.AddBridgeFdb(_netlink.IndexOf(hostLinkName), mac);
+            lock (_gate)
+            {
+                _netlink.CreateVethPair(hostLinkName, bridge == BridgeName ? BridgeIndex : RequireBridge(bridge), InstanceLinkName, mac, nsfd, InstanceLinkIndex);
+                _netlink.AddBridgeFdb(_netlink.IndexOf(hostLinkName), mac);
+            }
+        }
+        catch
+        {
+            Guard.Unguard(hostLinkName);
+            throw;
         }
         rtnl.SetUp(InstanceLinkIndex);
     }
@@ -393,6 +429,8 @@ public sealed class LabNetwork : IDisposable
         var tap = callerInLab ? TapDevice.Create(tapName, vnetHeader, nonBlocking) : RunInLab(() => TapDevice.Create(tapName, vnetHeader, nonBlocking));
         try
         {
+            // Guarded while still down and detached: a warm tap (no address yet) sends nothing until its claim.
+            Guard.Guard(tapName, guestMac, guestAddress);
             lock (_gate)
             {
                 // A tap made before its guest has an address (a warm one) waits on the default bridge, like a shell.
@@ -416,6 +454,7 @@ public sealed class LabNetwork : IDisposable
         {
             _parkedOn.TryRemove(tapName, out _);
             tap.Dispose();
+            Guard.Unguard(tapName);
             throw;
         }
     }
@@ -431,16 +470,18 @@ public sealed class LabNetwork : IDisposable
     {
         LastClaimBridge = BridgeOf(guestAddress);
         MoveToSegment(tapName, LastClaimBridge, guestMac);
+        Guard.Guard(tapName, guestMac, guestAddress);
         lock (_gate)
         {
             _netlink.AddPermanentNeighbour(BridgeIndexOf(guestAddress), guestAddress, guestMac);
         }
     }
 
-    /// <summary>Forgets a guest's neighbour entry and deletes its tap if a VMM still holds it open. Idempotent.</summary>
+    /// <summary>Forgets a guest's neighbour entry and guard, and deletes its tap if a VMM still holds it open. Idempotent.</summary>
     public void DeleteTap(string tapName, IPAddress? guestAddress)
     {
         _parkedOn.TryRemove(tapName, out _);
+        Guard.Unguard(tapName);
         lock (_gate)
         {
             _netlink.DeleteLink(tapName);
@@ -451,9 +492,10 @@ public sealed class LabNetwork : IDisposable
         }
     }
 
-    /// <summary>Removes an instance's veth (synchronously: the kernel frees a namespace's links lazily) and its namespace. Idempotent.</summary>
+    /// <summary>Removes an instance's veth (synchronously: the kernel frees a namespace's links lazily), its guard and its namespace. Idempotent.</summary>
     public void DeleteInstanceNamespace(string namespaceName, string hostLinkName, IPAddress? address)
     {
+        Guard.Unguard(hostLinkName);
         lock (_gate)
         {
             _netlink.DeleteLink(hostLinkName);
@@ -555,6 +597,7 @@ public sealed class LabNetwork : IDisposable
 
     public void Dispose()
     {
+        Guard.Dispose();
         _netlink.Dispose();
         _namespace.Dispose();
     }

@@ -52,7 +52,8 @@ public sealed record RemovedDto(string Id, bool Orphaned, IReadOnlyList<string>?
 public sealed record RemovedAllDto(int Removed, IReadOnlyList<string> KeptVnfs);
 
 /// <summary>One row of `GET /top` and `lightnfv top`.</summary>
-public sealed record TopRow(string Id, string Name, string? Vnf, string Technology, double CpuPercent, ulong MemoryBytes, double MemoryPercent, double PacketRate, ulong RxBytes, ulong TxBytes);
+public sealed record TopRow(string Id, string Name, string? Vnf, string Technology, double CpuPercent, ulong MemoryBytes, double MemoryPercent, double PacketRate, ulong RxBytes, ulong TxBytes,
+    ulong SpoofedFramesDropped);
 
 public sealed record DescriptorDto(string Name, string Tenant, int Version, DateTimeOffset CreatedAt, string Technology, string Source)
 {

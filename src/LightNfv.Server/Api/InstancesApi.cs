@@ -137,7 +137,8 @@ public static class InstancesApi
     }
 
     public static TopRow Top(InstanceRecord r, MetricSample? s) => new(r.Id, r.Name, r.Deployment, r.Technology.ToName(), s?.CpuPercent ?? 0,
-        s?.Stats.MemoryBytes ?? 0, s?.MemoryPercent ?? 0, s?.PacketRate ?? 0, s?.Stats.RxBytes ?? 0, s?.Stats.TxBytes ?? 0);
+        s?.Stats.MemoryBytes ?? 0, s?.MemoryPercent ?? 0, s?.PacketRate ?? 0, s?.Stats.RxBytes ?? 0, s?.Stats.TxBytes ?? 0,
+        s?.Stats.SpoofedFramesDropped ?? 0);
 
     /// <summary>
     /// A replica of a VNF is the reconciler's: changing it behind its back would race with healing and scaling, so the

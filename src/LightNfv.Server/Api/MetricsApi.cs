@@ -49,6 +49,8 @@ public static class MetricsApi
         Metric("lightnfv_instance_network_transmit_bytes_total", "counter", "Bytes the instance sent.", s => s.Stats.TxBytes);
         Metric("lightnfv_instance_network_receive_packets_total", "counter", "Packets the instance received.", s => s.Stats.RxPackets);
         Metric("lightnfv_instance_network_transmit_packets_total", "counter", "Packets the instance sent.", s => s.Stats.TxPackets);
+        Metric("lightnfv_instance_spoofed_frames_dropped_total", "counter",
+            "Frames the instance sent with another MAC, IPv4 source or ARP sender than its own, dropped at its port.", s => s.Stats.SpoofedFramesDropped ?? 0);
         // Per tenant: each limit set (an unlimited resource has no quota series) and the use of every resource.
         Header(sb, "lightnfv_tenant_quota", "gauge", "A tenant's quota limit per resource (absent: unlimited).");
         var tenants = store.Tenants();

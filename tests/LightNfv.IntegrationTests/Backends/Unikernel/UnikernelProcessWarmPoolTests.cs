@@ -92,6 +92,8 @@ public sealed class UnikernelProcessWarmPoolTests(ITestOutputHelper output) : In
         Thread.Sleep(300);
         CpuTicks(pid).ShouldBe(cpu, "a parked guest takes no CPU");
         Lab.Instances.HostObjects.Orphans([]).Select(o => o.Id).ShouldNotContain(pooledId, "a pooled guest is not an orphan");
+        // Its tap is guarded with no address while pooled, so it passes nothing the guest sends until the claim.
+        Lab.Host.Lab.Guard.All().Single(p => p.Port == UnikernelBackend.TapName(pooledId)).Comment.ShouldNotBeNull().Contains(' ', StringComparison.Ordinal).ShouldBeFalse("no address while pooled");
 
         // Booted with no address and no application: the claim makes it the tcp-echo VNF at its address.
         var record = await Lab.RunAsync(Echo("sptwarm"));
@@ -105,11 +107,14 @@ public sealed class UnikernelProcessWarmPoolTests(ITestOutputHelper output) : In
         view.Observation!.State.ShouldBe(ObservedState.Running);
         view.Observation.Pid.ShouldBe(pid);
         view.Stats!.RxPackets.ShouldBeGreaterThan(0UL, "its tap counts the exchange");
+        Lab.Host.Lab.Guard.All().Single(p => p.Port == UnikernelBackend.TapName(pooledId)).Comment.ShouldEndWith(" " + address, customMessage: "the claim allows its address");
+        view.Stats.SpoofedFramesDropped.ShouldBe(0UL, "an honest guest's port drops nothing");
         Output.WriteLine($"warm guest {record.Id} pid {pid} at {address}: private memory {view.Stats.MemoryBytes / 1024} KiB");
 
         await Lab.Instances.RemoveAsync(record);
         HostState.IsGone(pid).ShouldBeTrue();
         HostState.LabLinks(Lab.LabName).ShouldNotContain("lnfuk");
+        Lab.Host.Lab.Guard.All().ShouldNotContain(p => p.Port == UnikernelBackend.TapName(pooledId), "the tap's guard goes with it");
         Lab.Host.Cgroups.ListChildren(Lab.CgroupParent).ShouldBeEmpty();
         Directory.Exists(Lab.RunDirectory(record.Id)).ShouldBeFalse();
     }
