@@ -32,7 +32,8 @@ public sealed partial class InstanceService
     private async Task<QuarantineOutcome> QuarantineCoreAsync(InstanceRecord record, InstanceAlert alert, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        record = View(record, false).Record; // a crash since the last look is not running any more
+        // As stored now (the caller's copy may be stale), and a crash since the last look is not running any more.
+        record = View(store.Get(record.Id) ?? throw new LightNfvException(ErrorKind.NotFound, $"no instance matches '{record.Id}'; 'lightnfv ps' lists them"), false).Record;
         InstanceStateMachine.EnsureAllowed(record.Name, record.State, LifecycleAction.Quarantine);
         var backend = backends.Require(record.Technology);
         var instance = Instance(record);
