@@ -231,6 +231,14 @@ public sealed class EngineClient : IDisposable
     public Task KillContainerAsync(string id, CancellationToken cancellationToken) =>
         PostAsync($"containers/{Uri.EscapeDataString(id)}/kill", $"kill container {id}", cancellationToken);
 
+    /// <summary>POST /containers/{id}/pause: dockerd freezes the container's cgroup (a quarantine).</summary>
+    public Task PauseContainerAsync(string id, CancellationToken cancellationToken) =>
+        PostAsync($"containers/{Uri.EscapeDataString(id)}/pause", $"pause container {id}", cancellationToken);
+
+    /// <summary>POST /containers/{id}/unpause.</summary>
+    public Task UnpauseContainerAsync(string id, CancellationToken cancellationToken) =>
+        PostAsync($"containers/{Uri.EscapeDataString(id)}/unpause", $"unpause container {id}", cancellationToken);
+
     /// <summary>DELETE /containers/{id}?force=1&amp;v=1 (kills it if it runs); false when there is no such container.</summary>
     public async Task<bool> RemoveContainerAsync(string id, bool force, CancellationToken cancellationToken)
     {

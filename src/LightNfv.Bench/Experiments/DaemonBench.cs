@@ -157,7 +157,7 @@ public sealed class DaemonBench(DaemonProcess daemon, LabNetwork lab, string com
             budget: 1000
         """;
 
-    private static async Task<JsonElement> Send(HttpClient http, HttpMethod method, string path, string? yaml = null, object? body = null, CancellationToken ct = default)
+    internal static async Task<JsonElement> Send(HttpClient http, HttpMethod method, string path, string? yaml = null, object? body = null, CancellationToken ct = default)
     {
         using var req = new HttpRequestMessage(method, path);
         if (yaml is not null)
@@ -194,7 +194,7 @@ public sealed class DaemonBench(DaemonProcess daemon, LabNetwork lab, string com
         }
     }
 
-    private static async Task<List<(string Id, int Pid, string Address)>> Replicas(HttpClient http, string vnf, CancellationToken ct)
+    internal static async Task<List<(string Id, int Pid, string Address)>> Replicas(HttpClient http, string vnf, CancellationToken ct)
     {
         var list = await Send(http, HttpMethod.Get, "api/v1/instances", ct: ct).ConfigureAwait(false);
         return list.EnumerateArray().Where(i => i.TryGetProperty("vnf", out var v) && v.GetString() == vnf && i.GetProperty("state").GetString() == "running" && i.TryGetProperty("pid", out _))

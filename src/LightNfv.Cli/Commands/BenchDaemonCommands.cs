@@ -18,6 +18,7 @@ public static partial class BenchDaemonCommands
         yield return Heal();
         yield return Readopt();
         yield return Update();
+        yield return Quarantine();
     }
 
     private static Option<DirectoryInfo> Out() => new("--out", "-o") { Description = "Where the JSON and Markdown go", DefaultValueFactory = _ => new DirectoryInfo("bench-out") };

@@ -42,6 +42,8 @@ public static class Cli
             TenantCommand.Create(),
             AuditCommand.Create(),
             TokenCommand.Create(),
+            QuarantineCommand.Create(),
+            ReleaseCommand.Create(),
             TenantOption.Option,
             TokenOption.Option,
         };

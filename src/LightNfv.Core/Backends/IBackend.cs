@@ -64,6 +64,19 @@ public interface IBackend
     }
 
     /// <summary>
+    /// Freezes a running instance for a quarantine: no instruction of the workload runs until <see cref="ThawAsync"/>,
+    /// its memory and host objects are kept as they are. Returns how (e.g. "cgroup v1 freezer", "QMP stop") for the
+    /// audit record. Default: this technology cannot, and the error says why.
+    /// </summary>
+    Task<string> FreezeAsync(BackendInstance instance, CancellationToken cancellationToken) =>
+        throw new Errors.LightNfvException(Errors.ErrorKind.Unavailable,
+            $"the {Technology.ToName()} backend cannot freeze an instance, so it cannot be quarantined; remove it with 'lightnfv rm' instead");
+
+    /// <summary>Lets a frozen instance run again where it stopped. Idempotent.</summary>
+    Task ThawAsync(BackendInstance instance, CancellationToken cancellationToken) =>
+        throw new Errors.LightNfvException(Errors.ErrorKind.Unavailable, $"the {Technology.ToName()} backend cannot freeze or thaw an instance");
+
+    /// <summary>
     /// Removes every host object of <paramref name="id"/> this backend would have made (an instance no record knows:
     /// the store was lost, or a crash fell between making an object and recording it). Idempotent; a backend that made
     /// none is a no-op. Returns a description of each object it removed.

@@ -360,7 +360,25 @@ internal abstract class CgroupDirs(string relativePath, IReadOnlyList<string> di
 
     public abstract CgroupStats ReadStats();
 
-    public virtual bool KillAll(TimeSpan timeout) => CgroupFs.KillLoop(Pids, timeout, signal: true);
+    /// <summary>
+    /// A v1 frozen task takes no signal until thawed: a frozen cgroup is sent SIGKILL first and thawed then, so its
+    /// tasks die without running a single instruction of their own.
+    /// </summary>
+    public virtual bool KillAll(TimeSpan timeout)
+    {
+        if (IsFrozen)
+        {
+            CgroupFs.KillLoop(Pids, TimeSpan.Zero, signal: true);
+            Thaw();
+        }
+        return CgroupFs.KillLoop(Pids, timeout, signal: true);
+    }
+
+    public string Freeze() => CgroupFreezer.Freeze(RelativePath, Dirs);
+
+    public void Thaw() => CgroupFreezer.Thaw(Dirs.Where(Directory.Exists).ToList());
+
+    public bool IsFrozen => CgroupFreezer.IsFrozen(Dirs);
 
     public bool Remove()
     {

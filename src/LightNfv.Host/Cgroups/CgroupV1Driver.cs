@@ -8,8 +8,11 @@ namespace LightNfv.Host.Cgroups;
 /// </summary>
 public sealed class CgroupV1Driver : ICgroupDriver
 {
-    /// <summary>The controllers LightNFV uses, in the order their directories are created and joined.</summary>
-    public static readonly IReadOnlyList<string> UsedControllers = ["memory", "cpu", "cpuacct", "pids"];
+    /// <summary>
+    /// The controllers LightNFV uses, in the order their directories are created and joined. The freezer sets no limit:
+    /// an instance joins it at start so a quarantine can freeze it whole (v2 has cgroup.freeze in every cgroup).
+    /// </summary>
+    public static readonly IReadOnlyList<string> UsedControllers = ["memory", "cpu", "cpuacct", "pids", "freezer"];
 
     private readonly Dictionary<string, string> _roots;
     private readonly string[] _hierarchies;

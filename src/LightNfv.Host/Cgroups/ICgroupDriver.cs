@@ -56,4 +56,16 @@ public interface ICgroup
 
     /// <summary>Removes the cgroup directories (every hierarchy). Returns false if a directory could not be removed (still busy). Idempotent.</summary>
     bool Remove();
+
+    /// <summary>
+    /// Freezes every process of the cgroup (v2 cgroup.freeze, v1 freezer hierarchy) and returns once the kernel reports
+    /// it frozen; memory is kept. Returns the freezer used ("v1" or "v2"). Throws Unavailable when the cgroup has no freezer.
+    /// </summary>
+    string Freeze();
+
+    /// <summary>Thaws the cgroup's processes. Idempotent.</summary>
+    void Thaw();
+
+    /// <summary>Whether the cgroup is frozen (or freezing).</summary>
+    bool IsFrozen { get; }
 }

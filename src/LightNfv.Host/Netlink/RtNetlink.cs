@@ -103,6 +103,13 @@ public sealed class RtNetlink : NetlinkSocket
         Execute(m, $"set link {index} up");
     }
 
+    /// <summary>Sets a link down: a bridge port that is down neither forwards nor receives, a tap that is down drops what its VMM writes.</summary>
+    public void SetDown(int index)
+    {
+        var m = new NetlinkMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK).IfInfo(index: index, flags: 0, change: IFF_UP);
+        Execute(m, $"set link {index} down");
+    }
+
     /// <summary>Deletes a link by name. Returns false if it did not exist.</summary>
     public bool DeleteLink(string name)
     {

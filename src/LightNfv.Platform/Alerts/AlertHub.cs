@@ -14,6 +14,8 @@ public static class AlertKinds
     public const string QuotaReached = "quota.reached";
     public const string OperationFailed = "operation.failed";
     public const string OperationCompleted = "operation.completed";
+    public const string InstanceQuarantined = "instance.quarantined";
+    public const string InstanceReleased = "instance.released";
 
     /// <summary>A SOL003 operation occurrence entering a state, e.g. vnf_lcm_op_occ.FAILED_TEMP.</summary>
     public const string LcmOccurrencePrefix = "vnf_lcm_op_occ.";
@@ -21,7 +23,8 @@ public static class AlertKinds
     public static readonly string[] LcmOccurrences =
         [.. new[] { "STARTING", "PROCESSING", "COMPLETED", "FAILED_TEMP", "FAILED", "ROLLING_BACK", "ROLLED_BACK" }.Select(s => LcmOccurrencePrefix + s)];
 
-    public static readonly string[] All = [InstanceFailed, InstanceHealed, VnfScaled, QuotaReached, OperationFailed, OperationCompleted, .. LcmOccurrences];
+    public static readonly string[] All =
+        [InstanceFailed, InstanceHealed, VnfScaled, QuotaReached, OperationFailed, OperationCompleted, InstanceQuarantined, InstanceReleased, .. LcmOccurrences];
 }
 
 /// <summary>

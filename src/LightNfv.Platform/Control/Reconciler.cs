@@ -38,6 +38,7 @@ public sealed partial class Reconciler : IAsyncDisposable
     private readonly LivenessProber _prober;
     private readonly ServiceSync _services;
     private readonly ReplicaActions _replicas;
+    private readonly AlertHub _alerts;
 
     /// <param name="seams">Where the parts meet the host; null for the real host's (<see cref="ReconcilerSeams.ForHost"/>).</param>
     /// <param name="healPolicy">Null for the descriptor's budget and cooldown (<see cref="BudgetHealPolicy"/>).</param>
@@ -45,6 +46,7 @@ public sealed partial class Reconciler : IAsyncDisposable
         ReconcilerSeams? seams = null, IHealPolicy? healPolicy = null)
     {
         _logger = logger;
+        _alerts = alerts;
         _seams = seams ?? ReconcilerSeams.ForHost(instances, logger);
         var store = instances.Store;
         var descriptors = new DescriptorCache();

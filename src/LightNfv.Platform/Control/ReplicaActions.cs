@@ -23,8 +23,15 @@ public sealed partial class ReplicaActions(InstanceService instances, IReplicaWa
     /// <summary>The service addresses: a replica leaves its VNF's set before it is removed.</summary>
     public ServiceSync? Services { get; set; }
 
+    /// <summary>
+    /// The VNF's replicas that count toward its desired number: a quarantined one serves nothing and is neither scaled
+    /// nor replaced by a rollout, so convergence makes a replacement for it (it goes with its VNF, or by `rm`).
+    /// </summary>
     public List<InstanceRecord> Of(Deployment d) =>
-        instances.Store.List().Where(r => r.Tenant == d.Tenant && r.Deployment == d.Name).ToList();
+        instances.Store.List().Where(r => r.Tenant == d.Tenant && r.Deployment == d.Name && Counts(r)).ToList();
+
+    /// <summary>Whether a replica counts toward its VNF's desired number (every state but quarantined).</summary>
+    public static bool Counts(InstanceRecord r) => r.State != InstanceState.Quarantined;
 
     public async Task<InstanceRecord> CreateAsync(Deployment d, VnfDescriptor descriptor, CancellationToken ct)
     {
@@ -81,6 +88,17 @@ public sealed partial class ReplicaActions(InstanceService instances, IReplicaWa
         liveness.Forget(r.Id);
         Services?.Forget(r.Id);
         return instances.Store.Detach(r.Id);
+    }
+
+    /// <summary>
+    /// Sets a replica aside for a quarantine: no longer watched, probed or healed (a frozen replica answers nothing, on
+    /// purpose). It stays in the store as its VNF's, quarantined; <see cref="Watch"/> takes it back at release.
+    /// </summary>
+    public void SetAside(string id)
+    {
+        watcher.Unwatch(id);
+        healPolicy.Forget(id);
+        liveness.Forget(id);
     }
 
     /// <summary>Removes a replica, logging instead of throwing (start-up must go on).</summary>

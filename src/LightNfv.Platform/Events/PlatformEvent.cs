@@ -42,7 +42,7 @@ public sealed record PlatformEvent(
     public static string SeverityOf(string type) => type switch
     {
         Alerts.AlertKinds.OperationFailed => Error,
-        Alerts.AlertKinds.InstanceFailed or Alerts.AlertKinds.QuotaReached => Warning,
+        Alerts.AlertKinds.InstanceFailed or Alerts.AlertKinds.QuotaReached or Alerts.AlertKinds.InstanceQuarantined => Warning,
         _ when type.EndsWith(".failed", StringComparison.Ordinal) || type == Alerts.AlertKinds.LcmOccurrencePrefix + "FAILED" => Error,
         _ when type == Alerts.AlertKinds.LcmOccurrencePrefix + "FAILED_TEMP" => Warning,
         _ => Info,

@@ -304,6 +304,7 @@ public sealed partial class InstanceService(PlatformStore store, BackendRegistry
             ?? throw new LightNfvException(ErrorKind.Unavailable, $"instance {record.Id} uses the {record.Technology.ToName()} backend, which this build lacks");
         try
         {
+            await ThawForRemovalAsync(record, cancellationToken).ConfigureAwait(false);
             await backend.DestroyAsync(Instance(record), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)

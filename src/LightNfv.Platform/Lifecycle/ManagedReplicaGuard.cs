@@ -13,7 +13,8 @@ public static class ManagedReplicaGuard
     /// <param name="detach">Take the replica out of its VNF first (`--detach`): it becomes standalone and the next
     /// `serve` gives the VNF a replacement (see <see cref="PlatformStore.Detach"/>).</param>
     public static InstanceRecord Standalone(PlatformStore store, InstanceRecord record, string action, bool detach = false) =>
-        record.Deployment is { } vnf && store.Deployment(record.Tenant, vnf) is not null
+        // A quarantined replica no longer counts for its VNF (it has a replacement): it is ended by hand like a standalone one.
+        record.Deployment is { } vnf && record.State != Core.Instances.InstanceState.Quarantined && store.Deployment(record.Tenant, vnf) is not null
             ? detach
                 ? store.Detach(record.Id)
                 : throw new LightNfvException(ErrorKind.Conflict,

@@ -99,6 +99,7 @@ public static class InstancesApi
         }).WithETag(Version, "instance").WithSummary("Start a stopped or exited standalone instance again");
 
         InstanceLogsApi.Map(g);
+        InstanceQuarantineApi.Map(g);
 
         g.MapGet("/{id}/stats", (string id, InstanceService instances, InstanceMonitor monitor) =>
         {
@@ -144,7 +145,8 @@ public static class InstancesApi
     /// A replica of a VNF is the reconciler's: changing it behind its back would race with healing and scaling, so the
     /// instance routes refuse, naming the VNF command that does it.
     /// </summary>
-    private static InstanceRecord Standalone(InstanceRecord r, string action) => r.Deployment is { } vnf
+    // A quarantined replica is the exception: its VNF no longer counts it (it has a replacement), so `rm` ends it directly.
+    private static InstanceRecord Standalone(InstanceRecord r, string action) => r.Deployment is { } vnf && r.State != InstanceState.Quarantined
         ? throw new LightNfvException(ErrorKind.Conflict,
             $"instance {r.Id} is a replica of VNF '{vnf}', which the daemon keeps at its desired state, so it is not {action} on its own; use 'lightnfv vnf scale|heal|terminate {vnf}', " +
             $"or --detach to take this replica out of the VNF first (the VNF gets a replacement)")

@@ -63,6 +63,9 @@ public static class AccessRules
         [$"POST {V1}/instances/{{id}}/start"] = Role.Operator,
         [$"GET {V1}/instances/{{id}}/logs"] = Role.Viewer,
         [$"GET {V1}/instances/{{id}}/stats"] = Role.Viewer,
+        // Freezing a suspect instance of one's own tenant is an operator's act, like stopping it.
+        [$"POST {V1}/instances/{{id}}/quarantine"] = Role.Operator,
+        [$"POST {V1}/instances/{{id}}/release"] = Role.Operator,
 
         // A scoped caller sees its own tenant's quota and usage; tenants are made and changed by admins.
         [$"GET {V1}/tenants/"] = Role.Viewer,

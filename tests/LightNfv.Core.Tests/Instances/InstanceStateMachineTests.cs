@@ -5,17 +5,18 @@ namespace LightNfv.Core.Tests.Instances;
 
 public class InstanceStateMachineTests
 {
-    // The whole table: state -> (start, stop, restart, destroy).
-    private static readonly Dictionary<InstanceState, (bool Start, bool Stop, bool Restart, bool Destroy)> s_table = new()
+    // The whole table: state -> (start, stop, restart, destroy, quarantine, release).
+    private static readonly Dictionary<InstanceState, (bool Start, bool Stop, bool Restart, bool Destroy, bool Quarantine, bool Release)> s_table = new()
     {
-        [InstanceState.Creating] = (false, false, false, true),
-        [InstanceState.Created] = (true, false, false, true),
-        [InstanceState.Running] = (false, true, true, true),
-        [InstanceState.Stopping] = (false, false, false, true),
-        [InstanceState.Stopped] = (true, false, true, true),
-        [InstanceState.Exited] = (true, false, true, true),
-        [InstanceState.Failed] = (false, false, true, true),
-        [InstanceState.Destroying] = (false, false, false, true),
+        [InstanceState.Creating] = (false, false, false, true, false, false),
+        [InstanceState.Created] = (true, false, false, true, false, false),
+        [InstanceState.Running] = (false, true, true, true, true, false),
+        [InstanceState.Stopping] = (false, false, false, true, false, false),
+        [InstanceState.Stopped] = (true, false, true, true, false, false),
+        [InstanceState.Exited] = (true, false, true, true, false, false),
+        [InstanceState.Failed] = (false, false, true, true, false, false),
+        [InstanceState.Destroying] = (false, false, false, true, false, false),
+        [InstanceState.Quarantined] = (false, false, false, true, false, true),
     };
 
     public static TheoryData<InstanceState, LifecycleAction, bool> Table()
@@ -27,6 +28,8 @@ public class InstanceStateMachineTests
             data.Add(state, LifecycleAction.Stop, row.Stop);
             data.Add(state, LifecycleAction.Restart, row.Restart);
             data.Add(state, LifecycleAction.Destroy, row.Destroy);
+            data.Add(state, LifecycleAction.Quarantine, row.Quarantine);
+            data.Add(state, LifecycleAction.Release, row.Release);
         }
         return data;
     }
@@ -35,7 +38,7 @@ public class InstanceStateMachineTests
     public void Table_covers_every_state()
     {
         s_table.Keys.Order().ShouldBe(Enum.GetValues<InstanceState>().Order());
-        Enum.GetValues<LifecycleAction>().Length.ShouldBe(4);
+        Enum.GetValues<LifecycleAction>().Length.ShouldBe(6);
     }
 
     [Theory]
@@ -74,6 +77,10 @@ public class InstanceStateMachineTests
     [InlineData(InstanceState.Failed, LifecycleAction.Start, "lightnfv rm")]
     [InlineData(InstanceState.Failed, LifecycleAction.Stop, "restart it")]
     [InlineData(InstanceState.Created, LifecycleAction.Restart, "does not apply")]
+    [InlineData(InstanceState.Quarantined, LifecycleAction.Start, "lightnfv release")]
+    [InlineData(InstanceState.Quarantined, LifecycleAction.Quarantine, "already quarantined")]
+    [InlineData(InstanceState.Running, LifecycleAction.Release, "not quarantined")]
+    [InlineData(InstanceState.Stopped, LifecycleAction.Quarantine, "only a running instance")]
     public void Forbidden_actions_carry_a_hint(InstanceState state, LifecycleAction action, string hint)
     {
         var e = Should.Throw<LightNfvException>(() => InstanceStateMachine.EnsureAllowed("fw", state, action));

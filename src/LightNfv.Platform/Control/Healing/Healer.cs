@@ -56,7 +56,8 @@ public sealed class Healer(PlatformStore store, ReplicaActions replicas, HealQue
     private async Task<bool> HealAsync(HealRequest request, CancellationToken ct)
     {
         var r = store.Get(request.InstanceId);
-        if (r?.Deployment is null || r.State is InstanceState.Stopped or InstanceState.Creating or InstanceState.Destroying ||
+        // A quarantined replica is held frozen for inspection: never restarted or recreated (its VNF has a replacement).
+        if (r?.Deployment is null || r.State is InstanceState.Stopped or InstanceState.Creating or InstanceState.Destroying or InstanceState.Quarantined ||
             store.Deployment(r.Tenant, r.Deployment) is not { } d)
         {
             Finish(request, OperationState.Completed, null);

@@ -68,7 +68,7 @@ public sealed partial class OperationBook(PlatformStore store, AlertHub alerts, 
                 continue;
             }
             var d = store.Deployment(op.Tenant, op.Deployment);
-            var replicas = store.List().Where(r => r.Tenant == op.Tenant && r.Deployment == op.Deployment).ToList();
+            var replicas = store.List().Where(r => r.Tenant == op.Tenant && r.Deployment == op.Deployment && ReplicaActions.Counts(r)).ToList();
             var verdict = OperationBounds.Evaluate(op, d, replicas, time.GetUtcNow(), BoundOf(op, d, replicas));
             if (verdict.State == OperationState.Failed)
             {
@@ -105,7 +105,7 @@ public sealed partial class OperationBook(PlatformStore store, AlertHub alerts, 
         foreach (var op in store.Operations(OperationState.RollingBack))
         {
             var d = store.Deployment(op.Tenant, op.Deployment);
-            var replicas = store.List().Where(r => r.Tenant == op.Tenant && r.Deployment == op.Deployment).ToList();
+            var replicas = store.List().Where(r => r.Tenant == op.Tenant && r.Deployment == op.Deployment && ReplicaActions.Counts(r)).ToList();
             var done = d is null ? replicas.Count == 0
                 : replicas.Count == d.Replicas && replicas.All(r => r.Version == d.Version && r.State == InstanceState.Running);
             if (done && !failuresOnly)

@@ -1,0 +1,12 @@
+using LightNfv.Backends.Shared;
+using LightNfv.Core.Backends;
+
+namespace LightNfv.Backends.Process;
+
+public sealed partial class ProcessBackend
+{
+    /// <summary>The cgroup freezer of the instance's own cgroup (see <see cref="CgroupFreeze"/>).</summary>
+    public Task<string> FreezeAsync(BackendInstance instance, CancellationToken cancellationToken) => CgroupFreeze.FreezeAsync(host, instance);
+
+    public Task ThawAsync(BackendInstance instance, CancellationToken cancellationToken) => CgroupFreeze.ThawAsync(host, instance);
+}
