@@ -121,6 +121,7 @@ public sealed partial class ContainerBackend(BackendContext host) : IBackend
                 MemoryBytes = (long)spec.Resources.MemoryMiB * 1024 * 1024,
                 Cpus = spec.Resources.Vcpus,
                 Pids = spec.Resources.Pids,
+                CpuSet = spec.Resources.CpuSet,
                 Capabilities = spec.Capabilities,
             });
             return Task.FromResult(instance with { Facts = instance.Facts with { Image = new ImageFacts(image.Digest, image.TreeBytes, image.TarGzBytes) } });
@@ -138,7 +139,8 @@ public sealed partial class ContainerBackend(BackendContext host) : IBackend
         var runtime = Choose(state.Runtime);
         // A stopped container cannot be started again (OCI lifecycle): delete it and run it anew from its bundle. A new
         // one has nothing to delete (and the zombie sweep in Delete would cost a /proc walk on the instantiation path).
-        if (runtime.Exists(instance.Id))
+        var restart = runtime.Exists(instance.Id);
+        if (restart)
         {
             runtime.Delete(instance.Id);
         }
@@ -147,6 +149,12 @@ public sealed partial class ContainerBackend(BackendContext host) : IBackend
         runtime.Run(instance.Id, state.Bundle!, pidFile, spec.LogPath);
         var pid = int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture);
         var identity = ProcessIdentity.Of(pid) ?? new ProcessIdentity(pid, 0);
+        if (restart)
+        {
+            // The bundle holds the size it was created with; a live resize since then is in the stored descriptor (spec).
+            host.Cgroups.Create(host.CgroupPath(instance.Id), InstanceLimits.Cgroup(spec.Resources));
+        }
+        InstanceLimits.ApplyBandwidth(host, instance, spec.Resources);
         return Task.FromResult(instance with { Facts = instance.Facts with { Process = identity } });
     }
 
@@ -211,6 +219,14 @@ public sealed partial class ContainerBackend(BackendContext host) : IBackend
         }
         return new InstanceObservation(ObservedState.Stopped, null, null, addresses, null);
     }
+
+    /// <summary>
+    /// Live: the container's cgroup (the bundle's cgroupsPath, which the runtime made) is rewritten in place, as
+    /// `crun update` would, and its lab port re-limited. The bundle keeps the size it was created with; a restart
+    /// writes the stored descriptor's size (the new one) over it.
+    /// </summary>
+    public Task<BackendInstance> ResizeAsync(BackendInstance instance, ResourceSpec resources, CancellationToken cancellationToken) =>
+        Task.FromResult(InstanceLimits.ResizeInCgroup(host, instance, resources));
 
     public InstanceStats Stats(BackendInstance instance) => host.StatsOf(host.CgroupPath(instance.Id), instance.Facts.HostLink);
 }

@@ -42,6 +42,7 @@ public static class Cli
             TenantCommand.Create(),
             AuditCommand.Create(),
             TokenCommand.Create(),
+            ResizeCommand.Create(),
             TenantOption.Option,
             TokenOption.Option,
         };

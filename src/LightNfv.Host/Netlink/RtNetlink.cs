@@ -14,7 +14,7 @@ public readonly record struct LinkStats(ulong RxPackets, ulong TxPackets, ulong 
 /// namespace for life), so one socket per namespace lets a single thread configure several namespaces.
 /// Requests are synchronous with an ACK: a few microseconds each, far cheaper than spawning `ip`.
 /// </summary>
-public sealed unsafe class RtNetlink : IDisposable
+public sealed unsafe partial class RtNetlink : IDisposable
 {
     private readonly FileDescriptor _fd;
     private uint _seq;

@@ -11,6 +11,7 @@ public static class AuditActions
         OperationCancel = "operation.cancel";
     public const string InstanceRun = "instance.run", InstanceStop = "instance.stop", InstanceStart = "instance.start", InstanceRemove = "instance.remove",
         InstanceRemoveAll = "instance.remove_all", OrphanRemove = "orphan.remove", PlatformDown = "platform.down";
+    public const string InstanceResize = "instance.resize";
     public const string SubscriptionCreate = "subscription.create", SubscriptionDelete = "subscription.delete";
 
     /// <summary>What the platform does on its own (actor system:heal, system:adoption ...).</summary>

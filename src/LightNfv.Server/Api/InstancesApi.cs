@@ -99,6 +99,7 @@ public static class InstancesApi
         }).WithETag(Version, "instance").WithSummary("Start a stopped or exited standalone instance again");
 
         InstanceLogsApi.Map(g);
+        InstanceResizeApi.Map(g);
 
         g.MapGet("/{id}/stats", (string id, InstanceService instances, InstanceMonitor monitor) =>
         {
