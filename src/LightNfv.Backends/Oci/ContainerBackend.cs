@@ -139,8 +139,7 @@ public sealed partial class ContainerBackend(BackendContext host) : IBackend
         var runtime = Choose(state.Runtime);
         // A stopped container cannot be started again (OCI lifecycle): delete it and run it anew from its bundle. A new
         // one has nothing to delete (and the zombie sweep in Delete would cost a /proc walk on the instantiation path).
-        var restart = runtime.Exists(instance.Id);
-        if (restart)
+        if (runtime.Exists(instance.Id))
         {
             runtime.Delete(instance.Id);
         }
@@ -149,11 +148,6 @@ public sealed partial class ContainerBackend(BackendContext host) : IBackend
         runtime.Run(instance.Id, state.Bundle!, pidFile, spec.LogPath);
         var pid = int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture);
         var identity = ProcessIdentity.Of(pid) ?? new ProcessIdentity(pid, 0);
-        if (restart)
-        {
-            // The bundle holds the size it was created with; a live resize since then is in the stored descriptor (spec).
-            host.Cgroups.Create(host.CgroupPath(instance.Id), InstanceLimits.Cgroup(spec.Resources));
-        }
         InstanceLimits.ApplyBandwidth(host, instance, spec.Resources);
         return Task.FromResult(instance with { Facts = instance.Facts with { Process = identity } });
     }
@@ -222,11 +216,18 @@ public sealed partial class ContainerBackend(BackendContext host) : IBackend
 
     /// <summary>
     /// Live: the container's cgroup (the bundle's cgroupsPath, which the runtime made) is rewritten in place, as
-    /// `crun update` would, and its lab port re-limited. The bundle keeps the size it was created with; a restart
-    /// writes the stored descriptor's size (the new one) over it.
+    /// `crun update` would, and its lab port re-limited; then the bundle, so the runtime applies the new size at the next
+    /// start (a stop deletes the container, a start runs it anew from the bundle).
     /// </summary>
-    public Task<BackendInstance> ResizeAsync(BackendInstance instance, ResourceSpec resources, CancellationToken cancellationToken) =>
-        Task.FromResult(InstanceLimits.ResizeInCgroup(host, instance, resources));
+    public Task<BackendInstance> ResizeAsync(BackendInstance instance, ResourceSpec resources, CancellationToken cancellationToken)
+    {
+        var resized = InstanceLimits.ResizeInCgroup(host, instance, resources);
+        if (ContainerState.Of(instance).Bundle is { } bundle)
+        {
+            OciBundle.RewriteResources(bundle, (long)resources.MemoryMiB * 1024 * 1024, resources.Vcpus, resources.Pids, resources.CpuSet);
+        }
+        return Task.FromResult(resized);
+    }
 
     public InstanceStats Stats(BackendInstance instance) => host.StatsOf(host.CgroupPath(instance.Id), instance.Facts.HostLink);
 }

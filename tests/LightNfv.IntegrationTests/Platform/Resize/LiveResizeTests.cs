@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using LightNfv.Backends.Oci;
 using LightNfv.Backends.Vm;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
@@ -191,6 +192,44 @@ public sealed class LiveResizeTests(ITestOutputHelper output) : IntegrationTest(
         // A stopped instance has no live limits to change.
         await Lab.Instances.StopAsync(r.Id);
         (await Should.ThrowAsync<LightNfvException>(() => Lab.Instances.ResizeAsync(r.Id, new ResourceChange(Pids: 80)))).Kind.ShouldBe(ErrorKind.State);
+        await Lab.Instances.RemoveAsync(r.Id);
+    }
+
+    [Theory]
+    [InlineData("container")]
+    [InlineData("docker")]
+    public async Task A_container_pinned_and_limited_at_create_resizes_live_keeps_its_pid_and_a_restart_keeps_the_new_size(string technology)
+    {
+        TechnologyNames.TryParse(technology, out var tech).ShouldBeTrue();
+        RequireAvailable(tech);
+        if (tech == Technology.Container)
+        {
+            Assert.SkipUnless(Lab.Registry.Find(tech) is ContainerBackend c && c.Runtime("crun") is not null, "crun is not installed");
+        }
+        var all = $"0-{Environment.ProcessorCount - 1}";
+        var r = await Lab.RunAsync(Yaml("rz" + technology, technology, "\n    cpuset: \"0\"\n    bandwidthMbps: 30"));
+        var address = IPAddress.Parse(r.Address!);
+        Lab.TcpConnect(address, 5201).ShouldBeNull();
+        var pid = r.Facts.Process.ShouldNotBeNull().Pid;
+        File.ReadAllText($"/proc/{pid}/status").ShouldContain("Cpus_allowed_list:\t0\n");
+        Lab.Host.Lab.PortQdisc(r.Facts.HostLink!).ShouldBe("tbf");
+
+        var resized = await Lab.Instances.ResizeAsync(r.Id, new ResourceChange(Vcpus: 2, MemoryMiB: 80, Pids: 90, CpuSet: all));
+        var limits = Limits(resized);
+        limits.Quota.ShouldBe("200000");
+        limits.Memory.ShouldBe((80 * MiB).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        limits.Pids.ShouldBe("90");
+        limits.CpuSet.ShouldBe(all);
+        resized.Facts.Process.ShouldNotBeNull().Pid.ShouldBe(pid);
+        File.ReadAllText($"/proc/{pid}/status").ShouldContain($"Cpus_allowed_list:\t{all}\n");
+        Lab.TcpConnect(address, 5201).ShouldBeNull();
+
+        await Lab.Instances.StopAsync(r.Id);
+        var restarted = await Lab.Instances.StartAsync(r.Id);
+        Lab.TcpConnect(address, 5201).ShouldBeNull();
+        var again = Limits(restarted);
+        (again.Quota, again.Memory, again.Pids).ShouldBe((limits.Quota, limits.Memory, limits.Pids));
+        Lab.Host.Lab.PortQdisc(r.Facts.HostLink!).ShouldBe("tbf");
         await Lab.Instances.RemoveAsync(r.Id);
     }
 
