@@ -144,6 +144,23 @@ public sealed class LiveResizeTests(ITestOutputHelper output) : IntegrationTest(
         // The token bucket's 64 KiB burst adds at most a few per cent over 2 s; veth alone does gigabits here.
         limited.ShouldBeInRange(4, 40 * 1.15);
 
+        // What setting a limit costs: one rtnetlink request, against spawning tc(8) for the same change (printed, not asserted).
+        var link = r.Facts.HostLink!;
+        var netlink = Enumerable.Range(0, 21).Select(i =>
+        {
+            var t = System.Diagnostics.Stopwatch.GetTimestamp();
+            Lab.Host.Lab.SetPortBandwidth(link, 40 + (i % 2));
+            return System.Diagnostics.Stopwatch.GetElapsedTime(t).TotalMicroseconds;
+        }).Order().ToList();
+        var spawned = Enumerable.Range(0, 5).Select(i =>
+        {
+            var t = System.Diagnostics.Stopwatch.GetTimestamp();
+            HostState.Run("nsenter", [$"--net={NetNamespace.PathOf(Lab.LabName)}", "tc", "qdisc", "replace", "dev", link, "root", "tbf", "rate", "40mbit", "burst", "64kb", "latency", "50ms"]);
+            return System.Diagnostics.Stopwatch.GetElapsedTime(t).TotalMicroseconds;
+        }).Order().ToList();
+        Output.WriteLine($"set a port's rate: netlink median {netlink[10]:0} us (21 runs), nsenter+tc median {spawned[2]:0} us (5 runs)");
+        Lab.Host.Lab.PortQdisc(link).ShouldBe("tbf");
+
         var pid = r.Facts.Process.ShouldNotBeNull().Pid;
         await Lab.Instances.ResizeAsync(r.Id, new ResourceChange(BandwidthMbps: 8));
         var resized = Iperf3Mbps(r);
