@@ -24,6 +24,9 @@ public sealed record ContainerRequest
 
     public long Pids { get; init; }
 
+    /// <summary>CPUs to pin to (CpusetCpus, "0-1"); null: any.</summary>
+    public string? CpuSet { get; init; }
+
     /// <summary>Capabilities kept (CAP_ form); every other one is dropped.</summary>
     public IReadOnlyList<string> Capabilities { get; init; } = [];
 
@@ -31,6 +34,20 @@ public sealed record ContainerRequest
     public string? CgroupParent { get; init; }
 
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The body of POST /containers/{id}/update for <paramref name="r"/>: the same limits as at create ("" unpins).</summary>
+    public static JsonObject Resources(Core.Descriptors.ResourceSpec r)
+    {
+        var memory = (long)r.MemoryMiB * 1024 * 1024;
+        return new JsonObject
+        {
+            ["Memory"] = memory,
+            ["MemorySwap"] = memory,
+            ["NanoCpus"] = (long)r.Vcpus * 1_000_000_000,
+            ["PidsLimit"] = r.Pids,
+            ["CpusetCpus"] = r.CpuSet ?? "",
+        };
+    }
 
     /// <summary>The body of POST /containers/create (Engine API 1.41 names).</summary>
     public JsonObject ToJson()
@@ -67,6 +84,10 @@ public sealed record ContainerRequest
         if (CgroupParent is not null)
         {
             hostConfig["CgroupParent"] = CgroupParent;
+        }
+        if (CpuSet is not null)
+        {
+            hostConfig["CpusetCpus"] = CpuSet;
         }
         return new JsonObject
         {

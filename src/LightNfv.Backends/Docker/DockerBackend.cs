@@ -113,6 +113,7 @@ public sealed partial class DockerBackend(BackendContext host) : IBackend
                 MemoryBytes = (long)spec.Resources.MemoryMiB * 1024 * 1024,
                 Cpus = spec.Resources.Vcpus,
                 Pids = spec.Resources.Pids,
+                CpuSet = spec.Resources.CpuSet,
                 Capabilities = spec.Capabilities,
                 CgroupParent = await CgroupParentAsync(client, cancellationToken).ConfigureAwait(false),
                 Labels = new Dictionary<string, string>
@@ -224,6 +225,7 @@ public sealed partial class DockerBackend(BackendContext host) : IBackend
         var shimPid = HostLeftovers.ParentOf(info.Pid);
         var shim = shimPid > 1 ? ProcessIdentity.Of(shimPid) : null;
         var cgroup = HostLeftovers.CgroupOf(info.Pid, host.Cgroups.Version == "v1") is { Length: > 0 } cg ? cg : $"{Daemon.ContainersCgroup}/{info.Id}";
+        InstanceLimits.ApplyBandwidth(host, instance, spec.Resources);
         return instance with
         {
             Facts = instance.Facts with { Process = process, Cgroup = cgroup },
@@ -339,6 +341,26 @@ public sealed partial class DockerBackend(BackendContext host) : IBackend
             ? new InstanceObservation(ObservedState.Exited, null, info.StartedAt, addresses,
                 $"exited with code {info.ExitCode}{(info.OomKilled ? " (killed by the OOM killer)" : "")}")
             : new InstanceObservation(ObservedState.Stopped, null, null, addresses, null);
+    }
+
+    /// <summary>
+    /// Live, through dockerd (POST /containers/{id}/update, as `docker update`): docker writes the container's cgroup and
+    /// keeps the new size in its own record, so a `docker start` after a stop keeps it too; then the lab port's bandwidth.
+    /// </summary>
+    public async Task<BackendInstance> ResizeAsync(BackendInstance instance, ResourceSpec resources, CancellationToken cancellationToken)
+    {
+        var state = DockerState.Of(instance);
+        if (state.DockerSocket is not { } socket || ProcessIdentity.From(instance.Facts.Process) is not { IsAlive: true })
+        {
+            throw new LightNfvException(ErrorKind.State, $"instance {instance.Id} is not running; start it first, or change spec.resources for its next start");
+        }
+        var client = Daemon.Connect(socket, cancellationToken);
+        await client.UpdateContainerAsync(state.Container ?? ContainerName(instance.Id), ContainerRequest.Resources(resources), cancellationToken).ConfigureAwait(false);
+        if (instance.Facts.HostLink is { } link)
+        {
+            host.Lab.SetPortBandwidth(link, resources.BandwidthMbps);
+        }
+        return instance;
     }
 
     public InstanceStats Stats(BackendInstance instance) =>

@@ -219,6 +219,18 @@ public sealed class EngineClient : IDisposable
         return doc.RootElement.GetProperty("Id").GetString() ?? throw new EngineException((int)response.StatusCode, operation, "no container id in the answer");
     }
 
+    /// <summary>POST /containers/{id}/update: new resource limits for a container, running or not (docker update).</summary>
+    public async Task UpdateContainerAsync(string id, JsonObject resources, CancellationToken cancellationToken)
+    {
+        var operation = $"update container {id}";
+        var message = new HttpRequestMessage(HttpMethod.Post, V($"containers/{Uri.EscapeDataString(id)}/update"))
+        {
+            Content = new StringContent(resources.ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        using var response = await SendAsync(message, operation, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, operation, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>POST /containers/{id}/start; a container already running is fine (304).</summary>
     public Task StartContainerAsync(string id, CancellationToken cancellationToken) =>
         PostAsync($"containers/{Uri.EscapeDataString(id)}/start", $"start container {id}", cancellationToken);

@@ -121,6 +121,7 @@ public sealed partial class ContainerBackend(BackendContext host) : IBackend
                 MemoryBytes = (long)spec.Resources.MemoryMiB * 1024 * 1024,
                 Cpus = spec.Resources.Vcpus,
                 Pids = spec.Resources.Pids,
+                CpuSet = spec.Resources.CpuSet,
                 Capabilities = spec.Capabilities,
             });
             return Task.FromResult(instance with { Facts = instance.Facts with { Image = new ImageFacts(image.Digest, image.TreeBytes, image.TarGzBytes) } });
@@ -147,6 +148,7 @@ public sealed partial class ContainerBackend(BackendContext host) : IBackend
         runtime.Run(instance.Id, state.Bundle!, pidFile, spec.LogPath);
         var pid = int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture);
         var identity = ProcessIdentity.Of(pid) ?? new ProcessIdentity(pid, 0);
+        InstanceLimits.ApplyBandwidth(host, instance, spec.Resources);
         return Task.FromResult(instance with { Facts = instance.Facts with { Process = identity } });
     }
 
@@ -210,6 +212,21 @@ public sealed partial class ContainerBackend(BackendContext host) : IBackend
                 : new InstanceObservation(ObservedState.Exited, null, p.StartedAt, addresses, "exited (the runtime keeps no exit status for detached containers)");
         }
         return new InstanceObservation(ObservedState.Stopped, null, null, addresses, null);
+    }
+
+    /// <summary>
+    /// Live: the container's cgroup (the bundle's cgroupsPath, which the runtime made) is rewritten in place, as
+    /// `crun update` would, and its lab port re-limited; then the bundle, so the runtime applies the new size at the next
+    /// start (a stop deletes the container, a start runs it anew from the bundle).
+    /// </summary>
+    public Task<BackendInstance> ResizeAsync(BackendInstance instance, ResourceSpec resources, CancellationToken cancellationToken)
+    {
+        var resized = InstanceLimits.ResizeInCgroup(host, instance, resources);
+        if (ContainerState.Of(instance).Bundle is { } bundle)
+        {
+            OciBundle.RewriteResources(bundle, (long)resources.MemoryMiB * 1024 * 1024, resources.Vcpus, resources.Pids, resources.CpuSet);
+        }
+        return Task.FromResult(resized);
     }
 
     public InstanceStats Stats(BackendInstance instance) => host.StatsOf(host.CgroupPath(instance.Id), instance.Facts.HostLink);

@@ -4,7 +4,6 @@ using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Networking;
-using LightNfv.Host.Cgroups;
 using LightNfv.Host.Processes;
 
 namespace LightNfv.Backends.Process;
@@ -68,8 +67,7 @@ public sealed partial class ProcessBackend(BackendContext host) : IBackend
         {
             Directory.CreateDirectory(spec.RunDirectory);
             // Writes the limits into a claimed shell's empty cgroup, or makes the cgroup.
-            host.Cgroups.Create(host.CgroupPath(spec.Id), new CgroupLimits(
-                (long)spec.Resources.MemoryMiB * 1024 * 1024, spec.Resources.Vcpus, spec.Resources.Pids));
+            host.Cgroups.Create(host.CgroupPath(spec.Id), InstanceLimits.Cgroup(spec.Resources));
             // A claimed shell's namespace is already on the bridge: it only needs its address. Otherwise the
             // namespace is made at start, by the VNF's own process.
             if (Host.Namespaces.NetNamespace.Exists(ns))
@@ -108,6 +106,7 @@ public sealed partial class ProcessBackend(BackendContext host) : IBackend
             OnNewNetworkNamespace = restart ? null : holder =>
                 host.Lab.AdoptInstanceNamespace(ns, holder, instance.Facts.HostLink!, spec.Network, NetworkAttachment.MacForInstance(spec.Id)),
         });
+        InstanceLimits.ApplyBandwidth(host, instance, spec.Resources);
         return Task.FromResult(instance with
         {
             Facts = instance.Facts with { Process = spawned.Vnf },
@@ -192,6 +191,10 @@ public sealed partial class ProcessBackend(BackendContext host) : IBackend
         }
         return new InstanceObservation(ObservedState.Stopped, null, null, addresses, null);
     }
+
+    /// <summary>Live: the VNF's cgroup limits are rewritten in place and its lab port re-limited; its pid does not change.</summary>
+    public Task<BackendInstance> ResizeAsync(BackendInstance instance, ResourceSpec resources, CancellationToken cancellationToken) =>
+        Task.FromResult(InstanceLimits.ResizeInCgroup(host, instance, resources));
 
     public InstanceStats Stats(BackendInstance instance) =>
         host.StatsOf(instance.Facts.Cgroup ?? host.CgroupPath(instance.Id), instance.Facts.HostLink);

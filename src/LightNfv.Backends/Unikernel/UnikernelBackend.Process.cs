@@ -77,7 +77,7 @@ public sealed partial class UnikernelBackend
         try
         {
             Directory.CreateDirectory(spec.RunDirectory);
-            host.Cgroups.Create(host.CgroupPath(spec.Id), new CgroupLimits((long)memory + TenderHeadroomBytes, spec.Resources.Vcpus, spec.Resources.Pids));
+            host.Cgroups.Create(host.CgroupPath(spec.Id), new CgroupLimits((long)memory + TenderHeadroomBytes, spec.Resources.Vcpus, spec.Resources.Pids) { CpuSet = spec.Resources.CpuSet });
             _ = host.Lab; // opened now so that start pays nothing for it
             return instance;
         }

@@ -144,9 +144,38 @@ public sealed partial class UnikernelBackend(BackendContext host) : IBackend
 
     public Task<BackendInstance> StartAsync(InstanceSpec spec, BackendInstance instance, CancellationToken cancellationToken)
     {
+        var started = StartGuest(spec, instance);
+        InstanceLimits.ApplyBandwidth(host, started, spec.Resources);
+        return Task.FromResult(started);
+    }
+
+    /// <summary>
+    /// Live, for the process tender: its cgroup's CPU quota, cpuset and pids, and the tap's bandwidth. The guest's memory
+    /// is fixed when the tender maps it (the guest can neither take more nor give any back), so memoryMiB must stay; the
+    /// KVM monitor holds every guest in one process, where no per-guest cgroup exists.
+    /// </summary>
+    public Task<BackendInstance> ResizeAsync(BackendInstance instance, ResourceSpec resources, CancellationToken cancellationToken)
+    {
+        if (!IsProcess(instance))
+        {
+            throw new LightNfvException(ErrorKind.Unavailable,
+                $"instance {instance.Id} runs under the unikernel KVM monitor, which holds every guest in one process with no cgroup per guest: its limits cannot change live; change spec.resources and restart it");
+        }
+        var guest = UnikernelState.Of(instance).MemoryBytes;
+        var asked = (ulong)resources.MemoryMiB << 20;
+        if (asked - asked % GuestLayout.TwoMiB != guest)
+        {
+            throw new LightNfvException(ErrorKind.Unavailable,
+                $"memoryMiB: a unikernel's memory is fixed when its tender maps it ({guest >> 20} MiB; the guest can neither take more nor give any back): keep memoryMiB at {guest >> 20} for a live resize, or change spec.resources and restart it");
+        }
+        return Task.FromResult(InstanceLimits.ResizeInCgroup(host, instance, resources, TenderHeadroomBytes + (long)guest - ((long)resources.MemoryMiB << 20)));
+    }
+
+    private BackendInstance StartGuest(InstanceSpec spec, BackendInstance instance)
+    {
         if (IsProcess(instance))
         {
-            return Task.FromResult(StartProcess(spec, instance));
+            return StartProcess(spec, instance);
         }
         bool warm;
         lock (_gate)
@@ -160,10 +189,10 @@ public sealed partial class UnikernelBackend(BackendContext host) : IBackend
             ("mac", string.Join(':', NetworkAttachment.MacForInstance(spec.Id).Select(b => b.ToString("x2", CultureInfo.InvariantCulture)))),
             ("port", state.Port), ("app", state.App), ("tap", TapName(spec.Id)), ("console", spec.LogPath),
             ("warm", warm ? "1" : "0")));
-        return Task.FromResult(instance with
+        return instance with
         {
             State = state with { Tap = reply["tap"], Mac = reply["mac"], Monitor = (int)reply.Number("pid") },
-        });
+        };
     }
 
     public static string TapName(string id) => "lnfuk" + id[..10];

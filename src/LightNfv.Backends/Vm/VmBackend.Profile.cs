@@ -27,6 +27,11 @@ public abstract partial class VmBackend
         {
             throw new Core.Errors.DescriptorException("spec.accel", $"'process' is the unikernel's process tender, not an accelerator for {Technology.ToName()}; use auto, kvm or tcg");
         }
+        if (spec.Resources.CpuSet is { } cpuset)
+        {
+            throw new Core.Errors.DescriptorException("spec.resources.cpuset",
+                $"'{cpuset}': {Technology.ToName()} runs QEMU without a cgroup of its own here, so it cannot be pinned; remove the field (process, container, docker and the unikernel's process tender take it)");
+        }
         if (spec.Resources.MemoryMiB < MinimumMemoryMiB)
         {
             throw new Core.Errors.DescriptorException("spec.resources.memoryMiB",

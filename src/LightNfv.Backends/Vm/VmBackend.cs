@@ -158,7 +158,29 @@ public abstract partial class VmBackend(BackendContext host) : IBackend
             }
             Thread.Sleep(1);
         }
+        InstanceLimits.ApplyBandwidth(host, started, spec.Resources);
         return Task.FromResult(started);
+    }
+
+    /// <summary>
+    /// Only the tap's bandwidth changes live. QEMU runs without a cgroup of its own here, and its guest's vCPUs and RAM
+    /// are fixed at launch (no balloon or hotplug in these guests; a cgroup limit below what the guest holds would only
+    /// get QEMU OOM-killed): vcpus, memoryMiB, pids and cpuset are refused with the way to change them.
+    /// </summary>
+    public Task<BackendInstance> ResizeAsync(BackendInstance instance, ResourceSpec resources, CancellationToken cancellationToken)
+    {
+        var state = VmState.Of(instance);
+        if (resources.Vcpus != state.Vcpus || resources.MemoryMiB != state.MemoryMiB)
+        {
+            throw new LightNfvException(ErrorKind.Unavailable,
+                $"{(resources.Vcpus != state.Vcpus ? "vcpus" : "memoryMiB")}: a {Technology.ToName()} guest's vCPUs and memory are fixed when QEMU starts it ({state.Vcpus} vCPU, {state.MemoryMiB} MiB; no balloon or CPU hotplug in its guest): only bandwidthMbps changes live; change spec.resources and restart it for the rest");
+        }
+        if (ProcessIdentity.From(instance.Facts.Process) is not { IsAlive: true } || instance.Facts.HostLink is not { } tap)
+        {
+            throw new LightNfvException(ErrorKind.State, $"instance {instance.Id} is not running; start it first");
+        }
+        host.Lab.SetPortBandwidth(tap, resources.BandwidthMbps);
+        return Task.FromResult(instance);
     }
 
     public Task<BackendInstance> StopAsync(BackendInstance instance, TimeSpan grace, CancellationToken cancellationToken)

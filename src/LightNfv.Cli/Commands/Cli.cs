@@ -44,6 +44,7 @@ public static class Cli
             TokenCommand.Create(),
             QuarantineCommand.Create(),
             ReleaseCommand.Create(),
+            ResizeCommand.Create(),
             TenantOption.Option,
             TokenOption.Option,
         };

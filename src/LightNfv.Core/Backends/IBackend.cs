@@ -82,6 +82,16 @@ public interface IBackend
     /// none is a no-op. Returns a description of each object it removed.
     /// </summary>
     IReadOnlyList<string> RemoveOrphan(string id) => [];
+
+    /// <summary>
+    /// Applies new limits (<paramref name="resources"/>: vCPUs, memory, pids, cpuset, bandwidth) to a running instance
+    /// in place, without a restart: the workload keeps its pid and its connections. Throws a
+    /// <see cref="Errors.LightNfvException"/> saying why when the technology or the host cannot (the limits are then
+    /// unchanged); the control plane checks quotas and persists the new size. Default: the technology cannot.
+    /// </summary>
+    Task<BackendInstance> ResizeAsync(BackendInstance instance, ResourceSpec resources, CancellationToken cancellationToken) =>
+        throw new Errors.LightNfvException(Errors.ErrorKind.Unavailable,
+            $"technology '{Technology.ToName()}' cannot change a running instance's limits; change spec.resources and roll the VNF out (a restart)");
 }
 
 /// <summary>

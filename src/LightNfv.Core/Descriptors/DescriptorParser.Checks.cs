@@ -11,10 +11,19 @@ public static partial class DescriptorParser
         const string path = "spec.resources";
         var fields = Fields(node, path, s_resourceFields);
         var d = ResourceSpec.Default;
+        var cpuset = OptionalString(fields, path, "cpuset");
+        if (cpuset is not null && CpuList.Parse(cpuset) is { Error: { } why })
+        {
+            throw Error(fields["cpuset"], "spec.resources.cpuset", $"'{cpuset}' {why}");
+        }
         return new ResourceSpec(
             OptionalInt(fields, path, "vcpus", MinVcpus, MaxVcpus) ?? d.Vcpus,
             OptionalInt(fields, path, "memoryMiB", MinMemoryMiB, MaxMemoryMiB) ?? d.MemoryMiB,
-            OptionalInt(fields, path, "pids", MinPids, MaxPids) ?? d.Pids);
+            OptionalInt(fields, path, "pids", MinPids, MaxPids) ?? d.Pids)
+        {
+            CpuSet = cpuset,
+            BandwidthMbps = OptionalInt(fields, path, "bandwidthMbps", MinBandwidthMbps, MaxBandwidthMbps),
+        };
     }
 
     private static (IPAddress? Address, IReadOnlyList<int> Ports) ParseNetwork(YamlMappingNode node)

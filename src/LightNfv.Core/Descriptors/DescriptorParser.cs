@@ -22,7 +22,7 @@ public static partial class DescriptorParser
     private static readonly string[] s_accels = ["auto", "kvm", "tcg", "process"];
     private static readonly string[] s_appFields = ["builtin", "command", "env", "capabilities", "files"];
     private static readonly string[] s_runtimes = ["crun", "runc"];
-    private static readonly string[] s_resourceFields = ["vcpus", "memoryMiB", "pids"];
+    private static readonly string[] s_resourceFields = ["vcpus", "memoryMiB", "pids", "cpuset", "bandwidthMbps"];
     private static readonly string[] s_networkFields = ["address", "ports"];
 
     public const string DefaultTenant = "default";
@@ -31,6 +31,7 @@ public static partial class DescriptorParser
     private const int MinVcpus = 1, MaxVcpus = 64;
     private const int MinMemoryMiB = 4, MaxMemoryMiB = 262144;
     private const int MinPids = 8, MaxPids = 32768;
+    private const int MinBandwidthMbps = 1, MaxBandwidthMbps = 100_000;
     private const int MinPort = 1, MaxPort = 65535;
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$")]

@@ -49,6 +49,15 @@ public sealed record AppSpec(string? Builtin, IReadOnlyList<string> Command, IRe
 public sealed record ResourceSpec(int Vcpus, int MemoryMiB, int Pids)
 {
     public static ResourceSpec Default { get; } = new(1, 128, 128);
+
+    /// <summary>
+    /// CPUs the instance may run on, in the kernel's list form ("0-1", "0,2"), as docker's --cpuset-cpus and compose's
+    /// cpuset; null: any CPU. Pinning only narrows where the CFS quota (<see cref="Vcpus"/>) is spent.
+    /// </summary>
+    public string? CpuSet { get; init; }
+
+    /// <summary>Rate limit in Mbit/s on the instance's host-side port in the lab (traffic towards the instance); null: none.</summary>
+    public int? BandwidthMbps { get; init; }
 }
 
 public sealed record NetworkSpec(IPAddress? Address, IReadOnlyList<int> Ports)

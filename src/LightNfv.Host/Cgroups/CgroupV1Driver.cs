@@ -6,7 +6,7 @@ namespace LightNfv.Host.Cgroups;
 /// cgroup v1: one hierarchy per controller (this machine kind's hybrid layout). A cgroup is one directory per
 /// used hierarchy; cpu and cpuacct may share one mount, in which case they share the directory.
 /// </summary>
-public sealed class CgroupV1Driver : ICgroupDriver
+public sealed partial class CgroupV1Driver : ICgroupDriver
 {
     /// <summary>
     /// The controllers LightNFV uses, in the order their directories are created and joined. The freezer sets no limit:
@@ -33,9 +33,9 @@ public sealed class CgroupV1Driver : ICgroupDriver
         _roots = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (controller, root) in controllerRoots)
         {
-            if (!UsedControllers.Contains(controller))
+            if (!UsedControllers.Contains(controller) && controller != CpusetController)
             {
-                throw new LightNfvException(ErrorKind.Invalid, $"cgroup v1 controller '{controller}': expected one of {string.Join(", ", UsedControllers)}");
+                throw new LightNfvException(ErrorKind.Invalid, $"cgroup v1 controller '{controller}': expected one of {string.Join(", ", UsedControllers)}, {CpusetController}");
             }
             if (!Path.IsPathFullyQualified(root))
             {
@@ -73,7 +73,7 @@ public sealed class CgroupV1Driver : ICgroupDriver
             }
             foreach (var opt in m.SuperOptionList)
             {
-                if (!UsedControllers.Contains(opt))
+                if (!UsedControllers.Contains(opt) && opt != CpusetController)
                 {
                     continue;
                 }
@@ -95,6 +95,7 @@ public sealed class CgroupV1Driver : ICgroupDriver
         Require("memory", limits.MemoryBytes is not null);
         Require("cpu", limits.Cpus is not null);
         Require("pids", limits.Pids is not null);
+        Require(CpusetController, limits.CpuSet is not null);
 
         var created = new Dictionary<string, bool>(StringComparer.Ordinal);
         foreach (var h in _hierarchies)
@@ -117,6 +118,7 @@ public sealed class CgroupV1Driver : ICgroupDriver
             {
                 CgroupFs.Write(Path.Combine(pids, "pids.max"), limits.Pids is { } p ? CgroupFs.Invariant(p) : "max");
             }
+            WriteCpuSet(rel, limits.CpuSet, cgroup);
         }
         catch
         {
@@ -127,7 +129,8 @@ public sealed class CgroupV1Driver : ICgroupDriver
             }
             throw;
         }
-        return cgroup;
+        // Opened again when pinned: its cpuset directory may be new, and joining must include it.
+        return limits.CpuSet is null ? cgroup : OpenExisting(rel);
     }
 
     /// <summary>
@@ -180,7 +183,7 @@ public sealed class CgroupV1Driver : ICgroupDriver
             .ToList();
     }
 
-    private V1Cgroup OpenExisting(string rel) => new(this, rel, _hierarchies.Select(h => Path.Combine(h, rel)).ToList());
+    private V1Cgroup OpenExisting(string rel) => new(this, rel, _hierarchies.Select(h => Path.Combine(h, rel)).Concat(CpusetDir(rel)).ToList());
 
     private string? Dir(string controller, string rel) => _roots.TryGetValue(controller, out var root) ? Path.Combine(root, rel) : null;
 

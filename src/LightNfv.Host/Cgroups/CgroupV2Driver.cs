@@ -62,6 +62,13 @@ public sealed class CgroupV2Driver : ICgroupDriver
         Require(rootControllers, "memory", limits.MemoryBytes is not null);
         Require(rootControllers, "cpu", limits.Cpus is not null);
         Require(rootControllers, "pids", limits.Pids is not null);
+        Require(rootControllers, "cpuset", limits.CpuSet is not null);
+        if (limits.CpuSet is { } pin)
+        {
+            CgroupV1Driver.CheckOnHost(pin, CgroupFs.TryRead(Path.Combine(_root, "cpuset.cpus.effective")));
+        }
+        // cpuset is enabled only on the paths of cgroups that pin (as v1 makes its directory only for them).
+        string[] wanted = limits.CpuSet is null ? [.. UsedControllers] : [.. UsedControllers, "cpuset"];
 
         // Walk root -> parent enabling controllers for the level below, creating each level as we go.
         var segments = rel.Split('/');
@@ -70,7 +77,7 @@ public sealed class CgroupV2Driver : ICgroupDriver
         HashSet<string>? parentEnabled = null;
         foreach (var seg in segments)
         {
-            parentEnabled = EnableControllers(level, parentEnabled);
+            parentEnabled = EnableControllers(level, parentEnabled, wanted);
             level = Path.Combine(level, seg);
             created = CgroupFs.MakeDir(level);
         }
@@ -106,6 +113,15 @@ public sealed class CgroupV2Driver : ICgroupDriver
             {
                 CgroupFs.Write(Path.Combine(dir, "pids.max"), limits.Pids is { } p ? CgroupFs.Invariant(p) : "max");
             }
+            if (limits.CpuSet is { } cpus)
+            {
+                CgroupFs.Write(Path.Combine(dir, "cpuset.cpus"), cpus);
+            }
+            else if (existed && File.Exists(Path.Combine(dir, "cpuset.cpus")))
+            {
+                // Empty: every CPU of the parent again (unpinned).
+                CgroupFs.Write(Path.Combine(dir, "cpuset.cpus"), "");
+            }
         }
         catch
         {
@@ -124,12 +140,12 @@ public sealed class CgroupV2Driver : ICgroupDriver
     /// children offer. <paramref name="offeredByParent"/> stands in for cgroup.controllers where that file is
     /// absent (a fake tree; the kernel derives it from the parent's subtree_control the same way).
     /// </summary>
-    private static HashSet<string> EnableControllers(string dir, HashSet<string>? offeredByParent)
+    private static HashSet<string> EnableControllers(string dir, HashSet<string>? offeredByParent, IReadOnlyList<string> wanted)
     {
         var offered = ReadControllers(Path.Combine(dir, "cgroup.controllers")) ?? offeredByParent ?? [];
         var subtree = Path.Combine(dir, "cgroup.subtree_control");
         var enabled = ReadControllers(subtree) ?? [];
-        var missing = UsedControllers.Where(c => offered.Contains(c) && !enabled.Contains(c)).ToList();
+        var missing = wanted.Where(c => offered.Contains(c) && !enabled.Contains(c)).ToList();
         if (missing.Count > 0)
         {
             CgroupFs.Write(subtree, string.Join(' ', missing.Select(c => "+" + c)));

@@ -1,7 +1,11 @@
 namespace LightNfv.Host.Cgroups;
 
 /// <summary>Limits applied to one instance's cgroup. Null means "no limit".</summary>
-public sealed record CgroupLimits(long? MemoryBytes, double? Cpus, long? Pids);
+public sealed record CgroupLimits(long? MemoryBytes, double? Cpus, long? Pids)
+{
+    /// <summary>CPUs the cgroup may run on (cpuset.cpus list form, "0-1"); null: every CPU its parent has.</summary>
+    public string? CpuSet { get; init; }
+}
 
 /// <summary>
 /// Counters read from one cgroup. <see cref="MemoryBytes"/> is the cgroup's private memory: anonymous pages, tmpfs

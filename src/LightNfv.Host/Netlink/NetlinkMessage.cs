@@ -4,7 +4,7 @@ using System.Text;
 namespace LightNfv.Host.Netlink;
 
 /// <summary>Builds one rtnetlink request: header, fixed family struct, then attributes (nested ones by scope).</summary>
-internal sealed class NetlinkMessage
+internal sealed partial class NetlinkMessage
 {
     private byte[] _buf = new byte[256];
     private int _len;

@@ -14,7 +14,7 @@ public readonly record struct LinkStats(ulong RxPackets, ulong TxPackets, ulong 
 /// namespace for life), so one socket per namespace lets a single thread configure several namespaces.
 /// Requests are synchronous with an ACK: a few microseconds each, far cheaper than spawning `ip`.
 /// </summary>
-public sealed class RtNetlink : NetlinkSocket
+public sealed partial class RtNetlink : NetlinkSocket
 {
     private RtNetlink(FileDescriptor fd) : base(fd) { }
 

@@ -15,7 +15,7 @@ namespace LightNfv.Host.Network;
 /// and the lab namespace never routes between them (ip_forward 0, ARP answered only on the segment asked, strict
 /// reverse-path filter). It is never linked, routed or NATed to the host's uplink: the lab namespace has no other interface.
 /// </summary>
-public sealed class LabNetwork : IDisposable
+public sealed partial class LabNetwork : IDisposable
 {
     /// <summary>The default tenant's bridge (segment 0), which also holds warm shells until they are claimed.</summary>
     public const string BridgeName = "br0";

@@ -13,6 +13,7 @@ public static class AuditActions
         InstanceRemoveAll = "instance.remove_all", OrphanRemove = "orphan.remove", PlatformDown = "platform.down";
     /// <summary>An instance frozen and cut from its segment, and its release (see InstanceService.QuarantineAsync).</summary>
     public const string InstanceQuarantine = "instance.quarantine", InstanceRelease = "instance.release";
+    public const string InstanceResize = "instance.resize";
     public const string SubscriptionCreate = "subscription.create", SubscriptionDelete = "subscription.delete";
 
     /// <summary>What the platform does on its own (actor system:heal, system:adoption ...).</summary>

@@ -100,6 +100,7 @@ public static class InstancesApi
 
         InstanceLogsApi.Map(g);
         InstanceQuarantineApi.Map(g);
+        InstanceResizeApi.Map(g);
 
         g.MapGet("/{id}/stats", (string id, InstanceService instances, InstanceMonitor monitor) =>
         {

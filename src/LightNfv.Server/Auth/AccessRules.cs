@@ -61,6 +61,7 @@ public static class AccessRules
         [$"DELETE {V1}/instances/{{id}}"] = Role.Operator,
         [$"POST {V1}/instances/{{id}}/stop"] = Role.Operator,
         [$"POST {V1}/instances/{{id}}/start"] = Role.Operator,
+        [$"POST {V1}/instances/{{id}}/resize"] = Role.Operator,
         [$"GET {V1}/instances/{{id}}/logs"] = Role.Viewer,
         [$"GET {V1}/instances/{{id}}/stats"] = Role.Viewer,
         // Freezing a suspect instance of one's own tenant is an operator's act, like stopping it.

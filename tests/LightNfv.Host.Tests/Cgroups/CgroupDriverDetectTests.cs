@@ -62,9 +62,11 @@ public sealed class CgroupDriverDetectTests : IDisposable
         driver.Version.ShouldBe("v1");
         driver.Roots["memory"].ShouldBe(_fs.Dir("memory"));
         driver.Roots["cpuacct"].ShouldBe(_fs.Dir("cpuacct"));
-        driver.Roots.ContainsKey("cpuset").ShouldBeFalse();
+        driver.Roots["cpuset"].ShouldBe(_fs.Dir("cpuset"));
+        // A cgroup that does not pin gets no cpuset directory: four hierarchies, as before pinning existed.
         var cg = driver.Create("lightnfv/a", new CgroupLimits(32L << 20, 0.5, 16));
         cg.ProcsFiles.Count.ShouldBe(4);
+        _fs.Exists("cpuset/lightnfv").ShouldBeFalse();
         _fs.Read("memory/lightnfv/a/memory.limit_in_bytes").ShouldBe("33554432");
     }
 

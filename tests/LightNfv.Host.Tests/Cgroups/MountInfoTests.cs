@@ -57,7 +57,9 @@ public class MountInfoTests
         mounts.Single(m => m.MountId == 23).OptionalFields.ShouldBe(["shared:7"]);
 
         var roots = CgroupV1Driver.DiscoverRoots(mounts);
-        roots.Count.ShouldBe(4);
+        // cpuset too: it is used only by cgroups that pin (spec.resources.cpuset).
+        roots.Count.ShouldBe(5);
+        roots["cpuset"].ShouldBe("/sys/fs/cgroup/cpuset");
         roots["memory"].ShouldBe("/sys/fs/cgroup/memory");
         roots["cpu"].ShouldBe("/sys/fs/cgroup/cpu");
         roots["cpuacct"].ShouldBe("/sys/fs/cgroup/cpuacct");

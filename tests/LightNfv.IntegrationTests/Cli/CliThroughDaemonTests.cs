@@ -90,6 +90,12 @@ public sealed partial class CliThroughDaemonTests(ITestOutputHelper output) : In
         Lightnfv("exec", id, "--", "sh", "-c", "exit 3").ExitCode.ShouldBe(3);
         Note("restart", Lightnfv("restart", "iperf3", "-t", "1"));
         Note("wait running again", Lightnfv("wait", "iperf3", "--for=state=running", "--timeout", "30s"));
+        var resize = Lightnfv("resize", "iperf3", "--memory", "96", "--bandwidth", "50", "--cpuset", "0");
+        resize.ExitCode.ShouldBe(0, resize.ToString());
+        Note("resize", resize);
+        Note("resize nothing", Lightnfv("resize", "iperf3"));
+        Note("resize out of range", Lightnfv("resize", "iperf3", "--vcpus", "100"));
+        Lab.TcpConnect(System.Net.IPAddress.Parse(address), 5201).ShouldBeNull();
         Note("wait timeout", Lightnfv("wait", "iperf3", "--for=state=stopped", "--timeout", "300ms"));
         Note("wait bad", Lightnfv("wait", "iperf3", "--for=sleeping"));
         Note("rm", Lightnfv("rm", "iperf3"));

@@ -6,7 +6,7 @@ namespace LightNfv.Backends.Oci.Spec;
 /// An OCI bundle directory. root.path is absolute (the runtime-spec allows it), so the bundle holds only config.json
 /// and the rootfs can live, and be shared read-only, wherever the image store keeps it.
 /// </summary>
-public static class OciBundle
+public static partial class OciBundle
 {
     public const string ConfigFileName = "config.json";
 

@@ -161,7 +161,7 @@ public static class OciSpecBuilder
             {
                 // swap is memory+swap, so equal to the limit means swap cannot stretch the VNF past it.
                 ["memory"] = new JsonObject { ["limit"] = memory, ["swap"] = memory },
-                ["cpu"] = new JsonObject { ["quota"] = CpuQuota(input.Cpus), ["period"] = CpuPeriodMicros },
+                ["cpu"] = CpuOf(input),
                 ["pids"] = new JsonObject { ["limit"] = input.Pids },
                 ["devices"] = Devices(),
             },
@@ -170,6 +170,16 @@ public static class OciSpecBuilder
             ["readonlyPaths"] = Strings(ReadonlyPaths),
             ["seccomp"] = SeccompProfiles.Default(caps, architecture),
         };
+    }
+
+    private static JsonObject CpuOf(OciSpecInput input)
+    {
+        var cpu = new JsonObject { ["quota"] = CpuQuota(input.Cpus), ["period"] = CpuPeriodMicros };
+        if (input.CpuSet is { } set)
+        {
+            cpu["cpus"] = set;
+        }
+        return cpu;
     }
 
     /// <summary>The CFS quota in µs per <see cref="CpuPeriodMicros"/> for a fractional CPU count.</summary>

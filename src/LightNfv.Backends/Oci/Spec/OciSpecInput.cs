@@ -40,6 +40,9 @@ public sealed record OciSpecInput
 
     public required long Pids { get; init; }
 
+    /// <summary>CPUs to pin to (linux.resources.cpu.cpus, "0-1"); null: any.</summary>
+    public string? CpuSet { get; init; }
+
     /// <summary>Capabilities the VNF declares ("NET_ADMIN" or "CAP_NET_ADMIN"); every other one is dropped.</summary>
     public IReadOnlyList<string> Capabilities { get; init; } = [];
 
