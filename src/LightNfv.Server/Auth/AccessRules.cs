@@ -91,6 +91,9 @@ public static class AccessRules
         ["GET /ui/alerts"] = Role.Viewer,
         ["GET /ui/audit"] = Role.Viewer,
         ["GET /ui/host"] = Role.Viewer,
+        ["GET /ui/operations"] = Role.Viewer,
+        ["GET /ui/operations/rows"] = Role.Viewer,
+        ["GET /ui/tenants"] = Role.Viewer,
 
         [$"POST {V1}/tokens/"] = Role.Admin,
         [$"GET {V1}/tokens/"] = Role.Admin,

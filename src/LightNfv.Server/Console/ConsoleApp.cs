@@ -80,7 +80,13 @@ public static class ConsoleApp
         ui.MapGet("/", (HttpContext http, PlatformStore store, IAntiforgery antiforgery) =>
         {
             var query = InventoryQuery.From(http.Request.Query);
-            return Page<InventoryPage>(new { Page = PageOf(http, antiforgery), View = Inventory(store, query), Query = query });
+            return Page<InventoryPage>(new
+            {
+                Page = PageOf(http, antiforgery),
+                View = Inventory(store, query),
+                Query = query,
+                Vnfs = Scope.Filter(store.Deployments(), d => d.Tenant).OrderBy(d => d.Name, StringComparer.Ordinal).ToList(),
+            });
         });
         ui.MapGet("/inventory/rows", (HttpContext http, PlatformStore store) =>
         {
@@ -143,6 +149,17 @@ public static class ConsoleApp
                 Q = q,
             });
         });
+        ui.MapGet("/operations", (HttpContext http, PlatformStore store, IAntiforgery antiforgery) =>
+            Page<OperationsPage>(new { Page = PageOf(http, antiforgery), Operations = Operations(store) }));
+        ui.MapGet("/operations/rows", (PlatformStore store) => Page<OperationRows>(new { Operations = Operations(store) }));
+        ui.MapGet("/tenants", (HttpContext http, PlatformStore store, IAntiforgery antiforgery) =>
+            Page<TenantsPage>(new
+            {
+                Page = PageOf(http, antiforgery),
+                Tenants = store.Tenants().Where(t => Caller.Current.Sees(t.Name)).Select(t => Api.TenantDto.Of(t, store)).ToList(),
+                // Tokens are an admin's (as GET /api/v1/tokens is).
+                Tokens = Caller.Current.Role == Role.Admin ? store.Tokens().Select(Api.TokenDto.Of).ToList() : null,
+            }));
         ui.MapGet("/host", (HttpContext http, BackendRegistry backends, IAntiforgery antiforgery) =>
             Page<HostPage>(new
             {
@@ -159,6 +176,9 @@ public static class ConsoleApp
         where T : IComponent => new(parameters) { ContentType = "text/html; charset=utf-8" };
 
     private static ConsolePage PageOf(HttpContext http, IAntiforgery antiforgery) => new(Caller.Current, antiforgery.GetAndStoreTokens(http).RequestToken!);
+
+    private static List<Api.OperationDto> Operations(PlatformStore store) =>
+        Scope.Filter(store.Operations(null), o => o.Tenant).OrderByDescending(o => o.CreatedAt).Take(200).Select(Api.OperationDto.Of).ToList();
 
     private static InventoryView Inventory(PlatformStore store, InventoryQuery query) =>
         InventoryView.Of(Scope.Filter(store.List(), r => r.Tenant).ToList(), query);

@@ -19,12 +19,14 @@ public sealed class ConsoleSession(RequestDelegate next, ConsoleCookie cookie)
     public async Task InvokeAsync(HttpContext context)
     {
         var page = IsPage(context.Request);
-        if (context.Request.Headers.Authorization.Count == 0 && context.Request.Cookies[ConsoleCookie.Name] is { Length: > 0 } sealedBearer)
+        var presented = context.Request.Headers.Authorization.Count > 0;
+        if (!presented && context.Request.Cookies[ConsoleCookie.Name] is { Length: > 0 } sealedBearer)
         {
             if (cookie.Unseal(sealedBearer) is { } bearer)
             {
                 context.Request.Headers.Authorization = "Bearer " + bearer;
                 context.Items[FromCookie] = true;
+                presented = true;
             }
             else
             {
@@ -37,11 +39,8 @@ public sealed class ConsoleSession(RequestDelegate next, ConsoleCookie cookie)
                 }
             }
         }
-        else if (page && context.Request.Headers.Authorization.Count == 0)
-        {
-            SignInAgain(context, null);
-            return;
-        }
+        // Without a session the caller may still be known (root on the unix socket: `bench api --path /ui/`), so
+        // authentication decides; its refusal sends a browser to the sign-in page.
         try
         {
             await next(context).ConfigureAwait(false);
@@ -51,7 +50,7 @@ public sealed class ConsoleSession(RequestDelegate next, ConsoleCookie cookie)
             // A revoked or expired token, or a JWT past its lifetime: back to the sign-in page with the daemon's words.
             context.Response.Clear();
             ConsoleCookie.SignOut(context);
-            SignInAgain(context, e.Message);
+            SignInAgain(context, presented ? e.Message : null);
         }
         catch (LightNfvException e) when (page && !context.Response.HasStarted && !context.Request.Headers.ContainsKey("HX-Request"))
         {

@@ -68,8 +68,16 @@ public sealed record InventoryView(IReadOnlyList<InstanceRecord> Rows, int Total
         var sorted = query.Descending ? rows.OrderByDescending(key, StringComparer.Ordinal) : rows.OrderBy(key, StringComparer.Ordinal);
         return new InventoryView(sorted.ThenBy(r => r.Id, StringComparer.Ordinal).ToList(), visible.Count,
             Counts(visible, r => r.Technology.ToName()), Counts(visible, r => StateName(r.State)),
-            visible.Select(r => r.Tenant).Distinct().Order(StringComparer.Ordinal).ToList());
+            visible.Select(r => r.Tenant).Distinct().Order(StringComparer.Ordinal).ToList())
+        {
+            _all = visible,
+        };
     }
+
+    /// <summary>Replicas of <paramref name="vnf"/> running among every row the caller sees.</summary>
+    public int Running(Deployment vnf) => _all.Count(r => r.Tenant == vnf.Tenant && r.Deployment == vnf.Name && r.State == InstanceState.Running);
+
+    private IReadOnlyList<InstanceRecord> _all = [];
 
     public static string StateName(InstanceState s) => s.ToString().ToLowerInvariant();
 

@@ -73,7 +73,7 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IntegrationT
             await page.Locator("button[type=submit]").ClickAsync();
             await page.WaitForURLAsync("**/ui/");
             (await page.Locator("[data-testid=who]").TextContentAsync()).ShouldNotBeNull().ShouldContain("tenant a");
-            var rows = page.Locator("table.inventory tbody tr");
+            var rows = page.Locator("[data-testid=instances] tbody tr");
             (await rows.CountAsync()).ShouldBe(1, "tenant a sees its one replica, not tenant b's instance");
             (await page.ContentAsync()).ShouldNotContain("secret-b");
             var cookies = await context.CookiesAsync();
@@ -90,7 +90,7 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IntegrationT
             (await page.EvaluateAsync<bool>("() => window.__noReload === true")).ShouldBeTrue("search swapped the rows without reloading the page");
 
             // The instance: its live chart gets new samples while the page stays open.
-            await page.Locator("table.inventory tbody tr a").First.ClickAsync();
+            await page.Locator("[data-testid=instances] tbody tr a").First.ClickAsync();
             await page.WaitForURLAsync("**/ui/instances/*");
             (await page.Locator("[data-testid=state]").TextContentAsync()).ShouldBe("running");
             var chart = page.Locator("[data-testid=chart]");
@@ -121,6 +121,20 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IntegrationT
             (await page.Locator("#alerts tbody tr").CountAsync()).ShouldBeGreaterThan(before);
             await Shot(page, "alerts");
 
+            // The other pages render for the operator, scoped: operations of tenant a, tenant a's quota and usage.
+            await page.GotoAsync("/ui/operations");
+            (await page.Locator("[data-testid=operations] tbody tr").CountAsync()).ShouldBeGreaterThan(0);
+            (await page.Locator("[data-testid=operations]").TextContentAsync()).ShouldNotBeNull().ShouldNotContain("secret-b");
+            await Shot(page, "operations");
+            await page.GotoAsync("/ui/tenants");
+            (await page.Locator("[data-testid=tenants] tbody tr").CountAsync()).ShouldBe(1, "an operator of tenant a sees tenant a only");
+            (await page.Locator("[data-testid=tokens]").CountAsync()).ShouldBe(0, "tokens are an admin's");
+            await page.GotoAsync("/ui/host");
+            (await page.Locator("[data-testid=probes] tbody tr").CountAsync()).ShouldBe(Enum.GetValues<LightNfv.Core.Descriptors.Technology>().Length);
+            await Shot(page, "host");
+            await page.GotoAsync("/ui/audit");
+            await Shot(page, "audit");
+
             // Another tenant's instance by URL reads as absent.
             var response = await page.GotoAsync($"/ui/instances/{hiddenId}");
             response.ShouldNotBeNull().Status.ShouldBe(404);
@@ -138,7 +152,7 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IntegrationT
             await vpage.Locator("#token").FillAsync(viewerToken);
             await vpage.Locator("button[type=submit]").ClickAsync();
             await vpage.WaitForURLAsync("**/ui/");
-            await vpage.Locator("table.inventory tbody tr a").First.ClickAsync();
+            await vpage.Locator("[data-testid=instances] tbody tr a").First.ClickAsync();
             await vpage.WaitForURLAsync("**/ui/instances/*");
             (await vpage.Locator("[data-testid=actions]").CountAsync()).ShouldBe(0, "a viewer sees no action");
             var refused = await vpage.EvaluateAsync<int>("async () => (await fetch('/api/v1/vnfs/web/scale', {method: 'POST', headers: {'Content-Type': 'application/json', 'X-CSRF-TOKEN': document.querySelector('meta[name=csrf-token]').content}, body: '{\"replicas\":3}'})).status");
