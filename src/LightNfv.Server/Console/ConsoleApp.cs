@@ -119,7 +119,7 @@ public static class ConsoleApp
                 Page = PageOf(http, antiforgery),
                 D = d,
                 Replicas = Replicas(store, d),
-                Versions = store.DescriptorVersions(d.Tenant, d.Name).Select(v => (v.Version, v.CreatedAt)).ToList(),
+                Versions = store.DescriptorVersions(d.Tenant, d.Name).OrderBy(v => v.Version).ToList(),
             });
         });
         ui.MapGet("/vnfs/{tenant}/{name}/replicas", (string tenant, string name, PlatformStore store) =>
