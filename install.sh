@@ -18,6 +18,7 @@ packages=(
   build-essential bc flex bison libelf-dev libssl-dev binutils  # ... with these
   linux-image-cloud-amd64        # the standardvm kernel + initrd (and the tinyx fallback)
   debootstrap e2fsprogs          # the standardvm Debian disk (built on first use, cached)
+  chromium fonts-dejavu-core     # the web console's browser tests (Playwright drives this chromium; no browser is downloaded)
 )
 missing=()
 for p in "${packages[@]}"; do

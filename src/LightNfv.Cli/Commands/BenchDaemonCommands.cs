@@ -56,11 +56,14 @@ public static partial class BenchDaemonCommands
             await daemon.StartAsync(token).ConfigureAwait(false);
             using var http = UnixHttp.Create(daemon.Socket);
             var n = pr.GetValue(instances);
-            const string name = "bench-api";
-            await http.PostAsync("api/v1/descriptors", new StringContent(DaemonBench.Descriptor(name, "process", 5000), System.Text.Encoding.UTF8, "application/yaml"), token).ConfigureAwait(false);
-            if (n > 0)
+            // A VNF holds at most MaxReplicas replicas: a larger fleet is several VNFs of the same descriptor.
+            var fleet = Enumerable.Range(0, (n + Core.Descriptors.DescriptorParser.MaxReplicas - 1) / Core.Descriptors.DescriptorParser.MaxReplicas)
+                .Select(i => (Name: i == 0 ? "bench-api" : $"bench-api-{i + 1}", Replicas: Math.Min(Core.Descriptors.DescriptorParser.MaxReplicas, n - (i * Core.Descriptors.DescriptorParser.MaxReplicas))))
+                .ToList();
+            foreach (var (name, replicas) in fleet)
             {
-                await DaemonBench.Operate(http, $"api/v1/vnfs/{name}/instantiate", new { replicas = n }, token).ConfigureAwait(false);
+                await http.PostAsync("api/v1/descriptors", new StringContent(DaemonBench.Descriptor(name, "process", 5000), System.Text.Encoding.UTF8, "application/yaml"), token).ConfigureAwait(false);
+                await DaemonBench.Operate(http, $"api/v1/vnfs/{name}/instantiate", new { replicas }, token).ConfigureAwait(false);
             }
             try
             {
@@ -80,11 +83,11 @@ public static partial class BenchDaemonCommands
             }
             finally
             {
-                if (n > 0)
+                foreach (var (name, _) in fleet)
                 {
                     await DaemonBench.Operate(http, $"api/v1/vnfs/{name}/terminate", new { }, token).ConfigureAwait(false);
+                    await http.DeleteAsync($"api/v1/descriptors/{name}", token).ConfigureAwait(false);
                 }
-                await http.DeleteAsync($"api/v1/descriptors/{name}", token).ConfigureAwait(false);
             }
             return 0;
         }, ct));

@@ -86,7 +86,7 @@ public static class AlertsApi
     /// A tenant-scoped caller sees its tenant's events only; the host's own (no tenant) are an admin's. Filtered after
     /// the page is read, so a scoped caller's page may hold fewer than limit events; `after` still pages on.
     /// </summary>
-    private static bool Visible(PlatformEvent e) => Caller.Current.Tenant is null || (e.Tenant is { } t && Caller.Current.Sees(t));
+    internal static bool Visible(PlatformEvent e) => Caller.Current.Tenant is null || (e.Tenant is { } t && Caller.Current.Sees(t));
 
     /// <summary>?type=a,b as a set; unknown names are refused (a typo would otherwise match nothing, silently).</summary>
     private static HashSet<string>? Types(string? type)

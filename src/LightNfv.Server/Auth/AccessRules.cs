@@ -79,6 +79,26 @@ public static class AccessRules
         [$"GET {V1}/audit/"] = Role.Viewer,
         [$"GET {V1}/audit/verify"] = Role.Admin,
 
+        // The web console: signing in and its static files are open; each page reads as a viewer, scoped like the API.
+        // Its changes are API calls, so the API's rules above decide them.
+        ["GET /ui/login"] = Anonymous,
+        ["POST /ui/login"] = Anonymous,
+        ["GET /ui/static/{file}"] = Anonymous,
+        ["POST /ui/logout"] = Role.Viewer,
+        ["GET /ui/"] = Role.Viewer,
+        ["GET /ui/inventory/rows"] = Role.Viewer,
+        ["GET /ui/instances/{id}"] = Role.Viewer,
+        ["GET /ui/instances/{id}/chart"] = Role.Viewer,
+        ["GET /ui/instances/{id}/log"] = Role.Viewer,
+        ["GET /ui/vnfs/{tenant}/{name}"] = Role.Viewer,
+        ["GET /ui/vnfs/{tenant}/{name}/replicas"] = Role.Viewer,
+        ["GET /ui/alerts"] = Role.Viewer,
+        ["GET /ui/audit"] = Role.Viewer,
+        ["GET /ui/host"] = Role.Viewer,
+        ["GET /ui/operations"] = Role.Viewer,
+        ["GET /ui/operations/rows"] = Role.Viewer,
+        ["GET /ui/tenants"] = Role.Viewer,
+
         [$"POST {V1}/tokens/"] = Role.Admin,
         [$"GET {V1}/tokens/"] = Role.Admin,
         [$"DELETE {V1}/tokens/{{name}}"] = Role.Admin,

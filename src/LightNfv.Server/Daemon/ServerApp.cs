@@ -14,6 +14,7 @@ using LightNfv.Server.Api;
 using LightNfv.Server.Api.OpenApi;
 using LightNfv.Server.Api.Sol003;
 using LightNfv.Server.Auth;
+using LightNfv.Server.Console;
 using Microsoft.AspNetCore.Http.Json;
 
 namespace LightNfv.Server.Daemon;
@@ -41,6 +42,7 @@ public static class ServerApp
         // The webhook client's per-request lines (a refused callback with its stack trace, at info): the dispatcher logs its own.
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         AddPlatform(builder.Services, options);
+        ConsoleApp.Add(builder.Services);
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {
             // Statuses the framework answers without a handler (no route, wrong method or media type) say what to do.
@@ -86,7 +88,10 @@ public static class ServerApp
         // Error statuses that no handler wrote a body for (no route, wrong method) get a problem document too.
         app.UseStatusCodePages();
         app.UseMiddleware<ProblemMiddleware>();
+        // The console's cookie becomes the request's bearer before authentication; its changes need the page's token after.
+        app.UseMiddleware<ConsoleSession>();
         app.UseMiddleware<CallerAuthentication>();
+        app.UseMiddleware<ConsoleCsrf>();
         // Per caller: authentication (which sets Caller.Current) runs before this.
         app.UseRateLimiter();
         if (options.SocketPath.Length > 0)
@@ -122,6 +127,7 @@ public static class ServerApp
         StatusApi.MapProbes(app);
         MetricsApi.Map(app);
         app.MapSol003();
+        ConsoleApp.Map(app);
         return app;
     }
 
