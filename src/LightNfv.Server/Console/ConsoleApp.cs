@@ -104,6 +104,7 @@ public static class ConsoleApp
                 History = monitor.HistoryOf(r.Id),
                 Log = await LogTail(instances, r.Id, http.RequestAborted).ConfigureAwait(false),
                 Limits = Limits(r),
+                Resources = Resources(r),
             });
         });
         ui.MapGet("/instances/{id}/chart", (string id, PlatformStore store, InstanceMonitor monitor) =>
@@ -202,16 +203,19 @@ public static class ConsoleApp
     private static List<InstanceRecord> Replicas(PlatformStore store, Deployment d) =>
         store.List().Where(r => r.Tenant == d.Tenant && r.Deployment == d.Name).OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
 
-    private static string Limits(InstanceRecord r)
+    private static string Limits(InstanceRecord r) => Resources(r) is { } res
+        ? $"{res.Vcpus} vCPU, {res.MemoryMiB} MiB, {res.Pids} pids{(res.CpuSet is { } c ? $", CPUs {c}" : "")}{(res.BandwidthMbps is { } b ? $", {b} Mbit/s" : "")}"
+        : "";
+
+    private static ResourceSpec? Resources(InstanceRecord r)
     {
         try
         {
-            var res = DescriptorParser.Parse(r.Descriptor).Spec.Resources;
-            return $"{res.Vcpus} vCPU, {res.MemoryMiB} MiB, {res.Pids} pids";
+            return DescriptorParser.Parse(r.Descriptor).Spec.Resources;
         }
         catch (LightNfvException)
         {
-            return "";
+            return null;
         }
     }
 

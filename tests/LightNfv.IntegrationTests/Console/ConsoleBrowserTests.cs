@@ -100,6 +100,18 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IntegrationT
                 new PageWaitForFunctionOptions { Timeout = 20_000 });
             await Shot(page, "instance");
 
+            // Quarantine from the page, then release: the state follows, and the VNF gets a replacement meanwhile.
+            var instanceUrl = page.Url;
+            await page.Locator("button", new PageLocatorOptions { HasText = "Quarantine" }).ClickAsync();
+            await page.Locator(".actions .result").Filter(new LocatorFilterOptions { HasText = "Quarantine: done" }).WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+            await page.GotoAsync(instanceUrl);
+            (await page.Locator("[data-testid=state]").TextContentAsync()).ShouldBe("quarantined");
+            await Shot(page, "quarantined");
+            await page.Locator("button", new PageLocatorOptions { HasText = "Release" }).ClickAsync();
+            await page.Locator(".actions .result").Filter(new LocatorFilterOptions { HasText = "Release: done" }).WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+            await page.GotoAsync(instanceUrl);
+            (await page.Locator("[data-testid=state]").TextContentAsync()).ShouldBe("running");
+
             // The VNF: scale to 2 from the page; the new replica appears without a reload.
             await page.Locator("dd a").First.ClickAsync();
             await page.WaitForURLAsync("**/ui/vnfs/a/web");

@@ -16,8 +16,13 @@
     const status = b.closest("section")?.querySelector(".result");
     let body = b.dataset.body;
     if (b.dataset.bodyFrom) {
-      const n = Number(document.getElementById(b.dataset.bodyFrom).value);
-      body = JSON.stringify({ [b.dataset.bodyFrom]: n });
+      // Fields named by id; a number each, empty ones left out.
+      const fields = {};
+      for (const id of b.dataset.bodyFrom.split(",")) {
+        const v = document.getElementById(id).value;
+        if (v !== "") fields[id] = Number(v);
+      }
+      body = JSON.stringify(fields);
     }
     b.disabled = true;
     try {
