@@ -109,7 +109,10 @@ public sealed class NoisyExperiment(InstanceService service, NoisyOptions option
     public const int AggressorMemoryMiB = 64;
     public const int AggressorPids = 64;
 
-    /// <summary>The pinned layout: the victim on CPU 0, every aggressor on CPU 1.</summary>
+    /// <summary>
+    /// The pinned layout: the victim and the lab side's iperf3 client on CPU 0, every aggressor on CPU 1. The client is
+    /// pinned too: left free, the scheduler puts it beside the aggressor and the victim waits on its own load generator.
+    /// </summary>
     public const string VictimCpu = "0", AggressorCpu = "1";
 
     /// <summary>Upper bounds of the load loops, besides their removal after the measurement.</summary>
@@ -154,8 +157,7 @@ public sealed class NoisyExperiment(InstanceService service, NoisyOptions option
             var address = IPAddress.Parse(victim.Address!);
             WaitReady(address);
             Progress?.Invoke($"{tech}{(pinned ? " pinned" : "")}: victim alone");
-            var alone = Measure(address);
-            rows.Add(new NoisyRow(tech, pinned, null, null, alone, null));
+            rows.Add(new NoisyRow(tech, pinned, null, NoisyRatios.Before, Measure(address, pinned), null));
             foreach (var kind in options.Aggressors)
             {
                 foreach (var tenant in new[] { VictimTenant, OtherTenant })
@@ -163,9 +165,11 @@ public sealed class NoisyExperiment(InstanceService service, NoisyOptions option
                     cancellationToken.ThrowIfCancellationRequested();
                     var which = tenant == VictimTenant ? "same" : "other";
                     Progress?.Invoke($"{tech}{(pinned ? " pinned" : "")}: beside {kind.ToName()} of the {which} tenant");
-                    rows.Add(WithAggressor(technology, pinned, kind, tenant, which, address, alone, cancellationToken));
+                    rows.Add(WithAggressor(technology, pinned, kind, tenant, which, address, cancellationToken));
                 }
             }
+            Progress?.Invoke($"{tech}{(pinned ? " pinned" : "")}: victim alone again");
+            rows.Add(new NoisyRow(tech, pinned, null, NoisyRatios.After, Measure(address, pinned), null));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -176,10 +180,10 @@ public sealed class NoisyExperiment(InstanceService service, NoisyOptions option
             service.RemoveAsync(victim, CancellationToken.None).GetAwaiter().GetResult();
             Thread.Sleep(options.Settle);
         }
-        return rows;
+        return NoisyRatios.AgainstAlone(rows);
     }
 
-    private NoisyRow WithAggressor(Technology technology, bool pinned, AggressorKind kind, string tenant, string which, IPAddress victim, VictimSample alone,
+    private NoisyRow WithAggressor(Technology technology, bool pinned, AggressorKind kind, string tenant, string which, IPAddress victim,
         CancellationToken cancellationToken)
     {
         var tech = technology.ToName();
@@ -189,14 +193,9 @@ public sealed class NoisyExperiment(InstanceService service, NoisyOptions option
             var descriptor = Aggressor(technology, kind, tenant, pinned, victim);
             aggressor = service.RunAsync(descriptor, new RunOptions(UseWarmPool: false), cancellationToken).GetAwaiter().GetResult();
             Thread.Sleep(options.RampUp);
-            var sample = Measure(victim);
+            var sample = Measure(victim, pinned);
             var outcome = Outcome(aggressor, descriptor.Spec.Technology);
-            return new NoisyRow(tech, pinned, kind.ToName(), which, sample, outcome)
-            {
-                ThroughputPercent = NoisyRatios.Percent(sample.Gbps, alone.Gbps),
-                RttP99ChangeMs = sample.RttP99Ms - alone.RttP99Ms,
-                StoppedAtLimit = outcome.StoppedAtLimit(kind),
-            };
+            return new NoisyRow(tech, pinned, kind.ToName(), which, sample, outcome) { StoppedAtLimit = outcome.StoppedAtLimit(kind) };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -222,10 +221,10 @@ public sealed class NoisyExperiment(InstanceService service, NoisyOptions option
         }
     }
 
-    private VictimSample Measure(IPAddress address)
+    private VictimSample Measure(IPAddress address, bool pinned)
     {
         var lab = service.Backends.Host.Lab.Namespace;
-        var gbps = Iperf3Client.Gbps(lab, address, 5201, options.Duration, vnfSends: false);
+        var gbps = Iperf3Client.Gbps(lab, address, 5201, options.Duration, vnfSends: false, clientCpu: pinned ? int.Parse(VictimCpu, CultureInfo.InvariantCulture) : null);
         var rtt = IcmpEcho.Flood(address, options.PingCount, TimeSpan.FromSeconds(20), netNamespace: lab);
         if (rtt.Count == 0)
         {
@@ -342,6 +341,29 @@ public sealed class NoisyExperiment(InstanceService service, NoisyOptions option
 /// <summary>The arithmetic of the report, kept apart to be tested on its own.</summary>
 public static class NoisyRatios
 {
+    /// <summary>The Tenant field of the victim's alone rows: measured before the first aggressor and after the last.</summary>
+    public const string Before = "alone-before", After = "alone-after";
+
+    /// <summary>
+    /// Fills each aggressor row's percentage and p99 change against the mean of the alone rows of its technology and
+    /// pinning: one alone figure taken minutes before some rows, on a host others load too, swings the ratios by tens
+    /// of percent; bracketing the run averages that drift out.
+    /// </summary>
+    public static List<NoisyRow> AgainstAlone(IReadOnlyList<NoisyRow> rows) => rows.Select(r =>
+    {
+        var alone = rows.Where(a => a.Aggressor is null && a.Victim is not null && a.Technology == r.Technology && a.Pinned == r.Pinned)
+            .Select(a => a.Victim!).ToList();
+        if (r.Aggressor is null || r.Victim is null || alone.Count == 0)
+        {
+            return r;
+        }
+        return r with
+        {
+            ThroughputPercent = Percent(r.Victim.Gbps, alone.Average(a => a.Gbps)),
+            RttP99ChangeMs = r.Victim.RttP99Ms - alone.Average(a => a.RttP99Ms),
+        };
+    }).ToList();
+
     /// <summary>The victim's throughput beside an aggressor as a percentage of its alone figure; null without one.</summary>
     public static double? Percent(double with, double alone) => alone > 0 && double.IsFinite(with) ? with / alone * 100 : null;
 

@@ -18,7 +18,7 @@ public sealed class NoisyReportTests
         };
 
     private static NoisyReport Report(params NoisyRow[] rows) => new(Fixtures.Host, NoisyExperiment.Declared, [14.5, 16.1, 16.2], [15.0, 16.0, 16.2],
-        [new NoisyRow("process", false, null, null, Alone, null), .. rows]);
+        [new NoisyRow("process", false, null, NoisyRatios.Before, Alone, null), .. rows]);
 
     [Fact]
     public void Percent_is_of_the_alone_figure_and_null_without_one()
@@ -27,6 +27,25 @@ public sealed class NoisyReportTests
         NoisyRatios.Percent(12.5, 10.0)!.Value.ShouldBe(125.0, 1e-9);
         NoisyRatios.Percent(5.0, 0).ShouldBeNull();
         NoisyRatios.Percent(double.NaN, 10).ShouldBeNull();
+    }
+
+    [Fact]
+    public void Ratios_are_against_the_mean_of_the_alone_rows_of_the_same_technology_and_pinning()
+    {
+        var rows = NoisyRatios.AgainstAlone(
+        [
+            new NoisyRow("process", false, null, NoisyRatios.Before, new VictimSample(10, 0.01, 0.04, 10), null),
+            new NoisyRow("process", false, "cpu-burn", "other", new VictimSample(9, 0.01, 0.08, 10), null),
+            new NoisyRow("process", false, "cpu-burn", "same", null, null) { Error = "x" },
+            new NoisyRow("process", false, null, NoisyRatios.After, new VictimSample(12, 0.01, 0.06, 10), null),
+            new NoisyRow("process", true, null, NoisyRatios.Before, new VictimSample(20, 0.01, 0.02, 10), null),
+            new NoisyRow("process", true, "cpu-burn", "other", new VictimSample(19, 0.01, 0.03, 10), null),
+        ]);
+        rows[1].ThroughputPercent!.Value.ShouldBe(9.0 / 11 * 100, 1e-9);
+        rows[1].RttP99ChangeMs!.Value.ShouldBe(0.03, 1e-9);
+        rows[2].ThroughputPercent.ShouldBeNull();
+        rows[0].ThroughputPercent.ShouldBeNull();
+        rows[5].ThroughputPercent!.Value.ShouldBe(95.0, 1e-9);
     }
 
     [Fact]
