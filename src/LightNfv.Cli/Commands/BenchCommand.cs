@@ -73,6 +73,7 @@ public static class BenchCommand
         var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Where results.json and results.md go", DefaultValueFactory = _ => new DirectoryInfo("bench-out") };
         var cmd = new Command("bench", "Measure every available technology like the draft (instantiation, throughput, RTT, image, memory) and write results.json, results.md and results.svg") { tech, runs, quick, output };
         cmd.Subcommands.Add(ScaleCommand());
+        cmd.Subcommands.Add(BenchNoisyCommand.Create());
         foreach (var c in BenchDaemonCommands.Create())
         {
             cmd.Subcommands.Add(c);

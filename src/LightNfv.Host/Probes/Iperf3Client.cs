@@ -25,13 +25,14 @@ public static class Iperf3Client
     /// that gap is reset before the test begins ("unable to receive control message", "server is busy"). Such a test
     /// never started, so it is tried again after a short pause; any other failure is reported at once.
     /// </remarks>
-    public static double Gbps(FileDescriptor netNamespace, IPAddress server, int port, TimeSpan duration, bool vnfSends)
+    /// <param name="clientCpu">The CPU the client runs on (iperf3 -A), for a measurement that pins its load generator; null: anywhere.</param>
+    public static double Gbps(FileDescriptor netNamespace, IPAddress server, int port, TimeSpan duration, bool vnfSends, int? clientCpu = null)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return GbpsOnce(netNamespace, server, port, duration, vnfSends);
+                return GbpsOnce(netNamespace, server, port, duration, vnfSends, clientCpu);
             }
             catch (LightNfvException e) when (attempt <= s_pauses.Length && IsTurnedAway(e.Message))
             {
@@ -45,7 +46,7 @@ public static class Iperf3Client
         || message.Contains("unable to connect", StringComparison.Ordinal)
         || message.Contains("server is busy", StringComparison.Ordinal);
 
-    private static double GbpsOnce(FileDescriptor netNamespace, IPAddress server, int port, TimeSpan duration, bool vnfSends)
+    private static double GbpsOnce(FileDescriptor netNamespace, IPAddress server, int port, TimeSpan duration, bool vnfSends, int? clientCpu)
     {
         var args = new List<string>
         {
@@ -55,6 +56,10 @@ public static class Iperf3Client
         if (vnfSends)
         {
             args.Add("-R");
+        }
+        if (clientCpu is { } cpu)
+        {
+            args.AddRange(["-A", cpu.ToString(CultureInfo.InvariantCulture)]);
         }
         var result = HostCommand.Run(args, timeout: duration + TimeSpan.FromSeconds(15), netNamespace: netNamespace);
         try

@@ -1,0 +1,388 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using LightNfv.Backends;
+using LightNfv.Core.Descriptors;
+using LightNfv.Host.Probes;
+using LightNfv.Platform.Lifecycle;
+using LightNfv.Platform.Store;
+
+namespace LightNfv.Bench.Experiments;
+
+/// <summary>What a noisy neighbour does, one at a time beside the victim.</summary>
+public enum AggressorKind
+{
+    CpuBurn,
+    MemoryHog,
+    ForkBomb,
+    PacketFlood,
+}
+
+public static class AggressorKinds
+{
+    public static readonly IReadOnlyList<AggressorKind> All = [AggressorKind.CpuBurn, AggressorKind.MemoryHog, AggressorKind.ForkBomb, AggressorKind.PacketFlood];
+
+    public static string ToName(this AggressorKind kind) => kind switch
+    {
+        AggressorKind.CpuBurn => "cpu-burn",
+        AggressorKind.MemoryHog => "memory-hog",
+        AggressorKind.ForkBomb => "fork-bomb",
+        _ => "packet-flood",
+    };
+
+    public static bool TryParse(string name, out AggressorKind kind)
+    {
+        foreach (var k in All)
+        {
+            if (k.ToName() == name)
+            {
+                kind = k;
+                return true;
+            }
+        }
+        kind = default;
+        return false;
+    }
+}
+
+public sealed record NoisyOptions
+{
+    public required IReadOnlyList<Technology> Technologies { get; init; }
+    public IReadOnlyList<AggressorKind> Aggressors { get; init; } = AggressorKinds.All;
+
+    /// <summary>Unpinned, pinned (victim and aggressor on different CPUs), or both, in this order.</summary>
+    public IReadOnlyList<bool> Pinning { get; init; } = [false, true];
+
+    /// <summary>Seconds of iperf3 per measurement.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(3);
+
+    public int PingCount { get; init; } = 500;
+
+    /// <summary>How long an aggressor runs before the victim is measured (the hog reaches its limit, the bomb pids.max).</summary>
+    public TimeSpan RampUp { get; init; } = TimeSpan.FromMilliseconds(700);
+
+    public TimeSpan Settle { get; init; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>The victim's figures in one phase: throughput lab to VNF, then RTT samples.</summary>
+public sealed record VictimSample(double Gbps, double RttMedianMs, double RttP99Ms, int RttSamples);
+
+/// <summary>What the aggressor's cgroup and state said when it was removed.</summary>
+public sealed record AggressorOutcome(string Technology, string State, ulong OomKills, ulong PidsMaxHits, ulong PidsCurrent, ulong? PidsLimit, ulong? MemoryLimitBytes)
+{
+    /// <summary>
+    /// Whether the aggressor stopped at its declared limit: the hog was OOM-killed at its memory limit, the bomb ran into
+    /// pids.max and never held more than it; the others have no limit to hit (null).
+    /// </summary>
+    public bool? StoppedAtLimit(AggressorKind kind) => kind switch
+    {
+        AggressorKind.MemoryHog => OomKills > 0,
+        AggressorKind.ForkBomb => PidsMaxHits > 0 && (PidsLimit is null || PidsCurrent <= PidsLimit),
+        _ => null,
+    };
+}
+
+/// <summary>
+/// One measurement of the victim: alone (Aggressor and Tenant null) or beside one aggressor of the same or the other
+/// tenant. Percentages and changes are against the alone row of the same technology and pinning.
+/// </summary>
+public sealed record NoisyRow(string Technology, bool Pinned, string? Aggressor, string? Tenant, VictimSample? Victim, AggressorOutcome? Outcome)
+{
+    public double? ThroughputPercent { get; init; }
+    public double? RttP99ChangeMs { get; init; }
+    public bool? StoppedAtLimit { get; init; }
+    public string? Error { get; init; }
+}
+
+/// <summary>
+/// The noisy-neighbour benchmark (issue 17 item 4): a victim iperf3 VNF of tenant noisy-a measured from the lab side
+/// alone, then beside one aggressor at a time, of its own tenant and of noisy-b (its own segment). Every instance goes
+/// through the platform's InstanceService, so the limits are the real ones; every aggressor declares what a tenant
+/// would (1 vCPU, 64 MiB, 64 pids) and is removed right after its measurement.
+/// </summary>
+public sealed class NoisyExperiment(InstanceService service, NoisyOptions options)
+{
+    public const string VictimTenant = "noisy-a";
+    public const string OtherTenant = "noisy-b";
+    public const int AggressorMemoryMiB = 64;
+    public const int AggressorPids = 64;
+
+    /// <summary>
+    /// The pinned layout: the victim and the lab side's iperf3 client on CPU 0, every aggressor on CPU 1. The client is
+    /// pinned too: left free, the scheduler puts it beside the aggressor and the victim waits on its own load generator.
+    /// </summary>
+    public const string VictimCpu = "0", AggressorCpu = "1";
+
+    /// <summary>Upper bounds of the load loops, besides their removal after the measurement.</summary>
+    public const int MaxSeconds = 120, MaxPackets = 20_000_000;
+
+    /// <summary>The report's line on what the instances declared.</summary>
+    public const string Declared =
+        "Victim: iperf3 server, tenant noisy-a, 1 vCPU, the technology's bench memory, 64 pids. Aggressors declare what a tenant would: 1 vCPU, 64 MiB, 64 pids " +
+        "(busybox sh loops; the flood a python3 UDP loop in a process VNF, unprivileged, towards the victim's address); each removed right after its measurement.";
+
+    public event Action<string>? Progress;
+
+    public IReadOnlyList<NoisyRow> Run(CancellationToken cancellationToken = default)
+    {
+        var rows = new List<NoisyRow>();
+        foreach (var technology in options.Technologies)
+        {
+            foreach (var pinned in options.Pinning)
+            {
+                rows.AddRange(RunOne(technology, pinned, cancellationToken));
+            }
+        }
+        return rows;
+    }
+
+    private List<NoisyRow> RunOne(Technology technology, bool pinned, CancellationToken cancellationToken)
+    {
+        var tech = technology.ToName();
+        var rows = new List<NoisyRow>();
+        InstanceRecord victim;
+        try
+        {
+            victim = service.RunAsync(Victim(technology, pinned), new RunOptions(UseWarmPool: false), cancellationToken).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            rows.Add(new NoisyRow(tech, pinned, null, null, null, null) { Error = "victim did not start: " + e.Message });
+            return rows;
+        }
+        try
+        {
+            var address = IPAddress.Parse(victim.Address!);
+            WaitReady(address);
+            Progress?.Invoke($"{tech}{(pinned ? " pinned" : "")}: victim alone");
+            rows.Add(new NoisyRow(tech, pinned, null, NoisyRatios.Before, Measure(address, pinned), null));
+            foreach (var kind in options.Aggressors)
+            {
+                foreach (var tenant in new[] { VictimTenant, OtherTenant })
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var which = tenant == VictimTenant ? "same" : "other";
+                    Progress?.Invoke($"{tech}{(pinned ? " pinned" : "")}: beside {kind.ToName()} of the {which} tenant");
+                    rows.Add(WithAggressor(technology, pinned, kind, tenant, which, address, cancellationToken));
+                }
+            }
+            Progress?.Invoke($"{tech}{(pinned ? " pinned" : "")}: victim alone again");
+            rows.Add(new NoisyRow(tech, pinned, null, NoisyRatios.After, Measure(address, pinned), null));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            rows.Add(new NoisyRow(tech, pinned, null, null, null, null) { Error = e.Message });
+        }
+        finally
+        {
+            service.RemoveAsync(victim, CancellationToken.None).GetAwaiter().GetResult();
+            Thread.Sleep(options.Settle);
+        }
+        return NoisyRatios.AgainstAlone(rows);
+    }
+
+    private NoisyRow WithAggressor(Technology technology, bool pinned, AggressorKind kind, string tenant, string which, IPAddress victim,
+        CancellationToken cancellationToken)
+    {
+        var tech = technology.ToName();
+        InstanceRecord? aggressor = null;
+        try
+        {
+            var descriptor = Aggressor(technology, kind, tenant, pinned, victim);
+            aggressor = service.RunAsync(descriptor, new RunOptions(UseWarmPool: false), cancellationToken).GetAwaiter().GetResult();
+            Thread.Sleep(options.RampUp);
+            var sample = Measure(victim, pinned);
+            var outcome = Outcome(aggressor, descriptor.Spec.Technology);
+            return new NoisyRow(tech, pinned, kind.ToName(), which, sample, outcome) { StoppedAtLimit = outcome.StoppedAtLimit(kind) };
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new NoisyRow(tech, pinned, kind.ToName(), which, null, aggressor is null ? null : Outcome(aggressor, aggressor.Technology)) { Error = e.Message };
+        }
+        finally
+        {
+            if (aggressor is not null)
+            {
+                service.RemoveAsync(aggressor, CancellationToken.None).GetAwaiter().GetResult();
+                Thread.Sleep(options.Settle);
+            }
+        }
+    }
+
+    private void WaitReady(IPAddress address)
+    {
+        var lab = service.Backends.Host.Lab.Namespace;
+        using var sockets = new ProbeSockets(lab);
+        if (!TcpReadinessProbe.Probe(address, 5201, Stopwatch.GetTimestamp(), options.ReadyTimeout, acceptRst: false, sockets: sockets).Ready)
+        {
+            throw new TimeoutException($"the victim {address}:5201 did not answer within {options.ReadyTimeout.TotalSeconds:0} s");
+        }
+    }
+
+    private VictimSample Measure(IPAddress address, bool pinned)
+    {
+        var lab = service.Backends.Host.Lab.Namespace;
+        var gbps = Iperf3Client.Gbps(lab, address, 5201, options.Duration, vnfSends: false, clientCpu: pinned ? int.Parse(VictimCpu, CultureInfo.InvariantCulture) : null);
+        var rtt = IcmpEcho.Flood(address, options.PingCount, TimeSpan.FromSeconds(20), netNamespace: lab);
+        if (rtt.Count == 0)
+        {
+            throw new TimeoutException($"no ICMP echo reply from the victim {address}");
+        }
+        var sorted = rtt.Order().ToArray();
+        return new VictimSample(gbps, Statistics.Summary.Percentile(sorted, 50), Statistics.Summary.Percentile(sorted, 99), sorted.Length);
+    }
+
+    /// <summary>The cgroup's counters (read before removal: removal deletes the cgroup) and the observed state.</summary>
+    private AggressorOutcome Outcome(InstanceRecord record, Technology technology)
+    {
+        var host = service.Backends.Host;
+        var state = service.Observe(record).ToString().ToLowerInvariant();
+        var cgroup = host.Cgroups.Open(record.Facts.Cgroup ?? host.CgroupPath(record.Id));
+        if (cgroup is null)
+        {
+            return new AggressorOutcome(technology.ToName(), state, 0, 0, 0, null, null);
+        }
+        var stats = cgroup.ReadStats();
+        return new AggressorOutcome(technology.ToName(), state, stats.OomKills, PidsMaxHits(cgroup.ProcsFiles), stats.PidsCurrent, stats.PidsLimit, stats.MemoryLimitBytes);
+    }
+
+    /// <summary>pids.events "max": forks refused at pids.max (same file in v1's pids hierarchy and in v2).</summary>
+    private static ulong PidsMaxHits(IReadOnlyList<string> procsFiles)
+    {
+        foreach (var procs in procsFiles)
+        {
+            var events = Path.Combine(Path.GetDirectoryName(procs)!, "pids.events");
+            if (File.Exists(events))
+            {
+                return NoisyRatios.ReadMax(File.ReadAllText(events));
+            }
+        }
+        return 0;
+    }
+
+    private static string Resources(int memoryMiB, int pids, string? cpuset) => $"""
+          resources:
+            vcpus: 1
+            memoryMiB: {memoryMiB}
+            pids: {pids}{(cpuset is null ? "" : $"\n    cpuset: \"{cpuset}\"")}
+        """;
+
+    private static VnfDescriptor Victim(Technology technology, bool pinned) => DescriptorParser.Parse($"""
+        apiVersion: lightnfv/v1
+        kind: Vnf
+        metadata:
+          name: noisy-victim
+          tenant: {VictimTenant}
+        spec:
+          technology: {technology.ToName()}
+          app:
+            builtin: iperf3-server
+        {Resources(BackendRegistry.ProfileOf(technology).Bench.MemoryMiB, 64, pinned ? VictimCpu : null)}
+          network:
+            ports: [5201]
+        """);
+
+    /// <summary>
+    /// The aggressor's descriptor. The flood runs as a process VNF whatever the victim's technology: it needs a UDP
+    /// sender (python3), which a container image built from one program does not hold, and busybox has none.
+    /// </summary>
+    public static VnfDescriptor Aggressor(Technology technology, AggressorKind kind, string tenant, bool pinned, IPAddress victim)
+    {
+        var (tech, argv) = kind switch
+        {
+            AggressorKind.PacketFlood => (Technology.Process, new[] { "python3", "-c", FloodScript(victim) }),
+            _ => (technology, new[] { "busybox", "sh", "-c", Script(kind) }),
+        };
+        return DescriptorParser.Parse($"""
+            apiVersion: lightnfv/v1
+            kind: Vnf
+            metadata:
+              name: noisy-{kind.ToName()}
+              tenant: {tenant}
+            spec:
+              technology: {tech.ToName()}
+              app:
+                command: [{string.Join(", ", argv.Select(a => JsonSerializer.Serialize(a)))}]
+            {Resources(AggressorMemoryMiB, AggressorPids, pinned ? AggressorCpu : null)}
+            """);
+    }
+
+    /// <summary>The busybox scripts; each loop has an iteration bound besides the removal after its measurement.</summary>
+    public static string Script(AggressorKind kind) => kind switch
+    {
+        // A shell loop of builtins only: pure CPU, about a minute at most.
+        AggressorKind.CpuBurn => "i=0; while [ $i -lt 100000000 ]; do i=$((i+1)); done",
+        // tail holds the whole newline-free stream: it grows until the memory limit kills it, then the next one starts.
+        AggressorKind.MemoryHog => "i=0; while [ $i -lt 200 ]; do busybox head -c 1000m /dev/zero | busybox tail; i=$((i+1)); done",
+        // The classic bomb; the main shell then execs (no fork) into a bounded sleep so the instance stays up.
+        AggressorKind.ForkBomb => $"f(){{ f|f& }}; f; exec busybox sleep {MaxSeconds}",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "the flood is a python3 script"),
+    };
+
+    /// <summary>UDP datagrams at the victim's address as fast as one socket sends (unprivileged: no raw socket), bounded in time and count.</summary>
+    public static string FloodScript(IPAddress victim) => string.Create(CultureInfo.InvariantCulture, $"""
+        import socket, time
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        d = ("{victim}", 5201)
+        b = b"x" * 1200
+        end = time.monotonic() + {MaxSeconds}
+        n = 0
+        while n < {MaxPackets} and time.monotonic() < end:
+            n += 1
+            try:
+                s.sendto(b, d)
+            except OSError:
+                time.sleep(0.001)
+        """);
+}
+
+/// <summary>The arithmetic of the report, kept apart to be tested on its own.</summary>
+public static class NoisyRatios
+{
+    /// <summary>The Tenant field of the victim's alone rows: measured before the first aggressor and after the last.</summary>
+    public const string Before = "alone-before", After = "alone-after";
+
+    /// <summary>
+    /// Fills each aggressor row's percentage and p99 change against the mean of the alone rows of its technology and
+    /// pinning: one alone figure taken minutes before some rows, on a host others load too, swings the ratios by tens
+    /// of percent; bracketing the run averages that drift out.
+    /// </summary>
+    public static List<NoisyRow> AgainstAlone(IReadOnlyList<NoisyRow> rows) => rows.Select(r =>
+    {
+        var alone = rows.Where(a => a.Aggressor is null && a.Victim is not null && a.Technology == r.Technology && a.Pinned == r.Pinned)
+            .Select(a => a.Victim!).ToList();
+        if (r.Aggressor is null || r.Victim is null || alone.Count == 0)
+        {
+            return r;
+        }
+        return r with
+        {
+            ThroughputPercent = Percent(r.Victim.Gbps, alone.Average(a => a.Gbps)),
+            RttP99ChangeMs = r.Victim.RttP99Ms - alone.Average(a => a.RttP99Ms),
+        };
+    }).ToList();
+
+    /// <summary>The victim's throughput beside an aggressor as a percentage of its alone figure; null without one.</summary>
+    public static double? Percent(double with, double alone) => alone > 0 && double.IsFinite(with) ? with / alone * 100 : null;
+
+    /// <summary>The "max" count of a pids.events file (forks refused at pids.max).</summary>
+    public static ulong ReadMax(string events)
+    {
+        foreach (var line in events.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length == 2 && parts[0] == "max" && ulong.TryParse(parts[1], CultureInfo.InvariantCulture, out var n))
+            {
+                return n;
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>Whether the victim kept at least <paramref name="floorPercent"/> of its alone throughput beside every aggressor of the other tenant.</summary>
+    public static bool OtherTenantKeeps(IEnumerable<NoisyRow> rows, string technology, bool pinned, double floorPercent = 90) =>
+        rows.Where(r => r.Technology == technology && r.Pinned == pinned && r.Tenant == "other")
+            .All(r => r.ThroughputPercent is { } p && p >= floorPercent);
+}
