@@ -16,7 +16,8 @@ namespace LightNfv.Server.Tests;
 /// </summary>
 public sealed class ServerFactory : WebApplicationFactory<Program>
 {
-    public ServerFactory()
+    /// <param name="rateLimit">The per-caller limit (default: the daemon's); a sweep of answers turns it off.</param>
+    public ServerFactory(CallerRateLimit? rateLimit = null)
     {
         var tag = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
         StateDirectory = Path.Combine(Path.GetTempPath(), $"lnfvs-state-{tag}");
@@ -31,6 +32,7 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
             },
             UnixSocket = "",
             ReconcileInterval = TimeSpan.FromMilliseconds(100),
+            RateLimit = rateLimit ?? CallerRateLimit.Default,
         };
     }
 

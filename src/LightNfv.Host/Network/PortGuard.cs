@@ -1,9 +1,6 @@
-using System.Diagnostics;
 using System.Net;
 using LightNfv.Core.Errors;
-using LightNfv.Host.Namespaces;
 using LightNfv.Host.Netlink;
-using LightNfv.Host.Processes;
 using static LightNfv.Host.Netlink.NetlinkConstants;
 
 namespace LightNfv.Host.Network;
@@ -195,35 +192,9 @@ public sealed class PortGuard : IDisposable
     }
 
     /// <summary>Whether nft is installed (the Debian package nftables; install.sh installs it).</summary>
-    public static bool NftAvailable => File.Exists("/usr/sbin/nft") || File.Exists("/sbin/nft");
+    public static bool NftAvailable => NftScript.Available;
 
-    private static void RunNft(string lab, string script)
-    {
-        if (!NftAvailable)
-        {
-            throw new LightNfvException(ErrorKind.Host, "the lab's anti-spoofing table needs nft (Debian package nftables); run ./install.sh or apt-get install nftables");
-        }
-        // nsenter --net only: the table goes into the lab's namespace, never the host's.
-        var psi = new ProcessStartInfo("nsenter") { RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { $"--net={NetNamespace.PathOf(lab)}", "nft", "-f", "-" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var p = HostProcess.Start(psi);
-        p.StandardInput.Write(script);
-        p.StandardInput.Close();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.StandardOutput.ReadToEnd();
-        if (!p.WaitForExit(TimeSpan.FromSeconds(10)))
-        {
-            p.Kill();
-            throw new LightNfvException(ErrorKind.Host, "nft did not finish writing the lab's anti-spoofing table within 10 s");
-        }
-        if (p.ExitCode != 0)
-        {
-            throw new LightNfvException(ErrorKind.Host, $"nft refused the lab's anti-spoofing table (exit {p.ExitCode}): {stderr.GetAwaiter().GetResult().Trim()}");
-        }
-    }
+    private static void RunNft(string lab, string script) => NftScript.Apply(lab, script, "the lab's anti-spoofing table", "the lab's anti-spoofing table needs");
 
     public void Dispose() => _nft.Dispose();
 }

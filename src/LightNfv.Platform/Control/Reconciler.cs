@@ -203,14 +203,24 @@ public sealed partial class Reconciler : IAsyncDisposable
         }
     }
 
-    private int _disposed;
+    private readonly Lock _disposeGate = new();
+    private Task? _disposal;
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Stops the loops once; a second caller waits for the first to finish, so nobody disposes what the loops still
+    /// read (a host stopped twice, as WebApplicationFactory's and RunAsync's paths do, disposes the store right after).
+    /// </summary>
+    public ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        lock (_disposeGate)
         {
-            return;
+            _disposal ??= DisposeOnceAsync();
+            return new ValueTask(_disposal);
         }
+    }
+
+    private async Task DisposeOnceAsync()
+    {
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {

@@ -204,7 +204,23 @@ public sealed class ControlPlaneService(DaemonOptions options, Reconciler reconc
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Once; a second call waits for the first. Under WebApplicationFactory the host is stopped twice at the same time
+    /// (the factory's dispose and the entry point's RunAsync), and the second must not go on to dispose the store
+    /// while the first still waits for loops that read it.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        lock (_stopGate)
+        {
+            return _stopping ??= StopOnceAsync();
+        }
+    }
+
+    private readonly Lock _stopGate = new();
+    private Task? _stopping;
+
+    private async Task StopOnceAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_monitor is not null)

@@ -1,10 +1,8 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using LightNfv.Backends.Shared;
-using LightNfv.Core.Errors;
 using LightNfv.Host.Namespaces;
-using LightNfv.Host.Processes;
+using LightNfv.Host.Network;
 
 namespace LightNfv.Platform.Control.Service;
 
@@ -72,39 +70,7 @@ public sealed class NftServiceTable(BackendContext host) : IServiceTable
     }
 
     /// <summary>Whether nft is installed (the Debian package nftables; install.sh installs it).</summary>
-    public static bool Available => File.Exists("/usr/sbin/nft") || File.Exists("/sbin/nft");
+    public static bool Available => NftScript.Available;
 
-    private void Run(string script)
-    {
-        if (!Available)
-        {
-            throw new LightNfvException(ErrorKind.Host, "service addresses need nft (Debian package nftables); run ./install.sh or apt-get install nftables");
-        }
-        // nsenter --net only: the table goes into the lab's namespace, never the host's.
-        var psi = new ProcessStartInfo("nsenter")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { $"--net={NetNamespace.PathOf(host.Options.LabNamespace)}", "nft", "-f", "-" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var p = HostProcess.Start(psi);
-        p.StandardInput.Write(script);
-        p.StandardInput.Close();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.StandardOutput.ReadToEnd();
-        if (!p.WaitForExit(TimeSpan.FromSeconds(10)))
-        {
-            p.Kill();
-            throw new LightNfvException(ErrorKind.Host, "nft did not finish writing the service table within 10 s");
-        }
-        if (p.ExitCode != 0)
-        {
-            throw new LightNfvException(ErrorKind.Host, $"nft refused the service table (exit {p.ExitCode}): {stderr.GetAwaiter().GetResult().Trim()}");
-        }
-    }
+    private void Run(string script) => NftScript.Apply(host.Options.LabNamespace, script, "the service table", "service addresses need");
 }
