@@ -10,7 +10,7 @@ export LIGHTNFV_STATE_DIR=/var/tmp/lnfv-isodrill LIGHTNFV_LAB=lnfv-isodrill LIGH
 unset LIGHTNFV_SOCKET LIGHTNFV_TOKEN
 lnfv() { "$root/lightnfv" "$@"; }
 trap 'lnfv down >/dev/null 2>&1 || true; rm -rf "$LIGHTNFV_STATE_DIR"' EXIT
-techs=(process container tinyx unikernel)
+techs=(${ISO_TECHS:-process container tinyx unikernel})
 for t in a b; do lnfv tenant create "iso-$t" >/dev/null; done
 for t in a b; do
   for tech in "${techs[@]}"; do
@@ -20,12 +20,12 @@ for t in a b; do
     rm -f "/tmp/iso-$tech-$t.yaml"
   done
 done
-lnfv ps -o json > /tmp/iso-ps.json
+lnfv ps -A -o json > /tmp/iso-ps.json
 mapfile -t rows < <(python3 -c '
 import json
 for i in json.load(open("/tmp/iso-ps.json")):
     print(i["name"], i["tenant"], i["technology"], i["address"], i.get("pid") or 0)')
-rm -f /tmp/iso-ps.json
+echo "$(grep -c "\"id\"" /tmp/iso-ps.json) instance(s) listed" >&2; rm -f /tmp/iso-ps.json
 ok=0; bad=0
 printf '| from | to | same tenant | TCP 5201 | ICMP | ARP | as expected |\n|---|---|---|---|---|---|---|\n'
 for src in "${rows[@]}"; do
@@ -34,12 +34,12 @@ for src in "${rows[@]}"; do
   for dst in "${rows[@]}"; do
     read -r dname dtenant dtech daddr dpid <<< "$dst"
     [ "$sname" = "$dname" ] && continue
-    in() { nsenter -t "$spid" -n "$@"; }
-    dev=$(in ip -o route get "$daddr" 2>/dev/null | sed -n 's/.* dev \([^ ]*\).*/\1/p' || true)
-    [ -n "$dev" ] && in ip neigh del "$daddr" dev "$dev" 2>/dev/null || true
-    tcp=fail; in timeout 3 bash -c "exec 3<>/dev/tcp/$daddr/5201" 2>/dev/null && tcp=pass
-    icmp=fail; in ping -c1 -W1 "$daddr" >/dev/null 2>&1 && icmp=pass
-    arp=fail; in ip neigh show "$daddr" 2>/dev/null | grep -q lladdr && arp=pass
+    inns() { nsenter -t "$spid" -n "$@"; }
+    dev=$(inns ip -o route get "$daddr" 2>/dev/null | sed -n 's/.* dev \([^ ]*\).*/\1/p' || true)
+    [ -n "$dev" ] && inns ip neigh del "$daddr" dev "$dev" 2>/dev/null || true
+    tcp=fail; inns timeout 3 bash -c "exec 3<>/dev/tcp/$daddr/5201" 2>/dev/null && tcp=pass
+    icmp=fail; inns ping -c1 -W1 "$daddr" >/dev/null 2>&1 && icmp=pass
+    arp=fail; inns ip neigh show "$daddr" 2>/dev/null | grep -q lladdr && arp=pass
     same=no; want=fail; [ "$stenant" = "$dtenant" ] && { same=yes; want=pass; }
     good=yes; for r in $tcp $icmp $arp; do [ "$r" = "$want" ] || good=NO; done
     [ $good = yes ] && ok=$((ok+1)) || bad=$((bad+1))
