@@ -59,6 +59,12 @@ public sealed record NoisyOptions
 
     public int PingCount { get; init; } = 500;
 
+    /// <summary>
+    /// Pairs per aggressor: the victim measured with the aggressor frozen, then running, this many times; the row's
+    /// percentage is the median of the pairs' ratios. 0 compares with the bracketing alone rows only.
+    /// </summary>
+    public int Pairs { get; init; } = 3;
+
     /// <summary>How long an aggressor runs before the victim is measured (the hog reaches its limit, the bomb pids.max).</summary>
     public TimeSpan RampUp { get; init; } = TimeSpan.FromMilliseconds(700);
 
@@ -90,6 +96,12 @@ public sealed record AggressorOutcome(string Technology, string State, ulong Oom
 /// </summary>
 public sealed record NoisyRow(string Technology, bool Pinned, string? Aggressor, string? Tenant, VictimSample? Victim, AggressorOutcome? Outcome)
 {
+    /// <summary>The victim beside the same aggressor frozen (medians over the pairs); null when not paired.</summary>
+    public VictimSample? Alone { get; init; }
+
+    /// <summary>Pairs measured (frozen, then running) for this row.</summary>
+    public int Pairs { get; init; }
+
     public double? ThroughputPercent { get; init; }
     public double? RttP99ChangeMs { get; init; }
     public bool? StoppedAtLimit { get; init; }
@@ -193,9 +205,15 @@ public sealed class NoisyExperiment(InstanceService service, NoisyOptions option
             var descriptor = Aggressor(technology, kind, tenant, pinned, victim);
             aggressor = service.RunAsync(descriptor, new RunOptions(UseWarmPool: false), cancellationToken).GetAwaiter().GetResult();
             Thread.Sleep(options.RampUp);
-            var sample = Measure(victim, pinned);
+            var (alone, beside) = MeasurePairs(aggressor, descriptor.Spec.Technology, victim, pinned, cancellationToken);
             var outcome = Outcome(aggressor, descriptor.Spec.Technology);
-            return new NoisyRow(tech, pinned, kind.ToName(), which, sample, outcome) { StoppedAtLimit = outcome.StoppedAtLimit(kind) };
+            return new NoisyRow(tech, pinned, kind.ToName(), which, Median(beside), outcome)
+            {
+                StoppedAtLimit = outcome.StoppedAtLimit(kind),
+                Alone = alone.Count > 0 ? Median(alone) : null,
+                Pairs = alone.Count,
+                ThroughputPercent = alone.Count > 0 ? NoisyRatios.MedianRatio(alone, beside) : null,
+            };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -210,6 +228,52 @@ public sealed class NoisyExperiment(InstanceService service, NoisyOptions option
             }
         }
     }
+
+    /// <summary>
+    /// The victim beside the aggressor frozen (the backend's freezer: its memory and pids held, no instruction run), then
+    /// running, <see cref="NoisyOptions.Pairs"/> times: on a host whose speed drifts by a third within the hour, a ratio
+    /// of two measurements seconds apart says more than one against an alone figure minutes old. Without a freezer for
+    /// the aggressor's technology, or with no pairs asked, one measurement beside the running aggressor.
+    /// </summary>
+    private (List<VictimSample> Alone, List<VictimSample> Beside) MeasurePairs(InstanceRecord aggressor, Technology technology, IPAddress victim, bool pinned,
+        CancellationToken cancellationToken)
+    {
+        var backend = service.Backends.Require(technology);
+        var instance = aggressor.AsBackendInstance();
+        var alone = new List<VictimSample>();
+        var beside = new List<VictimSample>();
+        for (var i = 0; i < options.Pairs; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                backend.FreezeAsync(instance, cancellationToken).GetAwaiter().GetResult();
+            }
+            catch (LightNfv.Core.Errors.LightNfvException) when (i == 0)
+            {
+                break;
+            }
+            try
+            {
+                alone.Add(Measure(victim, pinned));
+            }
+            finally
+            {
+                backend.ThawAsync(instance, CancellationToken.None).GetAwaiter().GetResult();
+            }
+            Thread.Sleep(options.RampUp);
+            beside.Add(Measure(victim, pinned));
+        }
+        if (beside.Count == 0)
+        {
+            beside.Add(Measure(victim, pinned));
+        }
+        return (alone, beside);
+    }
+
+    private static VictimSample Median(IReadOnlyList<VictimSample> samples) => new(
+        NoisyRatios.Median(samples.Select(s => s.Gbps)), NoisyRatios.Median(samples.Select(s => s.RttMedianMs)),
+        NoisyRatios.Median(samples.Select(s => s.RttP99Ms)), samples.Sum(s => s.RttSamples));
 
     private void WaitReady(IPAddress address)
     {
@@ -351,6 +415,11 @@ public static class NoisyRatios
     /// </summary>
     public static List<NoisyRow> AgainstAlone(IReadOnlyList<NoisyRow> rows) => rows.Select(r =>
     {
+        if (r.Aggressor is not null && r.Victim is not null && r.Alone is { } paired)
+        {
+            // Paired: the percentage is already the median of the pairs' ratios.
+            return r with { RttP99ChangeMs = r.Victim.RttP99Ms - paired.RttP99Ms };
+        }
         var alone = rows.Where(a => a.Aggressor is null && a.Victim is not null && a.Technology == r.Technology && a.Pinned == r.Pinned)
             .Select(a => a.Victim!).ToList();
         if (r.Aggressor is null || r.Victim is null || alone.Count == 0)
@@ -363,6 +432,15 @@ public static class NoisyRatios
             RttP99ChangeMs = r.Victim.RttP99Ms - alone.Average(a => a.RttP99Ms),
         };
     }).ToList();
+
+    /// <summary>The median over pairs of running over frozen throughput, in percent; null without a usable pair.</summary>
+    public static double? MedianRatio(IReadOnlyList<VictimSample> frozen, IReadOnlyList<VictimSample> running)
+    {
+        var ratios = frozen.Zip(running).Select(p => Percent(p.Second.Gbps, p.First.Gbps)).OfType<double>().ToList();
+        return ratios.Count == 0 ? null : Median(ratios);
+    }
+
+    public static double Median(IEnumerable<double> values) => Statistics.Summary.Percentile(values.Order().ToArray(), 50);
 
     /// <summary>The victim's throughput beside an aggressor as a percentage of its alone figure; null without one.</summary>
     public static double? Percent(double with, double alone) => alone > 0 && double.IsFinite(with) ? with / alone * 100 : null;

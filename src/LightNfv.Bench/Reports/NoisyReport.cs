@@ -42,27 +42,29 @@ public static class NoisyReportWriter
         sb.AppendLine(Inv, $"Host: {h.Cpu}, {h.Cores} cores, {h.MemoryGiB} GiB, {h.Os}, kernel {h.Kernel}, cgroups {h.Cgroups}, {h.Runtime}.  ");
         sb.AppendLine(Inv, $"Date: {h.Date.ToUniversalTime():yyyy-MM-dd HH:mm} UTC. Command: `{h.Command}`.  ");
         sb.AppendLine(Inv, $"Load average before: {string.Join(" ", report.LoadAverageBefore.Select(v => Fmt(v)))}; after: {string.Join(" ", report.LoadAverageAfter.Select(v => Fmt(v)))}.  ");
-        sb.AppendLine(report.Declared + " % of alone and p99 change are against the mean of the two alone rows (before the first aggressor, after the last).");
+        sb.AppendLine(report.Declared + " Each aggressor row is measured in pairs, the victim beside the aggressor frozen (its memory and pids held) then running: " +
+            "'frozen Gb/s' and 'throughput Gb/s' are the medians, '% of alone' the median of the pairs' ratios, the p99 change against the frozen half. " +
+            "A row without pairs (no freezer for the aggressor) is against the mean of the two alone rows (before the first aggressor, after the last).");
         sb.AppendLine();
         foreach (var group in report.Rows.GroupBy(r => (r.Technology, r.Pinned)))
         {
             var (tech, pinned) = group.Key;
             sb.AppendLine(Inv, $"## {tech}, {(pinned ? $"pinned (victim and the lab's iperf3 client on CPU {NoisyExperiment.VictimCpu}, aggressor on CPU {NoisyExperiment.AggressorCpu})" : "unpinned")}");
             sb.AppendLine();
-            sb.AppendLine("| aggressor | tenant | throughput Gb/s | % of alone | RTT median ms | RTT p99 ms | p99 change ms | aggressor (tech, state) | OOM kills | pids.max hits | pids | stopped at limit |");
-            sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|");
+            sb.AppendLine("| aggressor | tenant | pairs | frozen Gb/s | throughput Gb/s | % of alone | RTT median ms | RTT p99 ms | p99 change ms | aggressor (tech, state) | OOM kills | pids.max hits | pids | stopped at limit |");
+            sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|");
             foreach (var r in group)
             {
                 var v = r.Victim;
                 var o = r.Outcome;
-                sb.Append(Inv, $"| {r.Aggressor ?? (r.Tenant == NoisyRatios.After ? "(alone, after)" : "(alone)")} | {(r.Aggressor is null ? "–" : r.Tenant)} | {(v is null ? "–" : Fmt(v.Gbps))} | {(r.ThroughputPercent is { } p ? Fmt(p) + " %" : "–")} |");
+                sb.Append(Inv, $"| {r.Aggressor ?? (r.Tenant == NoisyRatios.After ? "(alone, after)" : "(alone)")} | {(r.Aggressor is null ? "–" : r.Tenant)} | {(r.Aggressor is null ? "–" : r.Pairs.ToString(Inv))} | {(r.Alone is { } a ? Fmt(a.Gbps) : "–")} | {(v is null ? "–" : Fmt(v.Gbps))} | {(r.ThroughputPercent is { } p ? Fmt(p) + " %" : "–")} |");
                 sb.Append(Inv, $" {(v is null ? "–" : Fmt(v.RttMedianMs, 3))} | {(v is null ? "–" : Fmt(v.RttP99Ms, 3))} | {(r.RttP99ChangeMs is { } c ? (c >= 0 ? "+" : "") + Fmt(c, 3) : "–")} |");
                 sb.Append(Inv, $" {(o is null ? "–" : $"{o.Technology}, {o.State}")} | {(o is null ? "–" : o.OomKills.ToString(Inv))} | {(o is null ? "–" : o.PidsMaxHits.ToString(Inv))} |");
                 sb.Append(Inv, $" {(o is null ? "–" : $"{o.PidsCurrent}/{(o.PidsLimit is { } l ? l.ToString(Inv) : "max")}")} | {(r.StoppedAtLimit switch { true => "yes", false => "**no**", null => "–" })} |");
                 sb.AppendLine();
                 if (r.Error is { } e)
                 {
-                    sb.AppendLine(Inv, $"| failed: {e.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ")} |||||||||||");
+                    sb.AppendLine(Inv, $"| failed: {e.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ")} |||||||||||||");
                 }
             }
             sb.AppendLine();

@@ -16,10 +16,11 @@ public static class BenchNoisyCommand
         var pinning = new Option<string>("--pinning") { Description = "unpinned, pinned (victim and aggressor on different CPUs) or both", DefaultValueFactory = _ => "both" };
         var seconds = new Option<double>("--seconds") { Description = "Seconds of iperf3 per measurement (1 to 30)", DefaultValueFactory = _ => 3 };
         var pings = new Option<int>("--pings") { Description = "ICMP echoes per measurement (10 to 10000)", DefaultValueFactory = _ => 500 };
+        var pairs = new Option<int>("--pairs") { Description = "Frozen/running pairs per aggressor (0 to 10; 0 compares with the alone rows only)", DefaultValueFactory = _ => 3 };
         var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Where noisy.json, noisy.md and noisy.svg go", DefaultValueFactory = _ => new DirectoryInfo("bench-out") };
         var cmd = new Command("noisy", "Measure a victim VNF's throughput and RTT alone and beside a CPU burn, a memory hog, a fork bomb and a packet flood of the same and of another tenant; writes noisy.json/md/svg")
         {
-            tech, aggressors, pinning, seconds, pings, output,
+            tech, aggressors, pinning, seconds, pings, pairs, output,
         };
         cmd.SetAction((pr, ct) => Cli.Guard((ctx, token) =>
         {
@@ -61,6 +62,10 @@ public static class BenchNoisyCommand
             {
                 throw new LightNfvException(ErrorKind.Invalid, $"--pings: {pr.GetValue(pings)} is outside 10 to 10000");
             }
+            if (pr.GetValue(pairs) is < 0 or > 10)
+            {
+                throw new LightNfvException(ErrorKind.Invalid, $"--pairs: {pr.GetValue(pairs)} is outside 0 to 10");
+            }
             LightNfv.Host.Processes.ChildReaper.EnableSubreaper();
             var command = "lightnfv " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
             var before = NoisyReportWriter.LoadAverage();
@@ -71,6 +76,7 @@ public static class BenchNoisyCommand
                 Pinning = pins,
                 Duration = TimeSpan.FromSeconds(pr.GetValue(seconds)),
                 PingCount = pr.GetValue(pings),
+                Pairs = pr.GetValue(pairs),
             });
             experiment.Progress += l => Console.Error.WriteLine(l);
             var rows = experiment.Run(token);

@@ -49,6 +49,26 @@ public sealed class NoisyReportTests
     }
 
     [Fact]
+    public void A_paired_row_is_the_median_of_its_pairs_ratios_not_against_the_alone_rows()
+    {
+        VictimSample S(double gbps, double p99 = 0.04) => new(gbps, 0.01, p99, 10);
+        // Pairs drift with the host (10, 14, 8 frozen): each ratio is 90, 50 and 100 %; the median is 90 %.
+        NoisyRatios.MedianRatio([S(10), S(14), S(8)], [S(9), S(7), S(8)])!.Value.ShouldBe(90.0, 1e-9);
+        NoisyRatios.MedianRatio([S(10), S(0)], [S(9), S(5)])!.Value.ShouldBe(90.0, 1e-9); // a pair without a frozen figure is left out
+        NoisyRatios.MedianRatio([], []).ShouldBeNull();
+        var rows = NoisyRatios.AgainstAlone(
+        [
+            new NoisyRow("process", false, null, NoisyRatios.Before, S(20), null),
+            new NoisyRow("process", false, "cpu-burn", "other", S(9, 0.07), null) { Alone = S(10, 0.05), Pairs = 3, ThroughputPercent = 92 },
+            new NoisyRow("process", false, null, NoisyRatios.After, S(20), null),
+        ]);
+        rows[1].ThroughputPercent!.Value.ShouldBe(92.0, 1e-9);
+        rows[1].RttP99ChangeMs!.Value.ShouldBe(0.02, 1e-9);
+        var md = NoisyReportWriter.Markdown(Report(rows[1]));
+        md.ShouldContain("| cpu-burn | other | 3 | 10.00 | 9.00 | 92.00 % |");
+    }
+
+    [Fact]
     public void Pids_events_max_is_read_and_absent_counts_as_zero()
     {
         NoisyRatios.ReadMax("max 17\n").ShouldBe(17UL);
@@ -88,9 +108,9 @@ public sealed class NoisyReportTests
         md.ShouldContain("Host: " + Fixtures.Host.Cpu);
         md.ShouldContain("Load average before: 14.50 16.10 16.20");
         md.ShouldContain("## process, unpinned");
-        md.ShouldContain("| (alone) | – | 10.00 | – |");
-        md.ShouldContain("| memory-hog | same | 7.00 | 70.00 % | 0.030 | 0.080 | +0.030 | process, running | 4 | 0 | 3/64 | yes |");
-        md.ShouldContain("| fork-bomb | other | 9.60 | 96.00 % | 0.030 | 0.040 | -0.010 | container, running | 0 | 0 | 64/64 | **no** |");
+        md.ShouldContain("| (alone) | – | – | – | 10.00 | – |");
+        md.ShouldContain("| memory-hog | same | 0 | – | 7.00 | 70.00 % | 0.030 | 0.080 | +0.030 | process, running | 4 | 0 | 3/64 | yes |");
+        md.ShouldContain("| fork-bomb | other | 0 | – | 9.60 | 96.00 % | 0.030 | 0.040 | -0.010 | container, running | 0 | 0 | 64/64 | **no** |");
         md.ShouldContain("victim keeps >= 90 % of its alone throughput: **yes**");
     }
 
