@@ -66,6 +66,19 @@ public static class AuditTrail
     /// </summary>
     public static void Record(this PlatformStore store, string action, string? tenant, string target, object? parameters, Exception? error)
     {
+        try
+        {
+            store.AppendAudit(Entry(action, tenant, target, parameters, error));
+        }
+        catch (Exception e) when (e is LightNfvException or Microsoft.Data.Sqlite.SqliteException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"warning: audit record of {action} {target} not written: {e.Message}");
+        }
+    }
+
+    /// <summary>The record of the current caller's action; <paramref name="error"/> null means it succeeded.</summary>
+    public static AuditEntry Entry(string action, string? tenant, string target, object? parameters, Exception? error)
+    {
         var (result, message) = error switch
         {
             null => (AuditRecord.Ok, (string?)null),
@@ -73,14 +86,7 @@ public static class AuditTrail
             OperationCanceledException => ("canceled", error.Message),
             _ => ("internal", error.Message),
         };
-        try
-        {
-            store.AppendAudit(new AuditEntry(Caller.Current.Actor, tenant, action, target, Serialize(parameters), result, message));
-        }
-        catch (Exception e) when (e is LightNfvException or Microsoft.Data.Sqlite.SqliteException or IOException or ObjectDisposedException or InvalidOperationException)
-        {
-            Console.Error.WriteLine($"warning: audit record of {action} {target} not written: {e.Message}");
-        }
+        return new AuditEntry(Caller.Current.Actor, tenant, action, target, Serialize(parameters), result, message);
     }
 
     /// <summary>What of a descriptor the trail keeps: its shape, with every env value replaced by <see cref="Redacted"/>.</summary>

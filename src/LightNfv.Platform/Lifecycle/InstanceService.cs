@@ -47,13 +47,27 @@ public sealed partial class InstanceService(PlatformStore store, BackendRegistry
         await RunAsync(descriptor, RunOptions.Default, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Create and start an instance; a standalone one (not a VNF's replica, which its VNF's operation records) is audited.</summary>
-    public Task<InstanceRecord> RunAsync(VnfDescriptor descriptor, RunOptions options, CancellationToken cancellationToken = default) =>
-        options.ReplicaOf is not null
-            ? RunCoreAsync(descriptor, options, cancellationToken)
-            : store.AuditedAsync(AuditActions.InstanceRun, descriptor.Metadata.Tenant, $"instance/{descriptor.Metadata.Name}", AuditTrail.Describe(descriptor),
-                () => RunCoreAsync(descriptor, options, cancellationToken));
+    public async Task<InstanceRecord> RunAsync(VnfDescriptor descriptor, RunOptions options, CancellationToken cancellationToken = default)
+    {
+        if (options.ReplicaOf is not null)
+        {
+            return await RunCoreAsync(descriptor, options, null, cancellationToken).ConfigureAwait(false);
+        }
+        var (tenant, target, parameters) = (descriptor.Metadata.Tenant, $"instance/{descriptor.Metadata.Name}", AuditTrail.Describe(descriptor));
+        try
+        {
+            // The success record is written with the Running state, in one transaction; a failure is recorded here.
+            return await RunCoreAsync(descriptor, options, AuditTrail.Entry(AuditActions.InstanceRun, tenant, target, parameters, null), cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            store.Record(AuditActions.InstanceRun, tenant, target, parameters, e);
+            throw;
+        }
+    }
 
-    private async Task<InstanceRecord> RunCoreAsync(VnfDescriptor descriptor, RunOptions options, CancellationToken cancellationToken)
+    private async Task<InstanceRecord> RunCoreAsync(VnfDescriptor descriptor, RunOptions options, AuditEntry? audit, CancellationToken cancellationToken)
     {
         var backend = backends.Require(descriptor.Spec.Technology);
         // Every create is admitted by its technology's own rules (runtime, accel, minimum memory), whoever asks.
@@ -78,7 +92,7 @@ public sealed partial class InstanceService(PlatformStore store, BackendRegistry
             instance = await backend.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             instance = await backend.StartAsync(spec, instance, cancellationToken).ConfigureAwait(false);
-            record = store.MarkRunning(record, instance, "instance.started", $"{record.Name} ({record.Technology.ToName()}) running at {record.Address}");
+            record = store.MarkRunning(record, instance, "instance.started", $"{record.Name} ({record.Technology.ToName()}) running at {record.Address}", audit);
             return record;
         }
         catch (Exception e)

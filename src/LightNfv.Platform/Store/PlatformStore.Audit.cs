@@ -51,29 +51,36 @@ public sealed partial class PlatformStore
         lock (_gate)
         {
             using var tx = _db.BeginTransaction(deferred: false);
-            long seq = 1;
-            var previous = AuditChain.Genesis;
-            using (var r = Prepared("SELECT seq, hash FROM audit_head WHERE id=1", tx).ExecuteReader())
-            {
-                if (r.Read())
-                {
-                    seq = r.GetInt64(0) + 1;
-                    previous = r.GetString(1);
-                }
-            }
-            var at = _time.GetUtcNow();
-            var hash = AuditChain.HashOf(seq, at, entry.Actor, entry.Tenant, entry.Action, entry.Target, entry.Parameters, entry.Result, entry.Error, previous);
-            var insert = Prepared("""
-                INSERT INTO audit(seq, at, actor, tenant, action, target, parameters, result, error, prev_hash, hash)
-                VALUES ($seq, $at, $actor, $tenant, $action, $target, $parameters, $result, $error, $prev, $hash);
-                INSERT INTO audit_head(id, seq, hash) VALUES (1, $seq, $hash) ON CONFLICT(id) DO UPDATE SET seq=excluded.seq, hash=excluded.hash;
-                """, tx);
-            Bind(insert, ("$seq", seq), ("$at", AuditTime.Format(at)), ("$actor", entry.Actor), ("$tenant", entry.Tenant), ("$action", entry.Action),
-                ("$target", entry.Target), ("$parameters", entry.Parameters), ("$result", entry.Result), ("$error", entry.Error), ("$prev", previous), ("$hash", hash));
-            insert.ExecuteNonQuery();
+            var record = AppendAuditIn(entry, tx);
             tx.Commit();
-            return new AuditRecord(seq, at, entry.Actor, entry.Tenant, entry.Action, entry.Target, entry.Parameters, entry.Result, entry.Error, previous, hash);
+            return record;
         }
+    }
+
+    /// <summary>Appends inside the caller's immediate transaction (the caller holds the gate).</summary>
+    private AuditRecord AppendAuditIn(AuditEntry entry, SqliteTransaction tx)
+    {
+        long seq = 1;
+        var previous = AuditChain.Genesis;
+        using (var r = Prepared("SELECT seq, hash FROM audit_head WHERE id=1", tx).ExecuteReader())
+        {
+            if (r.Read())
+            {
+                seq = r.GetInt64(0) + 1;
+                previous = r.GetString(1);
+            }
+        }
+        var at = _time.GetUtcNow();
+        var hash = AuditChain.HashOf(seq, at, entry.Actor, entry.Tenant, entry.Action, entry.Target, entry.Parameters, entry.Result, entry.Error, previous);
+        var insert = Prepared("""
+            INSERT INTO audit(seq, at, actor, tenant, action, target, parameters, result, error, prev_hash, hash)
+            VALUES ($seq, $at, $actor, $tenant, $action, $target, $parameters, $result, $error, $prev, $hash);
+            INSERT INTO audit_head(id, seq, hash) VALUES (1, $seq, $hash) ON CONFLICT(id) DO UPDATE SET seq=excluded.seq, hash=excluded.hash;
+            """, tx);
+        Bind(insert, ("$seq", seq), ("$at", AuditTime.Format(at)), ("$actor", entry.Actor), ("$tenant", entry.Tenant), ("$action", entry.Action),
+            ("$target", entry.Target), ("$parameters", entry.Parameters), ("$result", entry.Result), ("$error", entry.Error), ("$prev", previous), ("$hash", hash));
+        insert.ExecuteNonQuery();
+        return new AuditRecord(seq, at, entry.Actor, entry.Tenant, entry.Action, entry.Target, entry.Parameters, entry.Result, entry.Error, previous, hash);
     }
 
     /// <summary>

@@ -173,9 +173,7 @@ public sealed partial class PlatformStore
     private void AdmitIn(string tenant, TenantUsage needed, string action, SqliteTransaction tx)
     {
         // Prepared: this runs on every instantiation (the bench times that path).
-        var lookup = Prepared("SELECT * FROM tenants WHERE name=$n", tx);
-        Bind(lookup, ("$n", tenant));
-        var quota = ReadTenants(lookup).FirstOrDefault()?.Quota;
+        var quota = TenantIn(tenant, tx)?.Quota;
         if (quota is null)
         {
             var insert = Prepared("INSERT OR IGNORE INTO tenants(name, created_at) VALUES ($n, $now)", tx);
@@ -224,8 +222,9 @@ public sealed partial class PlatformStore
 
     private TenantRecord? TenantIn(string name, SqliteTransaction? tx)
     {
-        using var cmd = Command("SELECT * FROM tenants WHERE name=$n", tx);
-        cmd.Parameters.AddWithValue("$n", name);
+        // Prepared: the quota check before every instantiation reads it.
+        var cmd = Prepared("SELECT * FROM tenants WHERE name=$n", tx);
+        Bind(cmd, ("$n", name));
         return ReadTenants(cmd).FirstOrDefault();
     }
 

@@ -218,7 +218,11 @@ public sealed partial class PlatformStore : IDisposable
     /// A created instance is running: its state, what the backend recorded and the audit event in one transaction (the
     /// last store write on the instantiation path). Returns <paramref name="record"/> as stored, without reading it back.
     /// </summary>
-    public InstanceRecord MarkRunning(InstanceRecord record, BackendInstance instance, string eventKind, string message)
+    /// <summary>
+    /// Records a started instance and its event; with <paramref name="audit"/>, the caller's audit record too, in the
+    /// same transaction (a standalone run's success is one write on the timed path, not two).
+    /// </summary>
+    public InstanceRecord MarkRunning(InstanceRecord record, BackendInstance instance, string eventKind, string message, Audit.AuditEntry? audit = null)
     {
         lock (_gate)
         {
@@ -234,6 +238,10 @@ public sealed partial class PlatformStore : IDisposable
             var insert = Prepared("INSERT INTO events(at, instance_id, kind, message) VALUES ($at, $id, $kind, $message)", tx);
             Bind(insert, ("$at", Stamp(now)), ("$id", record.Id), ("$kind", eventKind), ("$message", message));
             insert.ExecuteNonQuery();
+            if (audit is not null)
+            {
+                AppendAuditIn(audit, tx);
+            }
             tx.Commit();
             return record with { State = InstanceState.Running, Facts = instance.Facts, BackendState = instance.State, UpdatedAt = now, Error = null };
         }
