@@ -39,19 +39,20 @@ public sealed partial class UnikernelBackend
 
     /// <summary>
     /// The tenders this host has, measured apart by the bench: KVM's monitor and the process tender. The warm pool serves
-    /// the tender auto picks (UnikernelWarmPool), so only that one has a warm row: a process-warm row on a KVM host
+    /// the tender auto picks (UnikernelWarmPool, <see cref="AutoAccel"/>), so only that one has a warm row: the other's
     /// would start cold.
     /// </summary>
     public IReadOnlyList<BackendVariant> Variants()
     {
         var variants = new List<BackendVariant>();
+        var auto = AutoAccel();
         if (KvmMachine.Problem() is null)
         {
-            variants.Add(new BackendVariant(AccelKvm, "lnfv-ukhost (KVM monitor)", "accel"));
+            variants.Add(new BackendVariant(AccelKvm, KvmMachine.Emulated ? "lnfv-ukhost (KVM monitor, PVM: emulated)" : "lnfv-ukhost (KVM monitor)", "accel", Warm: auto == AccelKvm));
         }
         if (SptProblem() is null)
         {
-            variants.Add(new BackendVariant(AccelProcess, "lnfv-spt (seccomp process tender)", "accel", Warm: KvmMachine.Problem() is not null));
+            variants.Add(new BackendVariant(AccelProcess, "lnfv-spt (seccomp process tender)", "accel", Warm: auto == AccelProcess));
         }
         return variants;
     }

@@ -57,16 +57,17 @@ public sealed partial class UnikernelBackend(BackendContext host) : IBackend
         var kvm = KvmMachine.Problem() ?? (File.Exists(GuestImages.Guest) ? null
             : $"{GuestImages.Guest} is missing; rebuild LightNFV (the build compiles guest/unikernel with gcc: apt-get install gcc)")
             ?? (HostCommand() is null ? $"{Path.Combine(AppContext.BaseDirectory, HostExecutable)} is missing; rebuild LightNFV (src/LightNfv.UnikernelMonitor)" : null);
-        if (kvm is null)
+        if (kvm is null && AutoAccel() == AccelKvm)
         {
             return BackendProbe.Ok(("tender", "kvm (lnfv-ukhost: long mode, port-I/O hypercalls)"), ("monitor", "lnfv-ukhost (KVM, long mode, port-I/O hypercalls)"),
-                ("image", GuestImages.Guest), ("imageBytes", new FileInfo(GuestImages.Guest).Length.ToString(CultureInfo.InvariantCulture)));
+                ("auto", AutoReason()), ("image", GuestImages.Guest), ("imageBytes", new FileInfo(GuestImages.Guest).Length.ToString(CultureInfo.InvariantCulture)));
         }
         if (SptProblem() is { } spt)
         {
             return BackendProbe.Missing($"{kvm}; and the process tender cannot run either: {spt}");
         }
-        return BackendProbe.Ok(("tender", "process (lnfv-spt, seccomp)"), ("kvm", kvm), ("image", GuestImages.SptGuest),
+        return BackendProbe.Ok(("tender", "process (lnfv-spt, seccomp)"), ("auto", AutoReason()),
+            ("kvm", kvm ?? "available (PVM, emulated): spec.accel: kvm runs the guest under lnfv-ukhost"), ("image", GuestImages.SptGuest),
             ("imageBytes", new FileInfo(GuestImages.SptGuest).Length.ToString(CultureInfo.InvariantCulture)));
     }
 

@@ -1,8 +1,6 @@
 using System.Globalization;
 using LightNfv.Core.Backends;
 
-using LightNfv.Host.Kvm;
-
 namespace LightNfv.Backends.Unikernel;
 
 /// <summary>
@@ -16,8 +14,8 @@ internal sealed class UnikernelWarmPool(UnikernelBackend backend) : IWarmPool
 {
     private static string Memory => ((ulong)UnikernelBackend.WarmMemoryMiB << 20).ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Whether the KVM monitor's pool serves claims (KVM runs here), else the process tender's.</summary>
-    private static bool Kvm => KvmMachine.Problem() is null;
+    /// <summary>Whether the KVM monitor's pool serves claims (auto picks KVM here), else the process tender's.</summary>
+    private static bool Kvm => UnikernelBackend.AutoAccel() == UnikernelBackend.AccelKvm;
 
     public int Available => !Kvm ? backend.SptPool.Available
         : File.Exists(backend.SocketPath) && MonitorClient.TrySend(backend.SocketPath, MonitorMessage.Of("available", ("image", GuestImages.Guest), ("memory", Memory))) is { } r

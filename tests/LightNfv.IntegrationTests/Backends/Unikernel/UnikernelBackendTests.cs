@@ -16,7 +16,8 @@ namespace LightNfv.IntegrationTests.Backends.Unikernel;
 /// </summary>
 public sealed class UnikernelBackendTests(ITestOutputHelper output) : IntegrationTest(output)
 {
-    private static string Iperf3(string name = "uk") => Descriptors.Iperf3(name).Replace("technology: process", "technology: unikernel", StringComparison.Ordinal);
+    private static string Iperf3(string name = "uk", string? accel = null) => Descriptors.Iperf3(name)
+        .Replace("technology: process", "technology: unikernel" + (accel is null ? "" : $"\n  accel: {accel}"), StringComparison.Ordinal);
 
     private void RequireUnikernel() => RequireAvailable(Technology.Unikernel);
 
@@ -25,6 +26,14 @@ public sealed class UnikernelBackendTests(ITestOutputHelper output) : Integratio
     {
         RequireUnikernel();
         Assert.SkipWhen(KvmMachine.Problem() is not null, $"the KVM monitor cannot run here: {KvmMachine.Problem()} (UnikernelProcessTenderTests cover this host)");
+    }
+
+    /// <summary>The KVM monitor's warm pool serves claims only where auto picks KVM.</summary>
+    private void RequireKvmPool()
+    {
+        RequireKvm();
+        Assert.SkipWhen(UnikernelBackend.AutoAccel() != UnikernelBackend.AccelKvm,
+            $"auto picks the process tender here ({UnikernelBackend.AutoReason()}): the warm pool is lnfv-spt's (UnikernelProcessWarmPoolTests cover it)");
     }
 
     [Fact]
@@ -62,7 +71,7 @@ public sealed class UnikernelBackendTests(ITestOutputHelper output) : Integratio
     [Fact]
     public async Task A_warm_guest_answers_and_runs_in_the_monitor_host_not_in_the_caller()
     {
-        RequireKvm();
+        RequireKvmPool();
         var backend = (UnikernelBackend)Lab.Registry.Find(Technology.Unikernel)!;
         backend.WarmPool.Refill(1).ShouldBe(1);
         backend.WarmPool.Available.ShouldBe(1);
@@ -91,7 +100,7 @@ public sealed class UnikernelBackendTests(ITestOutputHelper output) : Integratio
         RequireKvm();
         async Task Cycle(int i)
         {
-            var record = await Lab.RunAsync(Iperf3($"cycle{i}"));
+            var record = await Lab.RunAsync(Iperf3($"cycle{i}", UnikernelBackend.AccelKvm));
             if (!Lab.WaitForTcp(IPAddress.Parse(record.Address!), 5201, TimeSpan.FromSeconds(10)))
             {
                 var b = (UnikernelBackend)Lab.Registry.Find(Technology.Unikernel)!;

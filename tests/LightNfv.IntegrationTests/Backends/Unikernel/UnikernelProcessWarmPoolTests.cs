@@ -5,7 +5,6 @@ using LightNfv.Backends.Unikernel;
 using LightNfv.Core.Backends;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Networking;
-using LightNfv.Host.Kvm;
 using LightNfv.Host.Processes;
 using LightNfv.Host.Spt;
 using LightNfv.IntegrationTests.Infrastructure;
@@ -43,7 +42,8 @@ public sealed class UnikernelProcessWarmPoolTests(ITestOutputHelper output) : In
     {
         RequireAvailable(Technology.Unikernel);
         Assert.SkipWhen(SptTender.Problem() is not null, SptTender.Problem() ?? "");
-        Assert.SkipWhen(KvmMachine.Problem() is null, "KVM runs here: the warm pool is the KVM monitor's (UnikernelBackendTests cover it)");
+        Assert.SkipWhen(UnikernelBackend.AutoAccel() == UnikernelBackend.AccelKvm,
+            $"auto picks KVM here ({UnikernelBackend.AutoReason()}): the warm pool is the KVM monitor's (UnikernelBackendTests cover it)");
     }
 
     /// <summary>The pooled guests' tenders: every process in the lab's cgroups (only the pool made any).</summary>
