@@ -255,6 +255,8 @@ public sealed class DaemonTests(ITestOutputHelper output) : IntegrationTest(outp
             {
                 return true;
             }
+            // Paced: the daemon's per-caller rate limit answers a tight loop with 429.
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
         }
         while (DateTime.UtcNow < deadline);
         return false;

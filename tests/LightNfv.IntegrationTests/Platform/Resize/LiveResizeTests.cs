@@ -70,13 +70,24 @@ public sealed class LiveResizeTests(ITestOutputHelper output) : IntegrationTest(
     /// <summary>iperf3 from the lab to the instance for <paramref name="seconds"/> s; the receiver's Mbit/s.</summary>
     private double Iperf3Mbps(InstanceRecord r, int seconds = 2)
     {
-        var run = HostState.Run("nsenter", [$"--net={NetNamespace.PathOf(Lab.LabName)}", "iperf3", "-c", r.Address!, "-t", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "-J"],
-            timeout: TimeSpan.FromSeconds(seconds + 15));
-        run.ExitCode.ShouldBe(0, run.ToString());
-        using var doc = JsonDocument.Parse(run.Stdout);
-        var mbps = doc.RootElement.GetProperty("end").GetProperty("sum_received").GetProperty("bits_per_second").GetDouble() / 1e6;
-        Output.WriteLine($"iperf3 lab -> {r.Name}: {mbps:0.0} Mbit/s");
-        return mbps;
+        // iperf3's server takes one test at a time and may still be closing the previous one ("the server is busy"):
+        // such an answer (JSON with "error" and no "end") is asked again, a few times.
+        for (var attempt = 1; ; attempt++)
+        {
+            var run = HostState.Run("nsenter", [$"--net={NetNamespace.PathOf(Lab.LabName)}", "iperf3", "-c", r.Address!, "-t", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "-J"],
+                timeout: TimeSpan.FromSeconds(seconds + 15));
+            using var doc = JsonDocument.Parse(run.Stdout);
+            if (doc.RootElement.TryGetProperty("end", out var end) && end.TryGetProperty("sum_received", out var received))
+            {
+                run.ExitCode.ShouldBe(0, run.ToString());
+                var mbps = received.GetProperty("bits_per_second").GetDouble() / 1e6;
+                Output.WriteLine($"iperf3 lab -> {r.Name}: {mbps:0.0} Mbit/s");
+                return mbps;
+            }
+            Output.WriteLine($"iperf3 attempt {attempt}: {run}");
+            attempt.ShouldBeLessThan(4, $"iperf3 gave no result: {run}");
+            Thread.Sleep(500);
+        }
     }
 
     [Fact]
