@@ -9,7 +9,7 @@ public static partial class BenchDaemonCommands
     /// <summary>`bench quarantine`: time from the call to frozen and cut, with the VNF kept serving (issue 17's acceptance).</summary>
     private static Command Quarantine()
     {
-        var runs = new Option<int>("--runs") { Description = "Quarantines, one replica each (1 to 100)", DefaultValueFactory = _ => 10 };
+        var runs = new Option<int>("--runs") { Description = "Quarantines, one replica each (1 to 100)", DefaultValueFactory = _ => 20 };
         var tech = new Option<string>("--tech") { Description = "Technology of the VNF (process or container)", DefaultValueFactory = _ => "process" };
         var output = Out();
         var cmd = new Command("quarantine", "Quarantine a replica of a 2-replica VNF under client traffic, N times: time from the call to frozen and cut, " +

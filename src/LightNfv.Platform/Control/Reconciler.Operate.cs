@@ -21,6 +21,11 @@ public sealed partial class Reconciler
             {
                 foreach (var r in _replicas.Of(d))
                 {
+                    using var held = await _replicas.HoldAsync(r.Id, ct).ConfigureAwait(false);
+                    if (_replicas.QuarantinedSince(r))
+                    {
+                        continue; // quarantined since the list was read: held frozen, not stopped or started
+                    }
                     if (start && r.State == InstanceState.Stopped)
                     {
                         _replicas.Watch(await _replicas.Instances.StartAsync(r.Id, ct).ConfigureAwait(false));

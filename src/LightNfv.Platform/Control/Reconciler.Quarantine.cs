@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using LightNfv.Platform.Lifecycle;
 using LightNfv.Platform.Store;
 
@@ -7,8 +8,10 @@ public sealed partial class Reconciler
 {
     /// <summary>
     /// Quarantines an instance (see <see cref="InstanceService.QuarantineAsync"/>) with the alert on the daemon's hub. A
-    /// VNF's replica is set aside under the pass lock first (no exit watch, no probe, no heal), leaves its service set,
-    /// and the pass kicked right after starts its replacement: the VNF keeps its count of serving replicas.
+    /// VNF's replica takes its own gate, not the pass lock: a pass busy elsewhere (probing, creating, rolling) does not
+    /// delay it, and a pass's act on this replica (heal, removal) never interleaves with it. The replica is excluded from
+    /// its service set and set aside (no exit watch, no probe, no heal) before it is cut and frozen; when this returns
+    /// it is frozen, cut, stored as quarantined and out of its service address. Its replacement is the kicked pass's work.
     /// </summary>
     public async Task<QuarantineOutcome> QuarantineAsync(InstanceRecord record, CancellationToken ct = default)
     {
@@ -17,25 +20,32 @@ public sealed partial class Reconciler
         {
             return await instances.QuarantineAsync(record, RaiseAlert, ct).ConfigureAwait(false);
         }
-        await _mutate.WaitAsync(ct).ConfigureAwait(false);
+        var waited = Stopwatch.GetTimestamp();
+        var held = await _replicas.HoldAsync(record.Id, ct).ConfigureAwait(false);
+        var lockWait = Stopwatch.GetElapsedTime(waited);
         try
         {
+            _services.Exclude(record.Id);
             _replicas.SetAside(record.Id);
             try
             {
                 var outcome = await instances.QuarantineAsync(record, RaiseAlert, ct).ConfigureAwait(false);
-                _services.Sync(); // out of its service set: it is no longer running
+                var left = Stopwatch.GetTimestamp();
+                _services.Sync(probe: false); // its address out of the service's set now, not at the next pass; probes are the pass's
+                outcome.Steps.ServiceLeave = Stopwatch.GetElapsedTime(left);
+                outcome.Steps.LockWait = lockWait;
                 return outcome;
             }
             catch
             {
+                _services.Include(record.Id);
                 _replicas.Watch(record); // refused: it serves on as before
                 throw;
             }
         }
         finally
         {
-            _mutate.Release();
+            held.Dispose();
             Kick();
         }
     }
@@ -54,9 +64,13 @@ public sealed partial class Reconciler
         await _mutate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            var released = await instances.ReleaseAsync(record, RaiseAlert, ct).ConfigureAwait(false);
-            _replicas.Watch(released);
-            return released;
+            using (await _replicas.HoldAsync(record.Id, ct).ConfigureAwait(false))
+            {
+                var released = await instances.ReleaseAsync(record, RaiseAlert, ct).ConfigureAwait(false);
+                _services.Forget(record.Id); // no longer excluded; it rejoins once it answers again
+                _replicas.Watch(released);
+                return released;
+            }
         }
         finally
         {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Instances;
 using LightNfv.Platform.Control.Healing;
@@ -13,11 +14,42 @@ namespace LightNfv.Platform.Control;
 /// <summary>
 /// Makes and removes a VNF's replicas for every part of the control plane (convergence, healing, adoption), through
 /// <see cref="InstanceService"/>, and keeps what the parts track of a replica in step: its exit watch, its heal
-/// history, its liveness schedule. Callers hold the reconciler's mutation lock.
+/// history, its liveness schedule. Callers hold the reconciler's mutation lock, and each act on an existing replica
+/// also holds that replica's gate (<see cref="HoldAsync"/>), which a quarantine takes instead of the pass lock.
 /// </summary>
 public sealed partial class ReplicaActions(InstanceService instances, IReplicaWatcher watcher, HealQueue heals, IHealPolicy healPolicy,
     LivenessTracker liveness, RolloutOptions options, ILogger logger)
 {
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Holds one replica's gate until disposed: a quarantine of it and a pass's act on it (heal, removal, operate) never
+    /// interleave, while the quarantine of one replica need not wait for a pass busy elsewhere (probing, creating).
+    /// </summary>
+    public async Task<IDisposable> HoldAsync(string id, CancellationToken ct)
+    {
+        var gate = _gates.GetOrAdd(id, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct).ConfigureAwait(false);
+        return new Held(gate);
+    }
+
+    /// <summary>Whether the replica was quarantined since the caller read <paramref name="seen"/>: the caller's act is stale.</summary>
+    public bool QuarantinedSince(InstanceRecord seen) =>
+        seen.State != InstanceState.Quarantined && instances.Store.Get(seen.Id)?.State == InstanceState.Quarantined;
+
+    private sealed class Held(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
+    }
+
     public InstanceService Instances => instances;
 
     /// <summary>The service addresses: a replica leaves its VNF's set before it is removed.</summary>
@@ -59,7 +91,24 @@ public sealed partial class ReplicaActions(InstanceService instances, IReplicaWa
         return record;
     }
 
+    /// <summary>
+    /// Removes a replica under its gate; one quarantined since the caller looked is left alone (held for inspection; its
+    /// VNF no longer counts it, so the next pass sees its count without it).
+    /// </summary>
     public async Task RemoveAsync(InstanceRecord r, CancellationToken ct)
+    {
+        using (await HoldAsync(r.Id, ct).ConfigureAwait(false))
+        {
+            if (QuarantinedSince(r))
+            {
+                return;
+            }
+            await RemoveHeldAsync(r, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Removes a replica whose gate the caller holds.</summary>
+    public async Task RemoveHeldAsync(InstanceRecord r, CancellationToken ct)
     {
         if (Services is { } services)
         {
@@ -70,6 +119,7 @@ public sealed partial class ReplicaActions(InstanceService instances, IReplicaWa
         healPolicy.Forget(r.Id);
         liveness.Forget(r.Id);
         Services?.Forget(r.Id);
+        _gates.TryRemove(r.Id, out _);
         LogRemoved(logger, r.Id, r.Name);
     }
 

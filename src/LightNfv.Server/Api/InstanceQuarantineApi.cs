@@ -23,8 +23,18 @@ public static class InstanceQuarantineApi
     }
 }
 
-/// <summary>A quarantine's answer: the instance, how it was frozen, the port cut (null when it has none) and the time it took.</summary>
-public sealed record QuarantineDto(InstanceDto Instance, string Freeze, string? Port, double Milliseconds)
+/// <summary>
+/// A quarantine's answer: the instance, how it was frozen, the port cut (null when it has none), the time from the call
+/// to frozen and cut, and the call's steps in milliseconds.
+/// </summary>
+public sealed record QuarantineDto(InstanceDto Instance, string Freeze, string? Port, double Milliseconds, QuarantineStepsDto Steps)
 {
-    public static QuarantineDto Of(QuarantineOutcome o) => new(InstanceDto.Of(o.Record), o.Freeze, o.Port, Math.Round(o.Elapsed.TotalMilliseconds, 3));
+    public static QuarantineDto Of(QuarantineOutcome o) =>
+        new(InstanceDto.Of(o.Record), o.Freeze, o.Port, Ms(o.Elapsed), new QuarantineStepsDto(Ms(o.Steps.LockWait), Ms(o.Steps.Cut), Ms(o.Steps.Freeze),
+            Ms(o.Steps.Store), Ms(o.Steps.Audit), Ms(o.Steps.ServiceLeave)));
+
+    private static double Ms(TimeSpan t) => Math.Round(t.TotalMilliseconds, 3);
 }
+
+/// <summary>Where a quarantine call's time went, in milliseconds (see <see cref="QuarantineSteps"/>).</summary>
+public sealed record QuarantineStepsDto(double LockWait, double Cut, double Freeze, double Store, double Audit, double ServiceLeave);

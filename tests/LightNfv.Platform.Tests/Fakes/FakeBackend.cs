@@ -75,6 +75,21 @@ public sealed class FakeBackend : IBackend
         ? new InstanceObservation(i.State, i.State == ObservedState.Running ? i.Pid : null, null, [], null)
         : new InstanceObservation(ObservedState.Missing, null, null, [], "no such instance");
 
+    /// <summary>What is frozen now (a quarantine's freeze).</summary>
+    public ConcurrentDictionary<string, byte> Frozen { get; } = new(StringComparer.Ordinal);
+
+    public Task<string> FreezeAsync(BackendInstance instance, CancellationToken cancellationToken)
+    {
+        Frozen[instance.Id] = 0;
+        return Task.FromResult("fake freezer");
+    }
+
+    public Task ThawAsync(BackendInstance instance, CancellationToken cancellationToken)
+    {
+        Frozen.TryRemove(instance.Id, out _);
+        return Task.CompletedTask;
+    }
+
     public InstanceStats Stats(BackendInstance instance) => new(DateTimeOffset.UnixEpoch, 0, 0, null, 1, 0, 0, 0, 0);
 
     /// <summary>An instance left on the "host" without a record (a crash between making and recording it).</summary>

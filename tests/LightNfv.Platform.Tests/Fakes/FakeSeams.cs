@@ -54,12 +54,25 @@ public sealed class FakeLivenessCheck : ILivenessCheck
         Task.FromResult(Failing.TryGetValue(replica.Id, out var why) ? LivenessCheck.Failed(why) : LivenessCheck.Passed);
 }
 
-/// <summary>New replicas answer unless the test says they do not.</summary>
+/// <summary>New replicas answer unless the test says they do not; <see cref="Hold"/> keeps a probe waiting (a slow pass).</summary>
 public sealed class FakeReadinessGate : IReadinessGate
 {
     public bool Answers { get; set; } = true;
 
-    public bool WaitAnswering(InstanceRecord replica, int port, TimeSpan timeout) => Answers;
+    /// <summary>When set, a probe signals <see cref="Entered"/> and waits until the test sets <see cref="Hold"/>'s event.</summary>
+    public ManualResetEventSlim? Hold { get; set; }
+
+    public ManualResetEventSlim Entered { get; } = new();
+
+    public bool WaitAnswering(InstanceRecord replica, int port, TimeSpan timeout)
+    {
+        if (Hold is { } hold)
+        {
+            Entered.Set();
+            hold.Wait(TimeSpan.FromMinutes(1)); // bounded: a broken test must not hang the run
+        }
+        return Answers;
+    }
 }
 
 /// <summary>The orphan sweep of the fake "host": destroys what no record (nor shell) owns.</summary>

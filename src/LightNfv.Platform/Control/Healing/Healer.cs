@@ -55,6 +55,15 @@ public sealed class Healer(PlatformStore store, ReplicaActions replicas, HealQue
     /// <summary>Returns false when the heal must wait (cooldown); true when done or not needed.</summary>
     private async Task<bool> HealAsync(HealRequest request, CancellationToken ct)
     {
+        // Under the replica's gate: a quarantine arriving meanwhile waits for the heal, and one done before is seen here.
+        using (await replicas.HoldAsync(request.InstanceId, ct).ConfigureAwait(false))
+        {
+            return await HealHeldAsync(request, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<bool> HealHeldAsync(HealRequest request, CancellationToken ct)
+    {
         var r = store.Get(request.InstanceId);
         // A quarantined replica is held frozen for inspection: never restarted or recreated (its VNF has a replacement).
         if (r?.Deployment is null || r.State is InstanceState.Stopped or InstanceState.Creating or InstanceState.Destroying or InstanceState.Quarantined ||
@@ -108,7 +117,7 @@ public sealed class Healer(PlatformStore store, ReplicaActions replicas, HealQue
                 var next = DescriptorParser.Parse(store.Descriptor(d.Tenant, d.Name, d.Version)!.Source);
                 store.CheckQuota(r.Tenant, TenantUsage.Of(next.Spec.Resources), $"healing '{r.Name}' by recreating it",
                     freed: TenantUsage.Of(DescriptorParser.Parse(r.Descriptor).Spec.Resources));
-                await replicas.RemoveAsync(r, ct).ConfigureAwait(false);
+                await replicas.RemoveHeldAsync(r, ct).ConfigureAwait(false);
                 await replicas.CreateAsync(d, next, ct).ConfigureAwait(false);
             }
             Interlocked.Increment(ref _healCount);

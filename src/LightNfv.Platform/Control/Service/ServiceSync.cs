@@ -16,13 +16,14 @@ namespace LightNfv.Platform.Control.Service;
 /// (<see cref="IReadinessGate"/>). A replica leaves the set before it is stopped (<see cref="WithdrawAsync"/>, called
 /// by every removal: rolling update, scale-in, recreate, terminate), and the removal waits the table's <see cref="IServiceTable.DrainDelay"/> so a
 /// handshake already on its way finishes; a rolling update adds the new replica (<see cref="MarkReady"/>) before the old
-/// one is withdrawn. Runs inside a reconcile pass, under its lock.
+/// one is withdrawn. Runs inside a reconcile pass, under its lock, and in a quarantine outside it (see <see cref="Sync"/>).
 /// </summary>
 public sealed partial class ServiceSync(InstanceService instances, IServiceTable table, IReadinessGate readiness,
     Func<InstanceRecord, bool> unhealthy, ILogger logger)
 {
     private readonly ConcurrentDictionary<string, byte> _ready = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _withdrawn = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
     private IReadOnlyList<ServiceBackends> _current = [];
     private string? _lastError;
 
@@ -64,34 +65,53 @@ public sealed partial class ServiceSync(InstanceService instances, IServiceTable
         }
     }
 
-    /// <summary>Allocates and releases service addresses and writes every VNF's current set to the table.</summary>
-    public void Sync()
+    /// <summary>
+    /// Takes a replica out of its VNF's set at once and keeps it out until <see cref="Forget"/> (a quarantine): a Sync
+    /// that already chose its sets still applies them without it, so no pass running meanwhile puts it back.
+    /// </summary>
+    public void Exclude(string id) => _withdrawn[id] = 0;
+
+    /// <summary>Lets an excluded replica back (a quarantine refused): it rejoins on the next Sync, without probing again.</summary>
+    public void Include(string id) => _withdrawn.TryRemove(id, out _);
+
+    /// <summary>
+    /// Allocates and releases service addresses and writes every VNF's current set to the table. Safe to call from a pass
+    /// and a quarantine at once: the readiness probes (up to <see cref="ReadinessProbe"/> each) run outside the gate, so
+    /// a quarantine's Sync never waits on them; the sets are made and written under it, with the excluded left out then.
+    /// Without <paramref name="probe"/> (a quarantine) nothing is probed: a replica not yet seen answering stays out until a pass.
+    /// </summary>
+    public void Sync(bool probe = true)
     {
         try
         {
             var store = instances.Store;
             var records = store.List();
-            var book = new ServiceAddressBook(store).Reconcile(instances.Backends.Host.SegmentPool,
-                records.Where(r => r.Address is not null).Select(r => IPAddress.Parse(r.Address!)));
-            var services = new List<ServiceBackends>();
-            foreach (var d in store.Deployments())
+            var candidates = records.Where(r => r.Deployment is not null && r.Address is not null && !_withdrawn.ContainsKey(r.Id))
+                .Where(r => !unhealthy(r) && (probe ? IsReady(r) : _ready.ContainsKey(r.Id)))
+                .ToList();
+            lock (_gate)
             {
-                if (!book.TryGetValue(ServiceAddressBook.Key(d.Tenant, d.Name), out var address))
+                var book = new ServiceAddressBook(store).Reconcile(instances.Backends.Host.SegmentPool,
+                    records.Where(r => r.Address is not null).Select(r => IPAddress.Parse(r.Address!)));
+                var services = new List<ServiceBackends>();
+                foreach (var d in store.Deployments())
                 {
-                    continue;
+                    if (!book.TryGetValue(ServiceAddressBook.Key(d.Tenant, d.Name), out var address))
+                    {
+                        continue;
+                    }
+                    var backends = candidates
+                        .Where(r => r.Tenant == d.Tenant && r.Deployment == d.Name && !_withdrawn.ContainsKey(r.Id))
+                        .Select(r => IPAddress.Parse(r.Address!))
+                        .OrderBy(a => a.ToString(), StringComparer.Ordinal)
+                        .ToList();
+                    services.Add(new ServiceBackends(ServiceAddressBook.Key(d.Tenant, d.Name), address, backends));
                 }
-                var backends = records
-                    .Where(r => r.Tenant == d.Tenant && r.Deployment == d.Name && r.Address is not null && !_withdrawn.ContainsKey(r.Id))
-                    .Where(r => !unhealthy(r) && IsReady(r))
-                    .Select(r => IPAddress.Parse(r.Address!))
-                    .OrderBy(a => a.ToString(), StringComparer.Ordinal)
-                    .ToList();
-                services.Add(new ServiceBackends(ServiceAddressBook.Key(d.Tenant, d.Name), address, backends));
+                table.Apply(services);
+                _current = services;
+                Applied?.Invoke(services);
+                _lastError = null;
             }
-            table.Apply(services);
-            _current = services;
-            Applied?.Invoke(services);
-            _lastError = null;
         }
         catch (Exception e) when (e is LightNfvException or IOException or UnauthorizedAccessException)
         {
