@@ -95,6 +95,8 @@ public static class AccessRules
         ["GET /ui/alerts"] = Role.Viewer,
         ["GET /ui/audit"] = Role.Viewer,
         ["GET /ui/host"] = Role.Viewer,
+        // The latest benchmark's figures hold no tenant data.
+        ["GET /ui/bench"] = Role.Viewer,
         ["GET /ui/operations"] = Role.Viewer,
         ["GET /ui/operations/rows"] = Role.Viewer,
         ["GET /ui/tenants"] = Role.Viewer,
