@@ -148,6 +148,22 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IntegrationT
             (await page.EvaluateAsync<bool>("() => window.__noReload === true")).ShouldBeTrue("the row changed in place");
             await page.ReloadAsync();
             (await page.Locator($"#alerts tbody tr[data-event='{eventId}'] [data-testid=acked]").TextContentAsync()).ShouldNotBeNull().ShouldContain("token:op-a");
+
+            // From the keyboard only: the first Tab stop skips to the content; Tab on to an Acknowledge button, Enter.
+            var ackedBefore = await page.Locator("#alerts [data-testid=acked]").CountAsync();
+            await page.Keyboard.PressAsync("Tab");
+            (await page.EvaluateAsync<string>("() => document.activeElement.textContent.trim()")).ShouldBe("Skip to content");
+            await page.Keyboard.PressAsync("Enter");
+            var reached = false;
+            for (var i = 0; i < 40 && !reached; i++)
+            {
+                await page.Keyboard.PressAsync("Tab");
+                reached = await page.EvaluateAsync<string>("() => document.activeElement.textContent.trim()") == "Acknowledge";
+            }
+            reached.ShouldBeTrue("an Acknowledge button is reachable with Tab");
+            await page.Keyboard.PressAsync("Enter");
+            await page.WaitForFunctionAsync($"() => document.querySelectorAll('#alerts [data-testid=acked]').length > {ackedBefore}", null,
+                new PageWaitForFunctionOptions { Timeout = 10_000 });
             await Shot(page, "alerts");
 
             // The other pages render for the operator, scoped: operations of tenant a, tenant a's quota and usage.
