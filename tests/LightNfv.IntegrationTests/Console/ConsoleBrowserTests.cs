@@ -131,17 +131,21 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IntegrationT
             // Alerts: an event raised now (scaling back to 1) arrives in the open page over the event stream.
             await page.GotoAsync("/ui/alerts");
             await page.EvaluateAsync("() => window.__noReload = true");
-            var before = await page.Locator("#alerts tbody tr").CountAsync();
+            // The rows already there, by event id: events of the scale-up may still be arriving live, so "a new row" alone
+            // would not show that this scale-down's event came over the stream.
+            var seen = await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('#alerts tbody tr')].map(r => r.dataset.event)");
             using (var operatorHttp = Tcp(baseUrl, operatorToken))
             {
                 await Send(operatorHttp, HttpMethod.Post, "api/v1/vnfs/web/scale", body: new { replicas = 1 });
             }
-            await page.Locator("#alerts tbody tr.new").First.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
-            (await page.Locator("#alerts tbody tr").CountAsync()).ShouldBeGreaterThan(before);
+            var arrived = await page.WaitForFunctionAsync("""
+                seen => [...document.querySelectorAll('#alerts tbody tr.new')]
+                    .find(r => !seen.includes(r.dataset.event) && r.textContent.includes('vnf.scaled'))?.dataset.event
+                """, seen, new PageWaitForFunctionOptions { Timeout = 30_000 });
 
-            // Acknowledge the newest (it arrived live): its row says who, in place; after a reload too (stored).
+            // Acknowledge the scale-down's alert (it arrived live): its row says who, in place; after a reload too (stored).
             // The row pinned by its id: a later event may still arrive above it.
-            var eventId = await page.Locator("#alerts tbody tr.new").First.GetAttributeAsync("data-event");
+            var eventId = await arrived.JsonValueAsync<string>();
             var newest = page.Locator($"#alerts tbody tr[data-event='{eventId}']");
             await newest.Locator("button", new LocatorLocatorOptions { HasText = "Acknowledge" }).ClickAsync();
             await newest.Locator("[data-testid=acked]").Filter(new LocatorFilterOptions { HasText = "token:op-a" }).WaitForAsync(new LocatorWaitForOptions { Timeout = 10_000 });
