@@ -33,8 +33,7 @@ public static class ReportWriter
         sb.AppendLine(inv, $"Date: {h.Date.ToUniversalTime():yyyy-MM-dd HH:mm} UTC. Command: `{h.Command}`");
         sb.AppendLine();
 
-        var metrics = Metrics.All.Where(m => report.Results.Any(r => r.Metric == m.Name)).ToList();
-        var rows = report.Results.Select(r => (r.Technology, r.Variant)).Distinct().ToList();
+        var comparison = DraftComparison.Of(report);
         // A `bench scale` run has no per-technology metrics: its tables are the scaling ones, not empty headers.
         var hasResults = report.Results.Count > 0 || report.Unavailable.Count > 0;
         if (hasResults)
@@ -42,35 +41,28 @@ public static class ReportWriter
             sb.AppendLine("Each cell: this host's median (the draft's figure for the closest row; ratio, >1 means LightNFV does better).");
             sb.AppendLine();
             sb.Append("| technology | variant | draft row |");
-            foreach (var m in metrics)
+            foreach (var m in comparison.Metrics)
             {
                 sb.Append(inv, $" {m.Title} |");
             }
             sb.AppendLine();
             sb.Append("|---|---|---|");
-            foreach (var _ in metrics)
+            foreach (var _ in comparison.Metrics)
             {
                 sb.Append("---:|");
             }
             sb.AppendLine();
-            foreach (var (tech, variant) in rows)
+            foreach (var row in comparison.Rows)
             {
-                var draft = DraftFigures.For(tech);
-                sb.Append(inv, $"| {tech} | {variant} | {draft?.Name ?? "–"} |");
-                foreach (var m in metrics)
+                sb.Append(inv, $"| {row.Technology} | {row.Variant} | {row.Draft?.Name ?? "–"} |");
+                foreach (var c in row.Cells)
                 {
-                    var r = report.Results.FirstOrDefault(x => x.Technology == tech && x.Variant == variant && x.Metric == m.Name);
-                    if (r is null)
+                    sb.Append(c switch
                     {
-                        sb.Append(" – |");
-                        continue;
-                    }
-                    var d = draft?.Get(m.Name);
-                    var ratio = d is null || r.Median == 0 ? null : (double?)(m.LowerIsBetter ? d.Value / r.Median : r.Median / d.Value);
-                    var cell = d is null
-                        ? $" **{Fmt(r.Median)}** |"
-                        : $" **{Fmt(r.Median)}** ({Fmt(d)}; {(ratio is null ? "–" : FmtRatio(ratio.Value))}) |";
-                    sb.Append(cell);
+                        null => " – |",
+                        { Draft: null } => $" **{Fmt(c.Result.Median)}** |",
+                        _ => $" **{Fmt(c.Result.Median)}** ({Fmt(c.Draft)}; {(c.Ratio is { } ratio ? FmtRatio(ratio) : "–")}) |",
+                    });
                 }
                 sb.AppendLine();
             }
@@ -140,7 +132,8 @@ public static class ReportWriter
         return text.Contains('.') ? text.TrimEnd('0').TrimEnd('.') : text;
     }
 
-    private static string FmtRatio(double r) => r >= 10
+    /// <summary>A ratio as the reports write it: 3.4x, 12x.</summary>
+    public static string FmtRatio(double r) => r >= 10
         ? r.ToString("0", CultureInfo.InvariantCulture) + "x"
         : r.ToString("0.0#", CultureInfo.InvariantCulture) + "x";
 }

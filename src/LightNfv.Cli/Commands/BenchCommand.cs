@@ -116,6 +116,8 @@ public static class BenchCommand
                 () => runner.Run(token));
             var dir = pr.GetValue(output)!.FullName;
             ReportWriter.WriteAll(report, dir);
+            // The console's benchmark page shows the latest run of this state directory.
+            LatestResults.Remember(ctx.Options.StateDirectory, dir);
             Console.Write(SummaryTable.Render(report));
             WrotePaths(dir);
             // Exit 0 when anything was measured; what failed is in the report and summed up in one line here.

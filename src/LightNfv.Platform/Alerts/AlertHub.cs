@@ -1,4 +1,7 @@
 using System.Threading.Channels;
+using LightNfv.Core.Errors;
+using LightNfv.Core.Identity;
+using LightNfv.Platform.Audit;
 using LightNfv.Platform.Events;
 using LightNfv.Platform.Store;
 using Microsoft.Extensions.Logging;
@@ -54,6 +57,20 @@ public sealed partial class AlertHub(PlatformStore store, WebhookDispatcher webh
         }
         webhooks.Enqueue(alert);
         return alert;
+    }
+
+    /// <summary>
+    /// Acknowledges an event the current caller sees, as its actor, and records it in the audit trail; another tenant's
+    /// event reads as absent (404), like every object of another tenant.
+    /// </summary>
+    public PlatformEvent Acknowledge(string id)
+    {
+        var caller = Caller.Current;
+        var e = long.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            && store.EventById(n) is { } found && found.IsVisibleTo(caller) ? found : null;
+        return store.Audited(AuditActions.AlertAcknowledge, e?.Tenant ?? caller.Tenant, $"alert/{id}", null, () =>
+            (e is null ? null : store.AcknowledgeEvent(e.Id, caller.Actor))
+            ?? throw new LightNfvException(ErrorKind.NotFound, $"id: no alert {id}; GET /api/v1/alerts lists them"));
     }
 
     /// <summary>A live feed of alerts raised from now on; dispose the subscription to stop.</summary>

@@ -14,6 +14,8 @@ public static class AuditActions
     /// <summary>An instance frozen and cut from its segment, and its release (see InstanceService.QuarantineAsync).</summary>
     public const string InstanceQuarantine = "instance.quarantine", InstanceRelease = "instance.release";
     public const string InstanceResize = "instance.resize";
+    /// <summary>An event acknowledged by an operator (AlertHub.Acknowledge).</summary>
+    public const string AlertAcknowledge = "alert.acknowledge";
     public const string SubscriptionCreate = "subscription.create", SubscriptionDelete = "subscription.delete";
 
     /// <summary>What the platform does on its own (actor system:heal, system:adoption ...).</summary>

@@ -8,7 +8,7 @@ namespace LightNfv.Platform.Events;
 /// One platform event, in one shape everywhere: the store's list (GET /api/v1/events, `lightnfv events`), the SSE stream
 /// (data of each message; its `event:` is <see cref="NotificationType"/>, its `id:` <see cref="Id"/>) and the body of
 /// every webhook POST. Every member is always written (null when it does not apply), so the three are the same shape
-/// whatever serializer options carry them.
+/// whatever serializer options carry them; <see cref="Acknowledged"/> alone appears only once an operator acknowledged it.
 /// </summary>
 /// <param name="Id">The store's sequence number: ascending, the SSE resume point (Last-Event-ID).</param>
 /// <param name="NotificationType">A dotted name: instance.failed, instance.healed, vnf.scaled, operation.completed, ... (see Alerts.AlertKinds).</param>
@@ -33,6 +33,16 @@ public sealed record PlatformEvent(
     IReadOnlyDictionary<string, JsonElement> Data)
 {
     public const string Info = "info", Warning = "warning", Error = "error";
+
+    /// <summary>Who acknowledged it and when (POST /api/v1/alerts/{id}/ack); absent until then, so a raised event's shape is unchanged.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Acknowledgement? Acknowledged { get; init; }
+
+    /// <summary>
+    /// Whether <paramref name="caller"/> sees it: a tenant-scoped caller its tenant's events only; the host's own (no
+    /// tenant) are an unscoped caller's (an admin's).
+    /// </summary>
+    public bool IsVisibleTo(Core.Identity.Caller caller) => caller.Tenant is null || (Tenant is { } t && caller.Sees(t));
 
     /// <summary>The name the store's code and older callers use for <see cref="NotificationType"/>; not part of the JSON.</summary>
     [JsonIgnore]
@@ -70,6 +80,9 @@ public sealed record PlatformEvent(
             : throw new ArgumentException("an event's data is an object", nameof(data));
     }
 }
+
+/// <summary>An event's acknowledgement: the actor (as in the audit trail) and when.</summary>
+public sealed record Acknowledgement(string By, [property: JsonConverter(typeof(UtcTimeStampConverter))] DateTimeOffset At);
 
 /// <summary>RFC 3339 in UTC with milliseconds and Z (2026-12-05T07:44:49.123Z), whatever offset the value carries.</summary>
 public sealed class UtcTimeStampConverter : JsonConverter<DateTimeOffset>

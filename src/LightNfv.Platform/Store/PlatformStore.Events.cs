@@ -80,7 +80,7 @@ public sealed partial class PlatformStore
         lock (_gate)
         {
             using var cmd = Command($$"""
-                SELECT id, at, kind, tenant, deployment, vnf_instance_id, instance_id, operation_id, severity, message, data FROM
+                SELECT id, at, kind, tenant, deployment, vnf_instance_id, instance_id, operation_id, severity, message, data, acked_by, acked_at FROM
                 (SELECT * FROM alerts WHERE id > $after AND ($since IS NULL OR at >= $since)
                     AND ($types IS NULL OR kind IN (SELECT value FROM json_each($types)))
                  ORDER BY id {{(fromOldest ? "" : "DESC")}} LIMIT $limit) ORDER BY id
@@ -96,7 +96,10 @@ public sealed partial class PlatformStore
                 var type = r.GetString(2);
                 list.Add(new PlatformEvent(r.GetInt64(0), type, Parse(r.GetString(1)), Text(r, 3), Text(r, 4), Text(r, 5), Text(r, 6), Text(r, 7),
                     Text(r, 8) ?? PlatformEvent.SeverityOf(type), r.GetString(9),
-                    JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(r.GetString(10)) ?? []));
+                    JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(r.GetString(10)) ?? [])
+                {
+                    Acknowledged = Text(r, 11) is { } by ? new Acknowledgement(by, Parse(r.GetString(12))) : null,
+                });
             }
             return list;
         }

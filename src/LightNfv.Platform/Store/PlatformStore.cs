@@ -15,7 +15,7 @@ namespace LightNfv.Platform.Store;
 /// </summary>
 public sealed partial class PlatformStore : IDisposable
 {
-    private const int SchemaVersion = AuditSchema;
+    private const int SchemaVersion = AcksSchema;
     // One connection, used from the daemon's API threads and loops alike: every public member holds this gate.
     private readonly Lock _gate = new();
     private readonly SqliteConnection _db;
@@ -131,6 +131,10 @@ public sealed partial class PlatformStore : IDisposable
         if (version < AuditSchema)
         {
             MigrateToAudit();
+        }
+        if (version < AcksSchema)
+        {
+            MigrateToAcks();
         }
     }
 

@@ -70,6 +70,11 @@ public static class AlertsApi
         }).WithTags("events").WithName("streamEvents").Produces<string>(StatusCodes.Status200OK, "text/event-stream")
             .WithSummary("Events as Server-Sent Events: event = type, id = event id (send Last-Event-ID to resume), data = the event's JSON");
 
+        // {id} unconstrained: a non-number reads as an absent alert after the role check, not as a missing route before it.
+        api.MapPost("/alerts/{id}/ack", (string id, AlertHub hub) => hub.Acknowledge(id))
+            .WithTags("events").WithName("acknowledgeAlert").Produces<PlatformEvent>().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Acknowledge an event of the caller's tenant: who and when are kept (the first acknowledgement stays) and audited");
+
         SubscriptionsApi.Map(api);
     }
 
@@ -86,7 +91,7 @@ public static class AlertsApi
     /// A tenant-scoped caller sees its tenant's events only; the host's own (no tenant) are an admin's. Filtered after
     /// the page is read, so a scoped caller's page may hold fewer than limit events; `after` still pages on.
     /// </summary>
-    internal static bool Visible(PlatformEvent e) => Caller.Current.Tenant is null || (e.Tenant is { } t && Caller.Current.Sees(t));
+    internal static bool Visible(PlatformEvent e) => e.IsVisibleTo(Caller.Current);
 
     /// <summary>?type=a,b as a set; unknown names are refused (a typo would otherwise match nothing, silently).</summary>
     private static HashSet<string>? Types(string? type)

@@ -28,6 +28,8 @@ public static class AccessRules
         [$"GET {V1}/events"] = Role.Viewer,
         [$"GET {V1}/alerts"] = Role.Viewer,
         [$"GET {V1}/events/stream"] = Role.Viewer,
+        // Acknowledging says "someone is on it": an operator's act, on an event of its own tenant.
+        [$"POST {V1}/alerts/{{id}}/ack"] = Role.Operator,
         // Webhooks are the daemon's own outgoing calls (to loopback and the lab): an admin's to set up.
         [$"POST {V1}/subscriptions/"] = Role.Admin,
         [$"GET {V1}/subscriptions/"] = Role.Admin,
@@ -95,6 +97,8 @@ public static class AccessRules
         ["GET /ui/alerts"] = Role.Viewer,
         ["GET /ui/audit"] = Role.Viewer,
         ["GET /ui/host"] = Role.Viewer,
+        // The latest benchmark's figures hold no tenant data.
+        ["GET /ui/bench"] = Role.Viewer,
         ["GET /ui/operations"] = Role.Viewer,
         ["GET /ui/operations/rows"] = Role.Viewer,
         ["GET /ui/tenants"] = Role.Viewer,

@@ -1,4 +1,6 @@
 using LightNfv.Backends;
+using LightNfv.Bench.Reports;
+using LightNfv.Core.Configuration;
 using LightNfv.Core.Descriptors;
 using LightNfv.Core.Errors;
 using LightNfv.Core.Identity;
@@ -161,6 +163,12 @@ public static class ConsoleApp
                 // Tokens are an admin's (as GET /api/v1/tokens is).
                 Tokens = Caller.Current.Role == Role.Admin ? store.Tokens().Select(Api.TokenDto.Of).ToList() : null,
             }));
+        // The latest bench run of this state directory (see LatestResults): no tenant data, any signed-in role reads it.
+        ui.MapGet("/bench", (HttpContext http, PlatformOptions options, IAntiforgery antiforgery) =>
+        {
+            var (report, where) = LatestResults.Read(options.StateDirectory);
+            return Page<BenchPage>(new { Page = PageOf(http, antiforgery), Report = report, Where = where });
+        });
         ui.MapGet("/host", (HttpContext http, BackendRegistry backends, IAntiforgery antiforgery) =>
             Page<HostPage>(new
             {

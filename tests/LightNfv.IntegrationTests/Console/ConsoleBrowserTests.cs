@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using LightNfv.Bench.Experiments;
+using LightNfv.Bench.Reports;
 using LightNfv.Host.UnixSockets;
 using LightNfv.IntegrationTests.Infrastructure;
 using Microsoft.Playwright;
@@ -29,7 +30,12 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IntegrationT
         RequireAvailable(LightNfv.Core.Descriptors.Technology.Process);
         var port = FreePort();
         var socket = Path.Combine(Lab.StateDirectory, "lightnfv.sock");
-        var environment = new Dictionary<string, string>(Lab.CliEnvironment) { ["LIGHTNFV_SOCKET"] = socket };
+        // The benchmark page reads the committed results (what the README shows), not a run of this test.
+        var environment = new Dictionary<string, string>(Lab.CliEnvironment)
+        {
+            ["LIGHTNFV_SOCKET"] = socket,
+            [LatestResults.Variable] = Path.Combine(RepositoryRoot(), "docs", "results"),
+        };
         Directory.CreateDirectory(Lab.StateDirectory);
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h : "dotnet";
         using var daemon = new DaemonProcess([dotnet, Path.Combine(AppContext.BaseDirectory, "lightnfv.dll"), "serve", "--listen", $"127.0.0.1:{port}"],
@@ -124,13 +130,44 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IntegrationT
 
             // Alerts: an event raised now (scaling back to 1) arrives in the open page over the event stream.
             await page.GotoAsync("/ui/alerts");
-            var before = await page.Locator("#alerts tbody tr").CountAsync();
+            await page.EvaluateAsync("() => window.__noReload = true");
+            // The rows already there, by event id: events of the scale-up may still be arriving live, so "a new row" alone
+            // would not show that this scale-down's event came over the stream.
+            var seen = await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('#alerts tbody tr')].map(r => r.dataset.event)");
             using (var operatorHttp = Tcp(baseUrl, operatorToken))
             {
                 await Send(operatorHttp, HttpMethod.Post, "api/v1/vnfs/web/scale", body: new { replicas = 1 });
             }
-            await page.Locator("#alerts tbody tr.new").First.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
-            (await page.Locator("#alerts tbody tr").CountAsync()).ShouldBeGreaterThan(before);
+            var arrived = await page.WaitForFunctionAsync("""
+                seen => [...document.querySelectorAll('#alerts tbody tr.new')]
+                    .find(r => !seen.includes(r.dataset.event) && r.textContent.includes('vnf.scaled'))?.dataset.event
+                """, seen, new PageWaitForFunctionOptions { Timeout = 30_000 });
+
+            // Acknowledge the scale-down's alert (it arrived live): its row says who, in place; after a reload too (stored).
+            // The row pinned by its id: a later event may still arrive above it.
+            var eventId = await arrived.JsonValueAsync<string>();
+            var newest = page.Locator($"#alerts tbody tr[data-event='{eventId}']");
+            await newest.Locator("button", new LocatorLocatorOptions { HasText = "Acknowledge" }).ClickAsync();
+            await newest.Locator("[data-testid=acked]").Filter(new LocatorFilterOptions { HasText = "token:op-a" }).WaitForAsync(new LocatorWaitForOptions { Timeout = 10_000 });
+            (await page.EvaluateAsync<bool>("() => window.__noReload === true")).ShouldBeTrue("the row changed in place");
+            await page.ReloadAsync();
+            (await page.Locator($"#alerts tbody tr[data-event='{eventId}'] [data-testid=acked]").TextContentAsync()).ShouldNotBeNull().ShouldContain("token:op-a");
+
+            // From the keyboard only: the first Tab stop skips to the content; Tab on to an Acknowledge button, Enter.
+            var ackedBefore = await page.Locator("#alerts [data-testid=acked]").CountAsync();
+            await page.Keyboard.PressAsync("Tab");
+            (await page.EvaluateAsync<string>("() => document.activeElement.textContent.trim()")).ShouldBe("Skip to content");
+            await page.Keyboard.PressAsync("Enter");
+            var reached = false;
+            for (var i = 0; i < 40 && !reached; i++)
+            {
+                await page.Keyboard.PressAsync("Tab");
+                reached = await page.EvaluateAsync<string>("() => document.activeElement.textContent.trim()") == "Acknowledge";
+            }
+            reached.ShouldBeTrue("an Acknowledge button is reachable with Tab");
+            await page.Keyboard.PressAsync("Enter");
+            await page.WaitForFunctionAsync($"() => document.querySelectorAll('#alerts [data-testid=acked]').length > {ackedBefore}", null,
+                new PageWaitForFunctionOptions { Timeout = 10_000 });
             await Shot(page, "alerts");
 
             // The other pages render for the operator, scoped: operations of tenant a, tenant a's quota and usage.
@@ -146,6 +183,14 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IntegrationT
             await Shot(page, "host");
             await page.GotoAsync("/ui/audit");
             await Shot(page, "audit");
+
+            // The benchmark page: the latest results as a table per technology beside the draft, with the bench's chart.
+            await page.Locator("nav a", new PageLocatorOptions { HasText = "Benchmark" }).ClickAsync();
+            await page.WaitForURLAsync("**/ui/bench");
+            (await page.Locator("[data-testid=bench-process] tbody tr").CountAsync()).ShouldBeGreaterThan(0);
+            (await page.Locator("[data-testid=bench-process]").TextContentAsync()).ShouldNotBeNull().ShouldContain("draft 1711");
+            (await page.Locator("[data-testid=bench-chart] svg").CountAsync()).ShouldBe(1);
+            await Shot(page, "bench");
 
             // Another tenant's instance by URL reads as absent.
             var response = await page.GotoAsync($"/ui/instances/{hiddenId}");
@@ -167,6 +212,9 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IntegrationT
             await vpage.Locator("[data-testid=instances] tbody tr a").First.ClickAsync();
             await vpage.WaitForURLAsync("**/ui/instances/*");
             (await vpage.Locator("[data-testid=actions]").CountAsync()).ShouldBe(0, "a viewer sees no action");
+            await vpage.GotoAsync("/ui/alerts");
+            (await vpage.Locator("#alerts tbody tr").CountAsync()).ShouldBeGreaterThan(0);
+            (await vpage.Locator("#alerts button").CountAsync()).ShouldBe(0, "a viewer acknowledges nothing");
             var refused = await vpage.EvaluateAsync<int>("async () => (await fetch('/api/v1/vnfs/web/scale', {method: 'POST', headers: {'Content-Type': 'application/json', 'X-CSRF-TOKEN': document.querySelector('meta[name=csrf-token]').content}, body: '{\"replicas\":3}'})).status");
             refused.ShouldBe(403, "the API refuses a viewer's change whatever the page shows");
             await vpage.Locator("form.logout button").ClickAsync();
@@ -189,6 +237,18 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IntegrationT
 
     private static async Task Shot(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ShotDirectory, $"console-{name}.png"), FullPage = true });
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "LightNfv.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException($"no LightNfv.slnx above {AppContext.BaseDirectory}");
+    }
 
     private static string InTenant(string yaml, string tenant) => yaml.Replace("metadata:\n", $"metadata:\n  tenant: {tenant}\n", StringComparison.Ordinal);
 

@@ -3,6 +3,10 @@
 (() => {
   "use strict";
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+  // The server refuses a viewer's change anyway; this only spares a viewer buttons that would be refused.
+  const canAct = document.querySelector('meta[name="can-act"]')?.content === "true";
+  // An RFC 3339 time as the pages print it (2026-12-06 18:20:01Z).
+  const utc = (t) => String(t).replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
   // htmx's own requests (search, live fragments) carry the token too, so a future form posted by htmx passes.
   document.addEventListener("htmx:configRequest", (e) => { e.detail.headers["X-CSRF-TOKEN"] = csrf; });
@@ -13,7 +17,7 @@
     if (!b) return;
     e.preventDefault();
     if (b.dataset.confirm && !window.confirm(b.dataset.confirm)) return;
-    const status = b.closest("section")?.querySelector(".result");
+    const status = b.closest("section, td")?.querySelector(".result");
     let body = b.dataset.body;
     if (b.dataset.bodyFrom) {
       // Fields named by id; a number each, empty ones left out.
@@ -36,6 +40,16 @@
       let detail = text;
       try { const j = JSON.parse(text); detail = j.detail ?? j.state ?? j.message ?? text; } catch { /* plain text */ }
       if (status) status.textContent = r.ok ? `${b.textContent.trim()}: done` : `${b.textContent.trim()} refused (${r.status}): ${detail}`;
+      if (r.ok && b.dataset.ack !== undefined) {
+        // An acknowledged alert: its cell says who and when, in place (the row stays where it is).
+        const j = JSON.parse(text);
+        const span = document.createElement("span");
+        span.dataset.testid = "acked";
+        span.textContent = `by ${j.acknowledged.by} at ${utc(j.acknowledged.at)}`;
+        b.closest("tr").classList.add("acked");
+        b.closest("td").replaceChildren(span);
+        return;
+      }
       if (r.ok) {
         if (b.dataset.then) window.location.assign(b.dataset.then);
         else document.body.dispatchEvent(new CustomEvent("lnfv:changed"));
@@ -62,11 +76,25 @@
       const tr = document.createElement("tr");
       tr.dataset.event = e.id;
       tr.className = `sev-${e.severity} new`;
-      for (const v of [String(e.timeStamp).replace('T', ' ').replace(/\.\d+Z$/, 'Z'), e.severity, e.notificationType, e.tenant ?? "", e.instance ?? "", e.message]) {
+      for (const v of [utc(e.timeStamp), e.severity, e.notificationType, e.tenant ?? "", e.instance ?? "", e.message]) {
         const td = document.createElement("td");
         td.textContent = v;
         tr.appendChild(td);
       }
+      const ack = document.createElement("td");
+      ack.className = "ack";
+      if (canAct) {
+        const b = document.createElement("button");
+        b.dataset.api = `/api/v1/alerts/${e.id}/ack`;
+        b.dataset.method = "POST";
+        b.dataset.ack = "";
+        b.textContent = "Acknowledge";
+        const result = document.createElement("span");
+        result.className = "result";
+        result.setAttribute("role", "status");
+        ack.append(b, result);
+      }
+      tr.appendChild(ack);
       table.prepend(tr);
     };
     // SSE events are named by their type, and a named event reaches only its own listener: listen to each type.
