@@ -117,16 +117,22 @@ public static class ConsoleApp
         ui.MapGet("/vnfs/{tenant}/{name}", (HttpContext http, string tenant, string name, PlatformStore store, IAntiforgery antiforgery) =>
         {
             var d = VisibleVnf(store, tenant, name);
+            var replicas = Replicas(store, d);
             return Page<VnfPage>(new
             {
                 Page = PageOf(http, antiforgery),
                 D = d,
-                Replicas = Replicas(store, d),
+                Replicas = replicas,
                 Versions = store.DescriptorVersions(d.Tenant, d.Name).OrderBy(v => v.Version).ToList(),
+                Update = UpdateProgress.Of(d, replicas, store.Operations()),
             });
         });
         ui.MapGet("/vnfs/{tenant}/{name}/replicas", (string tenant, string name, PlatformStore store) =>
-            Page<ReplicaRows>(new { Replicas = Replicas(store, VisibleVnf(store, tenant, name)) }));
+        {
+            var d = VisibleVnf(store, tenant, name);
+            var replicas = Replicas(store, d);
+            return Page<ReplicaRows>(new { Replicas = replicas, Update = UpdateProgress.Of(d, replicas, store.Operations()) });
+        });
 
         ui.MapGet("/alerts", (HttpContext http, PlatformStore store, IAntiforgery antiforgery) =>
             Page<AlertsPage>(new

@@ -128,6 +128,17 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IntegrationT
             (await page.EvaluateAsync<bool>("() => window.__noReload === true")).ShouldBeTrue("the replica list updated in place");
             await Shot(page, "vnf");
 
+            // A rolling update from the page: a second descriptor version, its button, the progress line live to its end.
+            await Send(root, HttpMethod.Post, "api/v1/descriptors", yaml: InTenant(Descriptors.Iperf3("web", memoryMiB: 80), "a"));
+            await page.ReloadAsync();
+            await page.EvaluateAsync("() => window.__noReload = true");
+            await page.Locator("button", new PageLocatorOptions { HasText = "Update to version 2" }).ClickAsync();
+            await page.Locator("[data-testid=update]").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+            await page.Locator("[data-testid=update][data-state=completed]").WaitForAsync(new LocatorWaitForOptions { Timeout = 90_000 });
+            (await page.Locator("[data-testid=update]").TextContentAsync()).ShouldNotBeNull().ShouldContain("2 of 2 replicas at version 2");
+            (await page.EvaluateAsync<bool>("() => window.__noReload === true")).ShouldBeTrue("the progress updated in place");
+            await Shot(page, "vnf-update");
+
             // Alerts: an event raised now (scaling back to 1) arrives in the open page over the event stream.
             await page.GotoAsync("/ui/alerts");
             await page.EvaluateAsync("() => window.__noReload = true");
