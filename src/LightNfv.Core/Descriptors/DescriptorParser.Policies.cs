@@ -64,8 +64,20 @@ public enum ScalingMetric
 /// <summary>An auto-scaling policy (spec.scaling), in the spirit of an OSM scaling group: thresholds, bounds, cooldown.</summary>
 public sealed record ScalingSpec(ScalingMetric Metric, double ScaleOutThreshold, double ScaleInThreshold, int MinReplicas, int MaxReplicas, TimeSpan Cooldown);
 
+/// <summary>
+/// A VNF's security policy (spec.security): <see cref="QuarantineOnSpoof"/>, quarantine a replica under the daemon once
+/// its lab port has dropped at least that many frames it sent with another MAC, IPv4 source or ARP sender than its own;
+/// null: such frames are only dropped and counted.
+/// </summary>
+public sealed record SecuritySpec(int? QuarantineOnSpoof);
+
 public static partial class DescriptorParser
 {
+    private static readonly string[] s_securityFields = ["quarantineOnSpoof"];
+
+    /// <summary>Largest spec.security.quarantineOnSpoof (any count a port could reach in practice).</summary>
+    public const int MaxQuarantineOnSpoof = 1_000_000_000;
+
     private static readonly string[] s_healthFields = ["probe", "interval", "timeout", "failureThreshold", "action", "cooldown", "budget"];
     private static readonly string[] s_answerProbeFields = ["tcp", "send", "expect"];
 
@@ -157,6 +169,14 @@ public static partial class DescriptorParser
             return value;
         }
         return (port, Text("send"), Text("expect"));
+    }
+
+    private static SecuritySpec ParseSecurity(YamlMappingNode node)
+    {
+        const string path = "spec.security";
+        var fields = Fields(node, path, s_securityFields);
+        // Integer's error names the field and the range; the range is the fix (a count of frames, at least one).
+        return new SecuritySpec(OptionalInt(fields, path, "quarantineOnSpoof", 1, MaxQuarantineOnSpoof));
     }
 
     private static ScalingSpec ParseScaling(YamlMappingNode node)

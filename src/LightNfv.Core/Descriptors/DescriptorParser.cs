@@ -18,7 +18,7 @@ public static partial class DescriptorParser
 
     private static readonly string[] s_topFields = ["apiVersion", "kind", "metadata", "spec"];
     private static readonly string[] s_metadataFields = ["name", "tenant"];
-    private static readonly string[] s_specFields = ["technology", "runtime", "app", "resources", "network", "health", "scaling", "accel"];
+    private static readonly string[] s_specFields = ["technology", "runtime", "app", "resources", "network", "health", "scaling", "security", "accel"];
     private static readonly string[] s_accels = ["auto", "kvm", "tcg", "process"];
     private static readonly string[] s_appFields = ["builtin", "command", "env", "capabilities", "files"];
     private static readonly string[] s_runtimes = ["crun", "runc"];
@@ -179,6 +179,7 @@ public static partial class DescriptorParser
 
         var health = OptionalMapping(fields, path, "health") is { } h ? ParseHealth(h, ports) : null;
         var scaling = OptionalMapping(fields, path, "scaling") is { } sc ? ParseScaling(sc) : null;
+        var security = OptionalMapping(fields, path, "security") is { } se ? ParseSecurity(se) : null;
         string? accel = null;
         if (fields.TryGetValue("accel", out var accelNode) && !IsNull(accelNode))
         {
@@ -188,6 +189,6 @@ public static partial class DescriptorParser
                 throw Error(accelNode, "spec.accel", $"'{accel}' is not an accelerator; accepted values are {string.Join(", ", s_accels)} (auto: for VMs KVM where it boots Linux, TCG otherwise; for unikernels KVM where it runs, the process tender otherwise)");
             }
         }
-        return new VnfSpec(technology, app, resources, new NetworkSpec(address, ports)) { Runtime = runtime, Health = health, Scaling = scaling, Accel = accel };
+        return new VnfSpec(technology, app, resources, new NetworkSpec(address, ports)) { Runtime = runtime, Health = health, Scaling = scaling, Security = security, Accel = accel };
     }
 }

@@ -29,6 +29,9 @@ public sealed record VnfSpec(
     /// <summary>Auto-scaling policy (spec.scaling); null: the replica count changes only on request.</summary>
     public ScalingSpec? Scaling { get; init; }
 
+    /// <summary>Security policy (spec.security); null: spoofed frames are only dropped and counted.</summary>
+    public SecuritySpec? Security { get; init; }
+
     /// <summary>The VM accelerator for tinyx and standardvm ("auto": KVM if it boots Linux here, else TCG; "kvm"; "tcg"), or the unikernel's tender ("auto": KVM where it runs, else "process", the lnfv-spt sandboxed process; "kvm"); null means auto.</summary>
     public string? Accel { get; init; }
 }

@@ -7,18 +7,21 @@ namespace LightNfv.Platform.Control;
 public sealed partial class Reconciler
 {
     /// <summary>
-    /// Quarantines an instance (see <see cref="InstanceService.QuarantineAsync"/>) with the alert on the daemon's hub. A
+    /// Quarantines an instance (see <see cref="InstanceService.QuarantineAsync(InstanceRecord, InstanceAlert?, string?, CancellationToken)"/>) with the alert on the daemon's hub. A
     /// VNF's replica takes its own gate, not the pass lock: a pass busy elsewhere (probing, creating, rolling) does not
     /// delay it, and a pass's act on this replica (heal, removal) never interleaves with it. The replica is excluded from
     /// its service set and set aside (no exit watch, no probe, no heal) before it is cut and frozen; when this returns
     /// it is frozen, cut, stored as quarantined and out of its service address. Its replacement is the kicked pass's work.
     /// </summary>
-    public async Task<QuarantineOutcome> QuarantineAsync(InstanceRecord record, CancellationToken ct = default)
+    public Task<QuarantineOutcome> QuarantineAsync(InstanceRecord record, CancellationToken ct = default) => QuarantineAsync(record, null, ct);
+
+    /// <summary>As <see cref="QuarantineAsync(InstanceRecord, CancellationToken)"/>, with the platform's reason for it.</summary>
+    public async Task<QuarantineOutcome> QuarantineAsync(InstanceRecord record, string? cause, CancellationToken ct = default)
     {
         var instances = _replicas.Instances;
         if (record.Deployment is null)
         {
-            return await instances.QuarantineAsync(record, RaiseAlert, ct).ConfigureAwait(false);
+            return await instances.QuarantineAsync(record, RaiseAlert, cause, ct).ConfigureAwait(false);
         }
         var waited = Stopwatch.GetTimestamp();
         var held = await _replicas.HoldAsync(record.Id, ct).ConfigureAwait(false);
@@ -29,7 +32,7 @@ public sealed partial class Reconciler
             _replicas.SetAside(record.Id);
             try
             {
-                var outcome = await instances.QuarantineAsync(record, RaiseAlert, ct).ConfigureAwait(false);
+                var outcome = await instances.QuarantineAsync(record, RaiseAlert, cause, ct).ConfigureAwait(false);
                 var left = Stopwatch.GetTimestamp();
                 _services.Sync(probe: false); // its address out of the service's set now, not at the next pass; probes are the pass's
                 outcome.Steps.ServiceLeave = Stopwatch.GetElapsedTime(left);

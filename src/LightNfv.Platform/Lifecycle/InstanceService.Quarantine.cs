@@ -42,15 +42,22 @@ public sealed partial class InstanceService
     /// A freeze that fails rejoins the port, so a refused quarantine changes nothing. Then the record says quarantined
     /// (its VNF, if any, no longer counts it as serving), an event, an alert and an audit record are written.
     /// </summary>
-    public async Task<QuarantineOutcome> QuarantineAsync(InstanceRecord record, InstanceAlert? alert = null, CancellationToken cancellationToken = default)
+    public Task<QuarantineOutcome> QuarantineAsync(InstanceRecord record, InstanceAlert? alert = null, CancellationToken cancellationToken = default) =>
+        QuarantineAsync(record, alert, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="QuarantineAsync(InstanceRecord, InstanceAlert?, CancellationToken)"/>, with why the platform did it
+    /// on its own (e.g. a spec.security threshold reached): said in the event, the alert and the audit record.
+    /// </summary>
+    public async Task<QuarantineOutcome> QuarantineAsync(InstanceRecord record, InstanceAlert? alert, string? cause, CancellationToken cancellationToken = default)
     {
         // AuditedAsync's habit, spelled out so the audit append is timed as a step of its own.
         var steps = new QuarantineSteps();
-        var parameters = new { id = record.Id, vnf = record.Deployment };
+        object parameters = cause is null ? new { id = record.Id, vnf = record.Deployment } : new { id = record.Id, vnf = record.Deployment, cause };
         QuarantineOutcome outcome;
         try
         {
-            outcome = await QuarantineCoreAsync(record, alert ?? AlertInStore, steps, cancellationToken).ConfigureAwait(false);
+            outcome = await QuarantineCoreAsync(record, alert ?? AlertInStore, cause, steps, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -63,7 +70,7 @@ public sealed partial class InstanceService
         return outcome with { Steps = steps };
     }
 
-    private async Task<QuarantineOutcome> QuarantineCoreAsync(InstanceRecord record, InstanceAlert alert, QuarantineSteps steps, CancellationToken cancellationToken)
+    private async Task<QuarantineOutcome> QuarantineCoreAsync(InstanceRecord record, InstanceAlert alert, string? cause, QuarantineSteps steps, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         // As stored now (the caller's copy may be stale), and a crash since the last look is not running any more.
@@ -97,9 +104,11 @@ public sealed partial class InstanceService
         step = Stopwatch.GetTimestamp();
         record = store.Update(record.Id, InstanceState.Quarantined, error: null);
         var message = $"{record.Name} quarantined: frozen by {how}, " + (port is null ? "no port to cut" : $"port {port} cut from its segment") +
-            $" in {elapsed.TotalMilliseconds:0.0} ms; memory kept ('lightnfv release {record.Name}' thaws it, 'lightnfv rm' ends it)";
+            $" in {elapsed.TotalMilliseconds:0.0} ms; memory kept ('lightnfv release {record.Name}' thaws it, 'lightnfv rm' ends it)" +
+            (cause is null ? "" : $"; cause: {cause}");
         store.AddEvent(record.Id, "instance.quarantined", message);
-        alert(AlertKinds.InstanceQuarantined, record, message, new { freeze = how, port, ms = Math.Round(elapsed.TotalMilliseconds, 2) });
+        var ms = Math.Round(elapsed.TotalMilliseconds, 2);
+        alert(AlertKinds.InstanceQuarantined, record, message, cause is null ? new { freeze = how, port, ms } : new { freeze = how, port, ms, cause });
         steps.Store = Stopwatch.GetElapsedTime(step);
         return new QuarantineOutcome(record, how, port, elapsed);
     }

@@ -6,6 +6,7 @@ using LightNfv.Host.UnixSockets;
 using LightNfv.Platform.Alerts;
 using LightNfv.Platform.Composition;
 using LightNfv.Platform.Control;
+using LightNfv.Platform.Control.Quarantine;
 using LightNfv.Platform.Events;
 using LightNfv.Platform.Monitoring;
 using LightNfv.Platform.Scaling;
@@ -164,6 +165,7 @@ public static class ServerApp
         services.AddSingleton<VnfLifecycle>();
         Authentication.Add(services);
         services.AddSingleton<AutoScaler>();
+        services.AddSingleton<SpoofQuarantine>();
         services.AddHostedService<ControlPlaneService>();
     }
 
@@ -185,7 +187,7 @@ public static class ServerApp
 
 /// <summary>Runs the control plane's loops for the daemon's lifetime. Instances keep running when it stops.</summary>
 public sealed class ControlPlaneService(DaemonOptions options, Reconciler reconciler, InstanceMonitor monitor, AutoScaler scaler,
-    WebhookDispatcher webhooks) : IHostedService
+    SpoofQuarantine spoofing, WebhookDispatcher webhooks) : IHostedService
 {
     private readonly CancellationTokenSource _stop = new();
     private Task? _monitor;
@@ -199,6 +201,7 @@ public sealed class ControlPlaneService(DaemonOptions options, Reconciler reconc
         {
             reconciler.Start();
             scaler.Attach();
+            spoofing.Attach();
             _monitor = Task.Run(() => monitor.RunAsync(options.MonitorInterval, _stop.Token), CancellationToken.None);
         }
         return Task.CompletedTask;
@@ -227,6 +230,7 @@ public sealed class ControlPlaneService(DaemonOptions options, Reconciler reconc
         {
             await _monitor.ConfigureAwait(false);
         }
+        await spoofing.DrainAsync().ConfigureAwait(false); // a quarantine it started finishes before the reconciler goes
         await reconciler.DisposeAsync().ConfigureAwait(false);
         await webhooks.DisposeAsync().ConfigureAwait(false);
         if (options.SocketPath.Length > 0 && File.Exists(options.SocketPath))

@@ -173,6 +173,56 @@ public sealed class PortGuardTests(ITestOutputHelper output) : IntegrationTest(o
         }
     }
 
+    [Fact]
+    public async Task A_replica_over_its_quarantineOnSpoof_threshold_is_quarantined_and_replaced()
+    {
+        RequireRoot();
+        using var daemon = DaemonApi.StartDaemon(Lab);
+        using var http = LightNfv.Host.UnixSockets.UnixHttp.Create(daemon.Socket);
+        try
+        {
+            await DaemonApi.Send(http, HttpMethod.Post, "api/v1/descriptors", Yaml("spoofy") + "\n  security:\n    quarantineOnSpoof: 3");
+            var op = await DaemonApi.Send(http, HttpMethod.Post, "api/v1/vnfs/spoofy/instantiate", body: new { replicas = 1 });
+            (await DaemonApi.WaitOperation(http, op.GetProperty("id").GetString()!, TimeSpan.FromSeconds(30))).GetProperty("state").GetString().ShouldBe("completed");
+            var replica = (await DaemonApi.Replicas(http, "spoofy")).Single();
+            var id = replica.GetProperty("id").GetString()!;
+            var address = IPAddress.Parse(replica.GetProperty("address").GetString()!);
+            var gateway = Lab.Host.Lab.AttachmentFor(address).Gateway;
+            using (var raw = PacketSocket(id))
+            {
+                for (var i = 0; i < 3; i++)
+                {
+                    raw.Send(Udp(NetworkAttachment.MacFor(gateway), NetworkAttachment.MacForInstance(id), Lab.Address(203), gateway, "spoofed-ip"));
+                }
+            }
+
+            // The daemon reads the counter after each monitoring round (1 s) and quarantines; its VNF is given a replacement.
+            var replicas = await PollAsync(() => DaemonApi.Replicas(http, "spoofy"), rs =>
+                rs.Any(r => r.GetProperty("id").GetString() == id && r.GetProperty("state").GetString() == "quarantined") &&
+                rs.Any(r => r.GetProperty("id").GetString() != id && r.GetProperty("state").GetString() == "running"));
+            Output.WriteLine(string.Join(", ", replicas.Select(r => $"{r.GetProperty("id")} {r.GetProperty("state")}")));
+            replicas.Single(r => r.GetProperty("id").GetString() == id).GetProperty("state").GetString().ShouldBe("quarantined");
+            replicas.ShouldContain(r => r.GetProperty("id").GetString() != id && r.GetProperty("state").GetString() == "running", "the VNF got a replacement");
+            var alert = (await DaemonApi.Send(http, HttpMethod.Get, "api/v1/alerts")).EnumerateArray()
+                .Single(a => a.GetProperty("notificationType").GetString() == "instance.quarantined" && a.GetProperty("instance").GetString() == id);
+            Output.WriteLine(alert.GetProperty("message").GetString()!);
+            alert.GetProperty("message").GetString()!.ShouldContain("spec.security.quarantineOnSpoof: 3");
+            var audit = (await DaemonApi.Send(http, HttpMethod.Get, "api/v1/audit")).EnumerateArray()
+                .Single(a => a.GetProperty("action").GetString() == "instance.quarantine");
+            audit.GetProperty("actor").GetString().ShouldBe("system:quarantine");
+
+            await DaemonApi.Send(http, HttpMethod.Delete, $"api/v1/instances/{id}");
+            op = await DaemonApi.Send(http, HttpMethod.Post, "api/v1/vnfs/spoofy/terminate");
+            (await DaemonApi.WaitOperation(http, op.GetProperty("id").GetString()!, TimeSpan.FromSeconds(60))).GetProperty("state").GetString().ShouldBe("completed");
+            Lab.Host.Lab.Guard.All().ShouldBeEmpty();
+        }
+        finally
+        {
+            daemon.Stop();
+            Lab.ReapSupervisorZombies();
+        }
+    }
+
     private static async Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> accept)
     {
         var value = await read();

@@ -90,7 +90,11 @@ public sealed class FakeBackend : IBackend
         return Task.CompletedTask;
     }
 
-    public InstanceStats Stats(BackendInstance instance) => new(DateTimeOffset.UnixEpoch, 0, 0, null, 1, 0, 0, 0, 0);
+    /// <summary>Spoofed frames its "port" dropped, per instance (absent: zero).</summary>
+    public ConcurrentDictionary<string, ulong> SpoofedDropped { get; } = new(StringComparer.Ordinal);
+
+    public InstanceStats Stats(BackendInstance instance) =>
+        new(DateTimeOffset.UnixEpoch, 0, 0, null, 1, 0, 0, 0, 0) { SpoofedFramesDropped = SpoofedDropped.GetValueOrDefault(instance.Id) };
 
     /// <summary>An instance left on the "host" without a record (a crash between making and recording it).</summary>
     public void Leave(string id, ObservedState state = ObservedState.Running) =>
