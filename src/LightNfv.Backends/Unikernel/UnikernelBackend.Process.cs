@@ -43,8 +43,12 @@ public sealed partial class UnikernelBackend
     /// here in one bench run: KVM-under-PVM moved 0.03 Gb/s against the process tender's 10.9, for a cold start 2 ms
     /// shorter; a VNF is its data path), unless the process tender cannot run.
     /// </summary>
-    public static string AutoAccel() =>
-        KvmMachine.Problem() is null && (!KvmMachine.Emulated || SptProblem() is not null) ? AccelKvm : AccelProcess;
+    public static string AutoAccel() => s_auto.Value;
+
+    // Decided once per process (the device, the module and the built tender do not change under it): the warm claim
+    // and the create of every instance ask.
+    private static readonly Lazy<string> s_auto = new(() =>
+        KvmMachine.Problem() is null && (!KvmMachine.Emulated || SptProblem() is not null) ? AccelKvm : AccelProcess);
 
     /// <summary>Why auto picks the tender it picks, in the operator's words (probe, bench notes).</summary>
     public static string AutoReason() => AutoAccel() == AccelKvm
