@@ -232,6 +232,8 @@ public sealed class DaemonTests(ITestOutputHelper output) : IntegrationTest(outp
             (await SomeReplicaAnswers(http, "svc", bound)).ShouldBeTrue($"no replica answered during the update within its bound of {bound} (check {checks})");
             checks++;
             state = (await Send(http, HttpMethod.Get, $"api/v1/operations/{id}")).GetProperty("state").GetString()!;
+            // Paced below the daemon's per-caller rate limit (two requests a check), which a tight loop met (429).
+            await Task.Delay(TimeSpan.FromMilliseconds(10));
         }
         while (state == "processing" && checks < 2000);
         state.ShouldBe("completed");
