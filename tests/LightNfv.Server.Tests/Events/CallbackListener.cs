@@ -27,8 +27,9 @@ public sealed class CallbackListener : IDisposable
                 {
                     ctx = await _listener.GetContextAsync();
                 }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
+                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
                 {
+                    // Stopped by Dispose, also between the IsListening check and the wait ("call Start() first").
                     return;
                 }
                 using var body = new MemoryStream();
