@@ -4,6 +4,7 @@ using LightNfv.Core.Errors;
 using LightNfv.Core.Networking;
 using LightNfv.Host.Cgroups;
 using LightNfv.Host.Kvm;
+using LightNfv.Host.Native;
 using LightNfv.Host.Processes;
 using LightNfv.Host.Spt;
 
@@ -80,6 +81,7 @@ public sealed partial class UnikernelBackend
             Process = tender,
         }, new UnikernelState { Accel = AccelProcess, MemoryBytes = memory, App = app.App, Port = app.Port });
 
+    /// <summary>Only the run directory: the cgroup and the tap are made by the start, beside the tender's own start-up.</summary>
     private BackendInstance CreateProcess(InstanceSpec spec, (ushort App, ushort Port) app, ulong memory)
     {
         var image = TestGuest?.Image ?? GuestImages.SptGuest;
@@ -93,8 +95,7 @@ public sealed partial class UnikernelBackend
         }, new UnikernelState { Accel = AccelProcess, MemoryBytes = memory, App = app.App, Port = app.Port });
         try
         {
-            Directory.CreateDirectory(spec.RunDirectory);
-            host.Cgroups.Create(host.CgroupPath(spec.Id), new CgroupLimits((long)memory + TenderHeadroomBytes, spec.Resources.Vcpus, spec.Resources.Pids) { CpuSet = spec.Resources.CpuSet });
+            Directories.Make(spec.RunDirectory);
             _ = host.Lab; // opened now so that start pays nothing for it
             return instance;
         }
@@ -108,10 +109,9 @@ public sealed partial class UnikernelBackend
     private BackendInstance StartProcess(InstanceSpec spec, BackendInstance instance)
     {
         var state = UnikernelState.Of(instance);
-        var cgroup = host.Cgroups.Open(instance.Facts.Cgroup!)
-            ?? throw new LightNfvException(ErrorKind.Host, $"cgroup {instance.Facts.Cgroup} of instance {instance.Id} is gone; remove and recreate the instance");
         var address = instance.Facts.Address!;
         var mac = NetworkAttachment.MacForInstance(instance.Id);
+        var macText = string.Join(':', mac.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
         if (ProcessIdentity.From(instance.Facts.Process) is { } parked)
         {
             // A warm guest (WarmProcess): its neighbour entry, then one write of its identity wakes it. Nothing else.
@@ -119,7 +119,7 @@ public sealed partial class UnikernelBackend
             {
                 host.Lab.AddTapNeighbour(instance.Facts.HostLink ?? TapName(instance.Id), address, mac);
                 SptTender.Claim(Path.Combine(instance.Facts.RunDirectory!, SptTender.ControlFileName), address, spec.Network.Gateway, state.Port, state.App);
-                return instance with { State = state with { Tap = instance.Facts.HostLink, Mac = string.Join(':', mac.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture))) } };
+                return instance with { State = state with { Tap = instance.Facts.HostLink, Mac = macText } };
             }
             catch (LightNfvException e) when (!parked.IsAlive)
             {
@@ -131,33 +131,67 @@ public sealed partial class UnikernelBackend
             }
         }
         var app = TestGuest?.App ?? (state.App == 2 ? "echo" : "iperf3");
-        var argv = SptTender.Arguments(instance.Facts.Image!.Reference!, state.MemoryBytes, address, spec.Network.Gateway, mac, state.Port, app, cgroup.ProcsFiles);
-        ProcessIdentity tender;
-        // vnet header: the guest asks the kernel for TCP checksums and segmentation through it (bindings/spt.c).
-        using (var tap = host.Lab.CreateTap(instance.Facts.HostLink!, address, mac, vnetHeader: true, nonBlocking: true))
+        var argv = SptTender.StartArguments(instance.Facts.Image!.Reference!, state.MemoryBytes, address, spec.Network.Gateway, mac, state.Port, app);
+        var tapName = instance.Facts.HostLink!;
+        var started = instance with { State = state with { Tap = tapName, Mac = macText } };
+        // Cold, in halves: the tender is spawned first, on another CPU, and starts up (exec, libc: ~0.5 ms here) while
+        // this thread makes its tap and cgroup; the go hands it both, and it loads the guest while the tap is plugged.
+        using var channel = SptStartChannel.Open();
+        var child = 0;
+        CpuAffinity? affinity = null;
+        try
         {
-            tender = NamespacedSpawner.SpawnDetached(SptTender.Path, argv, spec.LogPath, [tap.Descriptor.Value]);
-        }
-        // Our copy of the tap descriptor is closed: the tender holds the last one, so the tap dies with it.
-        var started = instance with
-        {
-            Facts = instance.Facts with { Process = tender },
-            State = state with { Tap = instance.Facts.HostLink, Mac = string.Join(':', mac.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture))) },
-        };
-        // The tender checks its arguments and the ELF, then seals itself (seccomp) and enters the guest, within about
-        // a millisecond: wait for the seal, so a bad launch fails here with its message instead of as a readiness timeout.
-        var deadline = Environment.TickCount64 + 5_000;
-        while (!Sealed(tender.Pid))
-        {
-            if (!tender.IsAlive || Environment.TickCount64 > deadline)
+            child = NamespacedSpawner.SpawnDetachedChild(SptTender.Path, argv, spec.LogPath, [channel.TheirEnd]);
+            affinity = CpuAffinity.AwayFromCaller(child);
+            channel.ReleaseTheirEnd();
+            // vnet header: the guest asks the kernel for TCP checksums and segmentation through it (bindings/spt.c).
+            using (var tap = host.Lab.OpenTap(tapName, vnetHeader: true, nonBlocking: true))
             {
-                var why = File.Exists(spec.LogPath) ? File.ReadAllText(spec.LogPath).Trim() : "";
-                TeardownProcess(started, keepRunDirectory: true);
-                throw new LightNfvException(ErrorKind.Host, $"lnfv-spt did not start instance {instance.Id}: {(why.Length > 0 ? why : "no output")}");
+                // A restart finds the cgroup of its first start, with any live resize since.
+                var cgroup = host.Cgroups.Open(instance.Facts.Cgroup!)
+                    ?? host.Cgroups.Create(instance.Facts.Cgroup!, new CgroupLimits((long)state.MemoryBytes + TenderHeadroomBytes, spec.Resources.Vcpus, spec.Resources.Pids)
+                    {
+                        CpuSet = spec.Resources.CpuSet,
+                    });
+                // Its identity now: /proc/PID/stat waits for the end of its exec, which is over by now (see
+                // SpawnDetachedChild). None: it has died already, and its log says why (below).
+                if (ProcessIdentity.Of(child) is { } t)
+                {
+                    started = started with { Facts = started.Facts with { Process = t } };
+                    child = 0;
+                    channel.Go(cgroup.ProcsFiles, tap.Descriptor.Value);
+                    // The tap is down and on no bridge until here: the guest's first frames wait in it.
+                    host.Lab.PlugTap(tapName, address, mac);
+                }
             }
-            Thread.Yield();
+            // Our copy of the tap descriptor is closed: the tender holds the last one, so the tap dies with it.
+            var tender = ProcessIdentity.From(started.Facts.Process); // null: it died before its go
+            // Then it says the guest is loaded and seals itself (seccomp) within microseconds: wait for the seal, so a
+            // bad launch fails here with its message instead of as a readiness timeout.
+            var deadline = Environment.TickCount64 + 5_000;
+            var loaded = tender is not null && channel.WaitLoaded(TimeSpan.FromSeconds(5));
+            affinity?.Restore();
+            while (!loaded || !Sealed(tender!.Value.Pid))
+            {
+                if (!loaded || !tender!.Value.IsAlive || Environment.TickCount64 > deadline)
+                {
+                    if (tender is { } gone)
+                    {
+                        ProcessSignals.WaitForExit(gone, TimeSpan.FromMilliseconds(200)); // its last words reach the log first
+                    }
+                    var why = File.Exists(spec.LogPath) ? File.ReadAllText(spec.LogPath).Trim() : "";
+                    throw new LightNfvException(ErrorKind.Host, $"lnfv-spt did not start instance {instance.Id}: {(why.Length > 0 ? why : "no output")}");
+                }
+                Thread.Yield();
+            }
+            return started;
         }
-        return started;
+        catch
+        {
+            ChildReaper.Kill(child);
+            TeardownProcess(started, keepRunDirectory: true);
+            throw;
+        }
     }
 
     /// <summary>Whether the process runs under its seccomp filter (the tender has handed over to the guest).</summary>

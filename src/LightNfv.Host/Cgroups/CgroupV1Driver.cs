@@ -49,9 +49,13 @@ public sealed partial class CgroupV1Driver : ICgroupDriver
                 "no cgroup v1 hierarchy for memory, cpu, cpuacct or pids is mounted: mount them (e.g. mount -t cgroup -o memory cgroup /sys/fs/cgroup/memory)");
         }
         _hierarchies = UsedControllers.Where(_roots.ContainsKey).Select(c => _roots[c]).Distinct(StringComparer.Ordinal).ToArray();
+        _swapAccounting = new(() => _roots.TryGetValue("memory", out var m) && File.Exists(Path.Combine(m, "memory.memsw.limit_in_bytes")));
     }
 
     public string Version => "v1";
+
+    // Swap accounting is the kernel's (swapaccount=1) and the same for every memory cgroup: its root has the file or not.
+    private readonly Lazy<bool> _swapAccounting;
 
     /// <summary>Controller to hierarchy root, for the controllers found.</summary>
     public IReadOnlyDictionary<string, string> Roots => _roots;
@@ -107,11 +111,15 @@ public sealed partial class CgroupV1Driver : ICgroupDriver
         {
             if (Dir("memory", rel) is { } mem)
             {
-                WriteMemory(mem, limits.MemoryBytes, existed: !created[_roots["memory"]]);
+                WriteMemory(mem, limits.MemoryBytes, existed: !created[_roots["memory"]], _swapAccounting.Value);
             }
             if (Dir("cpu", rel) is { } cpu && (limits.Cpus is not null || !created[_roots["cpu"]]))
             {
-                CgroupFs.Write(Path.Combine(cpu, "cpu.cfs_period_us"), CgroupFs.Invariant(CgroupFs.CpuPeriodUs));
+                // A new cgroup has the kernel's default period, which is ours: only a reused one may differ.
+                if (!created[_roots["cpu"]])
+                {
+                    CgroupFs.Write(Path.Combine(cpu, "cpu.cfs_period_us"), CgroupFs.Invariant(CgroupFs.CpuPeriodUs));
+                }
                 CgroupFs.Write(Path.Combine(cpu, "cpu.cfs_quota_us"), limits.Cpus is { } c ? CgroupFs.Invariant(CgroupFs.CpuQuotaUs(c)) : "-1");
             }
             if (Dir("pids", rel) is { } pids && (limits.Pids is not null || !created[_roots["pids"]]))
@@ -139,7 +147,7 @@ public sealed partial class CgroupV1Driver : ICgroupDriver
     /// lowering (including the first set, down from unlimited) writes the limit first, raising writes memsw first.
     /// A null limit on a fresh cgroup keeps the kernel default (unlimited); on a reused one it resets to unlimited.
     /// </summary>
-    private static void WriteMemory(string dir, long? bytes, bool existed)
+    private static void WriteMemory(string dir, long? bytes, bool existed, bool swapAccounting)
     {
         if (bytes is null && !existed)
         {
@@ -148,13 +156,14 @@ public sealed partial class CgroupV1Driver : ICgroupDriver
         var limitFile = Path.Combine(dir, "memory.limit_in_bytes");
         var memswFile = Path.Combine(dir, "memory.memsw.limit_in_bytes");
         var value = bytes is { } b ? CgroupFs.Invariant(b) : "-1";
-        if (!File.Exists(memswFile))
+        if (!swapAccounting)
         {
             CgroupFs.Write(limitFile, value);
             return;
         }
         var target = bytes is { } t ? (ulong)t : ulong.MaxValue;
-        var current = CgroupFs.ReadNumber(limitFile) ?? ulong.MaxValue;
+        // A new cgroup starts unlimited: no need to read it.
+        var current = existed ? CgroupFs.ReadNumber(limitFile) ?? ulong.MaxValue : ulong.MaxValue;
         if (target > current)
         {
             CgroupFs.Write(memswFile, value);

@@ -153,6 +153,23 @@ internal static unsafe partial class Libc
     public static partial int pipe2(int* fds, int flags);
 
     [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint sendmsg(SafeHandle fd, MsgHdr* msg, int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int sched_getcpu();
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int sched_getaffinity(int pid, nuint size, byte* mask);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int sched_setaffinity(int pid, nuint size, byte* mask);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int socketpair(int domain, int type, int protocol, int* fds);
+
+    public const int AF_UNIX = 1, SOCK_SEQPACKET = 5, SOCK_CLOEXEC = 0x80000;
+
+    [LibraryImport(Lib, SetLastError = true)]
     public static partial nint read(int fd, void* buf, nuint count);
 
     [LibraryImport(Lib, SetLastError = true)]
@@ -169,6 +186,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib)]
     public static partial int posix_spawn_file_actions_adddup2(void* actions, int fd, int newfd);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int posix_spawn_file_actions_addclose(void* actions, int fd);
 
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int posix_spawn_file_actions_addopen(void* actions, int fd, string path, int oflag, int mode);
@@ -194,6 +214,39 @@ internal static unsafe partial class Libc
         public short Events;
         public short Revents;
     }
+
+    /// <summary>struct msghdr (x86-64 and arm64 glibc).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MsgHdr
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVec* Iov;
+        public nuint IovLength;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    /// <summary>struct cmsghdr carrying one descriptor (SCM_RIGHTS): CMSG_SPACE(sizeof(int)) is 24 bytes on 64-bit Linux.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct CmsgOneFd
+    {
+        public nuint Length; // CMSG_LEN(sizeof(int)) = 20
+        public int Level;
+        public int Type;
+        public int Fd;
+        public int Padding;
+    }
+
+    public const int SCM_RIGHTS = 1, MSG_NOSIGNAL = 0x4000, MSG_DONTWAIT = 0x40;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct TimeSpec

@@ -117,6 +117,18 @@ public static unsafe class ChildReaper
         }
     }
 
+    /// <summary>SIGKILLs a child of ours by pid (one not reaped yet, so the pid is still it) and reaps it.</summary>
+    public static void Kill(int pid)
+    {
+        if (pid > 0 && Libc.kill(pid, Libc.SIGKILL) == 0)
+        {
+            int status;
+            while (Libc.waitpid(pid, &status, 0) < 0 && Errno.Last == Libc.EINTR)
+            {
+            }
+        }
+    }
+
     /// <summary>Waits up to <paramref name="timeout"/> for a supervisor to end and reaps it if it is our child (we started it, or adopted it as subreaper). No-op otherwise.</summary>
     public static void Reap(ProcessIdentity supervisor, TimeSpan timeout)
     {

@@ -262,9 +262,17 @@ public static unsafe class NamespacedSpawner
     /// </summary>
     public static ProcessIdentity SpawnDetached(string path, IReadOnlyList<string> argv, string outputPath, IReadOnlyList<int> passFds)
     {
-        var pid = PosixSpawn(path, argv, DefaultEnvironment.Select(kv => $"{kv.Key}={kv.Value}").ToList(), stdoutFd: -1, outputPath, passFds, newSession: true);
+        var pid = SpawnDetachedChild(path, argv, outputPath, passFds);
         return ProcessIdentity.Of(pid) ?? new ProcessIdentity(pid, 0);
     }
+
+    /// <summary>
+    /// <see cref="SpawnDetached"/> without reading the child's identity: /proc/PID/stat waits until the child's exec
+    /// has finished loading (the exec holds the lock that read takes), which a caller may rather spend working. The pid
+    /// stays ours until reaped (<see cref="ChildReaper.Kill"/> on failure).
+    /// </summary>
+    public static int SpawnDetachedChild(string path, IReadOnlyList<string> argv, string outputPath, IReadOnlyList<int> passFds) =>
+        PosixSpawn(path, argv, DefaultEnvironment.Select(kv => $"{kv.Key}={kv.Value}").ToList(), stdoutFd: -1, outputPath, passFds, newSession: true);
 
     /// <param name="namespaceNamed">The caller entered the network namespace it wants the child in; otherwise the child
     /// must start in this process's own, and a thread elsewhere is refused (see <see cref="HostNetwork"/>). The helper
@@ -314,9 +322,20 @@ public static unsafe class NamespacedSpawner
                 {
                     Libc.posix_spawn_file_actions_addopen(actions, 2, "/dev/null", Libc.O_WRONLY, 0);
                 }
-                for (var i = 0; passFds is not null && i < passFds.Count; i++)
+                if (passFds is { Count: > 0 })
                 {
-                    Libc.posix_spawn_file_actions_adddup2(actions, passFds[i], 3 + i);
+                    // Through numbers above them all first: a descriptor that is already 3 + j is never overwritten
+                    // before it has moved.
+                    var high = Math.Max(passFds.Max(), 2 + passFds.Count) + 1;
+                    for (var i = 0; i < passFds.Count; i++)
+                    {
+                        Libc.posix_spawn_file_actions_adddup2(actions, passFds[i], high + i);
+                    }
+                    for (var i = 0; i < passFds.Count; i++)
+                    {
+                        Libc.posix_spawn_file_actions_adddup2(actions, high + i, 3 + i);
+                        Libc.posix_spawn_file_actions_addclose(actions, high + i);
+                    }
                 }
                 // posix_spawnattr_t is 336 bytes on glibc x86-64.
                 var attr = stackalloc byte[512];

@@ -28,23 +28,27 @@ public static class SptTender
 
     /// <summary>The tender's command line; the tap is descriptor 3 (the spawner passes it there).</summary>
     public static IReadOnlyList<string> Arguments(string image, ulong memoryBytes, IPAddress address, IPAddress gateway, byte[] mac, int port, string app,
-        IReadOnlyList<string> cgroupProcsFiles)
-    {
-        var args = new List<string>
-        {
-            Path,
-            "--mem=" + (memoryBytes >> 20).ToString(CultureInfo.InvariantCulture),
-            "--tap-fd=3",
-            "--ip=" + address,
-            "--gateway=" + gateway,
-            "--mac=" + string.Join(':', mac.Select(b => b.ToString("x2", CultureInfo.InvariantCulture))),
-            "--port=" + port.ToString(CultureInfo.InvariantCulture),
-            "--app=" + app,
-        };
-        args.AddRange(cgroupProcsFiles.Select(f => "--cgroup-procs=" + f));
-        args.Add(image);
-        return args;
-    }
+        IReadOnlyList<string> cgroupProcsFiles) =>
+        [.. Identity(memoryBytes, address, gateway, mac, port, app, "--tap-fd=3"), .. cgroupProcsFiles.Select(f => "--cgroup-procs=" + f), image];
+
+    /// <summary>
+    /// A cold start in halves: the tender's start socket is descriptor 3 (the spawner passes it there), and the tap and
+    /// the cgroup files come later, with the go (<see cref="SptStartChannel"/>).
+    /// </summary>
+    public static IReadOnlyList<string> StartArguments(string image, ulong memoryBytes, IPAddress address, IPAddress gateway, byte[] mac, int port, string app) =>
+        [.. Identity(memoryBytes, address, gateway, mac, port, app, "--start-fd=3"), image];
+
+    private static IEnumerable<string> Identity(ulong memoryBytes, IPAddress address, IPAddress gateway, byte[] mac, int port, string app, string descriptor) =>
+    [
+        Path,
+        "--mem=" + (memoryBytes >> 20).ToString(CultureInfo.InvariantCulture),
+        descriptor,
+        "--ip=" + address,
+        "--gateway=" + gateway,
+        "--mac=" + string.Join(':', mac.Select(b => b.ToString("x2", CultureInfo.InvariantCulture))),
+        "--port=" + port.ToString(CultureInfo.InvariantCulture),
+        "--app=" + app,
+    ];
 
     /// <summary>A warm guest's control FIFO, in its run directory: the tender makes it, the claim removes it.</summary>
     public const string ControlFileName = "spt-control";

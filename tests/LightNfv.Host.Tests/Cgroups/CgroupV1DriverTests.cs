@@ -32,7 +32,7 @@ public sealed class CgroupV1DriverTests : IDisposable
         }
         _fs.Read("memory/lightnfv/abc/memory.limit_in_bytes").ShouldBe("67108864");
         _fs.Exists("memory/lightnfv/abc/memory.memsw.limit_in_bytes").ShouldBeFalse(); // no swap accounting in this fake
-        _fs.Read("cpu/lightnfv/abc/cpu.cfs_period_us").ShouldBe("100000");
+        _fs.Exists("cpu/lightnfv/abc/cpu.cfs_period_us").ShouldBeFalse("a new cgroup keeps the kernel's default period, 100000, which is ours");
         _fs.Read("cpu/lightnfv/abc/cpu.cfs_quota_us").ShouldBe("150000");
         _fs.Read("pids/lightnfv/abc/pids.max").ShouldBe("100");
         cg.ProcsFiles.ShouldBe(new[] { "memory", "cpu", "cpuacct", "pids" }.Select(c => _fs.Dir(c, "lightnfv", "abc", "cgroup.procs")));
@@ -41,8 +41,9 @@ public sealed class CgroupV1DriverTests : IDisposable
     [Fact]
     public void Memsw_is_set_equal_to_the_memory_limit_where_it_exists()
     {
-        var driver = Separate();
         const string unlimited = "9223372036854771712";
+        _fs.MakeDir("memory", ("memory.memsw.limit_in_bytes", unlimited)); // the root has it where swap is accounted
+        var driver = Separate();
         _fs.MakeDir("memory/lightnfv/abc", ("memory.limit_in_bytes", unlimited), ("memory.memsw.limit_in_bytes", unlimited));
 
         driver.Create("lightnfv/abc", new CgroupLimits(32L << 20, null, null));

@@ -99,6 +99,13 @@ public sealed class SptTenderTests
             "--cgroup-procs=/a/cgroup.procs", "--cgroup-procs=/b/cgroup.procs", "/g.elf"]);
     }
 
+    [Fact]
+    public void Start_arguments_name_the_start_socket_and_leave_the_tap_and_cgroup_to_the_go()
+    {
+        var args = SptTender.StartArguments("/g.elf", 64UL << 20, IPAddress.Parse("10.0.0.2"), IPAddress.Parse("10.0.0.1"), [2, 0, 0, 0, 0, 0xab], 7, "iperf3");
+        args.ShouldBe([SptTender.Path, "--mem=64", "--start-fd=3", "--ip=10.0.0.2", "--gateway=10.0.0.1", "--mac=02:00:00:00:00:ab", "--port=7", "--app=iperf3", "/g.elf"]);
+    }
+
     /// <summary>An ELF header and one PT_LOAD of one page at <paramref name="vaddr"/>, entry at its start.</summary>
     private static byte[] MinimalElf(ulong vaddr, uint flags)
     {

@@ -4,6 +4,13 @@
  *
  *   lnfv-spt --mem=MiB --tap-fd=N --ip=A --gateway=G --mac=M --port=P --app=NAME [--cgroup-procs=FILE]... guest.elf
  *   lnfv-spt --mem=MiB --tap-fd=N --mac=M --control=FIFO [--cgroup-procs=FILE]... guest.elf      (a warm guest)
+ *   lnfv-spt --mem=MiB --start-fd=N --ip=A --gateway=G --mac=M --port=P --app=NAME guest.elf         (a cold start in halves)
+ *
+ * --start-fd: a SOCK_SEQPACKET socket to the platform, for a cold start in two halves. The tender is spawned before its
+ * tap and cgroup exist, so that its exec and libc start-up (about half a millisecond here) overlap the platform making
+ * them. It reserves guest memory and its signal stack, then waits for one message: "go\n" and the cgroup.procs files
+ * to join, one per line, with the tap's descriptor attached (SCM_RIGHTS). It answers "R" once the guest is loaded,
+ * just before it seals itself. End of file instead of the message ends the tender (exit 1): the start was abandoned.
  *
  * A warm guest boots without an address or application and parks in its first wait (blocked in epoll_pwait, no CPU)
  * until its identity arrives: the tender makes FIFO (mode 0600; it must not exist), opens it at descriptor 5 and adds
@@ -46,6 +53,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -54,7 +62,7 @@
 #include "abi.h"
 
 #define PAGE 4096UL
-#define USAGE "usage: lnfv-spt --mem=MiB --tap-fd=N --mac=xx:xx:xx:xx:xx:xx (--ip=A.B.C.D --gateway=A.B.C.D --port=P --app=iperf3|echo | --control=FIFO) [--cgroup-procs=FILE]... guest.elf"
+#define USAGE "usage: lnfv-spt --mem=MiB --tap-fd=N --mac=xx:xx:xx:xx:xx:xx (--ip=A.B.C.D --gateway=A.B.C.D --port=P --app=iperf3|echo | --control=FIFO) [--cgroup-procs=FILE]... guest.elf; or --start-fd=N in place of --tap-fd and --cgroup-procs"
 #define EXIT_SIGSYS 159
 
 _Static_assert(sizeof(struct spt_claim) == 16, "the claim is 16 bytes (SptTender.Claim writes it)");
@@ -82,6 +90,39 @@ static void host_error(const char *what)
 {
     fprintf(stderr, "lnfv-spt: %s: %s\n", what, strerror(errno));
     exit(1);
+}
+
+static long now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
+/* The go message and the tap's descriptor with it. Spun for on a non-blocking receive for the first 10 ms (the
+   platform sends it within about one): a vCPU that halts in a blocking read is woken by an IPI, which costs a few
+   hundred microseconds on a nested VM. Returns the message's length (0: end of file); *fd_out is -1 if none came. */
+static ssize_t recv_go(int fd, char *buf, size_t len, int *fd_out)
+{
+    union { struct cmsghdr h; char space[CMSG_SPACE(sizeof(int))]; } control;
+    struct iovec iov = { .iov_base = buf, .iov_len = len };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof control };
+    long until = now_ns() + 10000000L;
+    int flags = MSG_DONTWAIT | MSG_CMSG_CLOEXEC;
+    ssize_t n;
+    for (unsigned i = 0;; i++) {
+        n = recvmsg(fd, &msg, flags);
+        if (n >= 0 || (errno != EAGAIN && errno != EINTR)) break;
+        if (flags & MSG_DONTWAIT && (i & 63) == 0 && now_ns() > until) flags &= ~MSG_DONTWAIT;
+        if (flags & MSG_DONTWAIT) __builtin_ia32_pause();
+    }
+    *fd_out = -1;
+    if (n > 0 && !(msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+            memcpy(fd_out, CMSG_DATA(c), sizeof(int));
+    }
+    return n;
 }
 
 static int parse_ip(const char *s, u8 out[4])
@@ -273,6 +314,8 @@ int main(int argc, char **argv)
     const char *elf = NULL, *tap_arg = NULL, *control = NULL;
     const char *cgroups[8];
     int ncgroups = 0;
+    long start_fd = -1;
+    static char go[4096];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = strchr(a, '=');
@@ -297,6 +340,7 @@ int main(int argc, char **argv)
             else usage_error("--app=%s is not a compiled-in application (iperf3, echo)", v);
         }
         else if (!strncmp(a, "--control=", 10)) control = v;
+        else if (!strncmp(a, "--start-fd=", 11)) start_fd = parse_number(v, 3, 1 << 20, "--start-fd (3 or above)");
         else if (!strncmp(a, "--cgroup-procs=", 15)) {
             if (ncgroups == 8) usage_error("%s: at most 8 cgroup files", a);
             cgroups[ncgroups++] = v;
@@ -304,7 +348,8 @@ int main(int argc, char **argv)
         else usage_error("unknown option %s", a);
     }
     if (mem_mib < 0) usage_error("--mem is missing%s", "");
-    if (tap < 0) usage_error("--tap-fd is missing%s", "");
+    if ((tap < 0) == (start_fd < 0)) usage_error("give one of --tap-fd and --start-fd%s", "");
+    if (start_fd >= 0 && ncgroups) usage_error("--cgroup-procs%s: with --start-fd the cgroup files come with the go", "");
     if (!have_mac) usage_error("--mac is required%s", "");
     if (control) {
         /* A warm guest learns its identity at the claim: giving part of it now would be ignored, so it is refused. */
@@ -316,6 +361,55 @@ int main(int argc, char **argv)
     }
     if (!elf) usage_error("the guest ELF is missing%s", "");
 
+    /* Reserved now, touched only once in the cgroup (below): nothing is charged yet. */
+    unsigned long mem = (unsigned long)mem_mib << 20;
+    void *base = mmap((void *)SPT_BASE, mem, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (base == MAP_FAILED) host_error("mapping guest memory");
+    if (base != (void *)SPT_BASE) { errno = EEXIST; host_error("mapping guest memory at its fixed address"); }
+
+    /* SIGSYS on the tender's own stack (the guest's may be anything), outside guest memory. */
+    static char altstack[16384] __attribute__((aligned(16)));
+    stack_t ss = { .ss_sp = altstack, .ss_flags = 0, .ss_size = sizeof altstack };
+    if (sigaltstack(&ss, NULL)) host_error("sigaltstack");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigsys;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    if (sigaction(SIGSYS, &sa, NULL)) host_error("sigaction");
+
+    /* No privilege from here on (before the go: off a cold start's critical path). What follows needs none: the
+       cgroup files and the guest ELF are root's own (uid 0 is their owner, no DAC override needed), the tap's
+       offload and flags are its holder's to set. */
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) host_error("PR_SET_NO_NEW_PRIVS");
+    drop_capabilities();
+
+    if (start_fd >= 0) {
+        /* The platform's go: it has made the tap and the cgroup meanwhile. One message (SOCK_SEQPACKET). */
+        int received;
+        ssize_t n = recv_go((int)start_fd, go, sizeof go - 1, &received);
+        if (n < 0) host_error("--start-fd");
+        if (n == 0) { fprintf(stderr, "lnfv-spt: the platform abandoned the start (no go message)\n"); exit(1); }
+        go[n] = 0;
+        if (strncmp(go, "go\n", 3)) usage_error("--start-fd: the first message must be \"go\", not '%s'", go);
+        if (received < 0) usage_error("--start-fd: the go message carries no descriptor%s", "");
+        for (char *line = go + 3, *nl; *line; line = nl + 1) {
+            nl = strchr(line, '\n');
+            if (!nl) usage_error("--start-fd: an unterminated line '%s'", line);
+            *nl = 0;
+            if (ncgroups == 8) usage_error("%s: at most 8 cgroup files", line);
+            cgroups[ncgroups++] = line;
+        }
+        /* Descriptor 3 is the tap's below: the start socket moves out of its way. */
+        if (start_fd == SPT_TAP_FD) {
+            int moved = fcntl((int)start_fd, F_DUPFD_CLOEXEC, 10);
+            if (moved < 0) host_error("--start-fd");
+            close((int)start_fd);
+            start_fd = moved;
+        }
+        tap = received;
+        tap_arg = "(the go's)";
+    }
+
     /* Join the instance's cgroup before touching guest memory, so every page is charged to it. */
     for (int i = 0; i < ncgroups; i++) {
         int fd = open(cgroups[i], O_WRONLY | O_CLOEXEC);
@@ -323,10 +417,6 @@ int main(int argc, char **argv)
         close(fd);
     }
 
-    unsigned long mem = (unsigned long)mem_mib << 20;
-    void *base = mmap((void *)SPT_BASE, mem, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
-    if (base == MAP_FAILED) host_error("mapping guest memory");
-    if (base != (void *)SPT_BASE) { errno = EEXIST; host_error("mapping guest memory at its fixed address"); }
     unsigned long entry = load_elf(elf, mem);
     if (fcntl((int)tap, F_GETFD) < 0) usage_error("--tap-fd=%s is not an open descriptor (the caller passes the tap)", tap_arg);
 
@@ -352,6 +442,8 @@ int main(int argc, char **argv)
     if (ioctl(SPT_TAP_FD, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4)) host_error("TUNSETOFFLOAD");
     int fl = fcntl(SPT_TAP_FD, F_GETFL);
     if (fl < 0 || fcntl(SPT_TAP_FD, F_SETFL, fl | O_NONBLOCK) < 0 || fcntl(SPT_TAP_FD, F_SETFD, 0) < 0) host_error("tap flags");
+    /* Loaded: the platform may stop waiting (it still checks the seal). The descriptor goes with close_range. */
+    if (start_fd >= 0 && write((int)start_fd, "R", 1) != 1) host_error("--start-fd");
     if (syscall(SYS_close_range, SPT_TAP_FD + 1, ~0U, 0)) host_error("close_range");
     int ep = epoll_create1(0);
     if (ep < 0) host_error("epoll_create1");
@@ -369,26 +461,15 @@ int main(int argc, char **argv)
         if (epoll_ctl(ep, EPOLL_CTL_ADD, SPT_CONTROL_FD, &cev)) host_error("epoll_ctl control");
     }
 
-    /* SIGSYS on the tender's own stack (the guest's may be anything), outside guest memory. */
-    static char altstack[16384] __attribute__((aligned(16)));
-    stack_t ss = { .ss_sp = altstack, .ss_flags = 0, .ss_size = sizeof altstack };
-    if (sigaltstack(&ss, NULL)) host_error("sigaltstack");
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_sigsys;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-    if (sigaction(SIGSYS, &sa, NULL)) host_error("sigaction");
-
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) host_error("PR_SET_NO_NEW_PRIVS");
-    drop_capabilities();
     fflush(NULL);
     install_filter(control != NULL);
 
-    /* Enter the guest as the KVM monitor does: RSP = top - 8 (as after a call), RDI = &boot_info, nothing else. */
+    /* Enter the guest as the KVM monitor does: RSP = top - 8 (as after a call), RDI = &boot_info, nothing else. The
+       entry is pinned to RCX: in a free register the compiler may pick RBP, which the xor zeroes before the jump. */
     __asm__ volatile(
         "mov %0, %%rsp\n\t"
         "xor %%ebp, %%ebp\n\t"
         "jmp *%2\n\t"
-        :: "r"(SPT_BASE + STACK_TOP - 8), "D"(bi), "r"(entry) : "memory");
+        :: "S"(SPT_BASE + STACK_TOP - 8), "D"(bi), "c"(entry) : "memory");
     __builtin_unreachable();
 }

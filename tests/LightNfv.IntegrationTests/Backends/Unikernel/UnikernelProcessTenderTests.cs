@@ -47,6 +47,38 @@ public sealed class UnikernelProcessTenderTests(ITestOutputHelper output) : Inte
     }
 
     [Fact]
+    public async Task A_cold_start_in_halves_leaves_the_tender_on_the_platforms_own_cpus()
+    {
+        RequireTender();
+        // The start sends the tender to another CPU while both work, then gives it back every CPU the platform has.
+        var record = await Lab.RunAsync(Guest("sptcpus"));
+        Lab.WaitForTcp(IPAddress.Parse(record.Address!), 5201).ShouldBeTrue();
+        static string Allowed(string status) => status.Split('\n').Single(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal));
+        Allowed(File.ReadAllText($"/proc/{record.Facts.Process!.Value.Pid}/status")).ShouldBe(Allowed(File.ReadAllText("/proc/self/status")));
+        await Lab.Instances.RemoveAsync(record);
+    }
+
+    [Fact]
+    public void A_start_abandoned_before_its_go_ends_the_tender_with_the_reason()
+    {
+        RequireTender();
+        var address = Lab.Address(71);
+        Directory.CreateDirectory(Lab.StateDirectory);
+        var log = Path.Combine(Lab.StateDirectory, "abandoned.log");
+        ProcessIdentity tender;
+        using (var channel = SptStartChannel.Open())
+        {
+            tender = NamespacedSpawner.SpawnDetached(SptTender.Path,
+                SptTender.StartArguments(GuestImages.SptGuest, 16UL << 20, address, Lab.Host.Lab.Pool.Gateway, NetworkAttachment.MacFor(address), 5201, "iperf3"),
+                log, [channel.TheirEnd]);
+            channel.ReleaseTheirEnd();
+        } // closed with no go: the platform gave up (its tap or cgroup failed)
+        ProcessSignals.WaitForExit(tender, TimeSpan.FromSeconds(15)).ShouldBeTrue("the tender ends at end of file (after its 10 ms spin)");
+        ChildReaper.Reap(tender, TimeSpan.FromSeconds(1));
+        File.ReadAllText(log).ShouldContain("the platform abandoned the start (no go message)");
+    }
+
+    [Fact]
     public async Task A_guest_that_makes_a_forbidden_system_call_dies_with_the_call_named_and_nothing_else_is_touched()
     {
         RequireTender();
