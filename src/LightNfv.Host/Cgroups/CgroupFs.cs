@@ -13,6 +13,17 @@ namespace LightNfv.Host.Cgroups;
 internal static class CgroupFs
 {
     public const long CpuPeriodUs = 100_000;
+
+    /// <summary>
+    /// The CPU weight of the group that holds the instances (the platform's cgroup parent): one default task's weight
+    /// per CPU, as Kubernetes gives kubepods. The kernel splits a group's weight over the CPUs by where its load is, so
+    /// at the default weight an instance busy on one CPU halved the group's weight on another, and a tenant's VNF there
+    /// lost CPU to the host's tasks (its load generator, in the noisy-neighbour bench: 11 % of its throughput).
+    /// </summary>
+    public static (long V1Shares, long V2Weight) GroupWeight(int cpus) => (1024L * Math.Max(1, cpus), Math.Min(10_000L, 100L * Math.Max(1, cpus)));
+
+    /// <summary>The parent of a relative cgroup path, or null for a top-level one.</summary>
+    public static string? ParentOf(string relative) => relative.LastIndexOf('/') is > 0 and var i ? relative[..i] : null;
     public const long MinCpuQuotaUs = 1_000;
 
     /// <summary>v1 reports "no limit" as a huge page-rounded number (9223372036854771712), never -1.</summary>

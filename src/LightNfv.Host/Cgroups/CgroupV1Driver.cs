@@ -106,6 +106,7 @@ public sealed partial class CgroupV1Driver : ICgroupDriver
         {
             created[h] = CgroupFs.MakeDirs(h, rel);
         }
+        WeighParent(rel);
         var cgroup = OpenExisting(rel);
         try
         {
@@ -147,6 +148,17 @@ public sealed partial class CgroupV1Driver : ICgroupDriver
     /// lowering (including the first set, down from unlimited) writes the limit first, raising writes memsw first.
     /// A null limit on a fresh cgroup keeps the kernel default (unlimited); on a reused one it resets to unlimited.
     /// </summary>
+    /// <summary>Once per parent and process: its cpu.shares (<see cref="CgroupFs.GroupWeight"/>).</summary>
+    private void WeighParent(string rel)
+    {
+        if (CgroupFs.ParentOf(rel) is { } parent && Dir("cpu", parent) is { } dir && _weighed.TryAdd(parent, true))
+        {
+            CgroupFs.Write(Path.Combine(dir, "cpu.shares"), CgroupFs.Invariant(CgroupFs.GroupWeight(Environment.ProcessorCount).V1Shares));
+        }
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _weighed = new(StringComparer.Ordinal);
+
     private static void WriteMemory(string dir, long? bytes, bool existed, bool swapAccounting)
     {
         if (bytes is null && !existed)

@@ -53,6 +53,8 @@ public sealed class CgroupV2Driver : ICgroupDriver
     public static CgroupV2Driver? FromMountInfo(string mountinfoPath = MountInfo.SelfPath) =>
         FindUsableRoot(MountInfo.Read(mountinfoPath)) is { } root ? new CgroupV2Driver(root) : null;
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _weighed = new(StringComparer.Ordinal);
+
     public ICgroup Create(string relativePath, CgroupLimits limits)
     {
         var rel = CgroupFs.NormalizeRelative(relativePath, allowEmpty: false);
@@ -83,6 +85,11 @@ public sealed class CgroupV2Driver : ICgroupDriver
         }
         var existed = !created;
         var dir = level;
+        // Once per parent and process: its weight (CgroupFs.GroupWeight); the file exists where cpu is enabled for it.
+        if (CgroupFs.ParentOf(rel) is { } parent && _weighed.TryAdd(parent, true))
+        {
+            WriteIfPresent(Path.Combine(_root, parent, "cpu.weight"), CgroupFs.Invariant(CgroupFs.GroupWeight(Environment.ProcessorCount).V2Weight));
+        }
         var cgroup = new V2Cgroup(rel, dir);
         try
         {

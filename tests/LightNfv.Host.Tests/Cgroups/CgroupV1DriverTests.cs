@@ -39,6 +39,20 @@ public sealed class CgroupV1DriverTests : IDisposable
     }
 
     [Fact]
+    public void The_group_holding_the_instances_weighs_one_default_task_per_cpu_set_once()
+    {
+        var driver = Separate();
+        driver.Create("lightnfv/abc", new CgroupLimits(null, 1, null));
+        _fs.Read("cpu/lightnfv/cpu.shares").ShouldBe(CgroupFs.Invariant(1024L * Environment.ProcessorCount));
+        _fs.Write("cpu/lightnfv/cpu.shares", "1024");
+        driver.Create("lightnfv/def", new CgroupLimits(null, 1, null));
+        _fs.Read("cpu/lightnfv/cpu.shares").ShouldBe("1024", "once per process: an operator's own choice afterwards is left alone");
+        _fs.Exists("cpu/lightnfv/abc/cpu.shares").ShouldBeFalse("an instance keeps the default weight");
+        driver.Create("top", new CgroupLimits(null, null, null));
+        _fs.Exists("cpu/cpu.shares").ShouldBeFalse("a top-level cgroup has no parent of ours to weigh");
+    }
+
+    [Fact]
     public void Memsw_is_set_equal_to_the_memory_limit_where_it_exists()
     {
         const string unlimited = "9223372036854771712";

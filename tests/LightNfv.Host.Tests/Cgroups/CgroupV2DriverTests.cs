@@ -33,6 +33,18 @@ public sealed class CgroupV2DriverTests : IDisposable
     }
 
     [Fact]
+    public void The_group_holding_the_instances_weighs_one_default_task_per_cpu_set_once()
+    {
+        _fs.MakeDir("v2/lightnfv", ("cgroup.controllers", "cpu memory pids"), ("cgroup.subtree_control", ""), ("cpu.weight", "100"));
+        _driver.Create("lightnfv/abc", new CgroupLimits(null, 1, null));
+        _fs.Read("v2/lightnfv/cpu.weight").ShouldBe(CgroupFs.Invariant(Math.Min(10_000, 100 * Environment.ProcessorCount)));
+        _fs.Write("v2/lightnfv/cpu.weight", "100"); // an operator's own choice afterwards is left alone
+        _driver.Create("lightnfv/def", new CgroupLimits(null, 1, null));
+        _fs.Read("v2/lightnfv/cpu.weight").ShouldBe("100");
+        _fs.Exists("v2/lightnfv/abc/cpu.weight").ShouldBeFalse("an instance keeps the default weight");
+    }
+
+    [Fact]
     public void Create_skips_enabled_controllers_and_enables_only_offered_ones()
     {
         _fs.Write("v2/cgroup.controllers", "cpuset cpu io memory hugetlb");
