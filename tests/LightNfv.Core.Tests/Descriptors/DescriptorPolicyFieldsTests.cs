@@ -6,19 +6,7 @@ namespace LightNfv.Core.Tests.Descriptors;
 /// <summary>spec.health and spec.scaling: defaults, values, and errors that name the field.</summary>
 public class DescriptorPolicyFieldsTests
 {
-    private static string With(string extra) => $"""
-        apiVersion: lightnfv/v1
-        kind: Vnf
-        metadata:
-          name: web
-        spec:
-          technology: process
-          app:
-            builtin: iperf3-server
-          network:
-            ports: [5201]
-        {extra}
-        """;
+    private static string With(string extra) => WebDescriptor.With("  network:\n    ports: [5201]\n" + extra);
 
     [Fact]
     public void Absent_policies_are_null()

@@ -6,19 +6,7 @@ namespace LightNfv.Core.Tests.Descriptors;
 /// <summary>spec.resources.cpuset and bandwidthMbps: parsed, bounded, refused by name; a live resize's edit keeps them.</summary>
 public sealed class DescriptorResourceLimitsTests
 {
-    private static string Yaml(string resources) => $"""
-        apiVersion: lightnfv/v1
-        kind: Vnf
-        metadata:
-          name: web
-        spec:
-          technology: process
-          app:
-            builtin: iperf3-server
-          resources:
-            vcpus: 1
-        {resources}
-        """;
+    private static string Yaml(string resources) => WebDescriptor.With("  resources:\n    vcpus: 1\n" + resources);
 
     [Fact]
     public void Cpuset_and_bandwidth_are_optional_and_parsed()

@@ -6,17 +6,7 @@ namespace LightNfv.Core.Tests.Descriptors;
 /// <summary>spec.security.quarantineOnSpoof: absent, read, and refused with the field and its range named.</summary>
 public class DescriptorSecurityFieldTests
 {
-    private static string With(string extra) => $"""
-        apiVersion: lightnfv/v1
-        kind: Vnf
-        metadata:
-          name: web
-        spec:
-          technology: process
-          app:
-            builtin: iperf3-server
-        {extra}
-        """;
+    private static string With(string extra) => WebDescriptor.With(extra);
 
     [Fact]
     public void Absent_security_is_null()
