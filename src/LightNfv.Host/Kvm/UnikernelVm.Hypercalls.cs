@@ -62,7 +62,7 @@ public sealed unsafe partial class UnikernelVm
                 }
             case HypercallKind.Exit:
                 Detail = $"exited with code {Field(arg, 0)}";
-                State = GuestState.Exited;
+                _exited = true;
                 return null;
             default:
                 return $"unknown hypercall {call.Kind}";

@@ -6,6 +6,9 @@ namespace LightNfv.Host.Kvm;
 /// <summary>The vCPU thread: runs the guest until it exits, fails or is stopped, then releases it.</summary>
 public sealed unsafe partial class UnikernelVm
 {
+    // Set by the guest's exit call; State says so only once the guest is released.
+    private bool _exited;
+
     private void Loop()
     {
         _tid = Libc.gettid();
@@ -38,7 +41,7 @@ public sealed unsafe partial class UnikernelVm
                         failure = $"unexpected exit {exit} ({(uint)exit}) {_machine.ExitDetail(exit)}".TrimEnd();
                         break;
                 }
-                if (failure is not null || State != GuestState.Running)
+                if (failure is not null || _exited)
                 {
                     break;
                 }
@@ -58,10 +61,14 @@ public sealed unsafe partial class UnikernelVm
             var dump = _machine.DumpRegisters();
             Detail = "guest failed: " + failure;
             WriteConsole(Encoding.UTF8.GetBytes($"\nlightnfv monitor: guest {Id} failed: {failure}\n{dump}"));
-            State = GuestState.Failed;
         }
-        // The guest is over: give back its memory and tap now, not when someone destroys the instance.
+        // The guest is over: give back its memory and tap now, not when someone destroys the instance. Its end is
+        // published only after that, so whoever sees it failed also sees its tap gone.
         Release();
+        if (failure is not null || _exited)
+        {
+            State = failure is not null ? GuestState.Failed : GuestState.Exited;
+        }
         Ended?.Invoke(this);
     }
 }
