@@ -97,6 +97,13 @@ public sealed class BackendContext : IDisposable
 
     public string CgroupPath(string id) => $"{Options.CgroupParent}/{id}";
 
+    /// <summary>
+    /// The cgroup of the lab side's own load generators (the benchmarks' iperf3 clients), beside the instances: in a
+    /// group of its own its CPU weight does not move with load elsewhere on the host. Never an instance id, so never
+    /// taken for an orphan; `down` removes it with the rest of the parent.
+    /// </summary>
+    public string LabCgroupPath => $"{Options.CgroupParent}/lab";
+
     public string RunDirectory(string id) => Path.Combine(Options.InstancesDirectory, id);
 
     public void Dispose()

@@ -4,6 +4,7 @@ using System.Net;
 using System.Text.Json;
 using LightNfv.Backends;
 using LightNfv.Core.Descriptors;
+using LightNfv.Host.Cgroups;
 using LightNfv.Host.Probes;
 using LightNfv.Platform.Lifecycle;
 using LightNfv.Platform.Store;
@@ -63,7 +64,7 @@ public sealed record NoisyOptions
     /// Pairs per aggressor: the victim measured with the aggressor frozen, then running, this many times; the row's
     /// percentage is the median of the pairs' ratios. 0 compares with the bracketing alone rows only.
     /// </summary>
-    public int Pairs { get; init; } = 3;
+    public int Pairs { get; init; } = 4;
 
     /// <summary>How long an aggressor runs before the victim is measured (the hog reaches its limit, the bomb pids.max).</summary>
     public TimeSpan RampUp { get; init; } = TimeSpan.FromMilliseconds(700);
@@ -73,7 +74,14 @@ public sealed record NoisyOptions
 }
 
 /// <summary>The victim's figures in one phase: throughput lab to VNF, then RTT samples.</summary>
-public sealed record VictimSample(double Gbps, double RttMedianMs, double RttP99Ms, int RttSamples);
+public sealed record VictimSample(double Gbps, double RttMedianMs, double RttP99Ms, int RttSamples)
+{
+    /// <summary>One RTT flood's figures, before the throughput that goes with them.</summary>
+    public readonly record struct Rtt(double MedianMs, double P99Ms, int Samples)
+    {
+        public VictimSample With(double gbps) => new(gbps, MedianMs, P99Ms, Samples);
+    }
+}
 
 /// <summary>What the aggressor's cgroup and state said when it was removed.</summary>
 public sealed record AggressorOutcome(string Technology, string State, ulong OomKills, ulong PidsMaxHits, ulong PidsCurrent, ulong? PidsLimit, ulong? MemoryLimitBytes)
@@ -133,22 +141,41 @@ public sealed class NoisyExperiment(InstanceService service, NoisyOptions option
     /// <summary>The report's line on what the instances declared.</summary>
     public const string Declared =
         "Victim: iperf3 server, tenant noisy-a, 1 vCPU, the technology's bench memory, 64 pids. Aggressors declare what a tenant would: 1 vCPU, 64 MiB, 64 pids " +
-        "(busybox sh loops; the flood a python3 UDP loop in a process VNF, unprivileged, towards the victim's address); each removed right after its measurement.";
+        "(busybox sh loops; the flood a python3 UDP loop in a process VNF, unprivileged, towards the victim's address); each removed right after its measurement. " +
+        "The lab's iperf3 client runs in the lab's own cgroup beside the instances (one default CPU weight).";
 
     public event Action<string>? Progress;
 
     public IReadOnlyList<NoisyRow> Run(CancellationToken cancellationToken = default)
     {
         var rows = new List<NoisyRow>();
-        foreach (var technology in options.Technologies)
+        var host = service.Backends.Host;
+        _loadGenerator = host.Cgroups.Create(host.LabCgroupPath, new CgroupLimits(null, null, null));
+        try
         {
-            foreach (var pinned in options.Pinning)
+            foreach (var technology in options.Technologies)
             {
-                rows.AddRange(RunOne(technology, pinned, cancellationToken));
+                foreach (var pinned in options.Pinning)
+                {
+                    rows.AddRange(RunOne(technology, pinned, cancellationToken));
+                }
             }
+        }
+        finally
+        {
+            _loadGenerator.KillAll(TimeSpan.FromSeconds(2));
+            _loadGenerator.Remove();
         }
         return rows;
     }
+
+    /// <summary>
+    /// The lab's iperf3 client runs in a cgroup of its own beside the instances, so that on the victim's CPU it weighs
+    /// the same whatever runs elsewhere. From the host's root group (and its session's autogroup) it got 27 % of CPU 0
+    /// beside the victim while an aggressor burned CPU 1 and 37 % while it was frozen: the row measured the load
+    /// generator, not the victim.
+    /// </summary>
+    private ICgroup? _loadGenerator;
 
     private List<NoisyRow> RunOne(Technology technology, bool pinned, CancellationToken cancellationToken)
     {
@@ -205,14 +232,14 @@ public sealed class NoisyExperiment(InstanceService service, NoisyOptions option
             var descriptor = Aggressor(technology, kind, tenant, pinned, victim);
             aggressor = service.RunAsync(descriptor, new RunOptions(UseWarmPool: false), cancellationToken).GetAwaiter().GetResult();
             Thread.Sleep(options.RampUp);
-            var (alone, beside) = MeasurePairs(aggressor, descriptor.Spec.Technology, victim, pinned, cancellationToken);
+            var paired = MeasurePairs(aggressor, descriptor.Spec.Technology, victim, pinned, cancellationToken);
             var outcome = Outcome(aggressor, descriptor.Spec.Technology);
-            return new NoisyRow(tech, pinned, kind.ToName(), which, Median(beside), outcome)
+            return new NoisyRow(tech, pinned, kind.ToName(), which, paired.Beside, outcome)
             {
                 StoppedAtLimit = outcome.StoppedAtLimit(kind),
-                Alone = alone.Count > 0 ? Median(alone) : null,
-                Pairs = alone.Count,
-                ThroughputPercent = alone.Count > 0 ? NoisyRatios.MedianRatio(alone, beside) : null,
+                Alone = paired.Frozen,
+                Pairs = paired.Pairs,
+                ThroughputPercent = paired.Percent,
             };
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -229,51 +256,88 @@ public sealed class NoisyExperiment(InstanceService service, NoisyOptions option
         }
     }
 
+    /// <summary>The victim beside the aggressor frozen and running: the medians, the pairs used and the median of their ratios.</summary>
+    private sealed record Paired(VictimSample? Frozen, VictimSample Beside, int Pairs, double? Percent);
+
+    /// <summary>Report interval of the paired test; the first one after each switch and the last quarter second before the next are left out.</summary>
+    public static readonly TimeSpan ReportInterval = TimeSpan.FromMilliseconds(500), Settle = TimeSpan.FromMilliseconds(500), Margin = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A half of a pair lasts the measurement's seconds, at least this (two reports that count).</summary>
+    public static readonly TimeSpan MinPhase = TimeSpan.FromSeconds(2);
+
+    private TimeSpan Phase => options.Duration < MinPhase ? MinPhase : options.Duration;
+
     /// <summary>
     /// The victim beside the aggressor frozen (the backend's freezer: its memory and pids held, no instruction run), then
-    /// running, <see cref="NoisyOptions.Pairs"/> times: on a host whose speed drifts by a third within the hour, a ratio
-    /// of two measurements seconds apart says more than one against an alone figure minutes old. Without a freezer for
-    /// the aggressor's technology, or with no pairs asked, one measurement beside the running aggressor.
+    /// running, <see cref="NoisyOptions.Pairs"/> times, <see cref="Phase"/> each, within one iperf3
+    /// test: a connection's own state moves its throughput by 8-11 % from one test to the next here, and the host's
+    /// speed drifts within the hour; a ratio of two phases of one connection seconds apart measures the aggressor.
+    /// Then one RTT flood frozen and one running. Without a freezer for the aggressor's technology, or with no pairs
+    /// asked, one measurement beside the running aggressor.
     /// </summary>
-    private (List<VictimSample> Alone, List<VictimSample> Beside) MeasurePairs(InstanceRecord aggressor, Technology technology, IPAddress victim, bool pinned,
-        CancellationToken cancellationToken)
+    private Paired MeasurePairs(InstanceRecord aggressor, Technology technology, IPAddress victim, bool pinned, CancellationToken cancellationToken)
     {
         var backend = service.Backends.Require(technology);
         var instance = aggressor.AsBackendInstance();
-        var alone = new List<VictimSample>();
-        var beside = new List<VictimSample>();
-        for (var i = 0; i < options.Pairs; i++)
+        if (options.Pairs == 0)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            try
-            {
-                backend.FreezeAsync(instance, cancellationToken).GetAwaiter().GetResult();
-            }
-            catch (LightNfv.Core.Errors.LightNfvException) when (i == 0)
-            {
-                break;
-            }
-            try
-            {
-                alone.Add(Measure(victim, pinned));
-            }
-            finally
-            {
-                backend.ThawAsync(instance, CancellationToken.None).GetAwaiter().GetResult();
-            }
-            Thread.Sleep(options.RampUp);
-            beside.Add(Measure(victim, pinned));
+            return new Paired(null, Measure(victim, pinned), 0, null);
         }
-        if (beside.Count == 0)
+        try
         {
-            beside.Add(Measure(victim, pinned));
+            backend.FreezeAsync(instance, cancellationToken).GetAwaiter().GetResult();
         }
-        return (alone, beside);
+        catch (LightNfv.Core.Errors.LightNfvException)
+        {
+            return new Paired(null, Measure(victim, pinned), 0, null);
+        }
+        IReadOnlyList<Iperf3Interval> intervals;
+        VictimSample.Rtt frozenRtt, runningRtt;
+        try
+        {
+            var phases = 2 * options.Pairs;
+            var lab = service.Backends.Host.Lab.Namespace;
+            var test = Task.Run(() => Iperf3Client.Intervals(lab, victim, 5201, Phase * phases, ReportInterval, ClientCpu(pinned), _loadGenerator),
+                CancellationToken.None);
+            var start = Stopwatch.GetTimestamp();
+            for (var i = 1; i < phases && !test.IsCompleted; i++)
+            {
+                var due = Phase * i - Stopwatch.GetElapsedTime(start);
+                if (due > TimeSpan.Zero)
+                {
+                    test.Wait(due, cancellationToken);
+                }
+                if (i % 2 == 1)
+                {
+                    backend.ThawAsync(instance, CancellationToken.None).GetAwaiter().GetResult();
+                }
+                else
+                {
+                    backend.FreezeAsync(instance, cancellationToken).GetAwaiter().GetResult();
+                }
+            }
+            intervals = test.GetAwaiter().GetResult();
+            backend.FreezeAsync(instance, cancellationToken).GetAwaiter().GetResult();
+            frozenRtt = MeasureRtt(victim);
+        }
+        finally
+        {
+            backend.ThawAsync(instance, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        Thread.Sleep(options.RampUp);
+        runningRtt = MeasureRtt(victim);
+        var medians = NoisyRatios.PhaseMedians(intervals, Phase, 2 * options.Pairs, Settle, Margin);
+        var pairs = NoisyRatios.Pairs(medians);
+        if (pairs.Count == 0)
+        {
+            throw new InvalidOperationException($"the paired iperf3 test reported no usable interval ({intervals.Count} intervals)");
+        }
+        return new Paired(
+            frozenRtt.With(NoisyRatios.Median(pairs.Select(p => p.Frozen))),
+            runningRtt.With(NoisyRatios.Median(pairs.Select(p => p.Running))),
+            pairs.Count,
+            NoisyRatios.MedianRatio(pairs));
     }
-
-    private static VictimSample Median(IReadOnlyList<VictimSample> samples) => new(
-        NoisyRatios.Median(samples.Select(s => s.Gbps)), NoisyRatios.Median(samples.Select(s => s.RttMedianMs)),
-        NoisyRatios.Median(samples.Select(s => s.RttP99Ms)), samples.Sum(s => s.RttSamples));
 
     private void WaitReady(IPAddress address)
     {
@@ -285,17 +349,23 @@ public sealed class NoisyExperiment(InstanceService service, NoisyOptions option
         }
     }
 
+    private static int? ClientCpu(bool pinned) => pinned ? int.Parse(VictimCpu, CultureInfo.InvariantCulture) : null;
+
     private VictimSample Measure(IPAddress address, bool pinned)
     {
-        var lab = service.Backends.Host.Lab.Namespace;
-        var gbps = Iperf3Client.Gbps(lab, address, 5201, options.Duration, vnfSends: false, clientCpu: pinned ? int.Parse(VictimCpu, CultureInfo.InvariantCulture) : null);
-        var rtt = IcmpEcho.Flood(address, options.PingCount, TimeSpan.FromSeconds(20), netNamespace: lab);
+        var gbps = Iperf3Client.Gbps(service.Backends.Host.Lab.Namespace, address, 5201, options.Duration, vnfSends: false, ClientCpu(pinned), _loadGenerator);
+        return MeasureRtt(address).With(gbps);
+    }
+
+    private VictimSample.Rtt MeasureRtt(IPAddress address)
+    {
+        var rtt = IcmpEcho.Flood(address, options.PingCount, TimeSpan.FromSeconds(20), netNamespace: service.Backends.Host.Lab.Namespace);
         if (rtt.Count == 0)
         {
             throw new TimeoutException($"no ICMP echo reply from the victim {address}");
         }
         var sorted = rtt.Order().ToArray();
-        return new VictimSample(gbps, Statistics.Summary.Percentile(sorted, 50), Statistics.Summary.Percentile(sorted, 99), sorted.Length);
+        return new VictimSample.Rtt(Statistics.Summary.Percentile(sorted, 50), Statistics.Summary.Percentile(sorted, 99), sorted.Length);
     }
 
     /// <summary>The cgroup's counters (read before removal: removal deletes the cgroup) and the observed state.</summary>
@@ -433,11 +503,36 @@ public static class NoisyRatios
         };
     }).ToList();
 
-    /// <summary>The median over pairs of running over frozen throughput, in percent; null without a usable pair.</summary>
-    public static double? MedianRatio(IReadOnlyList<VictimSample> frozen, IReadOnlyList<VictimSample> running)
+    /// <summary>Phases 0, 2, 4... frozen and 1, 3, 5... running, paired in order; a pair without both figures or with no frozen throughput is left out.</summary>
+    public static List<(double Frozen, double Running)> Pairs(IReadOnlyList<double?> phaseMedians) =>
+        Enumerable.Range(0, phaseMedians.Count / 2)
+            .Where(i => phaseMedians[2 * i] is > 0 && phaseMedians[2 * i + 1] is not null)
+            .Select(i => (phaseMedians[2 * i]!.Value, phaseMedians[2 * i + 1]!.Value))
+            .ToList();
+
+    /// <summary>The median over pairs of running over frozen throughput, in percent; null without a pair.</summary>
+    public static double? MedianRatio(IReadOnlyList<(double Frozen, double Running)> pairs) =>
+        pairs.Count == 0 ? null : Median(pairs.Select(p => p.Running / p.Frozen * 100));
+
+    /// <summary>
+    /// The median throughput of each phase of a test whose phases last <paramref name="phase"/> each, from the test's
+    /// start: only intervals wholly inside a phase, starting at least <paramref name="settle"/> after its switch (an
+    /// aggressor thawed takes a moment to load its CPU again) and ending at least <paramref name="margin"/> before the
+    /// next (the test starts a little after the first phase); null for a phase without one.
+    /// </summary>
+    public static double?[] PhaseMedians(IReadOnlyList<Iperf3Interval> intervals, TimeSpan phase, int phases, TimeSpan settle, TimeSpan margin)
     {
-        var ratios = frozen.Zip(running).Select(p => Percent(p.Second.Gbps, p.First.Gbps)).OfType<double>().ToList();
-        return ratios.Count == 0 ? null : Median(ratios);
+        var length = phase.TotalSeconds;
+        var inPhase = new List<double>[phases];
+        foreach (var i in intervals)
+        {
+            var k = (int)Math.Floor(i.Start / length);
+            if (k >= 0 && k < phases && i.Start - k * length >= settle.TotalSeconds - 1e-6 && i.End <= (k + 1) * length - margin.TotalSeconds + 1e-6)
+            {
+                (inPhase[k] ??= []).Add(i.Gbps);
+            }
+        }
+        return inPhase.Select(g => g is null ? (double?)null : Median(g)).ToArray();
     }
 
     public static double Median(IEnumerable<double> values) => Statistics.Summary.Percentile(values.Order().ToArray(), 50);

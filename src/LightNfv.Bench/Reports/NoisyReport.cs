@@ -42,9 +42,10 @@ public static class NoisyReportWriter
         sb.AppendLine(Inv, $"Host: {h.Cpu}, {h.Cores} cores, {h.MemoryGiB} GiB, {h.Os}, kernel {h.Kernel}, cgroups {h.Cgroups}, {h.Runtime}.  ");
         sb.AppendLine(Inv, $"Date: {h.Date.ToUniversalTime():yyyy-MM-dd HH:mm} UTC. Command: `{h.Command}`.  ");
         sb.AppendLine(Inv, $"Load average before: {string.Join(" ", report.LoadAverageBefore.Select(v => Fmt(v)))}; after: {string.Join(" ", report.LoadAverageAfter.Select(v => Fmt(v)))}.  ");
-        sb.AppendLine(report.Declared + " Each aggressor row is measured in pairs, the victim beside the aggressor frozen (its memory and pids held) then running: " +
-            "'frozen Gb/s' and 'throughput Gb/s' are the medians, '% of alone' the median of the pairs' ratios, the p99 change against the frozen half. " +
-            "A row without pairs (no freezer for the aggressor) is against the mean of the two alone rows (before the first aggressor, after the last).");
+        sb.AppendLine(report.Declared + " Each aggressor row is measured in pairs within one iperf3 test: the aggressor frozen (its memory and pids held), " +
+            "then running, for the measurement's seconds each, in turn; of the 0.5 s reports only those wholly inside a phase count, not the first after a switch. " +
+            "'frozen Gb/s' and 'throughput Gb/s' are the medians, '% of alone' the median of the pairs' ratios; RTT from one ping flood frozen and one running, " +
+            "the p99 change against the frozen one. A row without pairs (no freezer for the aggressor) is against the mean of the two alone rows (before the first aggressor, after the last).");
         sb.AppendLine();
         foreach (var group in report.Rows.GroupBy(r => (r.Technology, r.Pinned)))
         {

@@ -14,9 +14,9 @@ public static class BenchNoisyCommand
         var tech = new Option<string>("--tech") { Description = "Comma-separated technologies of the victim", DefaultValueFactory = _ => "process,container" };
         var aggressors = new Option<string>("--aggressors") { Description = "Comma-separated aggressors", DefaultValueFactory = _ => string.Join(',', AggressorKinds.All.Select(a => a.ToName())) };
         var pinning = new Option<string>("--pinning") { Description = "unpinned, pinned (victim and aggressor on different CPUs) or both", DefaultValueFactory = _ => "both" };
-        var seconds = new Option<double>("--seconds") { Description = "Seconds of iperf3 per measurement (1 to 30)", DefaultValueFactory = _ => 3 };
+        var seconds = new Option<double>("--seconds") { Description = "Seconds of iperf3 per measurement, and of each half of a pair (1 to 30; a half lasts at least 2 s)", DefaultValueFactory = _ => 3 };
         var pings = new Option<int>("--pings") { Description = "ICMP echoes per measurement (10 to 10000)", DefaultValueFactory = _ => 500 };
-        var pairs = new Option<int>("--pairs") { Description = "Frozen/running pairs per aggressor (0 to 10; 0 compares with the alone rows only)", DefaultValueFactory = _ => 3 };
+        var pairs = new Option<int>("--pairs") { Description = "Frozen/running pairs per aggressor, in one iperf3 test (0 to 10; 0 compares with the alone rows only)", DefaultValueFactory = _ => 4 };
         var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Where noisy.json, noisy.md and noisy.svg go", DefaultValueFactory = _ => new DirectoryInfo("bench-out") };
         var cmd = new Command("noisy", "Measure a victim VNF's throughput and RTT alone and beside a CPU burn, a memory hog, a fork bomb and a packet flood of the same and of another tenant; writes noisy.json/md/svg")
         {

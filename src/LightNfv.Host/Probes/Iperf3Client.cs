@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using LightNfv.Core.Errors;
+using LightNfv.Host.Cgroups;
 using LightNfv.Host.Native;
 using LightNfv.Host.Processes;
 
@@ -26,13 +27,31 @@ public static class Iperf3Client
     /// never started, so it is tried again after a short pause; any other failure is reported at once.
     /// </remarks>
     /// <param name="clientCpu">The CPU the client runs on (iperf3 -A), for a measurement that pins its load generator; null: anywhere.</param>
-    public static double Gbps(FileDescriptor netNamespace, IPAddress server, int port, TimeSpan duration, bool vnfSends, int? clientCpu = null)
+    /// <param name="clientCgroup">The cgroup the client runs in; null: this process's.</param>
+    public static double Gbps(FileDescriptor netNamespace, IPAddress server, int port, TimeSpan duration, bool vnfSends, int? clientCpu = null,
+        ICgroup? clientCgroup = null) =>
+        Retried(() => Run(netNamespace, server, port, duration, vnfSends, clientCpu, clientCgroup, interval: null,
+            root => root.GetProperty("end").GetProperty("sum_received").GetProperty("bits_per_second").GetDouble() / 1e9));
+
+    /// <summary>
+    /// One test of <paramref name="duration"/> reported every <paramref name="interval"/> (iperf3 -i), the lab side
+    /// sending: the intervals' times from the test's start and their Gb/s, for a measurement that changes something
+    /// on the host while one connection runs (the connection's own state moves a result by 8-11 % from one test to
+    /// the next here, far more than within one).
+    /// </summary>
+    public static IReadOnlyList<Iperf3Interval> Intervals(FileDescriptor netNamespace, IPAddress server, int port, TimeSpan duration, TimeSpan interval,
+        int? clientCpu = null, ICgroup? clientCgroup = null) =>
+        Retried(() => Run(netNamespace, server, port, duration, vnfSends: false, clientCpu, clientCgroup, interval, root =>
+            root.GetProperty("intervals").EnumerateArray().Select(i => i.GetProperty("sum")).Select(sum => new Iperf3Interval(
+                sum.GetProperty("start").GetDouble(), sum.GetProperty("end").GetDouble(), sum.GetProperty("bits_per_second").GetDouble() / 1e9)).ToList()));
+
+    private static T Retried<T>(Func<T> test)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return GbpsOnce(netNamespace, server, port, duration, vnfSends, clientCpu);
+                return test();
             }
             catch (LightNfvException e) when (attempt <= s_pauses.Length && IsTurnedAway(e.Message))
             {
@@ -46,12 +65,14 @@ public static class Iperf3Client
         || message.Contains("unable to connect", StringComparison.Ordinal)
         || message.Contains("server is busy", StringComparison.Ordinal);
 
-    private static double GbpsOnce(FileDescriptor netNamespace, IPAddress server, int port, TimeSpan duration, bool vnfSends, int? clientCpu)
+    private static T Run<T>(FileDescriptor netNamespace, IPAddress server, int port, TimeSpan duration, bool vnfSends, int? clientCpu, ICgroup? clientCgroup,
+        TimeSpan? interval, Func<JsonElement, T> read)
     {
         var args = new List<string>
         {
             "iperf3", "-c", server.ToString(), "-p", port.ToString(CultureInfo.InvariantCulture),
-            "-t", duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture), "-i", "0", "-J",
+            "-t", duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture),
+            "-i", (interval?.TotalSeconds ?? 0).ToString("0.###", CultureInfo.InvariantCulture), "-J",
         };
         if (vnfSends)
         {
@@ -61,7 +82,7 @@ public static class Iperf3Client
         {
             args.AddRange(["-A", cpu.ToString(CultureInfo.InvariantCulture)]);
         }
-        var result = HostCommand.Run(args, timeout: duration + TimeSpan.FromSeconds(15), netNamespace: netNamespace);
+        var result = HostCommand.Run(args, timeout: duration + TimeSpan.FromSeconds(15), netNamespace: netNamespace, cgroupProcsFiles: clientCgroup?.ProcsFiles);
         try
         {
             using var doc = JsonDocument.Parse(result.Output);
@@ -69,8 +90,7 @@ public static class Iperf3Client
             {
                 throw new LightNfvException(ErrorKind.Host, $"iperf3 -c {server}: {error.GetString()}");
             }
-            var bps = doc.RootElement.GetProperty("end").GetProperty("sum_received").GetProperty("bits_per_second").GetDouble();
-            return bps / 1e9;
+            return read(doc.RootElement);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {
@@ -78,3 +98,6 @@ public static class Iperf3Client
         }
     }
 }
+
+/// <summary>One report interval of an iperf3 test: seconds from the test's start, and its throughput.</summary>
+public readonly record struct Iperf3Interval(double Start, double End, double Gbps);

@@ -24,8 +24,10 @@ public static class HostCommand
     /// <param name="executable">What to exec instead of argv[0] found on PATH (a sealed copy of it, for instance).</param>
     /// <param name="netNamespace">The network namespace to run it in (the lab, for an iperf3 client); null: this
     /// process's own, also when called from a thread that is elsewhere (the command then starts from a fresh thread at home).</param>
+    /// <param name="cgroupProcsFiles">A cgroup's procs files (<see cref="Cgroups.ICgroup.ProcsFiles"/>): the command joins
+    /// it as soon as it has started (its exec is over when posix_spawn returns), before it does its work.</param>
     public static CommandResult Run(IReadOnlyList<string> argv, string? outputPath = null, IReadOnlyList<string>? hideMounts = null, TimeSpan? timeout = null,
-        string? executable = null, FileDescriptor? netNamespace = null)
+        string? executable = null, FileDescriptor? netNamespace = null, IReadOnlyList<string>? cgroupProcsFiles = null)
     {
         var path = executable ?? NamespacedSpawner.Resolve(argv[0], NamespacedSpawner.DefaultEnvironment)
             ?? throw new LightNfvException(ErrorKind.Unavailable, $"'{argv[0]}' was not found on this host's PATH; install it");
@@ -51,6 +53,7 @@ public static class HostCommand
                 : netNamespace is not null
                 ? NamespacedSpawner.SpawnTo(path, argv, output, netNamespace)
                 : Namespaces.HostNetwork.Run(() => NamespacedSpawner.SpawnTo(path, argv, output));
+            Join(pid, cgroupProcsFiles);
             var code = ChildReaper.WaitForExitCode(pid, timeout ?? TimeSpan.FromSeconds(30));
             var text = ReadFrom(output, offset);
             return new CommandResult(code, text);
@@ -61,6 +64,22 @@ public static class HostCommand
             {
                 File.Delete(output);
             }
+        }
+    }
+
+    private static void Join(int pid, IReadOnlyList<string>? procsFiles)
+    {
+        try
+        {
+            foreach (var procs in procsFiles ?? [])
+            {
+                Cgroups.CgroupFs.Write(procs, pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+        catch (LightNfvException)
+        {
+            ChildReaper.Kill(pid);
+            throw;
         }
     }
 

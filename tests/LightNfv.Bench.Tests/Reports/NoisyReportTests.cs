@@ -53,9 +53,10 @@ public sealed class NoisyReportTests
     {
         VictimSample S(double gbps, double p99 = 0.04) => new(gbps, 0.01, p99, 10);
         // Pairs drift with the host (10, 14, 8 frozen): each ratio is 90, 50 and 100 %; the median is 90 %.
-        NoisyRatios.MedianRatio([S(10), S(14), S(8)], [S(9), S(7), S(8)])!.Value.ShouldBe(90.0, 1e-9);
-        NoisyRatios.MedianRatio([S(10), S(0)], [S(9), S(5)])!.Value.ShouldBe(90.0, 1e-9); // a pair without a frozen figure is left out
-        NoisyRatios.MedianRatio([], []).ShouldBeNull();
+        NoisyRatios.MedianRatio(NoisyRatios.Pairs([10, 9, 14, 7, 8, 8]))!.Value.ShouldBe(90.0, 1e-9);
+        // A pair without a frozen figure, or with none at all, is left out; an odd last phase has no pair.
+        NoisyRatios.Pairs([10, 9, 0, 5, null, 4, 6, null, 3]).ShouldBe([(10.0, 9.0)]);
+        NoisyRatios.MedianRatio([]).ShouldBeNull();
         var rows = NoisyRatios.AgainstAlone(
         [
             new NoisyRow("process", false, null, NoisyRatios.Before, S(20), null),
@@ -147,5 +148,18 @@ public sealed class NoisyReportTests
         flood.Spec.Resources.CpuSet.ShouldBeNull();
         flood.Spec.App.Argv[^1].ShouldContain("(\"10.85.1.5\", 5201)");
         flood.Spec.App.Argv[^1].ShouldContain($"n < {NoisyExperiment.MaxPackets}");
+    }
+
+    [Fact]
+    public void Each_phase_keeps_only_the_intervals_wholly_inside_it_after_the_settle_and_before_the_margin()
+    {
+        // 3 s phases, 0.5 s reports a few microseconds off the grid as iperf3 gives them.
+        var intervals = Enumerable.Range(0, 12).Select(i => new LightNfv.Host.Probes.Iperf3Interval(i * 0.5 + 0.00004, (i + 1) * 0.5 + 0.00004, i < 6 ? 10 + i : 20 + i)).ToList();
+        var medians = NoisyRatios.PhaseMedians(intervals, TimeSpan.FromSeconds(3), 2, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(250));
+        // Phase 0 keeps 0.5-2.5 s (11, 12, 13, 14): not the first half second after the switch, not the one that ends at the next.
+        medians[0]!.Value.ShouldBe(12.5, 1e-9);
+        medians[1]!.Value.ShouldBe(28.5, 1e-9);
+        NoisyRatios.PhaseMedians(intervals, TimeSpan.FromSeconds(3), 3, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(250))[2].ShouldBeNull("the test ended before a third phase");
+        NoisyRatios.PhaseMedians([], TimeSpan.FromSeconds(3), 2, TimeSpan.Zero, TimeSpan.Zero).ShouldBe([null, null]);
     }
 }

@@ -103,4 +103,29 @@ public sealed class CgroupRealHostTests(ITestOutputHelper output)
             .SelectMany(h => Directory.EnumerateDirectories(h, "lightnfv-test-*"))
             .Where(d => Path.GetFileName(d) == top)
             .ToList();
+
+    [Fact]
+    public void A_host_command_given_a_cgroup_runs_in_it()
+    {
+        Assert.SkipUnless(LightNfv.Host.Processes.Privileges.IsRoot, "needs root to create cgroups on the real cgroupfs");
+        var driver = CgroupDriver.Detect();
+        var rel = $"lightnfv-test-{Guid.NewGuid().ToString("N")[..10]}/lab";
+        var cg = driver.Create(rel, new CgroupLimits(null, null, null));
+        try
+        {
+            // The command joins right after its exec: it waits (a bounded loop) until it sees itself there.
+            var result = LightNfv.Host.Processes.HostCommand.Run(
+                ["sh", "-c", $"i=0; while [ $i -lt 500 ] && ! grep -q '{rel}' /proc/$$/cgroup; do i=$((i+1)); sleep 0.01; done; cat /proc/$$/cgroup"],
+                cgroupProcsFiles: cg.ProcsFiles);
+            output.WriteLine(result.Output);
+            result.ExitCode.ShouldBe(0);
+            result.Output.ShouldContain(rel);
+            cg.Pids().ShouldBeEmpty("the command has ended");
+        }
+        finally
+        {
+            cg.Remove().ShouldBeTrue();
+            CgroupSweeper.RemoveEverywhere(CgroupFs.ParentOf(rel)!).ShouldBeEmpty();
+        }
+    }
 }

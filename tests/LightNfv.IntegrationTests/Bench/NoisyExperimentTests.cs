@@ -20,14 +20,20 @@ public sealed class NoisyExperimentTests(ITestOutputHelper output) : Integration
             Aggressors = [AggressorKind.MemoryHog],
             Pinning = [false],
             Duration = TimeSpan.FromSeconds(1),
+            Pairs = 2,
             PingCount = 50,
             Settle = TimeSpan.FromMilliseconds(50),
         });
         var peak = 0;
+        ulong loadGeneratorCpu = 0;
         experiment.Progress += line =>
         {
             Output.WriteLine(line);
             peak = Math.Max(peak, Lab.Instances.List().Count);
+            if (line.Contains("beside", StringComparison.Ordinal) && Lab.Host.Cgroups.Open(Lab.Host.LabCgroupPath) is { } lab)
+            {
+                loadGeneratorCpu = Math.Max(loadGeneratorCpu, lab.ReadStats().CpuNanoseconds);
+            }
         };
         var rows = experiment.Run();
         var report = new NoisyReport(LightNfv.Bench.Environment.HostProbe.Describe("v1", "", "test", DateTimeOffset.UnixEpoch), NoisyExperiment.Declared,
@@ -40,12 +46,15 @@ public sealed class NoisyExperimentTests(ITestOutputHelper output) : Integration
         foreach (var r in rows.Skip(1).SkipLast(1))
         {
             r.ThroughputPercent.ShouldNotBeNull();
+            r.Pairs.ShouldBe(2, "both pairs of the one test have reports inside their phases (2 s each, the shortest)");
+            r.Alone.ShouldNotBeNull().RttSamples.ShouldBeGreaterThan(0);
             r.Outcome.ShouldNotBeNull();
             r.Outcome.MemoryLimitBytes.ShouldBe(64UL << 20);
             r.Outcome.OomKills.ShouldBeGreaterThan(0UL, "the hog should have been OOM-killed at its 64 MiB");
             r.StoppedAtLimit.ShouldBe(true);
         }
         peak.ShouldBe(1); // progress is reported before each aggressor starts: only the victim then
+        loadGeneratorCpu.ShouldBeGreaterThan(0UL, "the lab's iperf3 client runs in the lab's own cgroup, not in this process's");
 
         using var json = System.Text.Json.JsonDocument.Parse(NoisyReportWriter.Json(report));
         var row = json.RootElement.GetProperty("rows")[1];
