@@ -76,6 +76,9 @@ public sealed record NoisyOptions
 /// <summary>The victim's figures in one phase: throughput lab to VNF, then RTT samples.</summary>
 public sealed record VictimSample(double Gbps, double RttMedianMs, double RttP99Ms, int RttSamples)
 {
+    /// <summary>CPUs the victim's and the lab's load generator's cgroups used over the throughput test (alone rows).</summary>
+    public double? CpusUsed { get; init; }
+
     /// <summary>One RTT flood's figures, before the throughput that goes with them.</summary>
     public readonly record struct Rtt(double MedianMs, double P99Ms, int Samples)
     {
@@ -128,6 +131,8 @@ public sealed class NoisyExperiment(InstanceService service, NoisyOptions option
     public const string OtherTenant = "noisy-b";
     public const int AggressorMemoryMiB = 64;
     public const int AggressorPids = 64;
+    /// <summary>The vCPUs the victim and every aggressor declare.</summary>
+    public const int DeclaredCpus = 1;
 
     /// <summary>
     /// The pinned layout: the victim and the lab side's iperf3 client on CPU 0, every aggressor on CPU 1. The client is
@@ -196,7 +201,8 @@ public sealed class NoisyExperiment(InstanceService service, NoisyOptions option
             var address = IPAddress.Parse(victim.Address!);
             WaitReady(address);
             Progress?.Invoke($"{tech}{(pinned ? " pinned" : "")}: victim alone");
-            rows.Add(new NoisyRow(tech, pinned, null, NoisyRatios.Before, Measure(address, pinned), null));
+            var victimCgroup = service.Backends.Host.Cgroups.Open(victim.Facts.Cgroup ?? service.Backends.Host.CgroupPath(victim.Id));
+            rows.Add(new NoisyRow(tech, pinned, null, NoisyRatios.Before, Measure(address, pinned, victimCgroup), null));
             foreach (var kind in options.Aggressors)
             {
                 foreach (var tenant in new[] { VictimTenant, OtherTenant })
@@ -208,7 +214,7 @@ public sealed class NoisyExperiment(InstanceService service, NoisyOptions option
                 }
             }
             Progress?.Invoke($"{tech}{(pinned ? " pinned" : "")}: victim alone again");
-            rows.Add(new NoisyRow(tech, pinned, null, NoisyRatios.After, Measure(address, pinned), null));
+            rows.Add(new NoisyRow(tech, pinned, null, NoisyRatios.After, Measure(address, pinned, victimCgroup), null));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -351,10 +357,14 @@ public sealed class NoisyExperiment(InstanceService service, NoisyOptions option
 
     private static int? ClientCpu(bool pinned) => pinned ? int.Parse(VictimCpu, CultureInfo.InvariantCulture) : null;
 
-    private VictimSample Measure(IPAddress address, bool pinned)
+    /// <param name="victimCgroup">With it, the sample says how many CPUs the victim and the lab's load generator used.</param>
+    private VictimSample Measure(IPAddress address, bool pinned, ICgroup? victimCgroup = null)
     {
+        ulong Used() => victimCgroup is null || _loadGenerator is null ? 0 : victimCgroup.ReadStats().CpuNanoseconds + _loadGenerator.ReadStats().CpuNanoseconds;
+        var (before, start) = (Used(), Stopwatch.GetTimestamp());
         var gbps = Iperf3Client.Gbps(service.Backends.Host.Lab.Namespace, address, 5201, options.Duration, vnfSends: false, ClientCpu(pinned), _loadGenerator);
-        return MeasureRtt(address).With(gbps);
+        var cpus = victimCgroup is null ? (double?)null : (Used() - before) / Stopwatch.GetElapsedTime(start).TotalNanoseconds;
+        return MeasureRtt(address).With(gbps) with { CpusUsed = cpus };
     }
 
     private VictimSample.Rtt MeasureRtt(IPAddress address)
@@ -398,7 +408,7 @@ public sealed class NoisyExperiment(InstanceService service, NoisyOptions option
 
     private static string Resources(int memoryMiB, int pids, string? cpuset) => $"""
           resources:
-            vcpus: 1
+            vcpus: {DeclaredCpus}
             memoryMiB: {memoryMiB}
             pids: {pids}{(cpuset is null ? "" : $"\n    cpuset: \"{cpuset}\"")}
         """;
@@ -552,6 +562,19 @@ public static class NoisyRatios
             }
         }
         return 0;
+    }
+
+    /// <summary>
+    /// The most of its alone throughput a victim can keep unpinned beside an aggressor that uses the CPUs it is entitled
+    /// to, in percent: alone, the victim and its load generator used some CPUs (their rows' CpusUsed) of the host's
+    /// <paramref name="hostCpus"/>; beside the aggressor, <paramref name="hostCpus"/> less its share are left. Null
+    /// when nothing was measured.
+    /// </summary>
+    public static double? UnpinnedBound(IEnumerable<NoisyRow> rows, string technology, int hostCpus, int aggressorCpus = NoisyExperiment.DeclaredCpus)
+    {
+        var used = rows.Where(r => r.Technology == technology && !r.Pinned && r.Aggressor is null && r.Victim?.CpusUsed is > 0)
+            .Select(r => r.Victim!.CpusUsed!.Value).ToList();
+        return used.Count == 0 ? null : Math.Min(100, Math.Max(0, hostCpus - aggressorCpus) / used.Average() * 100);
     }
 
     /// <summary>Whether the victim kept at least <paramref name="floorPercent"/> of its alone throughput beside every aggressor of the other tenant.</summary>

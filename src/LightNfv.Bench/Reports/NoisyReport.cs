@@ -70,6 +70,16 @@ public static class NoisyReportWriter
             }
             sb.AppendLine();
             sb.AppendLine(Inv, $"Other tenant, every aggressor: victim keeps >= 90 % of its alone throughput: **{(NoisyRatios.OtherTenantKeeps(group, tech, pinned) ? "yes" : "no")}**.");
+            var used = group.Where(r => r.Aggressor is null && r.Victim?.CpusUsed is not null).Select(r => r.Victim!.CpusUsed!.Value).ToList();
+            if (used.Count > 0)
+            {
+                sb.AppendLine();
+                sb.Append(Inv, $"Alone, the victim and the lab's load generator used {Fmt(used.Average())} CPUs of the host's {h.Cores}");
+                sb.AppendLine(pinned
+                    ? $" (both on CPU {NoisyExperiment.VictimCpu}, where no aggressor runs)."
+                    : $"; an aggressor using the {NoisyExperiment.DeclaredCpus} vCPU it declares leaves {h.Cores - NoisyExperiment.DeclaredCpus}: " +
+                      $"whatever the scheduler, at most {Fmt(NoisyRatios.UnpinnedBound(group, tech, h.Cores) ?? 100, 0)} % of alone is left for the pair. Pinning reserves the victim's CPU.");
+            }
             sb.AppendLine();
         }
         return sb.ToString();

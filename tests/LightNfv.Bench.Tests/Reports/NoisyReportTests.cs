@@ -162,4 +162,25 @@ public sealed class NoisyReportTests
         NoisyRatios.PhaseMedians(intervals, TimeSpan.FromSeconds(3), 3, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(250))[2].ShouldBeNull("the test ended before a third phase");
         NoisyRatios.PhaseMedians([], TimeSpan.FromSeconds(3), 2, TimeSpan.Zero, TimeSpan.Zero).ShouldBe([null, null]);
     }
+
+    [Fact]
+    public void Unpinned_the_bound_is_the_cpus_an_aggressor_leaves_over_what_the_victim_and_its_load_generator_used_alone()
+    {
+        VictimSample Used(double cpus) => new VictimSample(15, 0.01, 0.02, 10) with { CpusUsed = cpus };
+        NoisyRow[] rows =
+        [
+            new("process", false, null, NoisyRatios.Before, Used(1.25), null),
+            new("process", false, null, NoisyRatios.After, Used(1.35), null),
+            new("process", true, null, NoisyRatios.Before, Used(0.99), null),
+            new("container", false, null, NoisyRatios.Before, Used(0.8), null),
+        ];
+        NoisyRatios.UnpinnedBound(rows, "process", hostCpus: 2)!.Value.ShouldBe(1 / 1.3 * 100, 1e-9);
+        NoisyRatios.UnpinnedBound(rows, "container", hostCpus: 2)!.Value.ShouldBe(100, 1e-9, "a pair that used less than what is left can keep it all");
+        NoisyRatios.UnpinnedBound(rows, "process", hostCpus: 4)!.Value.ShouldBe(100, 1e-9);
+        NoisyRatios.UnpinnedBound([new("docker", false, null, NoisyRatios.Before, new VictimSample(15, 0.01, 0.02, 10), null)], "docker", 2).ShouldBeNull();
+
+        var md = NoisyReportWriter.Markdown(Report(rows[0], rows[1], new NoisyRow("process", false, "cpu-burn", "other", Used(1), null) { ThroughputPercent = 77 }));
+        md.ShouldContain("Alone, the victim and the lab's load generator used 1.30 CPUs of the host's");
+        md.ShouldContain("at most 77 % of alone is left for the pair");
+    }
 }

@@ -43,6 +43,7 @@ public sealed class NoisyExperimentTests(ITestOutputHelper output) : Integration
         rows.ShouldAllBe(r => r.Error == null);
         rows.Select(r => (r.Aggressor, r.Tenant)).ShouldBe([(null, NoisyRatios.Before), ("memory-hog", "same"), ("memory-hog", "other"), (null, NoisyRatios.After)]);
         rows.ShouldAllBe(r => r.Victim != null && r.Victim.Gbps > 0 && r.Victim.RttP99Ms > 0 && r.Victim.RttSamples > 0);
+        rows[0].Victim!.CpusUsed.ShouldNotBeNull().ShouldBeGreaterThan(0.1, "the victim and its load generator used CPU alone");
         foreach (var r in rows.Skip(1).SkipLast(1))
         {
             r.ThroughputPercent.ShouldNotBeNull();
