@@ -77,8 +77,8 @@ public static class NoisyReportWriter
                 sb.Append(Inv, $"Alone, the victim and the lab's load generator used {Fmt(used.Average())} CPUs of the host's {h.Cores}");
                 sb.AppendLine(pinned
                     ? $" (both on CPU {NoisyExperiment.VictimCpu}, where no aggressor runs)."
-                    : $"; an aggressor using the {NoisyExperiment.DeclaredCpus} vCPU it declares leaves {h.Cores - NoisyExperiment.DeclaredCpus}: " +
-                      $"whatever the scheduler, at most {Fmt(NoisyRatios.UnpinnedBound(group, tech, h.Cores) ?? 100, 0)} % of alone is left for the pair. Pinning reserves the victim's CPU.");
+                    : $"; an aggressor that gets the {NoisyExperiment.DeclaredCpus} vCPU it declares leaves {h.Cores - NoisyExperiment.DeclaredCpus}, so the pair keeps " +
+                      $"at most {Fmt(NoisyRatios.UnpinnedBound(group, tech, h.Cores) ?? 100, 0)} % of alone (more only while the aggressor gets less than it declared). Pinning reserves the victim's CPU.");
             }
             sb.AppendLine();
         }

@@ -181,6 +181,6 @@ public sealed class NoisyReportTests
 
         var md = NoisyReportWriter.Markdown(Report(rows[0], rows[1], new NoisyRow("process", false, "cpu-burn", "other", Used(1), null) { ThroughputPercent = 77 }));
         md.ShouldContain("Alone, the victim and the lab's load generator used 1.30 CPUs of the host's");
-        md.ShouldContain("at most 77 % of alone is left for the pair");
+        md.ShouldContain("so the pair keeps at most 77 % of alone");
     }
 }
