@@ -285,23 +285,15 @@ public sealed class NoisyExperiment(InstanceService service, NoisyOptions option
     {
         var backend = service.Backends.Require(technology);
         var instance = aggressor.AsBackendInstance();
-        if (options.Pairs == 0)
+        if (options.Pairs == 0 || !Froze())
         {
             return new Paired(null, Measure(victim, pinned), 0, null);
         }
-        try
-        {
-            backend.FreezeAsync(instance, cancellationToken).GetAwaiter().GetResult();
-        }
-        catch (LightNfv.Core.Errors.LightNfvException)
-        {
-            return new Paired(null, Measure(victim, pinned), 0, null);
-        }
+        var phases = 2 * options.Pairs;
         IReadOnlyList<Iperf3Interval> intervals;
         VictimSample.Rtt frozenRtt, runningRtt;
         try
         {
-            var phases = 2 * options.Pairs;
             var lab = service.Backends.Host.Lab.Namespace;
             var test = Task.Run(() => Iperf3Client.Intervals(lab, victim, 5201, Phase * phases, ReportInterval, ClientCpu(pinned), _loadGenerator),
                 CancellationToken.None);
@@ -332,7 +324,7 @@ public sealed class NoisyExperiment(InstanceService service, NoisyOptions option
         }
         Thread.Sleep(options.RampUp);
         runningRtt = MeasureRtt(victim);
-        var medians = NoisyRatios.PhaseMedians(intervals, Phase, 2 * options.Pairs, Settle, Margin);
+        var medians = NoisyRatios.PhaseMedians(intervals, Phase, phases, Settle, Margin);
         var pairs = NoisyRatios.Pairs(medians);
         if (pairs.Count == 0)
         {
@@ -343,6 +335,19 @@ public sealed class NoisyExperiment(InstanceService service, NoisyOptions option
             runningRtt.With(NoisyRatios.Median(pairs.Select(p => p.Running))),
             pairs.Count,
             NoisyRatios.MedianRatio(pairs));
+
+        bool Froze()
+        {
+            try
+            {
+                backend.FreezeAsync(instance, cancellationToken).GetAwaiter().GetResult();
+                return true;
+            }
+            catch (LightNfv.Core.Errors.LightNfvException)
+            {
+                return false;
+            }
+        }
     }
 
     private void WaitReady(IPAddress address)

@@ -73,7 +73,7 @@ public static class HostCommand
         {
             foreach (var procs in procsFiles ?? [])
             {
-                Cgroups.CgroupFs.Write(procs, pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                Cgroups.CgroupFs.Write(procs, Cgroups.CgroupFs.Invariant(pid));
             }
         }
         catch (LightNfvException)
